@@ -1,0 +1,56 @@
+//! Project automation, following the cargo-xtask convention (<https://github.com/matklad/cargo-xtask>).
+//!
+//! Run `cargo xtask help` for the list of commands. Every command is a thin script over the
+//! workspace crates and plain `cargo`; it needs nothing but a Rust toolchain.
+
+mod flags;
+mod tidy;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            report(&format!("error: {err:#}"));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
+    match flags::parse(std::env::args().skip(1))? {
+        flags::Command::Help => {
+            report(flags::USAGE);
+            Ok(())
+        }
+        flags::Command::Tidy => tidy::run(),
+    }
+}
+
+/// The workspace root, derived from this crate's manifest directory.
+pub(crate) fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+/// A `cargo` command rooted at the workspace, using the cargo that invoked us (`$CARGO`).
+#[allow(
+    clippy::disallowed_methods,
+    reason = "cargo tells its subcommands where it lives in $CARGO"
+)]
+pub(crate) fn cargo() -> std::process::Command {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = std::process::Command::new(cargo);
+    command.current_dir(project_root());
+    command
+}
+
+/// Human-facing output of xtask goes to stderr, so stdout stays free for machine output.
+#[allow(clippy::print_stderr, reason = "xtask reports to the terminal")]
+pub(crate) fn report(line: &str) {
+    eprintln!("{line}");
+}

@@ -1,0 +1,158 @@
+//! `cargo xtask tidy`: repository invariants that no compiler checks, also run as a `#[test]`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+
+use crate::{cargo, project_root, report};
+
+/// Runs every check and fails listing all problems found.
+pub(crate) fn run() -> anyhow::Result<()> {
+    let mut problems = Vec::new();
+    problems.extend(check_file_docs(&project_root())?);
+    problems.extend(check_dependency_graph()?);
+    if problems.is_empty() {
+        report("tidy: ok");
+        return Ok(());
+    }
+    for problem in &problems {
+        report(&format!("tidy: {problem}"));
+    }
+    bail!("{} tidy problem(s)", problems.len())
+}
+
+/// Every Rust file opens with a `//!` sentence saying why it exists.
+fn check_file_docs(root: &Path) -> anyhow::Result<Vec<String>> {
+    let mut problems = Vec::new();
+    for dir in ["crates", "xtask", "tests", "fuzz"] {
+        let mut files = Vec::new();
+        collect_rust_files(&root.join(dir), &mut files)?;
+        for file in files {
+            let text =
+                fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let first = text.lines().find(|line| !line.trim().is_empty()).unwrap_or("");
+            if !first.starts_with("//!") {
+                let relative = file.strip_prefix(root).unwrap_or(&file);
+                problems
+                    .push(format!("{} does not open with a `//!` doc comment", relative.display()));
+            }
+        }
+    }
+    Ok(problems)
+}
+
+fn collect_rust_files(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    for entry in fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
+        let path = entry?.path();
+        let name = path.file_name().and_then(|name| name.to_str()).unwrap_or("");
+        if path.is_dir() {
+            // Build output and fuzzer corpora are not source.
+            if !matches!(name, "target" | "corpus" | "artifacts") && !name.starts_with('.') {
+                collect_rust_files(&path, out)?;
+            }
+        } else if path.extension().is_some_and(|extension| extension == "rs") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// The architecture invariants on the dependency graph (see docs/architecture.md).
+fn check_dependency_graph() -> anyhow::Result<Vec<String>> {
+    let mut problems = Vec::new();
+
+    // okta-devserver and okta-verify never depend on each other, in any kind of edge, so the
+    // verifier is never tested only against itself.
+    for (from, to) in [("okta-devserver", "okta-verify"), ("okta-verify", "okta-devserver")] {
+        let packages = cargo_tree(&["--package", from, "--edges", "normal,build,dev"])?;
+        if packages.iter().any(|(name, _)| name == to) {
+            problems.push(format!("{from} depends on {to}: the two must stay independent"));
+        }
+    }
+
+    // No OpenSSL anywhere: TLS is rustls, so a fresh machine needs no C TLS library.
+    let everything = cargo_tree(&["--workspace", "--edges", "normal,build,dev"])?;
+    for banned in ["openssl-sys", "native-tls"] {
+        if everything.iter().any(|(name, _)| name == banned) {
+            problems.push(format!("{banned} is in the dependency tree: use rustls features"));
+        }
+    }
+
+    // One version of each crate we depend on directly (shipped graph: normal and build edges).
+    let direct: BTreeSet<String> =
+        cargo_tree(&["--workspace", "--edges", "normal,build", "--depth", "1"])?
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+    let mut versions: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (name, version) in cargo_tree(&["--workspace", "--edges", "normal,build"])? {
+        versions.entry(name).or_default().insert(version);
+    }
+    for (name, found) in versions {
+        if found.len() > 1 && direct.contains(&name) {
+            let found: Vec<_> = found.into_iter().collect();
+            problems.push(format!(
+                "{name} appears in {} versions ({}): align our requirement with the one our \
+                 dependencies use (`cargo tree -i {name}`)",
+                found.len(),
+                found.join(", ")
+            ));
+        }
+    }
+    Ok(problems)
+}
+
+/// `cargo tree` as (name, version) pairs, one per distinct package.
+fn cargo_tree(args: &[&str]) -> anyhow::Result<Vec<(String, String)>> {
+    let output = cargo()
+        .args(["tree", "--locked", "--prefix", "none", "--format", "{p}"])
+        .args(args)
+        .output()
+        .context("running cargo tree")?;
+    if !output.status.success() {
+        bail!("cargo tree {} failed: {}", args.join(" "), String::from_utf8_lossy(&output.stderr));
+    }
+    let stdout = String::from_utf8(output.stdout).context("cargo tree printed non-UTF-8")?;
+    let mut packages: Vec<(String, String)> = stdout
+        .lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            let name = words.next()?;
+            let version = words.next()?.trim_start_matches('v');
+            Some((name.to_owned(), version.to_owned()))
+        })
+        .collect();
+    packages.sort();
+    packages.dedup();
+    Ok(packages)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `cargo test --workspace` enforces tidy, so it cannot silently rot.
+    #[test]
+    fn tidy() {
+        if let Err(err) = run() {
+            panic!("{err:#}\nrun `cargo xtask tidy` for the list");
+        }
+    }
+
+    #[test]
+    fn a_file_without_a_module_doc_is_reported() {
+        let dir = std::env::temp_dir().join(format!("xtask-tidy-{}", std::process::id()));
+        let src = dir.join("crates/demo/src");
+        fs::create_dir_all(&src).unwrap();
+        fs::write(src.join("good.rs"), "\n//! Why this file exists.\nfn f() {}\n").unwrap();
+        fs::write(src.join("bad.rs"), "// a plain comment\nfn f() {}\n").unwrap();
+        let problems = check_file_docs(&dir).unwrap();
+        fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(problems, ["crates/demo/src/bad.rs does not open with a `//!` doc comment"]);
+    }
+}
