@@ -113,7 +113,7 @@ pub enum VerifyError {
     },
     /// The token, or the authentication it records, is older than the configured maximum age, or
     /// its lifetime (`exp - iat`) is longer than that maximum.
-    #[error("{claim} is too old or too far from iat: more than {max_age} s (now {now})")]
+    #[error("{} (more than {max_age} s; now {now})", too_old(claim))]
     TooOld {
         /// The claim that was checked (`iat`, `exp` or `auth_time`).
         claim: &'static str,
@@ -331,6 +331,16 @@ pub enum ConfigError {
         /// What went wrong.
         reason: String,
     },
+}
+
+/// Says what a `TooOld` is about.
+fn too_old(claim: &str) -> &'static str {
+    match claim {
+        "iat" => "token issued too long ago",
+        "exp" => "token lifetime (exp - iat) too long",
+        "auth_time" => "authentication too long ago (auth_time, max_age)",
+        _ => "too old",
+    }
 }
 
 /// Quotes a `kid` for an error message, or says there was none.

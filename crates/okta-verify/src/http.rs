@@ -259,6 +259,12 @@ pub(crate) fn check_config_url(url: &Url) -> Result<(), ConfigError> {
     check_url(url, true).map_err(|_| ConfigError::InsecureUrl { url: redacted_url(url) })
 }
 
+/// Whether two URLs share scheme, host and port: use it to check that a discovered endpoint (such
+/// as `jwks_uri`) stays on the issuer's origin.
+pub fn same_origin(a: &Url, b: &Url) -> bool {
+    a.origin() == b.origin()
+}
+
 /// Whether the URL's host is 127.0.0.0/8, `::1` or `localhost`.
 pub fn is_loopback(url: &Url) -> bool {
     match url.host() {

@@ -113,6 +113,8 @@ struct Remote {
     last_attempt: AtomicI64,
     /// Whether a background refresh is running.
     refreshing: AtomicBool,
+    /// Whether a fetch (of any origin) is in flight.
+    in_flight: AtomicBool,
     /// The error of the last failed fetch, reported while no key set is known.
     last_error: Mutex<Option<JwksError>>,
 }
@@ -158,11 +160,32 @@ impl JwksCache {
                     attempts: AtomicU64::new(0),
                     last_attempt: AtomicI64::new(i64::MIN),
                     refreshing: AtomicBool::new(false),
+                    in_flight: AtomicBool::new(false),
                     last_error: Mutex::new(None),
                 }),
                 clock,
             }),
         })
+    }
+
+    /// The key set of an Okta issuer: `{issuer}/v1/keys` for a custom authorization server,
+    /// `{issuer}/oauth2/v1/keys` for the org authorization server. The key set never leaves the
+    /// issuer's origin.
+    pub fn for_issuer(
+        issuer: &str,
+        http: Arc<dyn HttpClient>,
+        options: JwksCacheOptions,
+        clock: Clock,
+    ) -> Result<Self, ConfigError> {
+        let trimmed = issuer.trim_end_matches('/');
+        let url = Url::parse(trimmed).map_err(|_| ConfigError::InvalidIssuer { reason: "it is not an absolute URL" })?;
+        let keys = if url.path().starts_with("/oauth2/") {
+            format!("{trimmed}/v1/keys")
+        } else {
+            format!("{trimmed}/oauth2/v1/keys")
+        };
+        let keys = Url::parse(&keys).map_err(|_| ConfigError::InvalidIssuer { reason: "it is not an absolute URL" })?;
+        Self::remote(keys, http, options, clock)
     }
 
     /// Fetches the key set now (for example at start-up, so the first request does not wait),
@@ -258,6 +281,11 @@ impl JwksCache {
             return;
         };
         if remote.in_cooldown(now) {
+            // Within the cooldown nothing new is fetched, but a fetch still in flight (the first
+            // one, or a refresh that may bring the rotated key) is worth waiting for.
+            if remote.in_flight.load(Ordering::Acquire) {
+                drop(remote.fetch_lock.lock().await);
+            }
             return;
         }
         let attempts = remote.attempts.load(Ordering::Acquire);
@@ -296,9 +324,11 @@ impl JwksCache {
     /// One fetch; the caller holds `fetch_lock`.
     async fn fetch(&self, remote: &Remote) -> Result<(), JwksError> {
         let now = self.inner.clock.unix_seconds();
+        remote.in_flight.store(true, Ordering::Release);
         remote.last_attempt.store(now, Ordering::Release);
         remote.attempts.fetch_add(1, Ordering::AcqRel);
         let result = self.fetch_keys(remote, now).await;
+        remote.in_flight.store(false, Ordering::Release);
         match &result {
             Ok(()) => {
                 *remote.last_error.lock().unwrap_or_else(PoisonError::into_inner) = None;

@@ -123,3 +123,37 @@ pub use crate::introspection::{
 pub use crate::jwks::{JwksCache, JwksCacheOptions, JwksError};
 pub use crate::jws::Algorithm;
 pub use crate::token_cache::TokenCacheOptions;
+
+/// Entry points for fuzz targets and conformance vectors. Not a stable API: do not use.
+#[doc(hidden)]
+pub mod internal {
+    use crate::jws::{self, Algorithm};
+    use crate::{JwksCache, JwksError, VerifyError};
+
+    /// Splits and checks a compact JWS up to the signature (every algorithm allowed).
+    pub fn parse_compact(token: &str) -> Result<(), VerifyError> {
+        jws::parse(token, &Algorithm::ALL, 16 * 1024).map(|_| ())
+    }
+
+    /// Parses a JWK Set and returns the number of usable keys.
+    pub fn parse_jwks(json: &[u8]) -> Result<usize, JwksError> {
+        crate::keys::KeySet::parse(json, 1000).map(|keys| keys.n_usable())
+    }
+
+    /// Parses a JWT payload with the strict claim reader.
+    pub fn parse_claims(payload: &[u8]) -> Result<(), VerifyError> {
+        crate::json::RawClaims::parse(payload).map(|_| ())
+    }
+
+    /// Verifies a compact JWS at the signature level only (no claims) and returns its payload.
+    pub async fn verify_jws(
+        token: &str,
+        keys: &JwksCache,
+        algorithms: &[Algorithm],
+    ) -> Result<Vec<u8>, VerifyError> {
+        let jws = jws::parse(token, algorithms, 16 * 1024)?;
+        keys.verify_signature(jws.kid.as_deref(), jws.alg, jws.signing_input, jws.signature(), 0)
+            .await?;
+        Ok(jws.payload)
+    }
+}
