@@ -17,7 +17,6 @@ pub(crate) const MAX_LEEWAY: Duration = Duration::from_secs(300);
 pub(crate) struct SignedToken {
     pub(crate) alg: Algorithm,
     pub(crate) kid: Option<String>,
-    pub(crate) typ: Option<String>,
     pub(crate) claims: RawClaims,
 }
 
@@ -35,7 +34,7 @@ pub(crate) async fn verify_signed(
     keys.verify_signature(jws.kid.as_deref(), jws.alg, jws.signing_input, jws.signature(), now)
         .await?;
     let claims = RawClaims::parse(&jws.payload)?;
-    Ok(SignedToken { alg: jws.alg, kid: jws.kid, typ: jws.typ, claims })
+    Ok(SignedToken { alg: jws.alg, kid: jws.kid, claims })
 }
 
 /// The time rules, in whole seconds.

@@ -209,10 +209,6 @@ impl RawClaims {
         self.slots[claim as usize].take()
     }
 
-    pub(crate) fn get(&self, claim: Claim) -> Option<&Value> {
-        self.slots[claim as usize].as_ref()
-    }
-
     /// A string claim; another JSON type is `InvalidClaimType`.
     pub(crate) fn string(&mut self, claim: Claim) -> Result<Option<String>, VerifyError> {
         match self.take(claim) {

@@ -59,10 +59,6 @@ impl<T: Clone> TokenCache<T> {
     pub(crate) fn insert(&self, key: [u8; 32], value: T, exp: i64, generation: u64) {
         self.entries.insert(key, Entry { value, exp, generation });
     }
-
-    pub(crate) fn len(&self) -> usize {
-        self.entries.len()
-    }
 }
 
 impl<T: Clone> std::fmt::Debug for TokenCache<T> {

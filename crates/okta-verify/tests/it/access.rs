@@ -7,14 +7,15 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use expect_test::{Expect, expect};
 use okta_verify::{
-    AccessTokenOptions, AccessTokenType, AccessTokenVerifier, Clock, JwksCache, RuleViolation, TokenCacheOptions,
-    require_group,
+    AccessTokenOptions, AccessTokenType, AccessTokenVerifier, Clock, JwksCache, RuleViolation,
+    TokenCacheOptions, require_group,
 };
 use serde_json::{Value, json};
 
 use crate::support::{
-    AUDIENCE, CLIENT_ID, ISSUER, Key, NOW, access_claims, access_options, access_token, access_verifier, block_on,
-    id_claims, patched, static_keys, token, token_with_header, verify_access,
+    AUDIENCE, CLIENT_ID, ISSUER, Key, NOW, access_claims, access_options, access_token,
+    access_verifier, block_on, id_claims, patched, static_keys, token, token_with_header,
+    verify_access,
 };
 
 fn check_with(verifier: &AccessTokenVerifier, cases: Vec<(&str, String)>, expect: Expect) {
@@ -29,7 +30,10 @@ fn check_with(verifier: &AccessTokenVerifier, cases: Vec<(&str, String)>, expect
 
 /// Tokens made of the valid claims with each patch applied.
 fn patches<'a>(cases: &[(&'a str, Value)]) -> Vec<(&'a str, String)> {
-    cases.iter().map(|(name, patch)| (*name, token(Key::RsaA, &patched(access_claims(), patch)))).collect()
+    cases
+        .iter()
+        .map(|(name, patch)| (*name, token(Key::RsaA, &patched(access_claims(), patch))))
+        .collect()
 }
 
 #[test]
@@ -89,7 +93,10 @@ fn sc_105_id_token_presented_as_access_token() {
     let cases = vec![
         ("ID token", token(Key::RsaA, &id_claims())),
         ("ID token without nonce or at_hash", token(Key::RsaA, &id_without_nonce)),
-        ("access token with a nonce", token(Key::RsaA, &patched(access_claims(), &json!({ "nonce": "n" })))),
+        (
+            "access token with a nonce",
+            token(Key::RsaA, &patched(access_claims(), &json!({ "nonce": "n" }))),
+        ),
     ];
     check_with(
         &lenient,
@@ -108,10 +115,19 @@ fn sc_106_org_authorization_server_tokens() {
     let cases = vec![
         (
             "org typ",
-            token_with_header(&json!({ "alg": "RS256", "kid": "key-a", "typ": "application/okta-internal-at+jwt" }), &org_claims),
+            token_with_header(
+                &json!({ "alg": "RS256", "kid": "key-a", "typ": "application/okta-internal-at+jwt" }),
+                &org_claims,
+            ),
         ),
         ("org iss", token(Key::RsaA, &org_claims)),
-        ("org iss with slash", token(Key::RsaA, &patched(access_claims(), &json!({ "iss": "https://example.okta.com/" })))),
+        (
+            "org iss with slash",
+            token(
+                Key::RsaA,
+                &patched(access_claims(), &json!({ "iss": "https://example.okta.com/" })),
+            ),
+        ),
     ];
     check_with(
         &access_verifier(),
@@ -324,14 +340,16 @@ fn subject_is_required() {
 
 #[test]
 fn custom_rules_run_after_the_built_in_checks() {
-    let options = access_options()
-        .with_rule(require_group("admins"))
-        .with_rule(|claims: &okta_verify::OktaAccessTokenClaims| {
-            match claims.extra.get("tenant").and_then(Value::as_str) {
-                Some("acme") | None => Ok(()),
-                Some(_) => Err(RuleViolation::new("tenant not served here")),
-            }
-        });
+    let options = access_options().with_rule(require_group("admins")).with_rule(
+        |claims: &okta_verify::OktaAccessTokenClaims| match claims
+            .extra
+            .get("tenant")
+            .and_then(Value::as_str)
+        {
+            Some("acme") | None => Ok(()),
+            Some(_) => Err(RuleViolation::new("tenant not served here")),
+        },
+    );
     let verifier = AccessTokenVerifier::new(options, static_keys()).unwrap();
     check_with(
         &verifier,
@@ -350,8 +368,10 @@ fn custom_rules_run_after_the_built_in_checks() {
             expired admin => expired: token expired at 1699999000 (now 1700000000, leeway 120 s)
         "#]],
     );
-    let err = block_on(verifier.verify(&token(Key::RsaA, &patched(access_claims(), &json!({ "groups": [] })))))
-        .unwrap_err();
+    let err = block_on(
+        verifier.verify(&token(Key::RsaA, &patched(access_claims(), &json!({ "groups": [] })))),
+    )
+    .unwrap_err();
     assert!(err.is_forbidden());
 }
 
@@ -359,7 +379,9 @@ fn custom_rules_run_after_the_built_in_checks() {
 async fn verified_token_cache_never_outlives_exp_or_the_keys() {
     let seconds = Arc::new(AtomicI64::new(NOW));
     let source = Arc::clone(&seconds);
-    let clock = Clock::from_fn(move || UNIX_EPOCH + Duration::from_secs(source.load(Ordering::SeqCst).unsigned_abs()));
+    let clock = Clock::from_fn(move || {
+        UNIX_EPOCH + Duration::from_secs(source.load(Ordering::SeqCst).unsigned_abs())
+    });
     let mut options = access_options();
     options.clock = clock;
     options.leeway = Duration::ZERO;
@@ -402,10 +424,11 @@ async fn verified_token_cache_never_outlives_exp_or_the_keys() {
 
 #[test]
 fn options_are_validated() {
-    let describe = |options: AccessTokenOptions| match AccessTokenVerifier::new(options, static_keys()) {
-        Ok(_) => "ok".to_owned(),
-        Err(err) => err.to_string(),
-    };
+    let describe =
+        |options: AccessTokenOptions| match AccessTokenVerifier::new(options, static_keys()) {
+            Ok(_) => "ok".to_owned(),
+            Err(err) => err.to_string(),
+        };
     let mut out = String::new();
     let empty_audience: [&str; 0] = [];
     let cases: Vec<(&str, AccessTokenOptions)> = vec![
@@ -414,9 +437,18 @@ fn options_are_validated() {
         ("empty audience", AccessTokenOptions::new(ISSUER, [""])),
         ("empty issuer", AccessTokenOptions::new("", [AUDIENCE])),
         ("relative issuer", AccessTokenOptions::new("example.okta.com", [AUDIENCE])),
-        ("http issuer", AccessTokenOptions::new("http://example.okta.com/oauth2/default", [AUDIENCE])),
-        ("loopback http issuer", AccessTokenOptions::new("http://127.0.0.1:8080/oauth2/default", [AUDIENCE])),
-        ("issuer with query", AccessTokenOptions::new("https://example.okta.com/oauth2/default?x=1", [AUDIENCE])),
+        (
+            "http issuer",
+            AccessTokenOptions::new("http://example.okta.com/oauth2/default", [AUDIENCE]),
+        ),
+        (
+            "loopback http issuer",
+            AccessTokenOptions::new("http://127.0.0.1:8080/oauth2/default", [AUDIENCE]),
+        ),
+        (
+            "issuer with query",
+            AccessTokenOptions::new("https://example.okta.com/oauth2/default?x=1", [AUDIENCE]),
+        ),
         ("no algorithm", {
             let mut options = access_options();
             options.algorithms.clear();

@@ -15,7 +15,10 @@ use crate::support::{Key, access_token, data_dir, id_claims, jwks_of, token};
 
 #[test]
 fn fixtures_are_current() {
-    #[allow(clippy::disallowed_methods, reason = "test-only switch, like expect-test's UPDATE_EXPECT")]
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "test-only switch, like expect-test's UPDATE_EXPECT"
+    )]
     let update = std::env::var_os("UPDATE_FIXTURES").is_some();
     let dir = data_dir();
     if update {
@@ -44,9 +47,12 @@ fn fixtures_are_current() {
 
 /// The files computed from the keys.
 fn derived_files() -> Vec<(&'static str, String)> {
-    let mut jwks: serde_json::Value =
-        serde_json::from_str(&jwks_of([Key::RsaA.public_jwk(), Key::RsaB.public_jwk(), Key::Ec.public_jwk()]))
-            .unwrap();
+    let mut jwks: serde_json::Value = serde_json::from_str(&jwks_of([
+        Key::RsaA.public_jwk(),
+        Key::RsaB.public_jwk(),
+        Key::Ec.public_jwk(),
+    ]))
+    .unwrap();
     let mut pretty = serde_json::to_string_pretty(&jwks.take()).unwrap();
     pretty.push('\n');
     vec![
@@ -60,10 +66,13 @@ fn derived_files() -> Vec<(&'static str, String)> {
 fn generate_key(key: Key) -> String {
     let der = if key.is_ec() {
         let rng = aws_lc_rs::rand::SystemRandom::new();
-        aws_lc_rs::signature::EcdsaKeyPair::generate_pkcs8(&aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
-            .unwrap()
-            .as_ref()
-            .to_vec()
+        aws_lc_rs::signature::EcdsaKeyPair::generate_pkcs8(
+            &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+            &rng,
+        )
+        .unwrap()
+        .as_ref()
+        .to_vec()
     } else {
         let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
         let der: aws_lc_rs::encoding::Pkcs8V1Der<'_> = pair.as_der().unwrap();

@@ -8,14 +8,19 @@ use okta_verify::{IdTokenChecks, IdTokenVerifier};
 use serde_json::{Value, json};
 
 use crate::support::{
-    CLIENT_ID, ISSUER, Key, NOW, access_claims, access_token, b64, block_on, id_claims, id_options, id_verifier,
-    patched, sign_raw, static_keys, token, token_with_header, verify_id,
+    CLIENT_ID, ISSUER, Key, NOW, access_claims, access_token, b64, block_on, id_claims, id_options,
+    id_verifier, patched, sign_raw, static_keys, token, token_with_header, verify_id,
 };
 
 const NONCE: &str = "n-0S6_WzA2Mj";
 
 /// Verifies each token with `checks` and compares the outcomes with `expect`.
-fn check_with(verifier: &IdTokenVerifier, checks: &IdTokenChecks<'_>, cases: Vec<(&str, String)>, expect: Expect) {
+fn check_with(
+    verifier: &IdTokenVerifier,
+    checks: &IdTokenChecks<'_>,
+    cases: Vec<(&str, String)>,
+    expect: Expect,
+) {
     let mut out = String::new();
     block_on(async {
         for (name, token) in cases {
@@ -27,7 +32,10 @@ fn check_with(verifier: &IdTokenVerifier, checks: &IdTokenChecks<'_>, cases: Vec
 
 /// Tokens made of the valid ID-token claims with each patch applied (`null` removes a claim).
 fn patches<'a>(cases: &[(&'a str, Value)]) -> Vec<(&'a str, String)> {
-    cases.iter().map(|(name, patch)| (*name, token(Key::RsaA, &patched(id_claims(), patch)))).collect()
+    cases
+        .iter()
+        .map(|(name, patch)| (*name, token(Key::RsaA, &patched(id_claims(), patch))))
+        .collect()
 }
 
 /// A token whose claim `name` is set to `value`, `null` included.
@@ -46,13 +54,11 @@ fn sc_003_to_013_conformance_basic_profile() {
     let at = access_token();
     let valid = token(Key::RsaA, &id_claims());
     let (input, signature) = valid.rsplit_once('.').unwrap();
-    let raw = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, signature).unwrap();
+    let raw = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, signature)
+        .unwrap();
     let xored: Vec<u8> = raw.iter().map(|byte| byte ^ 0x5a).collect();
-    let none = format!(
-        "{}.{}.",
-        b64(br#"{"alg":"none"}"#),
-        b64(id_claims().to_string().as_bytes())
-    );
+    let none =
+        format!("{}.{}.", b64(br#"{"alg":"none"}"#), b64(id_claims().to_string().as_bytes()));
     let mut cases = patches(&[
         ("SC-003 nonce + 1", json!({ "nonce": format!("{NONCE}1") })),
         ("SC-003 nonce removed", json!({ "nonce": null })),
@@ -87,7 +93,9 @@ fn sc_003_to_013_conformance_basic_profile() {
 #[test]
 fn sc_009_claims_are_typed() {
     let at = access_token();
-    let verified = block_on(id_verifier().verify(&token(Key::RsaA, &id_claims()), &sign_in_checks(&at))).unwrap();
+    let verified =
+        block_on(id_verifier().verify(&token(Key::RsaA, &id_claims()), &sign_in_checks(&at)))
+            .unwrap();
     let claims = verified.claims();
     assert_eq!(claims.email(), Some("alice@example.com"));
     assert_eq!(claims.nonce.as_deref(), Some(NONCE));
@@ -141,8 +149,14 @@ fn sc_050_to_054_audience_and_azp() {
         ("SC-050 [client_id]", json!({ "aud": [CLIENT_ID] })),
         ("SC-051 [client_id, other], no azp", json!({ "aud": [CLIENT_ID, "other"] })),
         ("SC-052 [client_id, trusted], no azp", json!({ "aud": [CLIENT_ID, "api://trusted"] })),
-        ("SC-052 [client_id, trusted], azp = client_id", json!({ "aud": [CLIENT_ID, "api://trusted"], "azp": CLIENT_ID })),
-        ("SC-052 [client_id, trusted], azp other", json!({ "aud": [CLIENT_ID, "api://trusted"], "azp": "other" })),
+        (
+            "SC-052 [client_id, trusted], azp = client_id",
+            json!({ "aud": [CLIENT_ID, "api://trusted"], "azp": CLIENT_ID }),
+        ),
+        (
+            "SC-052 [client_id, trusted], azp other",
+            json!({ "aud": [CLIENT_ID, "api://trusted"], "azp": "other" }),
+        ),
         ("azp other, single aud", json!({ "azp": "other" })),
         ("SC-053 aud 123", json!({ "aud": 123 })),
         ("SC-053 aud {}", json!({ "aud": {} })),
@@ -252,10 +266,19 @@ fn sc_058_at_hash() {
     let other_at = token(Key::RsaA, &patched(access_claims(), &json!({ "jti": "AT.other" })));
     let cases = vec![
         ("matching", token(Key::RsaA, &id_claims())),
-        ("at_hash of another token", with_claim("at_hash", json!(okta_verify::at_hash_of(&other_at, okta_verify::Algorithm::Rs256)))),
+        (
+            "at_hash of another token",
+            with_claim(
+                "at_hash",
+                json!(okta_verify::at_hash_of(&other_at, okta_verify::Algorithm::Rs256)),
+            ),
+        ),
         ("at_hash garbage", with_claim("at_hash", json!("AAAA"))),
         ("at_hash number", with_claim("at_hash", json!(5))),
-        ("at_hash absent (optional in the code flow)", token(Key::RsaA, &patched(id_claims(), &json!({ "at_hash": null })))),
+        (
+            "at_hash absent (optional in the code flow)",
+            token(Key::RsaA, &patched(id_claims(), &json!({ "at_hash": null }))),
+        ),
     ];
     check_with(
         &id_verifier(),
@@ -324,9 +347,12 @@ fn sc_061_payload_must_be_a_json_object() {
     let signed = |payload: &[u8]| {
         let header = r#"{"alg":"RS256","kid":"key-a"}"#;
         let input = format!("{}.{}", b64(header.as_bytes()), b64(payload));
-        let signature =
-            jsonwebtoken::crypto::sign(input.as_bytes(), &Key::RsaA.encoding_key(), jsonwebtoken::Algorithm::RS256)
-                .unwrap();
+        let signature = jsonwebtoken::crypto::sign(
+            input.as_bytes(),
+            &Key::RsaA.encoding_key(),
+            jsonwebtoken::Algorithm::RS256,
+        )
+        .unwrap();
         format!("{input}.{signature}")
     };
     let cases = vec![
@@ -367,7 +393,13 @@ fn access_token_presented_as_id_token() {
         vec![
             ("access token", at.clone()),
             ("ID claims with typ at+jwt", with_typ),
-            ("typ JWT", token_with_header(&json!({ "alg": "RS256", "kid": "key-a", "typ": "JWT" }), &id_claims())),
+            (
+                "typ JWT",
+                token_with_header(
+                    &json!({ "alg": "RS256", "kid": "key-a", "typ": "JWT" }),
+                    &id_claims(),
+                ),
+            ),
         ],
         expect![[r#"
             access token => wrong_token_kind: wrong token kind: expected an ID token, it carries access-token claims (scp, cid)

@@ -9,8 +9,8 @@ use okta_verify::{AccessTokenVerifier, Algorithm, JwksCache};
 use serde_json::{Value, json};
 
 use crate::support::{
-    Key, access_claims, access_options, access_token, access_verifier, b64, block_on, jwks_of, patched,
-    serve_jwks, sign_raw, static_keys, token, token_with_header, verify_access,
+    Key, access_claims, access_options, access_token, access_verifier, b64, block_on, jwks_of,
+    patched, serve_jwks, sign_raw, static_keys, token, token_with_header, verify_access,
 };
 
 /// Verifies each `(name, token)` with `verifier` and compares the outcomes with `expect`.
@@ -110,7 +110,15 @@ fn sc_073_validly_signed_with_another_algorithm() {
         ("RS384", rsa(Jwt::RS384, "RS384")),
         ("RS512", rsa(Jwt::RS512, "RS512")),
         ("PS256", rsa(Jwt::PS256, "PS256")),
-        ("ES256", sign_raw(&json!({ "alg": "ES256", "kid": "key-ec" }).to_string(), &claims, Key::Ec, Jwt::ES256)),
+        (
+            "ES256",
+            sign_raw(
+                &json!({ "alg": "ES256", "kid": "key-ec" }).to_string(),
+                &claims,
+                Key::Ec,
+                Jwt::ES256,
+            ),
+        ),
     ];
     check(
         &access_verifier(),
@@ -125,12 +133,15 @@ fn sc_073_validly_signed_with_another_algorithm() {
     // The same tokens pass once the service allows those algorithms and the keys do not pin
     // RS256: the refusal above is the allow-list, not a broken signature.
     let mut options = access_options();
-    options.algorithms = vec![Algorithm::Rs384, Algorithm::Rs512, Algorithm::Ps256, Algorithm::Es256];
+    options.algorithms =
+        vec![Algorithm::Rs384, Algorithm::Rs512, Algorithm::Ps256, Algorithm::Es256];
     let unpinned = jwks_of([Key::RsaA.public_jwk(), Key::Ec.public_jwk()].map(|mut jwk| {
         jwk.as_object_mut().unwrap().remove("alg");
         jwk
     }));
-    let widened = AccessTokenVerifier::new(options, JwksCache::from_json(unpinned.as_bytes()).unwrap()).unwrap();
+    let widened =
+        AccessTokenVerifier::new(options, JwksCache::from_json(unpinned.as_bytes()).unwrap())
+            .unwrap();
     check(
         &widened,
         cases,
@@ -173,7 +184,8 @@ fn sc_075_es256_signature_encodings() {
     let header = json!({ "alg": "ES256", "kid": "key-ec" }).to_string();
     let valid = sign_raw(&header, &claims_text(), Key::Ec, Jwt::ES256);
     let (input, signature) = valid.rsplit_once('.').unwrap();
-    let raw = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, signature).unwrap();
+    let raw = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, signature)
+        .unwrap();
     let with = |bytes: &[u8]| format!("{input}.{}", b64(bytes));
     let der = {
         // SEQUENCE { INTEGER r, INTEGER s }, each with a leading zero if its high bit is set.
@@ -223,13 +235,34 @@ fn sc_076_to_078_header_keys_and_urls_are_ignored() {
     };
     let cases = vec![
         // SC-076: an embedded `jwk`, validly signed with its private key.
-        ("jwk, attacker kid", with_header(json!({ "alg": "RS256", "kid": "key-attacker", "jwk": attacker_jwk }))),
-        ("jwk, victim kid", with_header(json!({ "alg": "RS256", "kid": "key-a", "jwk": attacker_jwk }))),
+        (
+            "jwk, attacker kid",
+            with_header(json!({ "alg": "RS256", "kid": "key-attacker", "jwk": attacker_jwk })),
+        ),
+        (
+            "jwk, victim kid",
+            with_header(json!({ "alg": "RS256", "kid": "key-a", "jwk": attacker_jwk })),
+        ),
         // SC-077: key URLs.
-        ("jku", with_header(json!({ "alg": "RS256", "kid": "key-a", "jku": "https://evil.example/jwks" }))),
-        ("x5u", with_header(json!({ "alg": "RS256", "kid": "key-a", "x5u": "http://169.254.169.254/" }))),
+        (
+            "jku",
+            with_header(
+                json!({ "alg": "RS256", "kid": "key-a", "jku": "https://evil.example/jwks" }),
+            ),
+        ),
+        (
+            "x5u",
+            with_header(
+                json!({ "alg": "RS256", "kid": "key-a", "x5u": "http://169.254.169.254/" }),
+            ),
+        ),
         // SC-078: a self-signed chain (its content is never read).
-        ("x5c", with_header(json!({ "alg": "RS256", "kid": "key-a", "x5c": ["MIIBszCCAVmgAwIBAgIUdGVzdA"] }))),
+        (
+            "x5c",
+            with_header(
+                json!({ "alg": "RS256", "kid": "key-a", "x5c": ["MIIBszCCAVmgAwIBAgIUdGVzdA"] }),
+            ),
+        ),
     ];
     check(
         &access_verifier(),
@@ -306,13 +339,40 @@ async fn sc_079_hostile_kids_are_opaque_and_fetch_at_most_once() {
 fn sc_080_081_crit_and_unencoded_payloads_are_refused() {
     let claims = access_claims();
     let cases = vec![
-        ("crit x-ext", token_with_header(&json!({ "alg": "RS256", "kid": "key-a", "crit": ["x-ext"], "x-ext": 1 }), &claims)),
-        ("crit exp", token_with_header(&json!({ "alg": "RS256", "kid": "key-a", "crit": ["exp"] }), &claims)),
-        ("crit []", token_with_header(&json!({ "alg": "RS256", "kid": "key-a", "crit": [] }), &claims)),
-        ("crit string", token_with_header(&json!({ "alg": "RS256", "kid": "key-a", "crit": "b64" }), &claims)),
-        ("b64 false", token_with_header(&json!({ "alg": "RS256", "kid": "key-a", "b64": false, "crit": ["b64"] }), &claims)),
-        ("b64 alone", token_with_header(&json!({ "alg": "RS256", "kid": "key-a", "b64": false }), &claims)),
-        ("zip", token_with_header(&json!({ "alg": "RS256", "kid": "key-a", "zip": "DEF" }), &claims)),
+        (
+            "crit x-ext",
+            token_with_header(
+                &json!({ "alg": "RS256", "kid": "key-a", "crit": ["x-ext"], "x-ext": 1 }),
+                &claims,
+            ),
+        ),
+        (
+            "crit exp",
+            token_with_header(&json!({ "alg": "RS256", "kid": "key-a", "crit": ["exp"] }), &claims),
+        ),
+        (
+            "crit []",
+            token_with_header(&json!({ "alg": "RS256", "kid": "key-a", "crit": [] }), &claims),
+        ),
+        (
+            "crit string",
+            token_with_header(&json!({ "alg": "RS256", "kid": "key-a", "crit": "b64" }), &claims),
+        ),
+        (
+            "b64 false",
+            token_with_header(
+                &json!({ "alg": "RS256", "kid": "key-a", "b64": false, "crit": ["b64"] }),
+                &claims,
+            ),
+        ),
+        (
+            "b64 alone",
+            token_with_header(&json!({ "alg": "RS256", "kid": "key-a", "b64": false }), &claims),
+        ),
+        (
+            "zip",
+            token_with_header(&json!({ "alg": "RS256", "kid": "key-a", "zip": "DEF" }), &claims),
+        ),
     ];
     check(
         &access_verifier(),
@@ -338,8 +398,14 @@ fn sc_082_duplicate_members_in_header_and_payload() {
     let cases = vec![
         ("header alg twice", signed(r#"{"alg":"RS256","alg":"none","kid":"key-a"}"#, &claims)),
         ("header kid twice", signed(r#"{"alg":"RS256","kid":"key-b","kid":"key-a"}"#, &claims)),
-        ("header escaped alg", signed(r#"{"alg":"RS256","al\u0067":"none","kid":"key-a"}"#, &claims)),
-        ("header x5u twice", signed(r#"{"alg":"RS256","kid":"key-a","x5u":"a","x5u":"b"}"#, &claims)),
+        (
+            "header escaped alg",
+            signed(r#"{"alg":"RS256","al\u0067":"none","kid":"key-a"}"#, &claims),
+        ),
+        (
+            "header x5u twice",
+            signed(r#"{"alg":"RS256","kid":"key-a","x5u":"a","x5u":"b"}"#, &claims),
+        ),
         ("payload sub twice", signed(header, &payload_with(r#","sub":"mallory""#))),
         ("payload iss twice", signed(header, &payload_with(r#","iss":"https://evil.example""#))),
         ("payload aud twice", signed(header, &payload_with(r#","aud":"api://other""#))),
@@ -368,11 +434,38 @@ fn sc_083_084_jwe_and_nested_tokens() {
     let jwe_header = b64(br#"{"alg":"RSA-OAEP","enc":"A256GCM","kid":"key-a"}"#);
     let cases = vec![
         ("five segments", format!("{jwe_header}.ZW5jcnlwdGVka2V5.aXY.Y2lwaGVydGV4dA.dGFn")),
-        ("enc in three segments", unsigned(r#"{"alg":"RS256","enc":"A256GCM","kid":"key-a"}"#, "c2ln")),
-        ("cty JWT", token_with_header(&json!({ "alg": "RS256", "kid": "key-a", "cty": "JWT" }), &access_claims())),
-        ("cty jwt", token_with_header(&json!({ "alg": "RS256", "kid": "key-a", "cty": "jwt" }), &access_claims())),
-        ("cty application/jwt", token_with_header(&json!({ "alg": "RS256", "kid": "key-a", "cty": "application/jwt" }), &access_claims())),
-        ("cty other", token_with_header(&json!({ "alg": "RS256", "kid": "key-a", "cty": "text/plain" }), &access_claims())),
+        (
+            "enc in three segments",
+            unsigned(r#"{"alg":"RS256","enc":"A256GCM","kid":"key-a"}"#, "c2ln"),
+        ),
+        (
+            "cty JWT",
+            token_with_header(
+                &json!({ "alg": "RS256", "kid": "key-a", "cty": "JWT" }),
+                &access_claims(),
+            ),
+        ),
+        (
+            "cty jwt",
+            token_with_header(
+                &json!({ "alg": "RS256", "kid": "key-a", "cty": "jwt" }),
+                &access_claims(),
+            ),
+        ),
+        (
+            "cty application/jwt",
+            token_with_header(
+                &json!({ "alg": "RS256", "kid": "key-a", "cty": "application/jwt" }),
+                &access_claims(),
+            ),
+        ),
+        (
+            "cty other",
+            token_with_header(
+                &json!({ "alg": "RS256", "kid": "key-a", "cty": "text/plain" }),
+                &access_claims(),
+            ),
+        ),
     ];
     check(
         &access_verifier(),
@@ -450,13 +543,19 @@ fn sc_085_to_087_syntax() {
 
 #[test]
 fn sc_088_bad_signature_wins_over_expiry() {
-    let expired = token(Key::RsaA, &patched(access_claims(), &json!({ "iat": 1_000, "exp": 2_000 })));
+    let expired =
+        token(Key::RsaA, &patched(access_claims(), &json!({ "iat": 1_000, "exp": 2_000 })));
     let (input, _) = expired.rsplit_once('.').unwrap();
     let forged = format!("{input}.{}", b64(&[0x5a; 256]));
-    let payload_garbage = format!("{}.{}.{}", input.split('.').next().unwrap(), b64(b"not json"), b64(&[1; 256]));
+    let payload_garbage =
+        format!("{}.{}.{}", input.split('.').next().unwrap(), b64(b"not json"), b64(&[1; 256]));
     check(
         &access_verifier(),
-        vec![("expired", expired), ("expired, bad signature", forged), ("not JSON, bad signature", payload_garbage)],
+        vec![
+            ("expired", expired),
+            ("expired, bad signature", forged),
+            ("not JSON, bad signature", payload_garbage),
+        ],
         expect![[r#"
             expired => expired: token expired at 2000 (now 1700000000, leeway 120 s)
             expired, bad signature => invalid_signature: invalid signature
@@ -474,13 +573,20 @@ fn sc_089_modified_header_payload_or_signature() {
     let mut other_payload = access_claims();
     other_payload["sub"] = json!("mallory@example.com");
     let raw_signature =
-        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, signature).unwrap();
+        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, signature)
+            .unwrap();
     let xored: Vec<u8> = raw_signature.iter().map(|byte| byte ^ 0x5a).collect();
     let cases = vec![
         ("header changed", format!("{resigned_header}.{payload}.{signature}")),
-        ("payload changed", format!("{header}.{}.{signature}", b64(other_payload.to_string().as_bytes()))),
+        (
+            "payload changed",
+            format!("{header}.{}.{signature}", b64(other_payload.to_string().as_bytes())),
+        ),
         ("signature XOR 0x5A", format!("{input}.{}", b64(&xored))),
-        ("signature + 1 byte", format!("{input}.{}", b64(&[raw_signature.as_slice(), &[0]].concat()))),
+        (
+            "signature + 1 byte",
+            format!("{input}.{}", b64(&[raw_signature.as_slice(), &[0]].concat())),
+        ),
         ("signature - 1 byte", format!("{input}.{}", b64(&raw_signature[1..]))),
         ("signature 2 KiB", format!("{input}.{}", b64(&[7; 2048]))),
     ];
@@ -545,13 +651,22 @@ fn sc_090_091_weak_rsa_keys_are_unusable() {
     ]);
     let keys = JwksCache::from_json(jwks.as_bytes()).unwrap();
     let verifier = AccessTokenVerifier::new(access_options(), keys).unwrap();
-    let cases = ["rsa-1024", "rsa-8200", "e-1", "e-3", "e-even", "e-2^32", "n-leading-zero", "e-leading-zero"]
-        .into_iter()
-        .map(|kid| {
-            let header = json!({ "alg": "RS256", "kid": kid });
-            (kid, token_with_header(&header, &access_claims()))
-        })
-        .collect();
+    let cases = [
+        "rsa-1024",
+        "rsa-8200",
+        "e-1",
+        "e-3",
+        "e-even",
+        "e-2^32",
+        "n-leading-zero",
+        "e-leading-zero",
+    ]
+    .into_iter()
+    .map(|kid| {
+        let header = json!({ "alg": "RS256", "kid": kid });
+        (kid, token_with_header(&header, &access_claims()))
+    })
+    .collect();
     check(
         &verifier,
         cases,

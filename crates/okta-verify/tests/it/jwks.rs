@@ -7,11 +7,14 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use expect_test::expect;
 use okta_verify::http::{HttpClient, TransportError};
-use okta_verify::{AccessTokenVerifier, Clock, ConfigError, JwksCache, JwksCacheOptions, JwksError};
+use okta_verify::{
+    AccessTokenVerifier, Clock, ConfigError, JwksCache, JwksCacheOptions, JwksError,
+};
 use serde_json::{Value, json};
 
 use crate::support::{
-    Key, NOW, access_claims, access_options, b64, jwks_json, jwks_of, token, token_with_header, verify_access,
+    Key, NOW, access_claims, access_options, b64, jwks_json, jwks_of, token, token_with_header,
+    verify_access,
 };
 
 const KEYS_URL: &str = "https://example.okta.com/oauth2/default/v1/keys";
@@ -89,12 +92,20 @@ impl TestClock {
 
     fn clock(&self) -> Clock {
         let seconds = Arc::clone(&self.0);
-        Clock::from_fn(move || UNIX_EPOCH + Duration::from_secs(seconds.load(Ordering::SeqCst).unsigned_abs()))
+        Clock::from_fn(move || {
+            UNIX_EPOCH + Duration::from_secs(seconds.load(Ordering::SeqCst).unsigned_abs())
+        })
     }
 }
 
 fn remote(fake: &FakeKeys, clock: &TestClock) -> JwksCache {
-    JwksCache::remote(KEYS_URL.parse().unwrap(), fake.client(), JwksCacheOptions::default(), clock.clock()).unwrap()
+    JwksCache::remote(
+        KEYS_URL.parse().unwrap(),
+        fake.client(),
+        JwksCacheOptions::default(),
+        clock.clock(),
+    )
+    .unwrap()
 }
 
 fn verifier(keys: JwksCache, clock: &TestClock) -> AccessTokenVerifier {
@@ -115,7 +126,12 @@ fn fresh_token(key: Key, clock: &TestClock) -> String {
 /// A token with this `kid` and a garbage signature: key lookup comes before the signature check.
 fn unsigned_with_kid(kid: &str) -> String {
     let header = json!({ "alg": "RS256", "kid": kid }).to_string();
-    format!("{}.{}.{}", b64(header.as_bytes()), b64(access_claims().to_string().as_bytes()), b64(&[1; 256]))
+    format!(
+        "{}.{}.{}",
+        b64(header.as_bytes()),
+        b64(access_claims().to_string().as_bytes()),
+        b64(&[1; 256])
+    )
 }
 
 fn without_kid(mut jwk: Value) -> Value {
@@ -130,7 +146,8 @@ fn with_kid(mut jwk: Value, kid: &str) -> Value {
 
 #[tokio::test]
 async fn sc_006_single_key_without_kid() {
-    let keys = JwksCache::from_json(jwks_of([without_kid(Key::RsaA.public_jwk())]).as_bytes()).unwrap();
+    let keys =
+        JwksCache::from_json(jwks_of([without_kid(Key::RsaA.public_jwk())]).as_bytes()).unwrap();
     let verifier = AccessTokenVerifier::new(access_options(), keys).unwrap();
     let token = token_with_header(&json!({ "alg": "RS256" }), &access_claims());
     expect!["ok: sub=alice@example.com"].assert_eq(&verify_access(&verifier, &token).await);
@@ -139,7 +156,8 @@ async fn sc_006_single_key_without_kid() {
 #[tokio::test]
 async fn sc_007_several_keys_without_kid_are_ambiguous() {
     let okp = json!({ "kty": "OKP", "crv": "Ed25519", "x": b64(&[9; 32]) });
-    let secp256k1 = json!({ "kty": "EC", "crv": "secp256k1", "x": b64(&[1; 32]), "y": b64(&[2; 32]) });
+    let secp256k1 =
+        json!({ "kty": "EC", "crv": "secp256k1", "x": b64(&[1; 32]), "y": b64(&[2; 32]) });
     let mut members = vec![
         without_kid(Key::RsaA.public_jwk()),
         without_kid(Key::RsaB.public_jwk()),
@@ -152,8 +170,10 @@ async fn sc_007_several_keys_without_kid_are_ambiguous() {
     let keys = JwksCache::from_json(jwks_of(members).as_bytes()).unwrap();
     let verifier = AccessTokenVerifier::new(access_options(), keys).unwrap();
     let token = token_with_header(&json!({ "alg": "RS256" }), &access_claims());
-    expect![[r#"ambiguous_key: ambiguous key: the key set has several candidate keys for kid (none)"#]]
-        .assert_eq(&verify_access(&verifier, &token).await);
+    expect![[
+        r#"ambiguous_key: ambiguous key: the key set has several candidate keys for kid (none)"#
+    ]]
+    .assert_eq(&verify_access(&verifier, &token).await);
 }
 
 #[tokio::test]
@@ -215,7 +235,11 @@ async fn sc_092_known_kid_is_fetched_once_and_cache_control_is_clamped() {
     wait_for(|| fake.calls() == 2).await;
 
     // no-cache means the 5 minute minimum.
-    fake.set(Answer::Json { status: 200, body: jwks_json(), cache_control: Some("no-cache".to_owned()) });
+    fake.set(Answer::Json {
+        status: 200,
+        body: jwks_json(),
+        cache_control: Some("no-cache".to_owned()),
+    });
     clock.advance(20 * 3600);
     keys.refresh().await.unwrap();
     let calls = fake.calls();
@@ -284,7 +308,10 @@ async fn sc_094_failed_refresh_keeps_the_last_good_keys() {
     let mut out = String::new();
     for failure in [
         Answer::Json { status: 503, body: "unavailable".to_owned(), cache_control: None },
-        Answer::Fail(TransportError::Timeout { after: Duration::from_secs(10), url: KEYS_URL.to_owned() }),
+        Answer::Fail(TransportError::Timeout {
+            after: Duration::from_secs(10),
+            url: KEYS_URL.to_owned(),
+        }),
         Answer::Fail(TransportError::other("TLS handshake failed")),
     ] {
         fake.set(failure);
@@ -326,13 +353,32 @@ async fn sc_094_no_keys_yet_is_jwks_unavailable() {
 async fn sc_095_bad_key_set_answers() {
     let many_keys = jwks_of(std::iter::repeat_n(Key::RsaA.public_jwk(), 10_000));
     let cases: Vec<(&str, Answer)> = vec![
-        ("redirect", Answer::Fail(TransportError::Redirect { status: 302, url: KEYS_URL.to_owned() })),
+        (
+            "redirect",
+            Answer::Fail(TransportError::Redirect { status: 302, url: KEYS_URL.to_owned() }),
+        ),
         ("404", Answer::Json { status: 404, body: "{}".to_owned(), cache_control: None }),
-        ("HTML", Answer::Json { status: 200, body: "<html></html>".to_owned(), cache_control: None }),
+        (
+            "HTML",
+            Answer::Json { status: 200, body: "<html></html>".to_owned(), cache_control: None },
+        ),
         ("keys missing", Answer::Json { status: 200, body: "{}".to_owned(), cache_control: None }),
-        ("keys not an array", Answer::Json { status: 200, body: r#"{"keys":{}}"#.to_owned(), cache_control: None }),
-        ("duplicate member", Answer::Json { status: 200, body: r#"{"keys":[],"keys":[]}"#.to_owned(), cache_control: None }),
-        ("over the size cap", Answer::Fail(TransportError::TooLarge { limit: 1 << 20, url: KEYS_URL.to_owned() })),
+        (
+            "keys not an array",
+            Answer::Json { status: 200, body: r#"{"keys":{}}"#.to_owned(), cache_control: None },
+        ),
+        (
+            "duplicate member",
+            Answer::Json {
+                status: 200,
+                body: r#"{"keys":[],"keys":[]}"#.to_owned(),
+                cache_control: None,
+            },
+        ),
+        (
+            "over the size cap",
+            Answer::Fail(TransportError::TooLarge { limit: 1 << 20, url: KEYS_URL.to_owned() }),
+        ),
         ("10,000 keys", Answer::Json { status: 200, body: many_keys, cache_control: None }),
     ];
     let mut out = String::new();
@@ -342,8 +388,10 @@ async fn sc_095_bad_key_set_answers() {
         let clock = TestClock::new();
         let keys = remote(&fake, &clock);
         let refresh = keys.refresh().await.unwrap_err();
-        let source = std::error::Error::source(&refresh).map(ToString::to_string).unwrap_or_default();
-        let verified = verify_access(&verifier(keys, &clock), &fresh_token(Key::RsaA, &clock)).await;
+        let source =
+            std::error::Error::source(&refresh).map(ToString::to_string).unwrap_or_default();
+        let verified =
+            verify_access(&verifier(keys, &clock), &fresh_token(Key::RsaA, &clock)).await;
         out.push_str(&format!("{name} => {refresh} [{source}] | {verified}\n"));
     }
     expect![[r#"
@@ -375,13 +423,22 @@ async fn sc_096_only_rsa_signature_keys_are_used() {
     private["d"] = json!(b64(&[7; 256]));
     let token = token_with_header(&json!({ "alg": "RS256", "kid": "k" }), &access_claims());
 
-    let only_unusable = jwks_of([enc.clone(), encrypt_only.clone(), oct.clone(), ec.clone(), okp.clone(), private.clone()]);
+    let only_unusable = jwks_of([
+        enc.clone(),
+        encrypt_only.clone(),
+        oct.clone(),
+        ec.clone(),
+        okp.clone(),
+        private.clone(),
+    ]);
     let keys = JwksCache::from_json(only_unusable.as_bytes()).unwrap();
-    let refused = verify_access(&AccessTokenVerifier::new(access_options(), keys).unwrap(), &token).await;
+    let refused =
+        verify_access(&AccessTokenVerifier::new(access_options(), keys).unwrap(), &token).await;
 
     let with_good = jwks_of([enc, encrypt_only, oct, ec, okp, private, good]);
     let keys = JwksCache::from_json(with_good.as_bytes()).unwrap();
-    let accepted = verify_access(&AccessTokenVerifier::new(access_options(), keys).unwrap(), &token).await;
+    let accepted =
+        verify_access(&AccessTokenVerifier::new(access_options(), keys).unwrap(), &token).await;
     expect![[r#"
         key_unusable: key "k" is unusable: the key is not for signatures (`use`)
         ok: sub=alice@example.com"#]]
@@ -403,11 +460,13 @@ async fn sc_098_two_keys_sharing_a_kid_are_ambiguous() {
     let token = token(Key::RsaA, &access_claims());
     let different = jwks_of([Key::RsaA.public_jwk(), with_kid(Key::RsaB.public_jwk(), "key-a")]);
     let keys = JwksCache::from_json(different.as_bytes()).unwrap();
-    let ambiguous = verify_access(&AccessTokenVerifier::new(access_options(), keys).unwrap(), &token).await;
+    let ambiguous =
+        verify_access(&AccessTokenVerifier::new(access_options(), keys).unwrap(), &token).await;
     // The same key listed twice is not ambiguous.
     let identical = jwks_of([Key::RsaA.public_jwk(), Key::RsaA.public_jwk()]);
     let keys = JwksCache::from_json(identical.as_bytes()).unwrap();
-    let accepted = verify_access(&AccessTokenVerifier::new(access_options(), keys).unwrap(), &token).await;
+    let accepted =
+        verify_access(&AccessTokenVerifier::new(access_options(), keys).unwrap(), &token).await;
     expect![[r#"
         ambiguous_key: ambiguous key: the key set has several candidate keys for kid "key-a"
         ok: sub=alice@example.com"#]]
@@ -428,7 +487,12 @@ fn sc_100_jwks_uri_must_be_https_except_loopback() {
         "http://[::1]:8080/keys",
         "http://localhost:8080/keys",
     ] {
-        let result = JwksCache::remote(uri.parse().unwrap(), fake.client(), JwksCacheOptions::default(), Clock::system());
+        let result = JwksCache::remote(
+            uri.parse().unwrap(),
+            fake.client(),
+            JwksCacheOptions::default(),
+            Clock::system(),
+        );
         let shown = match result {
             Ok(_) => "ok".to_owned(),
             Err(ConfigError::InsecureUrl { url }) => format!("insecure ({url})"),
@@ -449,8 +513,18 @@ fn sc_100_jwks_uri_must_be_https_except_loopback() {
     .assert_eq(&out);
     // The key set of an issuer never leaves the issuer's origin.
     let mut out = String::new();
-    for issuer in ["https://example.okta.com/oauth2/default", "https://example.okta.com", "http://127.0.0.1:9000/oauth2/aus1"] {
-        let keys = JwksCache::for_issuer(issuer, fake.client(), JwksCacheOptions::default(), Clock::system()).unwrap();
+    for issuer in [
+        "https://example.okta.com/oauth2/default",
+        "https://example.okta.com",
+        "http://127.0.0.1:9000/oauth2/aus1",
+    ] {
+        let keys = JwksCache::for_issuer(
+            issuer,
+            fake.client(),
+            JwksCacheOptions::default(),
+            Clock::system(),
+        )
+        .unwrap();
         out.push_str(&format!("{issuer} => {}\n", keys.jwks_uri().unwrap()));
     }
     expect![[r#"
@@ -488,8 +562,13 @@ async fn background_refresh_never_blocks_known_keys() {
         }
     };
     let clock = TestClock::new();
-    let keys = JwksCache::remote(KEYS_URL.parse().unwrap(), Arc::new(client), JwksCacheOptions::default(), clock.clock())
-        .unwrap();
+    let keys = JwksCache::remote(
+        KEYS_URL.parse().unwrap(),
+        Arc::new(client),
+        JwksCacheOptions::default(),
+        clock.clock(),
+    )
+    .unwrap();
     let verifier = verifier(keys.clone(), &clock);
     keys.refresh().await.unwrap();
     *body.lock().unwrap() = jwks_of([Key::RsaA.public_jwk(), Key::RsaB.public_jwk()]);

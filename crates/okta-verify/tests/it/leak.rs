@@ -2,7 +2,10 @@
 
 use std::sync::Arc;
 
-use okta_verify::{ClientAuthentication, ClientCredentials, IdTokenChecks, IntrospectionOptions, IntrospectionVerifier};
+use okta_verify::{
+    ClientAuthentication, ClientCredentials, IdTokenChecks, IntrospectionOptions,
+    IntrospectionVerifier,
+};
 
 use crate::support::{access_token, access_verifier, block_on, id_verifier};
 
@@ -35,8 +38,10 @@ fn sc_119_errors_and_results_never_contain_the_token() {
         assert_absent(&format!("{err} {err:?}"), &bad);
     }
     // The ID-token verifier with a nonce and an access token to check.
-    let err = block_on(id_verifier().verify(&token, &IdTokenChecks::new(Some("secret-nonce-value"), Some(&token))))
-        .unwrap_err();
+    let err = block_on(
+        id_verifier().verify(&token, &IdTokenChecks::new(Some("secret-nonce-value"), Some(&token))),
+    )
+    .unwrap_err();
     outputs.push(format!("{err} {err:?}"));
     outputs.push(format!("{verifier:?}"));
     for output in &outputs {
@@ -48,7 +53,8 @@ fn sc_119_errors_and_results_never_contain_the_token() {
 #[test]
 fn sc_119_client_secret_is_redacted() {
     let secret = "very-secret-client-secret-value";
-    let credentials = ClientCredentials::new("0oa1client", secret, ClientAuthentication::ClientSecretBasic);
+    let credentials =
+        ClientCredentials::new("0oa1client", secret, ClientAuthentication::ClientSecretBasic);
     let http = Arc::new(|_request: http::Request<Vec<u8>>| async {
         Err::<http::Response<Vec<u8>>, _>(okta_verify::http::TransportError::other("offline"))
     });

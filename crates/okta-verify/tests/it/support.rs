@@ -71,7 +71,11 @@ impl Key {
 
     /// The public JWK, computed by jsonwebtoken (independently of okta-verify).
     pub(crate) fn public_jwk(self) -> Value {
-        let alg = if self.is_ec() { jsonwebtoken::Algorithm::ES256 } else { jsonwebtoken::Algorithm::RS256 };
+        let alg = if self.is_ec() {
+            jsonwebtoken::Algorithm::ES256
+        } else {
+            jsonwebtoken::Algorithm::RS256
+        };
         let mut jwk = jsonwebtoken::jwk::Jwk::from_encoding_key(&self.encoding_key(), alg).unwrap();
         jwk.common.key_id = Some(self.kid().to_owned());
         jwk.common.public_key_use = Some(jsonwebtoken::jwk::PublicKeyUse::Signature);
@@ -99,9 +103,15 @@ pub(crate) fn b64(bytes: &[u8]) -> String {
 }
 
 /// Signs `header` and `payload` exactly as given (any JSON text, valid or not).
-pub(crate) fn sign_raw(header: &str, payload: &str, key: Key, alg: jsonwebtoken::Algorithm) -> String {
+pub(crate) fn sign_raw(
+    header: &str,
+    payload: &str,
+    key: Key,
+    alg: jsonwebtoken::Algorithm,
+) -> String {
     let signing_input = format!("{}.{}", b64(header.as_bytes()), b64(payload.as_bytes()));
-    let signature = jsonwebtoken::crypto::sign(signing_input.as_bytes(), &key.encoding_key(), alg).unwrap();
+    let signature =
+        jsonwebtoken::crypto::sign(signing_input.as_bytes(), &key.encoding_key(), alg).unwrap();
     format!("{signing_input}.{signature}")
 }
 
@@ -196,7 +206,10 @@ pub(crate) fn id_verifier() -> IdTokenVerifier {
 }
 
 /// A one-line description of a verification result, for snapshots.
-pub(crate) fn outcome<T>(result: &Result<T, VerifyError>, describe: impl Fn(&T) -> String) -> String {
+pub(crate) fn outcome<T>(
+    result: &Result<T, VerifyError>,
+    describe: impl Fn(&T) -> String,
+) -> String {
     match result {
         Ok(value) => format!("ok: {}", describe(value)),
         Err(err) => format!("{}: {err}", err.kind()),
@@ -209,8 +222,14 @@ pub(crate) async fn verify_access(verifier: &AccessTokenVerifier, token: &str) -
 }
 
 /// Verifies an ID token and describes the result.
-pub(crate) async fn verify_id(verifier: &IdTokenVerifier, token: &str, checks: &IdTokenChecks<'_>) -> String {
-    outcome(&verifier.verify(token, checks).await, |verified| format!("sub={}", verified.claims().sub))
+pub(crate) async fn verify_id(
+    verifier: &IdTokenVerifier,
+    token: &str,
+    checks: &IdTokenChecks<'_>,
+) -> String {
+    outcome(&verifier.verify(token, checks).await, |verified| {
+        format!("sub={}", verified.claims().sub)
+    })
 }
 
 /// Runs the future on a fresh current-thread runtime (for data-driven tables in plain tests).

@@ -4,12 +4,14 @@
 use std::time::Duration;
 
 use expect_test::{Expect, expect};
-use okta_verify::{AccessTokenOptions, AccessTokenVerifier, ConfigError, IdTokenOptions, IdTokenVerifier};
+use okta_verify::{
+    AccessTokenOptions, AccessTokenVerifier, ConfigError, IdTokenOptions, IdTokenVerifier,
+};
 use serde_json::{Value, json};
 
 use crate::support::{
-    Key, NOW, access_claims, access_options, block_on, id_claims, id_verifier, patched, static_keys, token,
-    verify_access, verify_id,
+    Key, NOW, access_claims, access_options, block_on, id_claims, id_verifier, patched,
+    static_keys, token, verify_access, verify_id,
 };
 
 const LEEWAY: i64 = 120;
@@ -76,9 +78,18 @@ fn sc_064_fractional_dates_round_towards_refusal() {
     check(
         &[
             ("exp = now + 60.9", json!({ "exp": (NOW + 60) as f64 + 0.9 })),
-            ("exp = now - leeway + 0.5 (floors to now - leeway)", json!({ "exp": (NOW - LEEWAY) as f64 + 0.5 })),
-            ("nbf = now + leeway + 0.1 (ceils to + 1)", json!({ "nbf": (NOW + LEEWAY) as f64 + 0.1 })),
-            ("nbf = now + leeway - 0.5 (ceils to + 0)", json!({ "nbf": (NOW + LEEWAY) as f64 - 0.5 })),
+            (
+                "exp = now - leeway + 0.5 (floors to now - leeway)",
+                json!({ "exp": (NOW - LEEWAY) as f64 + 0.5 }),
+            ),
+            (
+                "nbf = now + leeway + 0.1 (ceils to + 1)",
+                json!({ "nbf": (NOW + LEEWAY) as f64 + 0.1 }),
+            ),
+            (
+                "nbf = now + leeway - 0.5 (ceils to + 0)",
+                json!({ "nbf": (NOW + LEEWAY) as f64 - 0.5 }),
+            ),
             ("iat = now + leeway + 0.1", json!({ "iat": (NOW + LEEWAY) as f64 + 0.1 })),
         ],
         expect![[r#"
@@ -148,7 +159,9 @@ fn sc_066_extreme_numbers_do_not_overflow() {
     let verifier = AccessTokenVerifier::new(access_options(), static_keys()).unwrap();
     let mut out = String::new();
     block_on(async {
-        for exp in ["-1", "0", "1e308", "18446744073709551615", "9007199254740993", "-1e308", "1e400"] {
+        for exp in
+            ["-1", "0", "1e308", "18446744073709551615", "9007199254740993", "-1e308", "1e400"]
+        {
             let token = crate::support::sign_raw(
                 r#"{"alg":"RS256","kid":"key-a"}"#,
                 &claims_with_exp(exp),
@@ -218,7 +231,10 @@ fn sc_069_iat_a_week_ago() {
         &[
             ("iat a week ago, exp valid", json!({ "iat": NOW - 7 * DAY, "exp": NOW + 60 })),
             ("iat a day and a leeway ago", json!({ "iat": NOW - DAY - LEEWAY, "exp": NOW + 60 })),
-            ("iat a day, a leeway and 1 s ago", json!({ "iat": NOW - DAY - LEEWAY - 1, "exp": NOW + 60 })),
+            (
+                "iat a day, a leeway and 1 s ago",
+                json!({ "iat": NOW - DAY - LEEWAY - 1, "exp": NOW + 60 }),
+            ),
             ("lifetime over a day", json!({ "iat": NOW - 60, "exp": NOW - 60 + DAY + 1 })),
         ],
         expect![[r#"
