@@ -56,7 +56,10 @@ pub struct AccessTokenOptions {
 
 impl AccessTokenOptions {
     /// Options for tokens from `issuer` meant for one of `audiences`, with secure defaults.
-    pub fn new<A: Into<String>>(issuer: impl Into<String>, audiences: impl IntoIterator<Item = A>) -> Self {
+    pub fn new<A: Into<String>>(
+        issuer: impl Into<String>,
+        audiences: impl IntoIterator<Item = A>,
+    ) -> Self {
         Self {
             issuer: issuer.into(),
             audiences: audiences.into_iter().map(Into::into).collect(),
@@ -148,7 +151,8 @@ impl RuleViolation {
 pub fn require_group(group: impl Into<String>) -> impl AccessTokenRule {
     let group = group.into();
     move |claims: &OktaAccessTokenClaims| {
-        let member = claims.string_list("groups").is_some_and(|groups| groups.contains(&group.as_str()));
+        let member =
+            claims.string_list("groups").is_some_and(|groups| groups.contains(&group.as_str()));
         if member {
             Ok(())
         } else {
@@ -185,7 +189,10 @@ impl AccessTokenVerifier {
             return Err(ConfigError::NoAlgorithm);
         }
         if options.max_token_len == 0 {
-            return Err(ConfigError::OutOfRange { name: "max_token_len", reason: "must be positive" });
+            return Err(ConfigError::OutOfRange {
+                name: "max_token_len",
+                reason: "must be positive",
+            });
         }
         let times = TimeRules::new(options.leeway, options.max_age)?;
         if issuer.is_org() {
@@ -222,7 +229,8 @@ impl AccessTokenVerifier {
         }
         // The cap comes before hashing for the cache, not only before decoding.
         if token.len() > inner.options.max_token_len {
-            let err = VerifyError::TokenTooLarge { len: token.len(), max: inner.options.max_token_len };
+            let err =
+                VerifyError::TokenTooLarge { len: token.len(), max: inner.options.max_token_len };
             log_rejection(TokenKind::Access, &err);
             return Err(err);
         }
@@ -248,12 +256,21 @@ impl AccessTokenVerifier {
         result
     }
 
-    async fn verify_uncached(&self, token: &str, now: i64) -> Result<VerifiedAccessToken, VerifyError> {
+    async fn verify_uncached(
+        &self,
+        token: &str,
+        now: i64,
+    ) -> Result<VerifiedAccessToken, VerifyError> {
         let inner = &*self.inner;
         let options = &inner.options;
-        let signed = verify_signed(token, &options.algorithms, options.max_token_len, &inner.keys, now, |typ| {
-            check_typ(typ, options.token_type)
-        })
+        let signed = verify_signed(
+            token,
+            &options.algorithms,
+            options.max_token_len,
+            &inner.keys,
+            now,
+            |typ| check_typ(typ, options.token_type),
+        )
         .await?;
         let mut raw = signed.claims;
         check_kind(&raw)?;
@@ -263,9 +280,13 @@ impl AccessTokenVerifier {
         if !aud.iter().any(|value| options.audiences.contains(value)) {
             return Err(VerifyError::AudienceMismatch);
         }
-        let exp = raw.date(Claim::Exp, Rounding::Down)?.ok_or(VerifyError::MissingClaim { claim: "exp" })?;
+        let exp = raw
+            .date(Claim::Exp, Rounding::Down)?
+            .ok_or(VerifyError::MissingClaim { claim: "exp" })?;
         let nbf = raw.date(Claim::Nbf, Rounding::Up)?;
-        let iat = raw.date(Claim::Iat, Rounding::Up)?.ok_or(VerifyError::MissingClaim { claim: "iat" })?;
+        let iat = raw
+            .date(Claim::Iat, Rounding::Up)?
+            .ok_or(VerifyError::MissingClaim { claim: "iat" })?;
         inner.times.check(exp, nbf, iat, now)?;
         let cid = raw.string(Claim::Cid)?;
         if !options.client_ids.is_empty() {
@@ -298,9 +319,12 @@ impl AccessTokenVerifier {
             extra: raw.into_extra(),
         };
         for rule in &options.rules {
-            rule.check(&claims).map_err(|violation| VerifyError::RuleViolation { reason: violation.reason })?;
+            rule.check(&claims)
+                .map_err(|violation| VerifyError::RuleViolation { reason: violation.reason })?;
         }
-        Ok(VerifiedAccessToken { inner: Arc::new(Verified { claims, alg: signed.alg, kid: signed.kid }) })
+        Ok(VerifiedAccessToken {
+            inner: Arc::new(Verified { claims, alg: signed.alg, kid: signed.kid }),
+        })
     }
 }
 
@@ -376,7 +400,10 @@ fn check_typ(typ: Option<&str>, policy: AccessTokenType) -> Result<(), VerifyErr
     if bare.eq_ignore_ascii_case("jwt") && policy == AccessTokenType::OktaCompatible {
         return Ok(());
     }
-    Err(VerifyError::WrongTokenKind { expected: TokenKind::Access, reason: "its typ names another kind of token" })
+    Err(VerifyError::WrongTokenKind {
+        expected: TokenKind::Access,
+        reason: "its typ names another kind of token",
+    })
 }
 
 /// `typ` is a media type whose `application/` prefix may be left out (RFC 7515 4.1.9).
@@ -390,14 +417,18 @@ pub(crate) fn strip_application(typ: &str) -> &str {
 /// Token confusion (RFC 8725 3.12): an ID token carries `nonce` or hashes of other tokens, and has
 /// neither `cid` nor `scp`; an Okta access token always has both.
 fn check_kind(raw: &RawClaims) -> Result<(), VerifyError> {
-    if raw.contains(Claim::Nonce) || raw.contains(Claim::AtHash) || raw.extra.contains_key("c_hash") {
+    if raw.contains(Claim::Nonce) || raw.contains(Claim::AtHash) || raw.extra.contains_key("c_hash")
+    {
         return Err(VerifyError::WrongTokenKind {
             expected: TokenKind::Access,
             reason: "it carries ID-token claims (nonce, at_hash, c_hash)",
         });
     }
     if !raw.contains(Claim::Cid) && !raw.contains(Claim::Scp) {
-        return Err(VerifyError::WrongTokenKind { expected: TokenKind::Access, reason: "it has neither cid nor scp" });
+        return Err(VerifyError::WrongTokenKind {
+            expected: TokenKind::Access,
+            reason: "it has neither cid nor scp",
+        });
     }
     Ok(())
 }

@@ -52,10 +52,7 @@ impl TimeRules {
         if max_age.is_zero() {
             return Err(ConfigError::OutOfRange { name: "max_age", reason: "must be positive" });
         }
-        Ok(Self {
-            leeway: seconds(leeway),
-            max_age: seconds(max_age),
-        })
+        Ok(Self { leeway: seconds(leeway), max_age: seconds(max_age) })
     }
 
     fn leeway_u64(self) -> u64 {
@@ -68,7 +65,13 @@ impl TimeRules {
     /// - `nbf`: valid once `now + leeway >= nbf`.
     /// - `iat`: not after `now + leeway`, not older than `max_age` (plus leeway), and `exp - iat`
     ///   at most `max_age`, which also refuses a far-future `exp`.
-    pub(crate) fn check(self, exp: i64, nbf: Option<i64>, iat: i64, now: i64) -> Result<(), VerifyError> {
+    pub(crate) fn check(
+        self,
+        exp: i64,
+        nbf: Option<i64>,
+        iat: i64,
+        now: i64,
+    ) -> Result<(), VerifyError> {
         if now >= exp.saturating_add(self.leeway) {
             return Err(VerifyError::Expired { exp, now, leeway: self.leeway_u64() });
         }
@@ -112,7 +115,8 @@ impl IssuerRule {
         if issuer.is_empty() {
             return Err(ConfigError::InvalidIssuer { reason: "it is empty" });
         }
-        let url = Url::parse(issuer).map_err(|_| ConfigError::InvalidIssuer { reason: "it is not an absolute URL" })?;
+        let url = Url::parse(issuer)
+            .map_err(|_| ConfigError::InvalidIssuer { reason: "it is not an absolute URL" })?;
         crate::http::check_config_url(&url)?;
         if url.query().is_some() || url.fragment().is_some() {
             return Err(ConfigError::InvalidIssuer { reason: "it has a query or fragment" });
@@ -141,7 +145,9 @@ impl IssuerRule {
         if iss == self.issuer {
             return Ok(());
         }
-        if org_is_error && (iss == self.org_issuer || iss.strip_suffix('/') == Some(&self.org_issuer)) {
+        if org_is_error
+            && (iss == self.org_issuer || iss.strip_suffix('/') == Some(&self.org_issuer))
+        {
             return Err(VerifyError::OrgServerToken);
         }
         Err(VerifyError::WrongIssuer { expected: self.issuer.clone(), found: untrusted(iss) })

@@ -31,7 +31,10 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub trait HttpClient: Send + Sync {
     /// Sends `request`. A 3xx answer is an error ([`TransportError::Redirect`]), never followed;
     /// any other status is returned for the caller to judge.
-    fn execute(&self, request: Request<Vec<u8>>) -> BoxFuture<'_, Result<Response<Vec<u8>>, TransportError>>;
+    fn execute(
+        &self,
+        request: Request<Vec<u8>>,
+    ) -> BoxFuture<'_, Result<Response<Vec<u8>>, TransportError>>;
 }
 
 impl<F, Fut> HttpClient for F
@@ -39,7 +42,10 @@ where
     F: Fn(Request<Vec<u8>>) -> Fut + Send + Sync,
     Fut: Future<Output = Result<Response<Vec<u8>>, TransportError>> + Send + 'static,
 {
-    fn execute(&self, request: Request<Vec<u8>>) -> BoxFuture<'_, Result<Response<Vec<u8>>, TransportError>> {
+    fn execute(
+        &self,
+        request: Request<Vec<u8>>,
+    ) -> BoxFuture<'_, Result<Response<Vec<u8>>, TransportError>> {
         Box::pin(self(request))
     }
 }
@@ -201,7 +207,9 @@ impl ReqwestHttpClient {
         span.record("duration_ms", elapsed_ms(started));
         let mut builder = Response::builder().status(status).version(response.version());
         if let Some(headers) = builder.headers_mut() {
-            headers.extend(response.headers().iter().map(|(name, value)| (name.clone(), value.clone())));
+            headers.extend(
+                response.headers().iter().map(|(name, value)| (name.clone(), value.clone())),
+            );
         }
         builder.body(body).map_err(|err| TransportError::Other {
             message: "cannot rebuild the response".to_owned(),
@@ -211,7 +219,8 @@ impl ReqwestHttpClient {
 
     fn classify(&self, err: reqwest::Error, url: &str) -> TransportError {
         if err.is_timeout() {
-            let after = if err.is_connect() { self.options.connect_timeout } else { self.options.timeout };
+            let after =
+                if err.is_connect() { self.options.connect_timeout } else { self.options.timeout };
             TransportError::Timeout { after, url: url.to_owned() }
         } else if err.is_connect() {
             TransportError::Connect { url: url.to_owned(), source: Arc::new(err.without_url()) }
@@ -225,7 +234,10 @@ impl ReqwestHttpClient {
 }
 
 impl HttpClient for ReqwestHttpClient {
-    fn execute(&self, request: Request<Vec<u8>>) -> BoxFuture<'_, Result<Response<Vec<u8>>, TransportError>> {
+    fn execute(
+        &self,
+        request: Request<Vec<u8>>,
+    ) -> BoxFuture<'_, Result<Response<Vec<u8>>, TransportError>> {
         let (host, path) = match Url::parse(&request.uri().to_string()) {
             Ok(url) => (url.host_str().unwrap_or_default().to_owned(), url.path().to_owned()),
             Err(_) => (String::new(), String::new()),
@@ -290,7 +302,10 @@ const LOW_RATE_LIMIT_PERCENT: u64 = 10;
 
 fn record_rate_limits(span: &tracing::Span, headers: &http::HeaderMap, url: &str) {
     let number = |name: &str| {
-        headers.get(name).and_then(|value| value.to_str().ok()).and_then(|value| value.trim().parse::<u64>().ok())
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.trim().parse::<u64>().ok())
     };
     let limit = number("x-rate-limit-limit");
     let remaining = number("x-rate-limit-remaining");

@@ -122,7 +122,10 @@ impl IdTokenVerifier {
             return Err(ConfigError::NoAlgorithm);
         }
         if options.max_token_len == 0 {
-            return Err(ConfigError::OutOfRange { name: "max_token_len", reason: "must be positive" });
+            return Err(ConfigError::OutOfRange {
+                name: "max_token_len",
+                reason: "must be positive",
+            });
         }
         let times = TimeRules::new(options.leeway, options.max_age)?;
         Ok(Self { inner: Arc::new(Inner { options, issuer, times, keys }) })
@@ -139,7 +142,11 @@ impl IdTokenVerifier {
     }
 
     /// Verifies `token` with the sign-in's `checks`.
-    pub async fn verify(&self, token: &str, checks: &IdTokenChecks<'_>) -> Result<VerifiedIdToken, VerifyError> {
+    pub async fn verify(
+        &self,
+        token: &str,
+        checks: &IdTokenChecks<'_>,
+    ) -> Result<VerifiedIdToken, VerifyError> {
         let result = self.verify_inner(token, checks).await;
         if let Err(err) = &result {
             log_rejection(TokenKind::Id, err);
@@ -147,12 +154,23 @@ impl IdTokenVerifier {
         result
     }
 
-    async fn verify_inner(&self, token: &str, checks: &IdTokenChecks<'_>) -> Result<VerifiedIdToken, VerifyError> {
+    async fn verify_inner(
+        &self,
+        token: &str,
+        checks: &IdTokenChecks<'_>,
+    ) -> Result<VerifiedIdToken, VerifyError> {
         let inner = &*self.inner;
         let options = &inner.options;
         let now = options.clock.unix_seconds();
-        let signed =
-            verify_signed(token, &options.algorithms, options.max_token_len, &inner.keys, now, check_typ).await?;
+        let signed = verify_signed(
+            token,
+            &options.algorithms,
+            options.max_token_len,
+            &inner.keys,
+            now,
+            check_typ,
+        )
+        .await?;
         let mut raw = signed.claims;
         if raw.contains(Claim::Scp) || raw.contains(Claim::Cid) {
             return Err(VerifyError::WrongTokenKind {
@@ -170,9 +188,13 @@ impl IdTokenVerifier {
             None if aud.len() > 1 => return Err(VerifyError::AzpMismatch),
             _ => {}
         }
-        let exp = raw.date(Claim::Exp, Rounding::Down)?.ok_or(VerifyError::MissingClaim { claim: "exp" })?;
+        let exp = raw
+            .date(Claim::Exp, Rounding::Down)?
+            .ok_or(VerifyError::MissingClaim { claim: "exp" })?;
         let nbf = raw.date(Claim::Nbf, Rounding::Up)?;
-        let iat = raw.date(Claim::Iat, Rounding::Up)?.ok_or(VerifyError::MissingClaim { claim: "iat" })?;
+        let iat = raw
+            .date(Claim::Iat, Rounding::Up)?
+            .ok_or(VerifyError::MissingClaim { claim: "iat" })?;
         inner.times.check(exp, nbf, iat, now)?;
         let sub = raw.required_string(Claim::Sub)?;
         if sub.is_empty() || sub.len() > 255 || !sub.is_ascii() {
@@ -190,9 +212,14 @@ impl IdTokenVerifier {
         let auth_time = raw.date(Claim::AuthTime, Rounding::Down)?;
         if let Some(max_age) = checks.max_age {
             let auth_time = auth_time.ok_or(VerifyError::MissingClaim { claim: "auth_time" })?;
-            let latest = auth_time.saturating_add(seconds(max_age)).saturating_add(inner.times.leeway);
+            let latest =
+                auth_time.saturating_add(seconds(max_age)).saturating_add(inner.times.leeway);
             if now > latest {
-                return Err(VerifyError::TooOld { claim: "auth_time", max_age: max_age.as_secs(), now });
+                return Err(VerifyError::TooOld {
+                    claim: "auth_time",
+                    max_age: max_age.as_secs(),
+                    now,
+                });
             }
         }
         let claims = OktaIdTokenClaims {
@@ -260,7 +287,10 @@ fn check_typ(typ: Option<&str>) -> Result<(), VerifyError> {
     match typ {
         None => Ok(()),
         Some(typ) if strip_application(typ).eq_ignore_ascii_case("jwt") => Ok(()),
-        Some(_) => Err(VerifyError::WrongTokenKind { expected: TokenKind::Id, reason: "its typ names another kind of token" }),
+        Some(_) => Err(VerifyError::WrongTokenKind {
+            expected: TokenKind::Id,
+            reason: "its typ names another kind of token",
+        }),
     }
 }
 
@@ -291,7 +321,11 @@ fn check_nonce(nonce: Option<&str>, expected: Option<&str>) -> Result<(), Verify
 }
 
 /// `at_hash`: the left half of the hash of the access token, base64url (OIDC Core 3.1.3.6).
-fn check_at_hash(at_hash: Option<&str>, access_token: Option<&str>, alg: Algorithm) -> Result<(), VerifyError> {
+fn check_at_hash(
+    at_hash: Option<&str>,
+    access_token: Option<&str>,
+    alg: Algorithm,
+) -> Result<(), VerifyError> {
     let (Some(at_hash), Some(access_token)) = (at_hash, access_token) else {
         return Ok(());
     };

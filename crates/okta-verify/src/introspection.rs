@@ -41,7 +41,11 @@ pub struct ClientCredentials {
 
 impl ClientCredentials {
     /// Credentials sent with `method`.
-    pub fn new(client_id: impl Into<String>, secret: impl Into<String>, method: ClientAuthentication) -> Self {
+    pub fn new(
+        client_id: impl Into<String>,
+        secret: impl Into<String>,
+        method: ClientAuthentication,
+    ) -> Self {
         Self { client_id: client_id.into(), secret: secret.into(), method }
     }
 
@@ -162,7 +166,10 @@ impl IntrospectionVerifier {
         let inner = &*self.inner;
         let options = &inner.options;
         if token.len() > options.max_token_len {
-            return Err(VerifyError::TokenTooLarge { len: token.len(), max: options.max_token_len });
+            return Err(VerifyError::TokenTooLarge {
+                len: token.len(),
+                max: options.max_token_len,
+            });
         }
         if token.is_empty() {
             return Err(VerifyError::malformed("empty token"));
@@ -173,10 +180,16 @@ impl IntrospectionVerifier {
             return Ok(hit);
         }
         let response = inner.http.execute(self.request(token)?).await.map_err(|err| {
-            VerifyError::IntrospectionFailed { reason: Cow::Borrowed("the request failed"), source: Some(err) }
+            VerifyError::IntrospectionFailed {
+                reason: Cow::Borrowed("the request failed"),
+                source: Some(err),
+            }
         })?;
         if response.status() != http::StatusCode::OK {
-            return Err(failed(format!("the endpoint answered status {}", response.status().as_u16())));
+            return Err(failed(format!(
+                "the endpoint answered status {}",
+                response.status().as_u16()
+            )));
         }
         let mut body = parse_object(response.body())
             .map_err(|_| failed("the answer is not a JSON object without duplicate members"))?;
@@ -207,23 +220,29 @@ impl IntrospectionVerifier {
             .header(header::ACCEPT, "application/json");
         match credentials.method {
             ClientAuthentication::ClientSecretBasic => {
-                let encode = |value: &str| form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>();
-                let pair = format!("{}:{}", encode(&credentials.client_id), encode(&credentials.secret));
-                builder = builder.header(header::AUTHORIZATION, format!("Basic {}", STANDARD.encode(pair)));
+                let encode = |value: &str| {
+                    form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>()
+                };
+                let pair =
+                    format!("{}:{}", encode(&credentials.client_id), encode(&credentials.secret));
+                builder = builder
+                    .header(header::AUTHORIZATION, format!("Basic {}", STANDARD.encode(pair)));
             }
             ClientAuthentication::ClientSecretPost => {
                 form.append_pair("client_id", &credentials.client_id)
                     .append_pair("client_secret", &credentials.secret);
             }
         }
-        builder
-            .body(form.finish().into_bytes())
-            .map_err(|_| failed("cannot build the request"))
+        builder.body(form.finish().into_bytes()).map_err(|_| failed("cannot build the request"))
     }
 
     /// Checks an active answer (RFC 7662 2.2, 4): `exp`, `iss`, `aud`, `client_id`, `scope`,
     /// `token_type`.
-    fn check(&self, mut body: Map<String, Value>, now: i64) -> Result<IntrospectionClaims, VerifyError> {
+    fn check(
+        &self,
+        mut body: Map<String, Value>,
+        now: i64,
+    ) -> Result<IntrospectionClaims, VerifyError> {
         let options = &self.inner.options;
         let leeway = seconds(options.leeway);
         let exp = date(&mut body, "exp", Rounding::Down)?;
@@ -235,13 +254,20 @@ impl IntrospectionVerifier {
         let nbf = date(&mut body, "nbf", Rounding::Up)?;
         if let Some(nbf) = nbf {
             if nbf > now.saturating_add(leeway) {
-                return Err(VerifyError::NotYetValid { nbf, now, leeway: options.leeway.as_secs() });
+                return Err(VerifyError::NotYetValid {
+                    nbf,
+                    now,
+                    leeway: options.leeway.as_secs(),
+                });
             }
         }
         let iss = string(&mut body, "iss")?;
         if let (Some(expected), Some(iss)) = (&options.issuer, &iss) {
             if iss != expected {
-                return Err(VerifyError::WrongIssuer { expected: expected.clone(), found: untrusted(iss) });
+                return Err(VerifyError::WrongIssuer {
+                    expected: expected.clone(),
+                    found: untrusted(iss),
+                });
             }
         }
         let aud = match body.remove("aud") {
@@ -256,7 +282,9 @@ impl IntrospectionVerifier {
                 .collect::<Result<_, _>>()?,
             Some(_) => return Err(VerifyError::InvalidClaimType { claim: "aud" }),
         };
-        if !options.audiences.is_empty() && !aud.iter().any(|value| options.audiences.contains(value)) {
+        if !options.audiences.is_empty()
+            && !aud.iter().any(|value| options.audiences.contains(value))
+        {
             return Err(VerifyError::AudienceMismatch);
         }
         let client_id = string(&mut body, "client_id")?;
@@ -277,10 +305,16 @@ impl IntrospectionVerifier {
             }
         }
         let scope: Vec<String> = string(&mut body, "scope")?
-            .map(|scope| scope.split(' ').filter(|item| !item.is_empty()).map(str::to_owned).collect())
+            .map(|scope| {
+                scope.split(' ').filter(|item| !item.is_empty()).map(str::to_owned).collect()
+            })
             .unwrap_or_default();
-        let missing: Vec<String> =
-            options.required_scopes.iter().filter(|required| !scope.contains(required)).cloned().collect();
+        let missing: Vec<String> = options
+            .required_scopes
+            .iter()
+            .filter(|required| !scope.contains(required))
+            .cloned()
+            .collect();
         if !missing.is_empty() {
             return Err(VerifyError::InsufficientScope { missing });
         }
@@ -360,7 +394,10 @@ fn failed(reason: impl Into<Cow<'static, str>>) -> VerifyError {
     VerifyError::IntrospectionFailed { reason: reason.into(), source: None }
 }
 
-fn string(body: &mut Map<String, Value>, name: &'static str) -> Result<Option<String>, VerifyError> {
+fn string(
+    body: &mut Map<String, Value>,
+    name: &'static str,
+) -> Result<Option<String>, VerifyError> {
     match body.remove(name) {
         None => Ok(None),
         Some(Value::String(value)) => Ok(Some(value)),
@@ -368,7 +405,11 @@ fn string(body: &mut Map<String, Value>, name: &'static str) -> Result<Option<St
     }
 }
 
-fn date(body: &mut Map<String, Value>, name: &'static str, rounding: Rounding) -> Result<Option<i64>, VerifyError> {
+fn date(
+    body: &mut Map<String, Value>,
+    name: &'static str,
+    rounding: Rounding,
+) -> Result<Option<i64>, VerifyError> {
     match body.remove(name) {
         None => Ok(None),
         Some(Value::Number(number)) => Ok(Some(numeric_date(&number, rounding))),

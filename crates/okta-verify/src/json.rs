@@ -224,7 +224,10 @@ impl RawClaims {
     }
 
     /// An array of strings; a lone string or another type is `InvalidClaimType`.
-    pub(crate) fn string_array(&mut self, claim: Claim) -> Result<Option<Vec<String>>, VerifyError> {
+    pub(crate) fn string_array(
+        &mut self,
+        claim: Claim,
+    ) -> Result<Option<Vec<String>>, VerifyError> {
         match self.take(claim) {
             None => Ok(None),
             Some(Value::Array(items)) => items
@@ -256,7 +259,11 @@ impl RawClaims {
     }
 
     /// A NumericDate claim, rounded towards refusal: see [`numeric_date`].
-    pub(crate) fn date(&mut self, claim: Claim, rounding: Rounding) -> Result<Option<i64>, VerifyError> {
+    pub(crate) fn date(
+        &mut self,
+        claim: Claim,
+        rounding: Rounding,
+    ) -> Result<Option<i64>, VerifyError> {
         match self.take(claim) {
             None => Ok(None),
             Some(Value::Number(number)) => Ok(Some(numeric_date(&number, rounding))),

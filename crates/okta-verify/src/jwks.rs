@@ -125,7 +125,11 @@ impl JwksCache {
         let keys = KeySet::parse(jwks, usize::MAX)?;
         Ok(Self {
             inner: Arc::new(Inner {
-                current: ArcSwap::from_pointee(Snapshot { keys, refresh_at: i64::MAX, generation: 1 }),
+                current: ArcSwap::from_pointee(Snapshot {
+                    keys,
+                    refresh_at: i64::MAX,
+                    generation: 1,
+                }),
                 remote: None,
                 clock: Clock::system(),
             }),
@@ -144,7 +148,10 @@ impl JwksCache {
     ) -> Result<Self, ConfigError> {
         check_config_url(&jwks_uri)?;
         if options.min_ttl > options.max_ttl {
-            return Err(ConfigError::OutOfRange { name: "min_ttl", reason: "must not exceed max_ttl" });
+            return Err(ConfigError::OutOfRange {
+                name: "min_ttl",
+                reason: "must not exceed max_ttl",
+            });
         }
         if options.max_keys == 0 {
             return Err(ConfigError::OutOfRange { name: "max_keys", reason: "must be at least 1" });
@@ -178,13 +185,15 @@ impl JwksCache {
         clock: Clock,
     ) -> Result<Self, ConfigError> {
         let trimmed = issuer.trim_end_matches('/');
-        let url = Url::parse(trimmed).map_err(|_| ConfigError::InvalidIssuer { reason: "it is not an absolute URL" })?;
+        let url = Url::parse(trimmed)
+            .map_err(|_| ConfigError::InvalidIssuer { reason: "it is not an absolute URL" })?;
         let keys = if url.path().starts_with("/oauth2/") {
             format!("{trimmed}/v1/keys")
         } else {
             format!("{trimmed}/oauth2/v1/keys")
         };
-        let keys = Url::parse(&keys).map_err(|_| ConfigError::InvalidIssuer { reason: "it is not an absolute URL" })?;
+        let keys = Url::parse(&keys)
+            .map_err(|_| ConfigError::InvalidIssuer { reason: "it is not an absolute URL" })?;
         Self::remote(keys, http, options, clock)
     }
 
@@ -340,7 +349,8 @@ impl JwksCache {
                     kept_keys = self.inner.current.load().keys.n_usable(),
                     "key set fetch failed; keeping the last good keys"
                 );
-                *remote.last_error.lock().unwrap_or_else(PoisonError::into_inner) = Some(err.clone());
+                *remote.last_error.lock().unwrap_or_else(PoisonError::into_inner) =
+                    Some(err.clone());
             }
         }
         result

@@ -238,12 +238,10 @@ pub(crate) fn decode(input: &[u8], reason: &'static str) -> Result<Vec<u8>, Veri
 /// Parses the header JSON: an object, no duplicate members, string `alg`/`kid`/`typ`/`cty`.
 fn parse_header(json: &[u8]) -> Result<Header<'_>, VerifyError> {
     let mut deserializer = serde_json::Deserializer::from_slice(json);
-    let header = deserializer
-        .deserialize_map(HeaderVisitor)
-        .map_err(|_| VerifyError::malformed("header is not a JSON object without duplicate members"))?;
-    deserializer
-        .end()
-        .map_err(|_| VerifyError::malformed("header has trailing characters"))?;
+    let header = deserializer.deserialize_map(HeaderVisitor).map_err(|_| {
+        VerifyError::malformed("header is not a JSON object without duplicate members")
+    })?;
+    deserializer.end().map_err(|_| VerifyError::malformed("header has trailing characters"))?;
     Ok(header)
 }
 

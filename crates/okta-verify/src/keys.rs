@@ -2,8 +2,7 @@
 //! keys remembered with the reason, and the rules for choosing the key that verifies a token.
 
 use aws_lc_rs::signature::{
-    self, ECDSA_P256_SHA256_FIXED, ECDSA_P384_SHA384_FIXED, ParsedPublicKey,
-    RsaPublicKeyComponents,
+    self, ECDSA_P256_SHA256_FIXED, ECDSA_P384_SHA384_FIXED, ParsedPublicKey, RsaPublicKeyComponents,
 };
 use serde_json::{Map, Value};
 
@@ -84,7 +83,9 @@ impl KeySet {
         let usable = |set: &Self| {
             set.entries
                 .iter()
-                .filter_map(|entry| Some((entry.kid.clone(), entry.key.as_ref().ok()?.material.clone())))
+                .filter_map(|entry| {
+                    Some((entry.kid.clone(), entry.key.as_ref().ok()?.material.clone()))
+                })
                 .collect::<Vec<_>>()
         };
         usable(self) == usable(other)
@@ -96,7 +97,11 @@ impl KeySet {
     /// (the caller may refetch), only unusable ones is `KeyUnusable`, two different ones is
     /// `AmbiguousKey`. Without a `kid`: the set must hold exactly one usable key (RFC 7515 4.1.4
     /// lets a sender omit `kid` only when there is no doubt).
-    pub(crate) fn select(&self, kid: Option<&str>, alg: Algorithm) -> Result<&ParsedPublicKey, Selection> {
+    pub(crate) fn select(
+        &self,
+        kid: Option<&str>,
+        alg: Algorithm,
+    ) -> Result<&ParsedPublicKey, Selection> {
         let Some(kid) = kid else {
             let mut usable = self.entries.iter().filter_map(|entry| entry.key.as_ref().ok());
             return match (usable.next(), usable.next()) {
@@ -288,7 +293,9 @@ fn rsa_parameters(alg: Algorithm) -> &'static signature::RsaParameters {
         Algorithm::Ps512 => &signature::RSA_PSS_2048_8192_SHA512,
         Algorithm::Rs384 => &signature::RSA_PKCS1_2048_8192_SHA384,
         Algorithm::Rs512 => &signature::RSA_PKCS1_2048_8192_SHA512,
-        Algorithm::Rs256 | Algorithm::Es256 | Algorithm::Es384 => &signature::RSA_PKCS1_2048_8192_SHA256,
+        Algorithm::Rs256 | Algorithm::Es256 | Algorithm::Es384 => {
+            &signature::RSA_PKCS1_2048_8192_SHA256
+        }
     }
 }
 

@@ -115,7 +115,9 @@ pub use crate::access::{
 pub use crate::claims::{OktaAccessTokenClaims, OktaIdTokenClaims};
 pub use crate::clock::Clock;
 pub use crate::error::{ConfigError, TokenKind, VerifyError};
-pub use crate::id_token::{IdTokenChecks, IdTokenOptions, IdTokenVerifier, VerifiedIdToken, at_hash_of};
+pub use crate::id_token::{
+    IdTokenChecks, IdTokenOptions, IdTokenVerifier, VerifiedIdToken, at_hash_of,
+};
 pub use crate::introspection::{
     ClientAuthentication, ClientCredentials, IntrospectedToken, IntrospectionClaims,
     IntrospectionOptions, IntrospectionVerifier,

@@ -14,8 +14,14 @@ fn typ_media_type_prefix_is_optional_and_case_insensitive() {
 #[test]
 fn sc_107_typ_rules() {
     let kinds = |policy| {
-        [None, Some("JWT"), Some("at+jwt"), Some("application/okta-internal-at+jwt"), Some("secevent+jwt")]
-            .map(|typ| check_typ(typ, policy).map_or_else(|err| err.kind(), |()| "ok"))
+        [
+            None,
+            Some("JWT"),
+            Some("at+jwt"),
+            Some("application/okta-internal-at+jwt"),
+            Some("secevent+jwt"),
+        ]
+        .map(|typ| check_typ(typ, policy).map_or_else(|err| err.kind(), |()| "ok"))
     };
     assert_eq!(
         kinds(AccessTokenType::OktaCompatible),

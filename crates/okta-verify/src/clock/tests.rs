@@ -17,9 +17,8 @@ fn fixed_clock_reads_the_same_time() {
 fn closure_clock_moves() {
     let seconds = Arc::new(AtomicU64::new(10));
     let source = Arc::clone(&seconds);
-    let clock = Clock::from_fn(move || {
-        UNIX_EPOCH + Duration::from_secs(source.load(Ordering::Relaxed))
-    });
+    let clock =
+        Clock::from_fn(move || UNIX_EPOCH + Duration::from_secs(source.load(Ordering::Relaxed)));
     assert_eq!(clock.unix_seconds(), 10);
     seconds.store(20, Ordering::Relaxed);
     assert_eq!(clock.unix_seconds(), 20);

@@ -18,21 +18,30 @@ fn every_variant() -> Vec<VerifyError> {
         VerifyError::AlgorithmNotAllowed { alg: "HS256".to_owned() },
         VerifyError::KeyNotFound { kid: Some("k1".to_owned()) },
         VerifyError::AmbiguousKey { kid: None },
-        VerifyError::KeyUnusable { kid: Some("k1".to_owned()), reason: "the RSA key is shorter than 2048 bits" },
+        VerifyError::KeyUnusable {
+            kid: Some("k1".to_owned()),
+            reason: "the RSA key is shorter than 2048 bits",
+        },
         VerifyError::InvalidSignature,
         VerifyError::JwksUnavailable { source: JwksError::Status { status: 503 } },
         VerifyError::Expired { exp: 10, now: 200, leeway: 120 },
         VerifyError::NotYetValid { nbf: 400, now: 200, leeway: 120 },
         VerifyError::IssuedInFuture { iat: 400, now: 200, leeway: 120 },
         VerifyError::TooOld { claim: "iat", max_age: 86_400, now: 200 },
-        VerifyError::WrongIssuer { expected: "https://a".to_owned(), found: "https://b".to_owned() },
+        VerifyError::WrongIssuer {
+            expected: "https://a".to_owned(),
+            found: "https://b".to_owned(),
+        },
         VerifyError::AudienceMismatch,
         VerifyError::AzpMismatch,
         VerifyError::ClientIdNotAllowed { found: "0oa2".to_owned() },
         VerifyError::InsufficientScope { missing: vec!["a".to_owned(), "b".to_owned()] },
         VerifyError::MissingClaim { claim: "exp" },
         VerifyError::InvalidClaimType { claim: "exp" },
-        VerifyError::WrongTokenKind { expected: TokenKind::Access, reason: "it has neither cid nor scp" },
+        VerifyError::WrongTokenKind {
+            expected: TokenKind::Access,
+            reason: "it has neither cid nor scp",
+        },
         VerifyError::NonceMismatch,
         VerifyError::AtHashMismatch,
         VerifyError::SubjectMismatch,
@@ -48,7 +57,8 @@ fn every_variant() -> Vec<VerifyError> {
 
 #[test]
 fn display_and_kind_of_every_variant() {
-    let lines: String = every_variant().iter().map(|err| format!("{:<24} {err}\n", err.kind())).collect();
+    let lines: String =
+        every_variant().iter().map(|err| format!("{:<24} {err}\n", err.kind())).collect();
     expect![[r#"
         malformed                malformed token: a compact JWS has exactly three segments
         token_too_large          token too large: 20000 bytes, at most 16384 accepted
@@ -87,7 +97,9 @@ fn display_and_kind_of_every_variant() {
 #[test]
 fn kinds_are_unique_snake_case() {
     let mut kinds: Vec<&str> = every_variant().iter().map(VerifyError::kind).collect();
-    assert!(kinds.iter().all(|kind| kind.bytes().all(|byte| byte.is_ascii_lowercase() || byte == b'_')));
+    assert!(
+        kinds.iter().all(|kind| kind.bytes().all(|byte| byte.is_ascii_lowercase() || byte == b'_'))
+    );
     kinds.sort_unstable();
     let before = kinds.len();
     kinds.dedup();
@@ -96,10 +108,14 @@ fn kinds_are_unique_snake_case() {
 
 #[test]
 fn status_classes() {
-    let classes: Vec<(&str, bool, bool)> =
-        every_variant().iter().map(|err| (err.kind(), err.is_forbidden(), err.is_unavailable())).collect();
-    let forbidden: Vec<&str> = classes.iter().filter(|class| class.1).map(|class| class.0).collect();
-    let unavailable: Vec<&str> = classes.iter().filter(|class| class.2).map(|class| class.0).collect();
+    let classes: Vec<(&str, bool, bool)> = every_variant()
+        .iter()
+        .map(|err| (err.kind(), err.is_forbidden(), err.is_unavailable()))
+        .collect();
+    let forbidden: Vec<&str> =
+        classes.iter().filter(|class| class.1).map(|class| class.0).collect();
+    let unavailable: Vec<&str> =
+        classes.iter().filter(|class| class.2).map(|class| class.0).collect();
     assert_eq!(forbidden, ["insufficient_scope", "rule_violation"]);
     assert_eq!(unavailable, ["jwks_unavailable", "introspection_failed"]);
 }

@@ -9,7 +9,8 @@ use tokio::net::TcpListener;
 use url::Url;
 
 use crate::http::{
-    HttpClient, HttpClientOptions, ReqwestHttpClient, TransportError, check_url, is_loopback, redacted_url, same_origin,
+    HttpClient, HttpClientOptions, ReqwestHttpClient, TransportError, check_url, is_loopback,
+    redacted_url, same_origin,
 };
 
 /// Serves each accepted connection with `response` (raw bytes) after reading the request head.
@@ -51,8 +52,11 @@ fn get(url: &str) -> http::Request<Vec<u8>> {
 
 #[tokio::test]
 async fn ok_response_is_returned_whole() {
-    let base = serve(Some(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-Test: 1\r\n\r\nhello".to_vec())).await;
-    let response = client(1024, Duration::from_secs(5)).execute(get(&format!("{base}/keys"))).await.unwrap();
+    let base =
+        serve(Some(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-Test: 1\r\n\r\nhello".to_vec()))
+            .await;
+    let response =
+        client(1024, Duration::from_secs(5)).execute(get(&format!("{base}/keys"))).await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.body(), b"hello");
     assert_eq!(response.headers()["x-test"], "1");
@@ -61,7 +65,8 @@ async fn ok_response_is_returned_whole() {
 #[tokio::test]
 async fn sc_095_redirects_are_errors_not_followed() {
     let base = serve(Some(
-        b"HTTP/1.1 302 Found\r\nLocation: https://evil.example/keys\r\nContent-Length: 0\r\n\r\n".to_vec(),
+        b"HTTP/1.1 302 Found\r\nLocation: https://evil.example/keys\r\nContent-Length: 0\r\n\r\n"
+            .to_vec(),
     ))
     .await;
     let err = client(1024, Duration::from_secs(5))
@@ -74,7 +79,8 @@ async fn sc_095_redirects_are_errors_not_followed() {
 
 #[tokio::test]
 async fn sc_095_body_cap_by_content_length_and_while_streaming() {
-    let declared = serve(Some(b"HTTP/1.1 200 OK\r\nContent-Length: 2000000\r\n\r\n{}".to_vec())).await;
+    let declared =
+        serve(Some(b"HTTP/1.1 200 OK\r\nContent-Length: 2000000\r\n\r\n{}".to_vec())).await;
     let err = client(1024, Duration::from_secs(5)).execute(get(&declared)).await.unwrap_err();
     assert!(matches!(err, TransportError::TooLarge { limit: 1024, .. }), "{err:?}");
 
@@ -102,7 +108,8 @@ async fn sc_118_stalled_server_times_out() {
 #[tokio::test]
 async fn sc_118_no_automatic_decompression() {
     // A "gzip" body is returned as the bytes sent: nothing inflates it behind the size cap.
-    let mut response = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 4\r\n\r\n".to_vec();
+    let mut response =
+        b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 4\r\n\r\n".to_vec();
     response.extend_from_slice(&[0x1f, 0x8b, 0x08, 0x00]);
     let base = serve(Some(response)).await;
     let response = client(1024, Duration::from_secs(5)).execute(get(&base)).await.unwrap();
@@ -140,7 +147,8 @@ async fn sc_117_plain_http_is_refused_except_loopback() {
 
 #[test]
 fn redacted_urls_drop_credentials_query_and_fragment() {
-    let url = Url::parse("https://user:pass@example.okta.com:8443/oauth2/v1/token?code=abc#frag").unwrap();
+    let url = Url::parse("https://user:pass@example.okta.com:8443/oauth2/v1/token?code=abc#frag")
+        .unwrap();
     assert_eq!(redacted_url(&url), "https://example.okta.com:8443/oauth2/v1/token");
     assert!(same_origin(&url, &Url::parse("https://example.okta.com:8443/x").unwrap()));
     assert!(!same_origin(&url, &Url::parse("https://example.okta.com/x").unwrap()));

@@ -8,7 +8,10 @@ fn sc_058_at_hash_is_the_left_half_of_the_hash() {
     // Computed independently: base64url(sha256("access-token")[..16]), and sha384 / sha512 halves.
     assert_eq!(at_hash_of("access-token", Algorithm::Rs256), "Pxa-1wifRlPl7yG_0oJNfw");
     assert_eq!(at_hash_of("access-token", Algorithm::Rs384), "fPnQAsvCEwe-sRB6O4tsdPgfI-EaOvsY");
-    assert_eq!(at_hash_of("access-token", Algorithm::Ps512), "Rb10lsqrobcpd02MQ_878ctvfDDbaRese_Z50nFw5Jw");
+    assert_eq!(
+        at_hash_of("access-token", Algorithm::Ps512),
+        "Rb10lsqrobcpd02MQ_878ctvfDDbaRese_Z50nFw5Jw"
+    );
 }
 
 #[test]

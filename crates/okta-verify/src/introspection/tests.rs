@@ -10,7 +10,8 @@ use serde_json::json;
 
 use crate::http::{HttpClient, TransportError};
 use crate::{
-    ClientAuthentication, ClientCredentials, Clock, IntrospectionOptions, IntrospectionVerifier, TokenCacheOptions,
+    ClientAuthentication, ClientCredentials, Clock, IntrospectionOptions, IntrospectionVerifier,
+    TokenCacheOptions,
 };
 
 const NOW: i64 = 1_700_000_000;
@@ -45,7 +46,8 @@ fn options() -> IntrospectionOptions {
 }
 
 fn verifier(options: IntrospectionOptions, http: Arc<dyn HttpClient>) -> IntrospectionVerifier {
-    let credentials = ClientCredentials::new("0oa1client", "s3cret", ClientAuthentication::ClientSecretBasic);
+    let credentials =
+        ClientCredentials::new("0oa1client", "s3cret", ClientAuthentication::ClientSecretBasic);
     IntrospectionVerifier::new(options, credentials, http).unwrap()
 }
 
@@ -75,14 +77,21 @@ fn active(extra: &serde_json::Value) -> String {
 }
 
 /// Runs each answer through a fresh verifier built with `options` and snapshots the outcomes.
-fn check(options: &IntrospectionOptions, cases: Vec<(&str, Result<(u16, String), TransportError>)>, expect: Expect) {
+fn check(
+    options: &IntrospectionOptions,
+    cases: Vec<(&str, Result<(u16, String), TransportError>)>,
+    expect: Expect,
+) {
     let mut out = String::new();
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     for (name, answer) in cases {
         let (_fake, http) = fake(answer);
-        let result = runtime.block_on(verifier(options.clone(), http).verify("opaque-or-jwt-token"));
+        let result =
+            runtime.block_on(verifier(options.clone(), http).verify("opaque-or-jwt-token"));
         let line = match result {
-            Ok(token) => format!("active, sub={:?}, scope={:?}", token.claims().sub, token.claims().scope),
+            Ok(token) => {
+                format!("active, sub={:?}, scope={:?}", token.claims().sub, token.claims().scope)
+            }
             Err(err) => format!("{}: {err}", err.kind()),
         };
         out.push_str(&format!("{name} => {line}\n"));
@@ -93,7 +102,8 @@ fn check(options: &IntrospectionOptions, cases: Vec<(&str, Result<(u16, String),
 #[tokio::test]
 async fn sc_112_active_token_and_the_request_shape() {
     let (fake, http) = fake(Ok((200, active(&json!({})))));
-    let credentials = ClientCredentials::new("a b+c", "p:%&+=ü", ClientAuthentication::ClientSecretBasic);
+    let credentials =
+        ClientCredentials::new("a b+c", "p:%&+=ü", ClientAuthentication::ClientSecretBasic);
     let verifier = IntrospectionVerifier::new(options(), credentials, http).unwrap();
     let token = verifier.verify("tok en+/=").await.unwrap();
     assert_eq!(token.claims().sub.as_deref(), Some("alice@example.com"));
@@ -118,7 +128,8 @@ async fn sc_112_active_token_and_the_request_shape() {
 #[tokio::test]
 async fn client_secret_post_puts_the_credentials_in_the_body() {
     let (fake, http) = fake(Ok((200, active(&json!({})))));
-    let credentials = ClientCredentials::new("0oa1client", "s3cret", ClientAuthentication::ClientSecretPost);
+    let credentials =
+        ClientCredentials::new("0oa1client", "s3cret", ClientAuthentication::ClientSecretPost);
     let verifier = IntrospectionVerifier::new(options(), credentials, http).unwrap();
     verifier.verify("t").await.unwrap();
     let requests = fake.requests.lock().unwrap();
@@ -136,7 +147,10 @@ fn sc_113_114_inactive_and_failed_answers_fail_closed() {
     check(
         &options(),
         vec![
-            ("SC-113 inactive with other members", Ok((200, r#"{"active":false,"sub":"x","scope":"admin"}"#.to_owned()))),
+            (
+                "SC-113 inactive with other members",
+                Ok((200, r#"{"active":false,"sub":"x","scope":"admin"}"#.to_owned())),
+            ),
             ("SC-114 active missing", Ok((200, active(&json!({ "active": null }))))),
             ("SC-114 active \"true\"", Ok((200, active(&json!({ "active": "true" }))))),
             ("SC-114 active 1", Ok((200, active(&json!({ "active": 1 }))))),
@@ -212,13 +226,15 @@ async fn sc_115_cache_never_outlives_exp_or_the_configured_ttl() {
     let seconds = Arc::new(AtomicI64::new(NOW));
     let source = Arc::clone(&seconds);
     let mut options = options();
-    options.clock = Clock::from_fn(move || UNIX_EPOCH + Duration::from_secs(source.load(Ordering::SeqCst).unsigned_abs()));
+    options.clock = Clock::from_fn(move || {
+        UNIX_EPOCH + Duration::from_secs(source.load(Ordering::SeqCst).unsigned_abs())
+    });
     options.leeway = Duration::ZERO;
     options.max_cache_ttl = Duration::from_secs(60);
     options.token_cache = Some(TokenCacheOptions { capacity: 10 });
 
     // exp in 30 s: cached until exp, not for the 60 s of the configured TTL.
-    let (fake_short, http) = fake(Ok((200, active(&json!({ "exp": NOW + 30 }))))) ;
+    let (fake_short, http) = fake(Ok((200, active(&json!({ "exp": NOW + 30 })))));
     let short = verifier(options.clone(), http);
     short.verify("t").await.unwrap();
     short.verify("t").await.unwrap();
@@ -251,7 +267,8 @@ async fn sc_115_cache_never_outlives_exp_or_the_configured_ttl() {
 #[test]
 fn construction_is_validated() {
     let (_fake, http) = fake(Ok((200, String::new())));
-    let credentials = ClientCredentials::new("0oa1client", "s", ClientAuthentication::ClientSecretBasic);
+    let credentials =
+        ClientCredentials::new("0oa1client", "s", ClientAuthentication::ClientSecretBasic);
     let mut insecure = options();
     insecure.introspect_url = "http://example.okta.com/oauth2/v1/introspect".parse().unwrap();
     let mut wide = options();

@@ -21,7 +21,8 @@ fn duplicates_are_refused_at_every_depth() {
 
 #[test]
 fn known_claims_are_sorted_from_the_rest() {
-    let mut claims = RawClaims::parse(br#"{"iss":"i","groups":["g"],"exp":5,"nonce":"n"}"#).unwrap();
+    let mut claims =
+        RawClaims::parse(br#"{"iss":"i","groups":["g"],"exp":5,"nonce":"n"}"#).unwrap();
     assert!(claims.contains(Claim::Iss));
     assert!(claims.contains(Claim::Nonce));
     assert_eq!(claims.required_string(Claim::Iss).unwrap(), "i");
@@ -34,7 +35,8 @@ fn known_claims_are_sorted_from_the_rest() {
 
 #[test]
 fn claim_types_are_enforced() {
-    let mut claims = RawClaims::parse(br#"{"iss":1,"aud":[],"scp":"a b","exp":"5","sub":null}"#).unwrap();
+    let mut claims =
+        RawClaims::parse(br#"{"iss":1,"aud":[],"scp":"a b","exp":"5","sub":null}"#).unwrap();
     assert_eq!(claims.required_string(Claim::Iss).unwrap_err().kind(), "invalid_claim_type");
     assert_eq!(claims.audience().unwrap_err().kind(), "invalid_claim_type");
     assert_eq!(claims.string_array(Claim::Scp).unwrap_err().kind(), "invalid_claim_type");

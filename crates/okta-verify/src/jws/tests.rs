@@ -14,7 +14,12 @@ fn kind(token: &str) -> &'static str {
 
 #[test]
 fn a_well_formed_token_is_split() {
-    let token = format!("{}.{}.{}", b64(r#"{"alg":"RS256","kid":"k","typ":"JWT","x5u":"u"}"#), b64("{}"), b64("sig"));
+    let token = format!(
+        "{}.{}.{}",
+        b64(r#"{"alg":"RS256","kid":"k","typ":"JWT","x5u":"u"}"#),
+        b64("{}"),
+        b64("sig")
+    );
     let jws = parse(&token, &[Algorithm::Rs256], 1024).unwrap();
     assert_eq!(jws.alg, Algorithm::Rs256);
     assert_eq!(jws.kid.as_deref(), Some("k"));
@@ -35,7 +40,10 @@ fn escaped_member_names_and_values_are_decoded() {
 #[test]
 fn length_cap_is_checked_first() {
     let token = "x".repeat(1025);
-    assert!(matches!(parse(&token, &[Algorithm::Rs256], 1024), Err(VerifyError::TokenTooLarge { len: 1025, max: 1024 })));
+    assert!(matches!(
+        parse(&token, &[Algorithm::Rs256], 1024),
+        Err(VerifyError::TokenTooLarge { len: 1025, max: 1024 })
+    ));
     assert_eq!(kind(&"x".repeat(1024)), "malformed");
 }
 

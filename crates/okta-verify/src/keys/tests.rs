@@ -38,8 +38,15 @@ fn select(set: &KeySet, kid: Option<&str>, alg: Algorithm) -> Result<(), Selecti
 fn selection_rules() {
     let two = set(vec![rsa(Some("a"), 1), rsa(Some("b"), 2)]);
     assert_eq!(select(&two, Some("a"), Algorithm::Rs256), Ok(()));
-    assert_eq!(select(&two, Some("a"), Algorithm::Ps512), Ok(()), "an RSA key without alg serves every RSA alg");
-    assert_eq!(select(&two, Some("a"), Algorithm::Es256), Err(Selection::Unusable("the key type does not match the token's algorithm")));
+    assert_eq!(
+        select(&two, Some("a"), Algorithm::Ps512),
+        Ok(()),
+        "an RSA key without alg serves every RSA alg"
+    );
+    assert_eq!(
+        select(&two, Some("a"), Algorithm::Es256),
+        Err(Selection::Unusable("the key type does not match the token's algorithm"))
+    );
     assert_eq!(select(&two, Some("c"), Algorithm::Rs256), Err(Selection::NotFound));
     assert_eq!(select(&two, None, Algorithm::Rs256), Err(Selection::Ambiguous));
 
@@ -92,7 +99,10 @@ fn key_set_documents() {
     assert!(matches!(parse("[]"), Err(JwksError::InvalidJson)));
     assert!(matches!(parse("{}"), Err(JwksError::NoKeysArray)));
     assert!(matches!(parse(r#"{"keys":null}"#), Err(JwksError::NoKeysArray)));
-    assert!(matches!(parse(r#"{"keys":[1,2,3]}"#), Err(JwksError::TooManyKeys { found: 3, max: 2 })));
+    assert!(matches!(
+        parse(r#"{"keys":[1,2,3]}"#),
+        Err(JwksError::TooManyKeys { found: 3, max: 2 })
+    ));
     assert!(matches!(parse(r#"{"keys":[],"keys":[]}"#), Err(JwksError::InvalidJson)));
     assert_eq!(parse(r#"{"keys":[],"other":{"x":1}}"#).unwrap(), 0);
 }

@@ -1,7 +1,7 @@
 //! Test support: the fixture keys, a minter for well-formed and malformed tokens, and verifiers
 //! built with a fixed clock.
 
-use std::fmt::Write as _;
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
@@ -233,23 +233,8 @@ pub(crate) async fn verify_id(
 }
 
 /// Runs the future on a fresh current-thread runtime (for data-driven tables in plain tests).
-pub(crate) fn block_on<F: std::future::Future>(future: F) -> F::Output {
+pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(future)
-}
-
-/// Runs every `(name, token)` case through `verify` and renders `name => outcome` lines.
-pub(crate) fn table<'a>(
-    cases: impl IntoIterator<Item = (&'a str, String)>,
-    verify: impl Fn(String) -> std::pin::Pin<Box<dyn std::future::Future<Output = String>>>,
-) -> String {
-    let mut out = String::new();
-    block_on(async {
-        for (name, token) in cases {
-            let line = verify(token).await;
-            writeln!(out, "{name} => {line}").unwrap();
-        }
-    });
-    out
 }
 
 /// An HTTP client closure that serves `body` with status 200 and counts calls.
