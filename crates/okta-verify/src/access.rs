@@ -65,8 +65,8 @@ impl AccessTokenOptions {
             audiences: audiences.into_iter().map(Into::into).collect(),
             client_ids: Vec::new(),
             required_scopes: Vec::new(),
-            leeway: Duration::from_secs(120),
-            max_age: Duration::from_secs(24 * 3600),
+            leeway: Duration::from_mins(2),
+            max_age: Duration::from_hours(24),
             algorithms: vec![Algorithm::Rs256],
             max_token_len: 16 * 1024,
             token_type: AccessTokenType::OktaCompatible,
@@ -239,10 +239,10 @@ impl AccessTokenVerifier {
             let key = TokenCache::<VerifiedAccessToken>::key(token);
             (cache, key, inner.keys.generation())
         });
-        if let Some((cache, key, generation)) = &cached {
-            if let Some(hit) = cache.get(key, now, *generation) {
-                return Ok(hit);
-            }
+        if let Some((cache, key, generation)) = &cached
+            && let Some(hit) = cache.get(key, now, *generation)
+        {
+            return Ok(hit);
         }
         let result = self.verify_uncached(token, now).await;
         match &result {

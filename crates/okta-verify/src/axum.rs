@@ -217,7 +217,9 @@ impl AuthRejection {
             Self::Token(err) if err.is_forbidden() => {
                 let mut challenge = r#"Bearer error="insufficient_scope""#.to_owned();
                 if !required_scope.is_empty() && required_scope.bytes().all(is_scope_char) {
-                    challenge.push_str(&format!(r#", scope="{required_scope}""#));
+                    challenge.push_str(", scope=\"");
+                    challenge.push_str(required_scope);
+                    challenge.push('"');
                 }
                 (StatusCode::FORBIDDEN, Some(challenge))
             }

@@ -11,7 +11,7 @@ use crate::jwks::JwksCache;
 use crate::jws::{self, Algorithm};
 
 /// The most leeway a verifier accepts (SC-070).
-pub(crate) const MAX_LEEWAY: Duration = Duration::from_secs(300);
+pub(crate) const MAX_LEEWAY: Duration = Duration::from_mins(5);
 
 /// A token whose signature verified, with its claims read but not yet checked.
 pub(crate) struct SignedToken {
@@ -75,10 +75,10 @@ impl TimeRules {
         if now >= exp.saturating_add(self.leeway) {
             return Err(VerifyError::Expired { exp, now, leeway: self.leeway_u64() });
         }
-        if let Some(nbf) = nbf {
-            if nbf > now.saturating_add(self.leeway) {
-                return Err(VerifyError::NotYetValid { nbf, now, leeway: self.leeway_u64() });
-            }
+        if let Some(nbf) = nbf
+            && nbf > now.saturating_add(self.leeway)
+        {
+            return Err(VerifyError::NotYetValid { nbf, now, leeway: self.leeway_u64() });
         }
         if iat > now.saturating_add(self.leeway) {
             return Err(VerifyError::IssuedInFuture { iat, now, leeway: self.leeway_u64() });
@@ -123,7 +123,8 @@ impl IssuerRule {
         }
         let mut org_issuer = format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default());
         if let Some(port) = url.port() {
-            org_issuer.push_str(&format!(":{port}"));
+            org_issuer.push(':');
+            org_issuer.push_str(&port.to_string());
         }
         Ok(Self {
             issuer: issuer.to_owned(),

@@ -7,7 +7,7 @@ use crate::http::TransportError;
 
 /// Why a token was refused.
 ///
-/// Each check has its own variant, and [`VerifyError::kind`] names it with a stable snake_case
+/// Each check has its own variant, and [`VerifyError::kind`] names it with a stable `snake_case`
 /// string that scripts and dashboards can rely on (the `okta verify` command prints it).
 /// The `Display` text never contains the token or a secret; values copied from an untrusted token
 /// (an issuer, a `kid`, an algorithm name) are escaped and truncated.
@@ -209,7 +209,7 @@ pub enum VerifyError {
 }
 
 impl VerifyError {
-    /// A stable snake_case name for the failed check, for logs, metrics and scripts.
+    /// A stable `snake_case` name for the failed check, for logs, metrics and scripts.
     ///
     /// The names never change once released; new checks get new names.
     pub fn kind(&self) -> &'static str {

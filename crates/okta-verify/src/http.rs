@@ -291,7 +291,8 @@ pub fn is_loopback(url: &Url) -> bool {
 pub fn redacted_url(url: &Url) -> String {
     let mut shown = format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default());
     if let Some(port) = url.port() {
-        shown.push_str(&format!(":{port}"));
+        shown.push(':');
+        shown.push_str(&port.to_string());
     }
     shown.push_str(url.path());
     shown
@@ -319,10 +320,10 @@ fn record_rate_limits(span: &tracing::Span, headers: &http::HeaderMap, url: &str
     if let Some(reset) = reset {
         span.record("rate_limit_reset", reset);
     }
-    if let (Some(limit), Some(remaining)) = (limit, remaining) {
-        if remaining.saturating_mul(100) < limit.saturating_mul(LOW_RATE_LIMIT_PERCENT) {
-            tracing::warn!(url, limit, remaining, reset, "Okta rate limit nearly exhausted");
-        }
+    if let (Some(limit), Some(remaining)) = (limit, remaining)
+        && remaining.saturating_mul(100) < limit.saturating_mul(LOW_RATE_LIMIT_PERCENT)
+    {
+        tracing::warn!(url, limit, remaining, reset, "Okta rate limit nearly exhausted");
     }
 }
 

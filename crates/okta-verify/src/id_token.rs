@@ -48,8 +48,8 @@ impl IdTokenOptions {
             issuer: issuer.into(),
             client_id: client_id.into(),
             trusted_audiences: Vec::new(),
-            leeway: Duration::from_secs(120),
-            max_age: Duration::from_secs(3600),
+            leeway: Duration::from_mins(2),
+            max_age: Duration::from_hours(1),
             algorithms: vec![Algorithm::Rs256],
             max_token_len: 16 * 1024,
             clock: Clock::system(),
@@ -200,10 +200,10 @@ impl IdTokenVerifier {
         if sub.is_empty() || sub.len() > 255 || !sub.is_ascii() {
             return Err(VerifyError::InvalidClaimType { claim: "sub" });
         }
-        if let Some(expected) = checks.subject {
-            if sub != expected {
-                return Err(VerifyError::SubjectMismatch);
-            }
+        if let Some(expected) = checks.subject
+            && sub != expected
+        {
+            return Err(VerifyError::SubjectMismatch);
         }
         let nonce = raw.string(Claim::Nonce)?;
         check_nonce(nonce.as_deref(), checks.nonce)?;

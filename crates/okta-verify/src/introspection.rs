@@ -107,8 +107,8 @@ impl IntrospectionOptions {
             audiences: Vec::new(),
             client_ids: Vec::new(),
             required_scopes: Vec::new(),
-            leeway: Duration::from_secs(120),
-            max_cache_ttl: Duration::from_secs(60),
+            leeway: Duration::from_mins(2),
+            max_cache_ttl: Duration::from_mins(1),
             token_cache: Some(TokenCacheOptions::default()),
             max_token_len: 16 * 1024,
             clock: Clock::system(),
@@ -246,29 +246,25 @@ impl IntrospectionVerifier {
         let options = &self.inner.options;
         let leeway = seconds(options.leeway);
         let exp = date(&mut body, "exp", Rounding::Down)?;
-        if let Some(exp) = exp {
-            if now >= exp.saturating_add(leeway) {
-                return Err(VerifyError::Expired { exp, now, leeway: options.leeway.as_secs() });
-            }
+        if let Some(exp) = exp
+            && now >= exp.saturating_add(leeway)
+        {
+            return Err(VerifyError::Expired { exp, now, leeway: options.leeway.as_secs() });
         }
         let nbf = date(&mut body, "nbf", Rounding::Up)?;
-        if let Some(nbf) = nbf {
-            if nbf > now.saturating_add(leeway) {
-                return Err(VerifyError::NotYetValid {
-                    nbf,
-                    now,
-                    leeway: options.leeway.as_secs(),
-                });
-            }
+        if let Some(nbf) = nbf
+            && nbf > now.saturating_add(leeway)
+        {
+            return Err(VerifyError::NotYetValid { nbf, now, leeway: options.leeway.as_secs() });
         }
         let iss = string(&mut body, "iss")?;
-        if let (Some(expected), Some(iss)) = (&options.issuer, &iss) {
-            if iss != expected {
-                return Err(VerifyError::WrongIssuer {
-                    expected: expected.clone(),
-                    found: untrusted(iss),
-                });
-            }
+        if let (Some(expected), Some(iss)) = (&options.issuer, &iss)
+            && iss != expected
+        {
+            return Err(VerifyError::WrongIssuer {
+                expected: expected.clone(),
+                found: untrusted(iss),
+            });
         }
         let aud = match body.remove("aud") {
             None => Vec::new(),
@@ -296,13 +292,14 @@ impl IntrospectionVerifier {
             }
         }
         let token_type = string(&mut body, "token_type")?;
-        if let Some(kind) = &token_type {
-            if !kind.eq_ignore_ascii_case("bearer") && kind != "access_token" {
-                return Err(VerifyError::WrongTokenKind {
-                    expected: crate::TokenKind::Access,
-                    reason: "introspection says it is not a bearer access token",
-                });
-            }
+        if let Some(kind) = &token_type
+            && !kind.eq_ignore_ascii_case("bearer")
+            && kind != "access_token"
+        {
+            return Err(VerifyError::WrongTokenKind {
+                expected: crate::TokenKind::Access,
+                reason: "introspection says it is not a bearer access token",
+            });
         }
         let scope: Vec<String> = string(&mut body, "scope")?
             .map(|scope| {

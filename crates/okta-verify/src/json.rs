@@ -1,5 +1,5 @@
 //! Strict JSON for tokens and key sets: objects with duplicate members are refused at every depth
-//! (serde_json's `Value` would silently keep the last one), and claims are read with exact types.
+//! (`serde_json`'s `Value` would silently keep the last one), and claims are read with exact types.
 
 use std::fmt;
 
@@ -258,7 +258,7 @@ impl RawClaims {
         }
     }
 
-    /// A NumericDate claim, rounded towards refusal: see [`numeric_date`].
+    /// A `NumericDate` claim, rounded towards refusal: see [`numeric_date`].
     pub(crate) fn date(
         &mut self,
         claim: Claim,
@@ -282,7 +282,7 @@ impl RawClaims {
     }
 }
 
-/// How to round a non-integer NumericDate: always in the direction that refuses sooner.
+/// How to round a non-integer `NumericDate`: always in the direction that refuses sooner.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Rounding {
     /// For `exp`: the token expires at the whole second before.

@@ -68,8 +68,8 @@ pub struct JwksCacheOptions {
 impl Default for JwksCacheOptions {
     fn default() -> Self {
         Self {
-            min_ttl: Duration::from_secs(300),
-            max_ttl: Duration::from_secs(24 * 3600),
+            min_ttl: Duration::from_mins(5),
+            max_ttl: Duration::from_hours(24),
             refetch_cooldown: Duration::from_secs(30),
             max_keys: 100,
         }

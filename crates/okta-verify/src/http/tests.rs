@@ -40,10 +40,12 @@ async fn serve(response: Option<Vec<u8>>) -> String {
 }
 
 fn client(max_response_bytes: usize, timeout: Duration) -> ReqwestHttpClient {
-    let mut options = HttpClientOptions::default();
-    options.max_response_bytes = max_response_bytes;
-    options.timeout = timeout;
-    ReqwestHttpClient::new(options).unwrap()
+    ReqwestHttpClient::new(HttpClientOptions {
+        timeout,
+        max_response_bytes,
+        ..HttpClientOptions::default()
+    })
+    .unwrap()
 }
 
 fn get(url: &str) -> http::Request<Vec<u8>> {
@@ -122,7 +124,7 @@ async fn sc_117_plain_http_is_refused_except_loopback() {
         .execute(get("http://example.okta.com/oauth2/v1/keys?secret=1"))
         .await
         .unwrap_err();
-    expect_test::expect![[r#"insecure URL http://example.okta.com/oauth2/v1/keys: https is required except for loopback hosts"#]]
+    expect_test::expect![[r"insecure URL http://example.okta.com/oauth2/v1/keys: https is required except for loopback hosts"]]
         .assert_eq(&err.to_string());
     let cases = [
         ("https://example.okta.com/", true),

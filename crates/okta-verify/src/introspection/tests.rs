@@ -1,5 +1,6 @@
 //! INTRO: introspection (SC-112 to SC-115): the request, fail-closed answers, checks and caching.
 
+use std::fmt::Write as _;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, UNIX_EPOCH};
@@ -17,13 +18,16 @@ use crate::{
 const NOW: i64 = 1_700_000_000;
 const URL: &str = "https://example.okta.com/oauth2/default/v1/introspect";
 
+/// What the fake endpoint answers: a status and a body, or a transport error.
+type Answer = Result<(u16, String), TransportError>;
+
 /// A fake endpoint that records requests and answers with a fixed status and body.
 struct Fake {
     requests: Arc<Mutex<Vec<http::Request<Vec<u8>>>>>,
     calls: Arc<AtomicUsize>,
 }
 
-fn fake(answer: Result<(u16, String), TransportError>) -> (Fake, Arc<dyn HttpClient>) {
+fn fake(answer: Answer) -> (Fake, Arc<dyn HttpClient>) {
     let requests = Arc::new(Mutex::new(Vec::new()));
     let calls = Arc::new(AtomicUsize::new(0));
     let (recorded, counter) = (Arc::clone(&requests), Arc::clone(&calls));
@@ -77,11 +81,7 @@ fn active(extra: &serde_json::Value) -> String {
 }
 
 /// Runs each answer through a fresh verifier built with `options` and snapshots the outcomes.
-fn check(
-    options: &IntrospectionOptions,
-    cases: Vec<(&str, Result<(u16, String), TransportError>)>,
-    expect: Expect,
-) {
+fn check(options: &IntrospectionOptions, cases: Vec<(&str, Answer)>, expect: &Expect) {
     let mut out = String::new();
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     for (name, answer) in cases {
@@ -94,7 +94,7 @@ fn check(
             }
             Err(err) => format!("{}: {err}", err.kind()),
         };
-        out.push_str(&format!("{name} => {line}\n"));
+        writeln!(out, "{name} => {line}").unwrap();
     }
     expect.assert_eq(&out);
 }
@@ -162,7 +162,7 @@ fn sc_113_114_inactive_and_failed_answers_fail_closed() {
             ("SC-114 timeout", Err(timeout)),
             ("SC-114 redirect", Err(redirect)),
         ],
-        expect![[r#"
+        &expect![[r#"
             SC-113 inactive with other members => introspection_inactive: token is not active (introspection)
             SC-114 active missing => introspection_failed: introspection failed: `active` is missing
             SC-114 active "true" => introspection_failed: introspection failed: `active` is not a boolean
@@ -203,7 +203,7 @@ fn sc_115_active_answers_are_still_checked() {
             ("scope an array", answer(json!({ "scope": ["orders:read"] }))),
             ("token_type refresh_token", answer(json!({ "token_type": "refresh_token" }))),
         ],
-        expect![[r#"
+        &expect![[r#"
             valid => active, sub=Some("alice@example.com"), scope=["openid", "orders:read"]
             exp past => expired: token expired at 1699999879 (now 1700000000, leeway 120 s)
             exp within leeway => active, sub=Some("alice@example.com"), scope=["openid", "orders:read"]
@@ -230,7 +230,7 @@ async fn sc_115_cache_never_outlives_exp_or_the_configured_ttl() {
         UNIX_EPOCH + Duration::from_secs(source.load(Ordering::SeqCst).unsigned_abs())
     });
     options.leeway = Duration::ZERO;
-    options.max_cache_ttl = Duration::from_secs(60);
+    options.max_cache_ttl = Duration::from_mins(1);
     options.token_cache = Some(TokenCacheOptions { capacity: 10 });
 
     // exp in 30 s: cached until exp, not for the 60 s of the configured TTL.

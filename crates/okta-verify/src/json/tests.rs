@@ -1,4 +1,4 @@
-//! Unit tests of the strict JSON reader and NumericDate conversion.
+//! Unit tests of the strict JSON reader and `NumericDate` conversion.
 
 use serde_json::Number;
 

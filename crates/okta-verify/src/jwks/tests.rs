@@ -38,13 +38,13 @@ fn sc_092_cache_control_is_clamped() {
 #[test]
 fn options_bound_the_ttl() {
     let options = JwksCacheOptions {
-        min_ttl: Duration::from_secs(60),
-        max_ttl: Duration::from_secs(120),
+        min_ttl: Duration::from_mins(1),
+        max_ttl: Duration::from_mins(2),
         ..JwksCacheOptions::default()
     };
     let mut headers = HeaderMap::new();
     headers.insert(CACHE_CONTROL, "max-age=1000".parse().unwrap());
-    assert_eq!(cache_ttl(&headers, &options), Duration::from_secs(120));
+    assert_eq!(cache_ttl(&headers, &options), Duration::from_mins(2));
     headers.insert(CACHE_CONTROL, "max-age=1".parse().unwrap());
-    assert_eq!(cache_ttl(&headers, &options), Duration::from_secs(60));
+    assert_eq!(cache_ttl(&headers, &options), Duration::from_mins(1));
 }

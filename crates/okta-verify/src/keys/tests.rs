@@ -27,7 +27,9 @@ fn rsa(kid: Option<&str>, seed: u8) -> Value {
 }
 
 fn set(members: Vec<Value>) -> KeySet {
-    KeySet::parse(json!({ "keys": members }).to_string().as_bytes(), 100).unwrap()
+    #![allow(clippy::needless_pass_by_value, reason = "call sites build the list inline")]
+    let document = json!({ "keys": members });
+    KeySet::parse(document.to_string().as_bytes(), 100).unwrap()
 }
 
 fn select(set: &KeySet, kid: Option<&str>, alg: Algorithm) -> Result<(), Selection> {

@@ -1,6 +1,7 @@
 //! AT: Okta access tokens (SC-104 to SC-109, SC-111), the custom rules and the verified-token
 //! cache. The HTTP side of SC-110 is in `axum_layer.rs`.
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, UNIX_EPOCH};
@@ -22,7 +23,7 @@ fn check_with(verifier: &AccessTokenVerifier, cases: Vec<(&str, String)>, expect
     let mut out = String::new();
     block_on(async {
         for (name, token) in cases {
-            out.push_str(&format!("{name} => {}\n", verify_access(verifier, &token).await));
+            writeln!(out, "{name} => {}", verify_access(verifier, &token).await).unwrap();
         }
     });
     expect.assert_eq(&out);
@@ -101,11 +102,11 @@ fn sc_105_id_token_presented_as_access_token() {
     check_with(
         &lenient,
         cases,
-        expect![[r#"
+        expect![[r"
             ID token => wrong_token_kind: wrong token kind: expected an access token, it carries ID-token claims (nonce, at_hash, c_hash)
             ID token without nonce or at_hash => wrong_token_kind: wrong token kind: expected an access token, it has neither cid nor scp
             access token with a nonce => wrong_token_kind: wrong token kind: expected an access token, it carries ID-token claims (nonce, at_hash, c_hash)
-        "#]],
+        "]],
     );
 }
 
@@ -132,11 +133,11 @@ fn sc_106_org_authorization_server_tokens() {
     check_with(
         &access_verifier(),
         cases,
-        expect![[r#"
+        expect![[r"
             org typ => org_server_token: org authorization server access tokens cannot be validated locally; use introspection (IntrospectionVerifier)
             org iss => org_server_token: org authorization server access tokens cannot be validated locally; use introspection (IntrospectionVerifier)
             org iss with slash => org_server_token: org authorization server access tokens cannot be validated locally; use introspection (IntrospectionVerifier)
-        "#]],
+        "]],
     );
     // A verifier configured with an org issuer refuses every token and says why.
     let mut options = AccessTokenOptions::new("https://example.okta.com", [AUDIENCE]);
@@ -145,9 +146,9 @@ fn sc_106_org_authorization_server_tokens() {
     check_with(
         &org,
         vec![("org verifier", token(Key::RsaA, &org_claims))],
-        expect![[r#"
+        expect![[r"
             org verifier => org_server_token: org authorization server access tokens cannot be validated locally; use introspection (IntrospectionVerifier)
-        "#]],
+        "]],
     );
 }
 
@@ -174,7 +175,7 @@ fn sc_107_typ_header_per_mode() {
     check_with(
         &access_verifier(),
         cases(),
-        expect![[r#"
+        expect![[r"
             absent => ok: sub=alice@example.com
             JWT => ok: sub=alice@example.com
             at+jwt => ok: sub=alice@example.com
@@ -182,14 +183,14 @@ fn sc_107_typ_header_per_mode() {
             AT+JWT => ok: sub=alice@example.com
             dpop+jwt => wrong_token_kind: wrong token kind: expected an access token, its typ names another kind of token
             logout+jwt => wrong_token_kind: wrong token kind: expected an access token, its typ names another kind of token
-        "#]],
+        "]],
     );
     let mut options = access_options();
     options.token_type = AccessTokenType::Rfc9068;
     check_with(
         &AccessTokenVerifier::new(options, static_keys()).unwrap(),
         cases(),
-        expect![[r#"
+        expect![[r"
             absent => wrong_token_kind: wrong token kind: expected an access token, RFC 9068 requires typ at+jwt
             JWT => wrong_token_kind: wrong token kind: expected an access token, its typ names another kind of token
             at+jwt => ok: sub=alice@example.com
@@ -197,7 +198,7 @@ fn sc_107_typ_header_per_mode() {
             AT+JWT => ok: sub=alice@example.com
             dpop+jwt => wrong_token_kind: wrong token kind: expected an access token, its typ names another kind of token
             logout+jwt => wrong_token_kind: wrong token kind: expected an access token, its typ names another kind of token
-        "#]],
+        "]],
     );
 }
 
@@ -243,9 +244,9 @@ fn sc_108_audience_and_client_id() {
     check_with(
         &verifier,
         vec![("aud null", token(Key::RsaA, &claims))],
-        expect![[r#"
+        expect![[r"
             aud null => invalid_claim_type: claim `aud` has an invalid type or value
-        "#]],
+        "]],
     );
 }
 
@@ -263,7 +264,7 @@ fn sc_055_issuer_exact_match() {
             ("number", json!({ "iss": 1 })),
             ("missing", json!({ "iss": null })),
         ]),
-        expect![[r#"
+        expect![[r"
             trailing slash => wrong_issuer: wrong issuer https://example.okta.com/oauth2/default/, expected https://example.okta.com/oauth2/default
             upper-case host => wrong_issuer: wrong issuer https://EXAMPLE.okta.com/oauth2/default, expected https://example.okta.com/oauth2/default
             explicit :443 => wrong_issuer: wrong issuer https://example.okta.com:443/oauth2/default, expected https://example.okta.com/oauth2/default
@@ -272,7 +273,7 @@ fn sc_055_issuer_exact_match() {
             array => invalid_claim_type: claim `iss` has an invalid type or value
             number => invalid_claim_type: claim `iss` has an invalid type or value
             missing => missing_claim: missing claim `iss`
-        "#]],
+        "]],
     );
 }
 
@@ -290,13 +291,13 @@ fn sc_109_scopes() {
             ("scp missing, cid kept", json!({ "scp": null })),
             ("scp [1]", json!({ "scp": [1] })),
         ]),
-        expect![[r#"
+        expect![[r"
             both granted => ok: sub=alice@example.com
             one missing => insufficient_scope: insufficient scope: missing orders:write
             scp a string => invalid_claim_type: claim `scp` has an invalid type or value
             scp missing, cid kept => insufficient_scope: insufficient scope: missing orders:read orders:write
             scp [1] => invalid_claim_type: claim `scp` has an invalid type or value
-        "#]],
+        "]],
     );
 }
 
@@ -311,18 +312,18 @@ fn sc_111_length_cap_comes_first() {
     check_with(
         &access_verifier(),
         cases.clone(),
-        expect![[r#"
+        expect![[r"
             1 MiB => token_too_large: token too large: 1048576 bytes, at most 16384 accepted
             100k dots => token_too_large: token too large: 100007 bytes, at most 16384 accepted
-        "#]],
+        "]],
     );
     check_with(
         &cached,
         cases,
-        expect![[r#"
+        expect![[r"
             1 MiB => token_too_large: token too large: 1048576 bytes, at most 16384 accepted
             100k dots => token_too_large: token too large: 100007 bytes, at most 16384 accepted
-        "#]],
+        "]],
     );
 }
 
@@ -331,10 +332,10 @@ fn subject_is_required() {
     check_with(
         &access_verifier(),
         patches(&[("sub missing", json!({ "sub": null })), ("sub number", json!({ "sub": 5 }))]),
-        expect![[r#"
+        expect![[r"
             sub missing => missing_claim: missing claim `sub`
             sub number => invalid_claim_type: claim `sub` has an invalid type or value
-        "#]],
+        "]],
     );
 }
 
@@ -360,13 +361,13 @@ fn custom_rules_run_after_the_built_in_checks() {
             ("other tenant", json!({ "tenant": "globex" })),
             ("expired admin", json!({ "exp": NOW - 1000 })),
         ]),
-        expect![[r#"
+        expect![[r"
             admin => ok: sub=alice@example.com
             not an admin => rule_violation: rule refused the token: not a member of group admins
             no groups => rule_violation: rule refused the token: not a member of group admins
             other tenant => rule_violation: rule refused the token: tenant not served here
             expired admin => expired: token expired at 1699999000 (now 1700000000, leeway 120 s)
-        "#]],
+        "]],
     );
     let err = block_on(
         verifier.verify(&token(Key::RsaA, &patched(access_claims(), &json!({ "groups": [] })))),
@@ -461,9 +462,9 @@ fn options_are_validated() {
         }),
     ];
     for (name, options) in cases {
-        out.push_str(&format!("{name} => {}\n", describe(options)));
+        writeln!(out, "{name} => {}", describe(options)).unwrap();
     }
-    expect![[r#"
+    expect![[r"
         default => ok
         no audience => at least one audience is required
         empty audience => at least one audience is required
@@ -474,6 +475,6 @@ fn options_are_validated() {
         issuer with query => invalid issuer: it has a query or fragment
         no algorithm => at least one algorithm must be allowed
         zero max age => option `max_age` is out of range: must be positive
-    "#]]
+    "]]
     .assert_eq(&out);
 }

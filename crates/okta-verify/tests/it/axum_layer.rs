@@ -1,6 +1,7 @@
 //! The tower layer and extractor over HTTP semantics (SC-110, RFC 6750 3), in-process with
 //! `oneshot`: statuses, `WWW-Authenticate`, and no echo of the token.
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use axum::Router;
@@ -35,8 +36,7 @@ async fn call(app: &Router, uri: &str, authorizations: &[String]) -> String {
     let challenge = response
         .headers()
         .get(http::header::WWW_AUTHENTICATE)
-        .map(|value| value.to_str().unwrap().to_owned())
-        .unwrap_or_else(|| "-".to_owned());
+        .map_or_else(|| "-".to_owned(), |value| value.to_str().unwrap().to_owned());
     let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
     format!("{status} [{challenge}] {}", String::from_utf8_lossy(&body))
 }
@@ -68,7 +68,7 @@ async fn sc_110_statuses_and_challenges() {
         for secret in [&valid, &expired, &no_scope] {
             assert!(!line.contains(&secret[..40]), "{name} echoed the token");
         }
-        out.push_str(&format!("{name} => {line}\n"));
+        writeln!(out, "{name} => {line}").unwrap();
     }
     expect![[r#"
         valid => 200 [-] hello alice@example.com
@@ -104,8 +104,8 @@ async fn unreachable_keys_are_503_and_a_missing_layer_is_500() {
     let unavailable = call(&app, "/me", &[format!("Bearer {}", access_token())]).await;
     let bare = Router::new().route("/me", get(me));
     let no_layer = call(&bare, "/me", &[format!("Bearer {}", access_token())]).await;
-    expect![[r#"
+    expect![[r"
         503 [-] 
-        500 [-] "#]]
+        500 [-] "]]
     .assert_eq(&format!("{unavailable}\n{no_layer}"));
 }

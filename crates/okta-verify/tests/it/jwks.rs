@@ -1,6 +1,7 @@
 //! JWKS: key selection, fetching, refetch limits and refresh (SC-006, SC-007, SC-017 to SC-019,
 //! SC-092 to SC-100), with an HTTP closure that counts fetches and a clock the test moves.
 
+use std::fmt::Write as _;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, UNIX_EPOCH};
@@ -171,7 +172,7 @@ async fn sc_007_several_keys_without_kid_are_ambiguous() {
     let verifier = AccessTokenVerifier::new(access_options(), keys).unwrap();
     let token = token_with_header(&json!({ "alg": "RS256" }), &access_claims());
     expect![[
-        r#"ambiguous_key: ambiguous key: the key set has several candidate keys for kid (none)"#
+        r"ambiguous_key: ambiguous key: the key set has several candidate keys for kid (none)"
     ]]
     .assert_eq(&verify_access(&verifier, &token).await);
 }
@@ -320,7 +321,7 @@ async fn sc_094_failed_refresh_keeps_the_last_good_keys() {
         let known = verify_access(&verifier, &fresh_token(Key::RsaA, &clock)).await;
         clock.advance(31);
         let unknown = verify_access(&verifier, &unsigned_with_kid("rotated")).await;
-        out.push_str(&format!("{refresh:?} | known: {known} | unknown: {unknown}\n"));
+        writeln!(out, "{refresh:?} | known: {known} | unknown: {unknown}").unwrap();
     }
     expect![[r#"
         Err("the key set endpoint answered status 503") | known: ok: sub=alice@example.com | unknown: key_not_found: no key found for kid "rotated"
@@ -338,9 +339,9 @@ async fn sc_094_no_keys_yet_is_jwks_unavailable() {
     let verifier = verifier(remote(&fake, &clock), &clock);
     let first = verify_access(&verifier, &fresh_token(Key::RsaA, &clock)).await;
     let second = verify_access(&verifier, &fresh_token(Key::RsaA, &clock)).await;
-    expect![[r#"
+    expect![[r"
         jwks_unavailable: signing keys unavailable: fetching the key set failed
-        jwks_unavailable: signing keys unavailable: fetching the key set failed"#]]
+        jwks_unavailable: signing keys unavailable: fetching the key set failed"]]
     .assert_eq(&format!("{first}\n{second}"));
     assert_eq!(fake.calls(), 1, "the second call is inside the cooldown");
     // Once Okta answers again (after the cooldown) the keys load.
@@ -392,9 +393,9 @@ async fn sc_095_bad_key_set_answers() {
             std::error::Error::source(&refresh).map(ToString::to_string).unwrap_or_default();
         let verified =
             verify_access(&verifier(keys, &clock), &fresh_token(Key::RsaA, &clock)).await;
-        out.push_str(&format!("{name} => {refresh} [{source}] | {verified}\n"));
+        writeln!(out, "{name} => {refresh} [{source}] | {verified}").unwrap();
     }
-    expect![[r#"
+    expect![[r"
         redirect => fetching the key set failed [unexpected redirect (status 302) from https://example.okta.com/oauth2/default/v1/keys] | jwks_unavailable: signing keys unavailable: fetching the key set failed
         404 => the key set endpoint answered status 404 [] | jwks_unavailable: signing keys unavailable: the key set endpoint answered status 404
         HTML => the key set is not a JSON object without duplicate members [] | jwks_unavailable: signing keys unavailable: the key set is not a JSON object without duplicate members
@@ -403,7 +404,7 @@ async fn sc_095_bad_key_set_answers() {
         duplicate member => the key set is not a JSON object without duplicate members [] | jwks_unavailable: signing keys unavailable: the key set is not a JSON object without duplicate members
         over the size cap => fetching the key set failed [response from https://example.okta.com/oauth2/default/v1/keys larger than 1048576 bytes] | jwks_unavailable: signing keys unavailable: fetching the key set failed
         10,000 keys => the key set lists 10000 keys, more than the 100 allowed [] | jwks_unavailable: signing keys unavailable: the key set lists 10000 keys, more than the 100 allowed
-    "#]]
+    "]]
     .assert_eq(&out);
 }
 
@@ -498,9 +499,9 @@ fn sc_100_jwks_uri_must_be_https_except_loopback() {
             Err(ConfigError::InsecureUrl { url }) => format!("insecure ({url})"),
             Err(err) => err.to_string(),
         };
-        out.push_str(&format!("{uri} => {shown}\n"));
+        writeln!(out, "{uri} => {shown}").unwrap();
     }
-    expect![[r#"
+    expect![[r"
         file:///etc/passwd => insecure (file:///etc/passwd)
         gopher://example.okta.com/keys => insecure (gopher://example.okta.com/keys)
         http://example.okta.com/oauth2/default/v1/keys => insecure (http://example.okta.com/oauth2/default/v1/keys)
@@ -509,7 +510,7 @@ fn sc_100_jwks_uri_must_be_https_except_loopback() {
         http://127.0.0.1:8080/oauth2/default/v1/keys => ok
         http://[::1]:8080/keys => ok
         http://localhost:8080/keys => ok
-    "#]]
+    "]]
     .assert_eq(&out);
     // The key set of an issuer never leaves the issuer's origin.
     let mut out = String::new();
@@ -525,13 +526,13 @@ fn sc_100_jwks_uri_must_be_https_except_loopback() {
             Clock::system(),
         )
         .unwrap();
-        out.push_str(&format!("{issuer} => {}\n", keys.jwks_uri().unwrap()));
+        writeln!(out, "{issuer} => {}", keys.jwks_uri().unwrap()).unwrap();
     }
-    expect![[r#"
+    expect![[r"
         https://example.okta.com/oauth2/default => https://example.okta.com/oauth2/default/v1/keys
         https://example.okta.com => https://example.okta.com/oauth2/v1/keys
         http://127.0.0.1:9000/oauth2/aus1 => http://127.0.0.1:9000/oauth2/aus1/v1/keys
-    "#]]
+    "]]
     .assert_eq(&out);
     assert!(okta_verify::http::same_origin(
         &"https://example.okta.com/oauth2/default".parse().unwrap(),

@@ -4,6 +4,12 @@
 //!
 //! Every test names the catalog case it covers (`sc_0xx_...`).
 
+#![allow(clippy::unwrap_used, reason = "test helpers fail loudly on broken fixtures")]
+#![allow(
+    clippy::needless_pass_by_value,
+    reason = "data-driven `check` helpers take their tables and snapshots"
+)]
+
 mod access;
 mod axum_layer;
 mod fixtures;

@@ -2,6 +2,8 @@
 //! Wycheproof's JSON Web Signature tests (`tests/data/wycheproof-jws-subset.json`), checked at the
 //! JWS level since their payloads are not JWT claim sets.
 
+use std::fmt::Write as _;
+
 use expect_test::expect;
 use okta_verify::internal::verify_jws;
 use okta_verify::{Algorithm, JwksCache};
@@ -72,11 +74,8 @@ fn wycheproof_jws_subset() {
                 Ok(payload) => format!("valid, payload {:?}", String::from_utf8_lossy(payload)),
                 Err(err) => err.kind().to_owned(),
             };
-            out.push_str(&format!(
-                "{} {} => {outcome}\n",
-                test["tcId"],
-                test["comment"].as_str().unwrap()
-            ));
+            writeln!(out, "{} {} => {outcome}", test["tcId"], test["comment"].as_str().unwrap())
+                .unwrap();
         }
     }
     expect![[r#"
