@@ -315,7 +315,7 @@ impl AccessTokenVerifier {
             scp,
             jti: raw.string(Claim::Jti)?,
             auth_time: raw.date(Claim::AuthTime, Rounding::Up)?,
-            ver: integer(&mut raw, Claim::Ver)?,
+            ver: raw.integer(Claim::Ver)?,
             extra: raw.into_extra(),
         };
         for rule in &options.rules {
@@ -431,17 +431,6 @@ fn check_kind(raw: &RawClaims) -> Result<(), VerifyError> {
         });
     }
     Ok(())
-}
-
-/// An integer claim such as `ver`.
-pub(crate) fn integer(raw: &mut RawClaims, claim: Claim) -> Result<Option<i64>, VerifyError> {
-    match raw.take(claim) {
-        None => Ok(None),
-        Some(serde_json::Value::Number(number)) => {
-            number.as_i64().map(Some).ok_or(crate::json::invalid(claim))
-        }
-        Some(_) => Err(crate::json::invalid(claim)),
-    }
 }
 
 #[cfg(test)]

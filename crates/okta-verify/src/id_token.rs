@@ -8,7 +8,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use subtle::ConstantTimeEq as _;
 
-use crate::access::{integer, strip_application};
+use crate::access::strip_application;
 use crate::claims::OktaIdTokenClaims;
 use crate::clock::Clock;
 use crate::core::{IssuerRule, TimeRules, log_rejection, seconds, verify_signed};
@@ -236,7 +236,7 @@ impl IdTokenVerifier {
             idp: raw.string(Claim::Idp)?,
             acr: raw.string(Claim::Acr)?,
             jti: raw.string(Claim::Jti)?,
-            ver: integer(&mut raw, Claim::Ver)?,
+            ver: raw.integer(Claim::Ver)?,
             extra: raw.into_extra(),
         };
         Ok(VerifiedIdToken { claims, alg: signed.alg, kid: signed.kid })

@@ -181,10 +181,32 @@ impl Claim {
     }
 }
 
-/// A payload sorted in one pass: the known claims in slots, every other claim in `extra`.
+/// A known claim's value, typed while parsing so that the common shapes (strings, numbers, lists
+/// of strings) cost no intermediate `Value`.
+#[derive(Debug)]
+enum Slot {
+    Text(String),
+    Number(Number),
+    List(Vec<String>),
+    /// Any other JSON value: a wrong type for every known claim, kept for `extra`.
+    Other(Value),
+}
+
+impl Slot {
+    fn into_value(self) -> Value {
+        match self {
+            Self::Text(text) => Value::String(text),
+            Self::Number(number) => Value::Number(number),
+            Self::List(items) => Value::Array(items.into_iter().map(Value::String).collect()),
+            Self::Other(value) => value,
+        }
+    }
+}
+
+/// A payload sorted in one pass: the known claims in typed slots, every other claim in `extra`.
 #[derive(Debug, Default)]
 pub(crate) struct RawClaims {
-    slots: [Option<Value>; Claim::ALL.len()],
+    slots: [Option<Slot>; Claim::ALL.len()],
     pub(crate) extra: Map<String, Value>,
 }
 
@@ -205,7 +227,7 @@ impl RawClaims {
         self.slots[claim as usize].is_some()
     }
 
-    pub(crate) fn take(&mut self, claim: Claim) -> Option<Value> {
+    fn take(&mut self, claim: Claim) -> Option<Slot> {
         self.slots[claim as usize].take()
     }
 
@@ -213,7 +235,7 @@ impl RawClaims {
     pub(crate) fn string(&mut self, claim: Claim) -> Result<Option<String>, VerifyError> {
         match self.take(claim) {
             None => Ok(None),
-            Some(Value::String(value)) => Ok(Some(value)),
+            Some(Slot::Text(value)) => Ok(Some(value)),
             Some(_) => Err(invalid(claim)),
         }
     }
@@ -230,14 +252,7 @@ impl RawClaims {
     ) -> Result<Option<Vec<String>>, VerifyError> {
         match self.take(claim) {
             None => Ok(None),
-            Some(Value::Array(items)) => items
-                .into_iter()
-                .map(|item| match item {
-                    Value::String(value) => Ok(value),
-                    _ => Err(invalid(claim)),
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map(Some),
+            Some(Slot::List(items)) => Ok(Some(items)),
             Some(_) => Err(invalid(claim)),
         }
     }
@@ -246,14 +261,8 @@ impl RawClaims {
     pub(crate) fn audience(&mut self) -> Result<Vec<String>, VerifyError> {
         match self.take(Claim::Aud) {
             None => Err(VerifyError::MissingClaim { claim: "aud" }),
-            Some(Value::String(value)) => Ok(vec![value]),
-            Some(Value::Array(items)) if !items.is_empty() => items
-                .into_iter()
-                .map(|item| match item {
-                    Value::String(value) => Ok(value),
-                    _ => Err(invalid(Claim::Aud)),
-                })
-                .collect(),
+            Some(Slot::Text(value)) => Ok(vec![value]),
+            Some(Slot::List(items)) if !items.is_empty() => Ok(items),
             Some(_) => Err(invalid(Claim::Aud)),
         }
     }
@@ -266,7 +275,16 @@ impl RawClaims {
     ) -> Result<Option<i64>, VerifyError> {
         match self.take(claim) {
             None => Ok(None),
-            Some(Value::Number(number)) => Ok(Some(numeric_date(&number, rounding))),
+            Some(Slot::Number(number)) => Ok(Some(numeric_date(&number, rounding))),
+            Some(_) => Err(invalid(claim)),
+        }
+    }
+
+    /// An integer claim such as `ver`.
+    pub(crate) fn integer(&mut self, claim: Claim) -> Result<Option<i64>, VerifyError> {
+        match self.take(claim) {
+            None => Ok(None),
+            Some(Slot::Number(number)) => number.as_i64().map(Some).ok_or(invalid(claim)),
             Some(_) => Err(invalid(claim)),
         }
     }
@@ -274,8 +292,8 @@ impl RawClaims {
     /// Puts the known claims a token kind does not type back among the extra claims.
     pub(crate) fn into_extra(mut self) -> Map<String, Value> {
         for claim in Claim::ALL {
-            if let Some(value) = self.slots[claim as usize].take() {
-                self.extra.insert(claim.name().to_owned(), value);
+            if let Some(slot) = self.slots[claim as usize].take() {
+                self.extra.insert(claim.name().to_owned(), slot.into_value());
             }
         }
         self.extra
@@ -327,16 +345,108 @@ impl<'de> Visitor<'de> for RawClaimsVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawClaims, A::Error> {
         let mut claims = RawClaims::default();
         while let Some(name) = map.next_key::<ClaimName<'de>>()? {
-            let StrictValue(value) = map.next_value()?;
-            let duplicate = match Claim::from_name(&name.0) {
-                Some(claim) => claims.slots[claim as usize].replace(value).is_some(),
-                None => claims.extra.insert(name.0.into_owned(), value).is_some(),
+            let duplicate = if let Some(claim) = Claim::from_name(&name.0) {
+                let SlotValue(slot) = map.next_value()?;
+                claims.slots[claim as usize].replace(slot).is_some()
+            } else {
+                let StrictValue(value) = map.next_value()?;
+                claims.extra.insert(name.0.into_owned(), value).is_some()
             };
             if duplicate {
                 return Err(de::Error::custom("duplicate member"));
             }
         }
         Ok(claims)
+    }
+}
+
+/// A known claim's value: strings, numbers and string lists directly, anything else as a strict
+/// `Value`.
+struct SlotValue(Slot);
+
+impl<'de> Deserialize<'de> for SlotValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(SlotVisitor).map(SlotValue)
+    }
+}
+
+struct SlotVisitor;
+
+impl<'de> Visitor<'de> for SlotVisitor {
+    type Value = Slot;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Slot, E> {
+        Ok(Slot::Text(value.to_owned()))
+    }
+
+    fn visit_string<E>(self, value: String) -> Result<Slot, E> {
+        Ok(Slot::Text(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Slot, E> {
+        Ok(Slot::Number(value.into()))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Slot, E> {
+        Ok(Slot::Number(value.into()))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Slot, E> {
+        Ok(Number::from_f64(value).map_or(Slot::Other(Value::Null), Slot::Number))
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Slot, E> {
+        Ok(Slot::Other(Value::Bool(value)))
+    }
+
+    fn visit_unit<E>(self) -> Result<Slot, E> {
+        Ok(Slot::Other(Value::Null))
+    }
+
+    fn visit_none<E>(self) -> Result<Slot, E> {
+        Ok(Slot::Other(Value::Null))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Slot, A::Error> {
+        let mut texts: Vec<String> = Vec::with_capacity(seq.size_hint().unwrap_or(4).min(64));
+        while let Some(element) = seq.next_element::<Element>()? {
+            match element {
+                Element::Text(text) => texts.push(text),
+                Element::Other(value) => {
+                    // Not a list of strings: keep everything as a strict `Value`.
+                    let mut values: Vec<Value> = texts.into_iter().map(Value::String).collect();
+                    values.push(value);
+                    while let Some(StrictValue(value)) = seq.next_element()? {
+                        values.push(value);
+                    }
+                    return Ok(Slot::Other(Value::Array(values)));
+                }
+            }
+        }
+        Ok(Slot::List(texts))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Slot, A::Error> {
+        StrictValueVisitor.visit_map(map).map(Slot::Other)
+    }
+}
+
+/// An array element of a known claim.
+enum Element {
+    Text(String),
+    Other(Value),
+}
+
+impl<'de> Deserialize<'de> for Element {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match deserializer.deserialize_any(SlotVisitor)? {
+            Slot::Text(text) => Ok(Self::Text(text)),
+            slot => Ok(Self::Other(slot.into_value())),
+        }
     }
 }
 

@@ -151,22 +151,22 @@ pub(crate) fn parse<'a>(
     if bytes.first() == Some(&b'{') {
         return Err(VerifyError::malformed("JWS JSON serialization is not supported"));
     }
-    let mut dots = [0_usize; 2];
-    let mut n_dots = 0_usize;
-    for (position, _) in bytes.iter().enumerate().filter(|(_, byte)| **byte == b'.') {
-        if n_dots < 2 {
-            dots[n_dots] = position;
-        }
-        n_dots += 1;
+    // `str::find` scans with memchr: much faster than a byte loop on a 1 KiB token.
+    let three_segments = || VerifyError::malformed("a compact JWS has exactly three segments");
+    let first = token.find('.').ok_or_else(three_segments)?;
+    let second = first + 1 + token[first + 1..].find('.').ok_or_else(three_segments)?;
+    let tail = &token[second + 1..];
+    if tail.contains('.') {
+        // Five segments (four dots) is the compact JWE serialization.
+        return Err(if tail.matches('.').count() == 2 {
+            VerifyError::JweUnsupported
+        } else {
+            three_segments()
+        });
     }
-    match n_dots {
-        2 => {}
-        4 => return Err(VerifyError::JweUnsupported),
-        _ => return Err(VerifyError::malformed("a compact JWS has exactly three segments")),
-    }
-    let header_b64 = &bytes[..dots[0]];
-    let payload_b64 = &bytes[dots[0] + 1..dots[1]];
-    let signature_b64 = &bytes[dots[1] + 1..];
+    let header_b64 = &bytes[..first];
+    let payload_b64 = &bytes[first + 1..second];
+    let signature_b64 = tail.as_bytes();
     if header_b64.is_empty() {
         return Err(VerifyError::malformed("empty header segment"));
     }
@@ -207,7 +207,7 @@ pub(crate) fn parse<'a>(
         alg,
         kid: header.kid.map(Cow::into_owned),
         typ: header.typ.map(Cow::into_owned),
-        signing_input: &bytes[..dots[1]],
+        signing_input: &bytes[..second],
         payload,
         signature,
         signature_len,
