@@ -127,6 +127,36 @@ fn micro_benchmarks(criterion: &mut Criterion) {
             started.elapsed()
         });
     });
+    // Diagnostics for (d): the raw check on two threads, sharing one parsed key or each with its
+    // own, tells the machine's parallelism and aws-lc's shared state apart from ours.
+    let key_copy = RsaPublicKeyComponents { n: &n, e: &e }
+        .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
+        .unwrap();
+    let signature_ref: &[u8] = &signature;
+    for (id, keys) in [
+        ("d_raw_two_threads_shared_key", [&key, &key]),
+        ("d_raw_two_threads_own_keys", [&key, &key_copy]),
+    ] {
+        group.bench_function(id, |bencher| {
+            bencher.iter_custom(|iterations| {
+                let started = Instant::now();
+                std::thread::scope(|scope| {
+                    for key in keys {
+                        scope.spawn(move || {
+                            for _ in 0..iterations.div_ceil(2) {
+                                key.verify_sig(
+                                    black_box(signing_input.as_bytes()),
+                                    black_box(signature_ref),
+                                )
+                                .unwrap();
+                            }
+                        });
+                    }
+                });
+                started.elapsed()
+            });
+        });
+    }
     let payload = URL_SAFE_NO_PAD.decode(token.split('.').nth(1).unwrap()).unwrap();
     group.bench_function("z_parse_claims", |bencher| {
         bencher.iter(|| okta_verify::internal::parse_claims(black_box(&payload)).unwrap());
