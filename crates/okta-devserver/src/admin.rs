@@ -83,3 +83,6 @@ async fn rotate_keys(State(shared): State<AppState>, Path(server_id): Path<Strin
         Err(error) => AppError::from(error).into_response(),
     }
 }
+
+#[cfg(test)]
+mod tests;

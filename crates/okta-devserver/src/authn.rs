@@ -71,3 +71,6 @@ pub(crate) async fn authn(State(shared): State<AppState>, body: Bytes) -> Respon
     }))
     .into_response()
 }
+
+#[cfg(test)]
+mod tests;

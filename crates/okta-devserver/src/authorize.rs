@@ -552,3 +552,6 @@ pub(crate) fn append_cookie(response: &mut Response, cookie: &str) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
 }
+
+#[cfg(test)]
+mod tests;

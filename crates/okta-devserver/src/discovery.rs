@@ -139,3 +139,6 @@ fn metadata(shared: &Shared, server: &ServerInfo, document: Document) -> Value {
     }
     body
 }
+
+#[cfg(test)]
+mod tests;

@@ -211,3 +211,6 @@ fn insert_rate_headers(headers: &mut HeaderMap, rate: RateHeaders) {
         headers.insert(name, HeaderValue::from(value));
     }
 }
+
+#[cfg(test)]
+mod tests;

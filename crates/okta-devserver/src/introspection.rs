@@ -122,3 +122,6 @@ fn describe(shared: &Shared, server: &ServerInfo, client: &Client, token: &str) 
     }
     Value::Object(body)
 }
+
+#[cfg(test)]
+mod tests;

@@ -105,6 +105,8 @@ mod server;
 mod servers;
 mod state;
 mod store;
+#[cfg(test)]
+mod testing;
 mod token;
 mod tokens;
 mod userinfo;

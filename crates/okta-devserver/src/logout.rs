@@ -64,3 +64,6 @@ pub(crate) async fn logout(
     );
     response
 }
+
+#[cfg(test)]
+mod tests;

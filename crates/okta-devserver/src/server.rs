@@ -562,3 +562,6 @@ impl fmt::Debug for Keys {
         f.write_str("Keys { .. }")
     }
 }
+
+#[cfg(test)]
+mod tests;

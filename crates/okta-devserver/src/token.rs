@@ -327,3 +327,6 @@ pub(crate) fn active_record(
         .with(|store| store.tokens.get(token).cloned())
         .filter(|record| record.server == server.id && record.is_active(now, grace))
 }
+
+#[cfg(test)]
+mod tests;

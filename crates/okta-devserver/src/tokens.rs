@@ -266,3 +266,6 @@ fn sign(
     let token = compact(claims, &Signer::Key { key: &key, with_kid })?;
     Ok(if has(TokenFault::BadSignature) { corrupt_signature(&token) } else { token })
 }
+
+#[cfg(test)]
+mod tests;

@@ -98,3 +98,6 @@ fn refuse(server: &ServerInfo, status: StatusCode, error: &str, description: &st
     }
     response
 }
+
+#[cfg(test)]
+mod tests;
