@@ -31,7 +31,7 @@ pub(crate) async fn authorize(
     let params = Params::parse(query.unwrap_or_default().as_bytes());
     let (request, back) = match validate(&shared, &server, &params) {
         Ok(valid) => valid,
-        Err(Rejection::Page(response)) => return response,
+        Err(Rejection::Page(response)) => return *response,
         Err(Rejection::Back(back, error, description)) => {
             return back.error(&shared, &server, error, description);
         }
@@ -45,13 +45,13 @@ pub(crate) async fn authorize(
     let mut session = session_from_cookie(&shared, &headers);
     if session.is_none() {
         // Classic Okta ignores `sessionToken` when a session cookie exists; so do we.
-        if let Some(token) = params.get("sessionToken").filter(|token| !token.is_empty()) {
-            if let Some(username) = redeem_session_token(&shared, token) {
-                let (sid, created) = create_session(&shared, &username);
-                set_cookie = Some(session_cookie(&sid));
-                session = Some(created);
-                fresh = true;
-            }
+        if let Some(token) = params.get("sessionToken").filter(|token| !token.is_empty())
+            && let Some(username) = redeem_session_token(&shared, token)
+        {
+            let (sid, created) = create_session(&shared, &username);
+            set_cookie = Some(session_cookie(&sid));
+            session = Some(created);
+            fresh = true;
         }
     }
     let too_old = |session: &Session| {
@@ -157,7 +157,7 @@ fn finish(shared: &Shared, request: AuthRequest, signed_in: SignedIn) -> Respons
 /// Why an `/authorize` request was refused.
 enum Rejection {
     /// Not safe to redirect: show a page.
-    Page(Response),
+    Page(Box<Response>),
     /// Redirect back with `error` and `error_description`.
     Back(Back, &'static str, String),
 }
@@ -168,7 +168,7 @@ fn validate(
     params: &Params,
 ) -> Result<(AuthRequest, Back), Rejection> {
     let page = |code: &str, description: &str| {
-        Rejection::Page(pages::error(StatusCode::BAD_REQUEST, code, description))
+        Rejection::Page(Box::new(pages::error(StatusCode::BAD_REQUEST, code, description)))
     };
     let client_id = match params.single("client_id") {
         Ok(Some(id)) => id,
@@ -277,7 +277,6 @@ fn validate(
                 "PKCE code challenge is required by this client.",
             );
         }
-        (None, None) => {}
         (None, Some(_)) => {
             return reject(
                 &back,
@@ -295,7 +294,7 @@ fn validate(
                 "PKCE code challenge contains illegal characters or has the wrong length.",
             );
         }
-        (Some(_), _) => {}
+        (None | Some(_), _) => {}
     }
     if Prompt::parse(params.get("prompt")).is_none() {
         return reject(

@@ -84,7 +84,7 @@ impl Default for DevServerBuilder {
             demo_data: true,
             admin_routes: false,
             iss_parameter: false,
-            keys_max_age: Duration::from_secs(86_400),
+            keys_max_age: Duration::from_hours(24),
             clients: Vec::new(),
             users: Vec::new(),
             servers: Vec::new(),
@@ -380,6 +380,7 @@ impl DevServer {
 
     /// How many `method` requests reached exactly `path` (no query), e.g.
     /// `server.count(Method::GET, "/oauth2/default/v1/keys")`.
+    #[allow(clippy::needless_pass_by_value, reason = "`count(Method::GET, path)` reads best")]
     pub fn count(&self, method: Method, path: &str) -> usize {
         self.shared.recorder.count(&method, path)
     }
@@ -394,10 +395,10 @@ impl DevServer {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
-        if let Some(mut task) = self.task.take() {
-            if tokio::time::timeout(Duration::from_secs(5), &mut task).await.is_err() {
-                task.abort();
-            }
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(Duration::from_secs(5), &mut task).await.is_err()
+        {
+            task.abort();
         }
     }
 

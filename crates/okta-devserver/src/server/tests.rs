@@ -65,10 +65,10 @@ async fn a_config_file_adds_clients_users_servers_and_settings() {
     assert_eq!(server.issuers().len(), 3);
     let shared = &server.shared;
     assert!(shared.admin_routes && shared.iss_parameter);
-    assert_eq!(shared.keys_max_age, Duration::from_secs(60));
+    assert_eq!(shared.keys_max_age, Duration::from_mins(1));
     assert_eq!(
         shared.lifetimes,
-        TokenLifetimes::default().with_access_token(Duration::from_secs(120))
+        TokenLifetimes::default().with_access_token(Duration::from_mins(2))
     );
 }
 
