@@ -13,7 +13,8 @@ use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
 use crate::config::{
-    AuthorizationServer, Client, DEFAULT_SERVER_ID, DevServerConfig, TokenLifetimes, User,
+    AuthorizationServer, Client, ClientAuthMethod, DEFAULT_SERVER_ID, DevServerConfig,
+    TokenLifetimes, User,
 };
 use crate::faults::Faults;
 use crate::keys::{KeyError, KeyStore, Signer, SigningKey, compact};
@@ -346,6 +347,49 @@ impl DevServer {
             .collect();
         issuers.sort_by_key(|(id, _)| *id != AuthServerId::Org);
         issuers
+    }
+
+    /// The okta-config keys and values that point a client at this server: `issuer`,
+    /// `client_id`, and, as far as the client has them, `client_secret`, `client_auth_method`,
+    /// `redirect_uri` and `post_logout_redirect_uri` (the first registered ones), plus `audience`
+    /// (the server's access-token audience). Feed them to `okta_config::SettingsLoader::set`.
+    /// `None` if the server or the client does not exist.
+    ///
+    /// ```no_run
+    /// # use okta_devserver::{DevServer, DEMO_CLIENT_ID};
+    /// # fn run(server: &DevServer) -> Option<()> {
+    /// for (key, value) in server.okta_settings("default", DEMO_CLIENT_ID)? {
+    ///     println!("{key} = {value}"); // or loader = loader.set(key, value)
+    /// }
+    /// # Some(())
+    /// # }
+    /// ```
+    pub fn okta_settings(
+        &self,
+        server: impl Into<AuthServerId>,
+        client_id: &str,
+    ) -> Option<Vec<(&'static str, String)>> {
+        let server = self.shared.server(&server.into())?;
+        let client = self.shared.client(client_id)?;
+        let mut settings =
+            vec![("issuer", server.issuer.clone()), ("client_id", client.id().to_owned())];
+        if let Some(secret) = client.secret() {
+            settings.push(("client_secret", secret.to_owned()));
+        }
+        if matches!(
+            client.auth_method(),
+            ClientAuthMethod::ClientSecretBasic | ClientAuthMethod::ClientSecretPost
+        ) {
+            settings.push(("client_auth_method", client.auth_method().as_str().to_owned()));
+        }
+        if let Some(uri) = client.redirect_uris().first() {
+            settings.push(("redirect_uri", uri.clone()));
+        }
+        if let Some(uri) = client.post_logout_redirect_uris().first() {
+            settings.push(("post_logout_redirect_uri", uri.clone()));
+        }
+        settings.push(("audience", server.audience.clone()));
+        Some(settings)
     }
 
     /// The registered clients.
