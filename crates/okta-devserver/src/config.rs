@@ -147,7 +147,7 @@ impl GrantType {
 /// An OAuth client (an Okta "app integration").
 ///
 /// Redirect URIs are matched exactly, byte for byte, as Okta does.
-#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Client {
     id: String,
@@ -351,7 +351,7 @@ impl fmt::Debug for Client {
 ///
 /// Okta puts the user id (`00u…`) in ID tokens and `/userinfo` as `sub`, and the username in
 /// access tokens as `sub` (with the id as `uid`); this server does the same.
-#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct User {
     username: String,

@@ -60,7 +60,6 @@ pub enum RegisterError {
 }
 
 /// Builds a [`DevServer`]. Every setting has a default, so `DevServer::builder().start()` works.
-#[derive(Debug)]
 #[must_use]
 pub struct DevServerBuilder {
     addr: SocketAddr,
@@ -74,6 +73,25 @@ pub struct DevServerBuilder {
     users: Vec<User>,
     servers: Vec<AuthorizationServer>,
     pem_keys: Vec<(AuthServerId, String)>,
+}
+
+impl fmt::Debug for DevServerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let key_servers: Vec<&AuthServerId> =
+            self.pem_keys.iter().map(|(server, _)| server).collect();
+        f.debug_struct("DevServerBuilder")
+            .field("addr", &self.addr)
+            .field("lifetimes", &self.lifetimes)
+            .field("demo_data", &self.demo_data)
+            .field("admin_routes", &self.admin_routes)
+            .field("iss_parameter", &self.iss_parameter)
+            .field("keys_max_age", &self.keys_max_age)
+            .field("clients", &self.clients)
+            .field("users", &self.users)
+            .field("servers", &self.servers)
+            .field("pem_keys_for", &key_servers)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for DevServerBuilder {

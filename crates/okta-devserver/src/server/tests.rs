@@ -88,6 +88,22 @@ async fn clients_can_be_added_at_run_time_but_not_twice() {
     assert!(!format!("{:?}", server.clients()).contains("late-secret"));
 }
 
+#[test]
+fn builder_debug_output_hides_secrets_and_keys() {
+    let builder = DevServer::builder()
+        .client(Client::confidential("c", "client-secret-value"))
+        .user(User::new("u@example.com", "user-password-value"))
+        .signing_key_pem(
+            "default",
+            "-----BEGIN PRIVATE KEY-----\nMIIsecret\n-----END PRIVATE KEY-----",
+        );
+    let debug = format!("{builder:?}");
+    for secret in ["client-secret-value", "user-password-value", "MIIsecret"] {
+        assert!(!debug.contains(secret), "{secret} in {debug}");
+    }
+    assert!(debug.contains("pem_keys_for"));
+}
+
 #[tokio::test]
 async fn binding_a_busy_address_fails_with_bind() {
     let first = DevServer::builder().start().await.unwrap();
