@@ -113,8 +113,11 @@ pub(crate) async fn sign_in(State(shared): State<AppState>, body: Bytes) -> Resp
         });
         pages::consent(&transaction_id, &transaction.request.client_id, &transaction.request.scopes)
     } else {
-        shared.store.with(|store| store.transactions.remove(&transaction_id));
-        finish(&shared, transaction.request, signed_in)
+        // Removing is the single-use check: of two concurrent posts, one finds nothing.
+        match shared.store.with(|store| store.transactions.remove(&transaction_id)) {
+            Some(transaction) => finish(&shared, transaction.request, signed_in),
+            None => expired_transaction(),
+        }
     };
     append_cookie(&mut response, &session_cookie(&sid));
     response
@@ -123,13 +126,21 @@ pub(crate) async fn sign_in(State(shared): State<AppState>, body: Bytes) -> Resp
 /// `POST /login/consent`: the consent page's buttons.
 pub(crate) async fn consent(State(shared): State<AppState>, body: Bytes) -> Response {
     let form = Params::parse(&body);
-    let Some((transaction_id, transaction)) = transaction(&shared, &form) else {
+    let now = shared.now();
+    let transaction = form.get("tx").and_then(|id| {
+        shared.store.with(|store| {
+            // Only a signed-in transaction is taken (single use); any other is left alone.
+            let signed_in =
+                store.transactions.get(id).is_some_and(|pending| pending.signed_in.is_some());
+            if signed_in { store.transactions.remove(id) } else { None }
+        })
+    });
+    let Some(transaction) = transaction.filter(|transaction| now < transaction.expires_at) else {
         return expired_transaction();
     };
     let Some(signed_in) = transaction.signed_in else {
         return expired_transaction();
     };
-    shared.store.with(|store| store.transactions.remove(&transaction_id));
     if form.get("decision") == Some("allow") {
         return finish(&shared, transaction.request, signed_in);
     }
