@@ -1,0 +1,702 @@
+//! Tests of the loader: every rule, layering precedence, profiles, reports and secrecy.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use expect_test::{Expect, expect};
+
+use crate::{Audience, ClientId, LoadError, Origin, Role, Scope, Settings, SettingsLoader};
+
+const ISSUER: &str = "https://dev-123456.okta.com/oauth2/default";
+const SECRET: &str = "s3cr3t-VALUE-that-must-never-print";
+
+/// A loader with everything a client needs, from code.
+fn client() -> SettingsLoader {
+    SettingsLoader::isolated()
+        .set("issuer", ISSUER)
+        .set("client_id", "0oa1client")
+        .set("client_secret", SECRET)
+        .set("redirect_uri", "https://app.example.com/authorization-code/callback")
+        .role(Role::Client)
+}
+
+/// Loads and returns the problem report (or "ok"), snapshot-compared.
+#[allow(clippy::needless_pass_by_value, reason = "expect![[...]] reads best passed by value")]
+fn check(loader: SettingsLoader, expect: Expect) {
+    let actual = match loader.load() {
+        Ok(_) => "ok".to_owned(),
+        Err(err) => err.to_string(),
+    };
+    assert!(!actual.contains(SECRET), "a secret leaked into: {actual}");
+    expect.assert_eq(&actual);
+}
+
+fn problem_keys(loader: SettingsLoader) -> Vec<String> {
+    match loader.load() {
+        Ok(_) => Vec::new(),
+        Err(err) => err.problems().iter().map(|problem| problem.key().to_owned()).collect(),
+    }
+}
+
+struct TempFile {
+    dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+fn toml_file(contents: &str) -> TempFile {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("okta.toml");
+    std::fs::write(&path, contents).unwrap();
+    TempFile { dir, path }
+}
+
+impl TempFile {
+    fn path(&self) -> &Path {
+        let _ = &self.dir;
+        &self.path
+    }
+}
+
+#[test]
+fn a_complete_client_loads_with_its_defaults() {
+    let settings = client().load().unwrap();
+    assert_eq!(settings.issuer().as_str(), ISSUER);
+    let client = settings.client().unwrap();
+    assert_eq!(client.id().as_str(), "0oa1client");
+    assert_eq!(client.secret().unwrap().secret(), SECRET);
+    assert_eq!(client.auth_method().as_str(), "client_secret_basic");
+    let scopes: Vec<_> = client.scopes().iter().map(Scope::as_str).collect();
+    assert_eq!(scopes, ["openid", "profile", "email"]);
+    assert_eq!(settings.audiences()[0].as_str(), "api://default");
+    assert_eq!(settings.leeway(), Duration::from_mins(2));
+    assert_eq!(settings.max_token_age(), Duration::from_hours(24));
+    assert_eq!(settings.http().connect_timeout(), Duration::from_secs(5));
+    assert_eq!(settings.http().timeout(), Duration::from_secs(10));
+    assert_eq!(settings.http().max_response_bytes(), 1024 * 1024);
+    assert_eq!(settings.jwks().min_ttl(), Duration::from_mins(5));
+    assert_eq!(settings.jwks().max_ttl(), Duration::from_hours(24));
+    assert_eq!(settings.jwks().refetch_cooldown(), Duration::from_secs(30));
+    assert_eq!(settings.origin("leeway_secs"), Some(&Origin::Default));
+    assert_eq!(settings.origin("client_id"), Some(&Origin::Code));
+    assert_eq!(settings.origin("cookie_secret"), None);
+}
+
+#[test]
+fn nothing_at_all_reports_the_missing_issuer() {
+    check(
+        SettingsLoader::isolated(),
+        expect![[r#"
+            1 problem in the Okta settings:
+              - issuer: missing: set `issuer` (such as https://dev-123456.okta.com/oauth2/default) or `domain` in okta.toml, or OKTA_ISSUER"#]],
+    );
+}
+
+#[test]
+fn a_client_with_nothing_reports_every_missing_setting_at_once() {
+    check(
+        SettingsLoader::isolated().role(Role::Client),
+        expect![[r#"
+            4 problems in the Okta settings:
+              - issuer: missing: set `issuer` (such as https://dev-123456.okta.com/oauth2/default) or `domain` in okta.toml, or OKTA_ISSUER
+              - client_id: missing (signing users in needs it): set client_id in okta.toml or OKTA_CLIENT_ID, from your Okta application's General tab
+              - client_secret: missing (signing users in needs it): set OKTA_CLIENT_SECRET (keep secrets out of files), from your Okta application's General tab
+              - redirect_uri: missing (signing users in needs it): set redirect_uri in okta.toml or OKTA_REDIRECT_URI to one of your Okta application's sign-in redirect URIs"#]],
+    );
+}
+
+#[test]
+fn the_multi_problem_report_names_each_key_and_where_its_value_came_from() {
+    let file = toml_file(
+        r#"
+issuer = "http://dev-123456-admin.okta.com/oauth2/default"
+client_id = "{clientId}"
+redirect_uri = "/callback"
+scopes = ["profile", "email"]
+leeway_secs = 900
+
+[http]
+timeout_secs = "soon"
+"#,
+    );
+    let loader = SettingsLoader::new()
+        .file(file.path())
+        .env_vars([("OKTA_CLIENT_SECRET", "{clientSecret}")])
+        .role(Role::Client);
+    let report = loader.load().unwrap_err().to_string();
+    let report = report.replace(&file.path().display().to_string(), "okta.toml");
+    expect![[r#"
+        7 problems in the Okta settings:
+          - http.timeout_secs (from okta.toml): expected a number of seconds (0 or more), found "soon"
+          - issuer (from okta.toml): "http://dev-123456-admin.okta.com/oauth2/default" uses http: the issuer must use https (http is allowed only for loopback hosts such as 127.0.0.1, for the local development server)
+          - client_id (from okta.toml): "{clientId}" still contains the placeholder {clientId}: replace it with the client id from your Okta application
+          - client_secret (from environment variable OKTA_CLIENT_SECRET): is still the placeholder {clientSecret}: copy the secret from your Okta application's General tab
+          - redirect_uri (from okta.toml): "/callback" is not an absolute URL (relative URL without a base)
+          - scopes (from okta.toml): must include `openid`, or Okta returns no ID token and no user is signed in
+          - leeway_secs (from okta.toml): is 900 s; it must be between 0 and 300 s"#]]
+    .assert_eq(&report);
+}
+
+#[test]
+fn issuer_rules_are_okta_s_own_plus_loopback_http() {
+    let cases = [
+        (
+            "https://{yourOktaDomain}/oauth2/default",
+            "still contains the placeholder {yourOktaDomain}",
+        ),
+        ("http://dev-1.okta.com/oauth2/default", "must use https"),
+        ("ftp://dev-1.okta.com", "uses the scheme \"ftp\""),
+        ("https://dev-1-admin.okta.com", "is the admin console's domain: remove `-admin`"),
+        ("https://dev-1-admin.oktapreview.com/oauth2/default", "admin console"),
+        ("https://dev-1.okta.com.com", "contains `.com.com`"),
+        ("https://https://dev-1.okta.com", "contains `://` more than once"),
+        ("https://dev-1.okta.com/oauth2/default/", "ends with `/`"),
+        ("https://dev-1.okta.com/", "ends with `/`"),
+        ("https://dev-1.okta.com/oauth2/default/v1/token", "not an endpoint URL"),
+        ("https://dev-1.okta.com/oauth2/v1", "is not an Okta issuer"),
+        ("https://dev-1.okta.com/somewhere", "is not an Okta issuer"),
+        ("https://dev-1.okta.com/oauth2/default?x=1", "has a query or fragment"),
+        ("https://user:pw@dev-1.okta.com", "must not carry credentials"),
+        (" https://dev-1.okta.com", "remove the surrounding spaces"),
+        ("dev-1.okta.com", "is not an absolute URL"),
+    ];
+    for (issuer, expected) in cases {
+        let report = match SettingsLoader::isolated().set("issuer", issuer).load() {
+            Ok(_) => panic!("{issuer:?} was accepted"),
+            Err(err) => err.to_string(),
+        };
+        assert!(report.contains(expected), "{issuer:?}: expected {expected:?} in\n{report}");
+        assert!(report.contains("issuer (from set from code)"), "{report}");
+    }
+}
+
+#[test]
+fn loopback_issuers_may_use_http_and_know_their_layout() {
+    for (issuer, is_org, token) in [
+        ("http://127.0.0.1:8900", true, "http://127.0.0.1:8900/oauth2/v1/token"),
+        (
+            "http://127.0.0.1:8900/oauth2/default",
+            false,
+            "http://127.0.0.1:8900/oauth2/default/v1/token",
+        ),
+        (
+            "http://localhost:8900/oauth2/aus1x",
+            false,
+            "http://localhost:8900/oauth2/aus1x/v1/token",
+        ),
+        ("http://[::1]:8900", true, "http://[::1]:8900/oauth2/v1/token"),
+    ] {
+        let settings = SettingsLoader::isolated().set("issuer", issuer).load().unwrap();
+        assert_eq!(settings.issuer().as_str(), issuer);
+        assert_eq!(settings.issuer().is_org(), is_org);
+        assert!(settings.issuer().is_loopback());
+        assert_eq!(settings.issuer().token_url().as_str(), token);
+    }
+}
+
+#[test]
+fn the_issuer_is_derived_from_domain_and_authorization_server() {
+    let issuer = |vars: &[(&str, &str)]| {
+        SettingsLoader::isolated()
+            .env_vars(vars.iter().copied())
+            .load()
+            .map(|settings| settings.issuer().as_str().to_owned())
+            .map_err(|err| err.to_string())
+    };
+    assert_eq!(
+        issuer(&[("OKTA_DOMAIN", "dev-1.okta.com")]).unwrap(),
+        "https://dev-1.okta.com/oauth2/default"
+    );
+    assert_eq!(
+        issuer(&[("OKTA_DOMAIN", "dev-1.okta.com"), ("OKTA_AUTHORIZATION_SERVER", "org")]).unwrap(),
+        "https://dev-1.okta.com"
+    );
+    assert_eq!(
+        issuer(&[
+            ("OKTA_DOMAIN", "https://dev-1.okta.com/"),
+            ("OKTA_AUTHORIZATION_SERVER", "aus9")
+        ])
+        .unwrap(),
+        "https://dev-1.okta.com/oauth2/aus9"
+    );
+    assert_eq!(
+        issuer(&[("OKTA_DOMAIN", "http://127.0.0.1:8900"), ("OKTA_AUTHORIZATION_SERVER", "org")])
+            .unwrap(),
+        "http://127.0.0.1:8900"
+    );
+    let err = issuer(&[("OKTA_DOMAIN", "dev-1.okta.com"), ("OKTA_AUTHORIZATION_SERVER", "a/b")])
+        .unwrap_err();
+    assert!(
+        err.contains("authorization_server (from environment variable OKTA_AUTHORIZATION_SERVER)"),
+        "{err}"
+    );
+    let err = issuer(&[("OKTA_DOMAIN", "dev-1.okta.com/oauth2")]).unwrap_err();
+    assert!(err.contains("is not a domain"), "{err}");
+}
+
+#[test]
+fn issuer_and_domain_must_agree() {
+    check(
+        SettingsLoader::isolated().set("issuer", ISSUER).set("domain", "dev-999.okta.com"),
+        expect![[r#"
+            1 problem in the Okta settings:
+              - domain (from set from code): gives the issuer https://dev-999.okta.com/oauth2/default, which conflicts with issuer https://dev-123456.okta.com/oauth2/default: set one of `issuer` or `domain` (+ `authorization_server`)"#]],
+    );
+    check(
+        SettingsLoader::isolated().set("issuer", ISSUER).set("authorization_server", "org"),
+        expect![[r#"
+            1 problem in the Okta settings:
+              - authorization_server (from set from code): says "org" but the issuer https://dev-123456.okta.com/oauth2/default names another authorization server: drop one of them"#]],
+    );
+    // Agreeing values are fine.
+    let settings = SettingsLoader::isolated()
+        .set("issuer", ISSUER)
+        .set("domain", "dev-123456.okta.com")
+        .set("authorization_server", "default")
+        .load()
+        .unwrap();
+    assert_eq!(settings.issuer().as_str(), ISSUER);
+}
+
+#[test]
+fn client_credential_rules() {
+    for (key, value, expected) in [
+        ("client_id", "", "the client id is empty"),
+        ("client_id", "0oa 1", "contains spaces or control characters"),
+        ("client_id", "{clientId}", "placeholder {clientId}"),
+        ("client_secret", "", "client_secret (from set from code): is empty"),
+        ("client_secret", "abc\n", "contains control characters"),
+        ("client_secret", "x{clientSecret}", "placeholder {clientSecret}"),
+        ("client_auth_method", "private_key_jwt", "does not support yet"),
+        ("client_auth_method", "basic", "is not a client authentication method"),
+    ] {
+        let report = client().set(key, value).load().unwrap_err().to_string();
+        assert!(report.contains(expected), "{key}={value:?}: expected {expected:?} in\n{report}");
+    }
+    let settings = client().set("client_auth_method", "client_secret_post").load().unwrap();
+    assert_eq!(settings.client().unwrap().auth_method().as_str(), "client_secret_post");
+}
+
+#[test]
+fn redirect_uri_rules() {
+    for (uri, expected) in [
+        ("/callback", "is not an absolute URL"),
+        ("http://app.example.com/callback", "the redirect URI must use https"),
+        ("https://app.example.com/callback#frag", "has a fragment"),
+        ("https://{redirectUri}", "placeholder {redirectUri}"),
+        ("com.example.app:/callback", "uses the scheme"),
+        ("https://u:p@app.example.com/cb", "must not carry credentials"),
+    ] {
+        for key in ["redirect_uri", "post_logout_redirect_uri"] {
+            let report = client().set(key, uri).load().unwrap_err().to_string();
+            assert!(report.contains(expected), "{key}={uri:?}: expected {expected:?} in\n{report}");
+            assert!(report.contains(&format!("{key} (from set from code)")), "{report}");
+        }
+    }
+    // Kept byte for byte: the exact string registered at Okta is what /authorize must send.
+    let settings = client()
+        .set("redirect_uri", "http://localhost:8080")
+        .set("post_logout_redirect_uri", "http://127.0.0.1:8080/signed-out?x=%2F")
+        .load()
+        .unwrap();
+    let client = settings.client().unwrap();
+    assert_eq!(client.redirect_uri().unwrap().as_str(), "http://localhost:8080");
+    assert!(client.redirect_uri().unwrap().is_loopback());
+    assert_eq!(
+        client.post_logout_redirect_uri().unwrap().as_str(),
+        "http://127.0.0.1:8080/signed-out?x=%2F"
+    );
+}
+
+#[test]
+fn scopes_must_include_openid_and_be_scope_tokens() {
+    let report = client().set("scopes", ["profile"]).load().unwrap_err().to_string();
+    assert!(report.contains("must include `openid`"), "{report}");
+    let report = client().set("scopes", ["openid", "bad\"scope"]).load().unwrap_err().to_string();
+    assert!(report.contains("is not a scope"), "{report}");
+    let report = client().set("required_scopes", ["a\\b"]).load().unwrap_err().to_string();
+    assert!(report.contains("required_scopes (from set from code)"), "{report}");
+    // Duplicates are dropped, order kept.
+    let settings = client().set("scopes", ["openid", "offline_access", "openid"]).load().unwrap();
+    let scopes: Vec<_> = settings.client().unwrap().scopes().iter().map(Scope::as_str).collect();
+    assert_eq!(scopes, ["openid", "offline_access"]);
+}
+
+#[test]
+fn lists_from_the_environment_split_at_commas_and_spaces() {
+    let settings = client()
+        .env_vars([
+            ("OKTA_SCOPES", "openid,email  offline_access"),
+            ("OKTA_AUDIENCE", "api://a, api://b"),
+            ("OKTA_CLIENT_IDS", "0oa1 0oa2"),
+            ("OKTA_REQUIRED_SCOPES", "orders:read"),
+        ])
+        // `set` from code would win over the environment; drop it for this key.
+        .load()
+        .unwrap();
+    let scopes: Vec<_> = settings.client().unwrap().scopes().iter().map(Scope::as_str).collect();
+    assert_eq!(scopes, ["openid", "email", "offline_access"]);
+    let audiences: Vec<_> = settings.audiences().iter().map(Audience::as_str).collect();
+    assert_eq!(audiences, ["api://a", "api://b"]);
+    let ids: Vec<_> = settings.client_ids().iter().map(ClientId::as_str).collect();
+    assert_eq!(ids, ["0oa1", "0oa2"]);
+    assert_eq!(settings.required_scopes()[0].as_str(), "orders:read");
+    assert_eq!(
+        settings.origin("scopes"),
+        Some(&Origin::Environment { variable: "OKTA_SCOPES".to_owned() })
+    );
+}
+
+#[test]
+fn resource_servers_need_an_audience_for_custom_servers_and_credentials_for_the_org_server() {
+    check(
+        SettingsLoader::isolated()
+            .set("issuer", "https://dev-1.okta.com/oauth2/aus1payments")
+            .role(Role::ResourceServer),
+        expect![[r#"
+            1 problem in the Okta settings:
+              - audience: missing (validating access tokens needs it): set audience in okta.toml or OKTA_AUDIENCE to the Audience of authorization server "aus1payments" (Okta admin console: Security > API), such as api://aus1payments"#]],
+    );
+    // The default server's audience defaults to api://default, as in Okta's libraries.
+    let settings =
+        SettingsLoader::isolated().set("issuer", ISSUER).role(Role::ResourceServer).load().unwrap();
+    assert_eq!(settings.audiences()[0].as_str(), "api://default");
+    assert!(settings.client().is_none());
+
+    let keys = problem_keys(
+        SettingsLoader::isolated()
+            .set("issuer", "https://dev-1.okta.com")
+            .role(Role::ResourceServer),
+    );
+    assert_eq!(keys, ["client_id", "client_secret"]);
+    let report = SettingsLoader::isolated()
+        .set("issuer", "https://dev-1.okta.com")
+        .role(Role::ResourceServer)
+        .load()
+        .unwrap_err()
+        .to_string();
+    assert!(report.contains("can only be checked by introspection"), "{report}");
+}
+
+#[test]
+fn a_secret_without_a_client_id_is_a_problem_even_without_a_role() {
+    let keys =
+        problem_keys(SettingsLoader::isolated().set("issuer", ISSUER).set("client_secret", SECRET));
+    assert_eq!(keys, ["client_id"]);
+}
+
+#[test]
+fn numeric_bounds() {
+    for (key, value, expected) in [
+        ("leeway_secs", "301", "is 301 s; it must be between 0 and 300 s"),
+        ("leeway_secs", "-1", "expected a number of seconds (0 or more), found \"-1\""),
+        ("leeway_secs", "NaN", "expected a number of seconds"),
+        ("max_token_age_secs", "0", "must be between 60 and"),
+        ("http.connect_timeout_secs", "0", "must be between 0 and 300 s"),
+        ("http.timeout_secs", "601", "must be between 0 and 600 s"),
+        ("http.max_response_bytes", "10", "must be between 1024 and 67108864"),
+        ("http.max_response_bytes", "-5", "expected a whole number"),
+        ("jwks.max_ttl_secs", "10", "must be between 60 and"),
+        ("jwks.refetch_cooldown_secs", "0", "must be between 1 and 3600 s"),
+    ] {
+        let report = client().set(key, value).load().unwrap_err().to_string();
+        assert!(report.contains(expected), "{key}={value}: expected {expected:?} in\n{report}");
+        assert!(report.starts_with("1 problem"), "{key}={value}: one problem only:\n{report}");
+    }
+    let report = client()
+        .set("http.connect_timeout_secs", 20_i64)
+        .set("http.timeout_secs", 10_i64)
+        .load()
+        .unwrap_err()
+        .to_string();
+    assert!(report.contains("is longer than http.timeout_secs"), "{report}");
+    let report = client()
+        .set("jwks.min_ttl_secs", 7200_i64)
+        .set("jwks.max_ttl_secs", 3600_i64)
+        .load()
+        .unwrap_err()
+        .to_string();
+    assert!(report.contains("is longer than jwks.max_ttl_secs"), "{report}");
+
+    let settings = client()
+        .env_vars([("OKTA_HTTP__TIMEOUT_SECS", "2.5"), ("OKTA_LEEWAY_SECS", "0")])
+        .load()
+        .unwrap();
+    assert_eq!(settings.http().timeout(), Duration::from_millis(2500));
+    // The default connect timeout (5 s) follows a lower total timeout instead of failing.
+    assert_eq!(settings.http().connect_timeout(), Duration::from_millis(2500));
+    assert_eq!(settings.leeway(), Duration::ZERO);
+}
+
+#[test]
+fn cookie_secret_is_base64_of_at_least_32_bytes_and_never_printed() {
+    let key = "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80="; // 32 bytes
+    let settings = client().set("cookie_secret", key).load().unwrap();
+    assert_eq!(settings.cookie_secret().unwrap().secret().len(), 32);
+    assert!(!format!("{settings:?}").contains(key));
+
+    let report = client().set("cookie_secret", "c2hvcnQ=").load().unwrap_err().to_string();
+    assert!(report.contains("is 5 bytes long once decoded; it needs at least 32"), "{report}");
+    assert!(!report.contains("c2hvcnQ"), "{report}");
+    let report =
+        client().set("cookie_secret", "not base64 at all!").load().unwrap_err().to_string();
+    assert!(report.contains("is not base64"), "{report}");
+}
+
+#[test]
+fn unknown_keys_in_files_are_typos_with_a_suggestion() {
+    let file = toml_file(
+        r#"
+issuer = "https://dev-1.okta.com/oauth2/default"
+cliend_id = "x"
+something_else = 1
+http = 5
+
+[jwks]
+max_tll_secs = 60
+
+[profiles.team]
+redirect_url = "https://app.example.com/cb"
+"#,
+    );
+    let report = SettingsLoader::new()
+        .file(file.path())
+        .no_env()
+        .profile("team")
+        .load()
+        .unwrap_err()
+        .to_string()
+        .replace(&file.path().display().to_string(), "okta.toml");
+    expect![[r#"
+        5 problems in the Okta settings:
+          - cliend_id (from okta.toml): is not a setting; did you mean `client_id`?
+          - http (from okta.toml): is a section: write [http] and its keys below it
+          - jwks.max_tll_secs (from okta.toml): is not a setting; did you mean `jwks.max_ttl_secs`?
+          - something_else (from okta.toml): is not a setting
+          - profiles.team.redirect_url (from okta.toml [profiles.team]): is not a setting; did you mean `redirect_uri`?"#]]
+    .assert_eq(&report);
+
+    let report = client().set("issuer_url", ISSUER).load().unwrap_err().to_string();
+    assert!(
+        report
+            .contains("issuer_url (from set from code): is not a setting; did you mean `issuer`?"),
+        "{report}"
+    );
+}
+
+#[test]
+fn layering_precedence_is_default_file_profile_env_code() {
+    let file = toml_file(
+        r#"
+issuer = "https://dev-1.okta.com/oauth2/default"
+client_id = "from-file"
+leeway_secs = 10
+max_token_age_secs = 3600
+scopes = ["openid", "file"]
+
+[http]
+timeout_secs = 7
+
+[profiles.team]
+leeway_secs = 20
+max_token_age_secs = 7200
+"#,
+    );
+    let path = file.path().to_path_buf();
+    let settings = SettingsLoader::new()
+        .file(&path)
+        .env_vars([
+            ("OKTA_PROFILE", "team"),
+            ("OKTA_MAX_TOKEN_AGE_SECS", "9000"),
+            ("OKTA_CLIENT_ID", "from-env"),
+        ])
+        .set("client_id", "from-code")
+        .load()
+        .unwrap();
+    // default < file
+    assert_eq!(settings.http().connect_timeout(), Duration::from_secs(5));
+    assert_eq!(settings.origin("http.connect_timeout_secs"), Some(&Origin::Default));
+    assert_eq!(settings.http().timeout(), Duration::from_secs(7));
+    assert_eq!(settings.origin("http.timeout_secs"), Some(&Origin::File { path: path.clone() }));
+    // file < profile
+    assert_eq!(settings.leeway(), Duration::from_secs(20));
+    assert_eq!(
+        settings.origin("leeway_secs"),
+        Some(&Origin::Profile { name: "team".to_owned(), path: path.clone() })
+    );
+    // profile < env
+    assert_eq!(settings.max_token_age(), Duration::from_mins(150));
+    assert_eq!(
+        settings.origin("max_token_age_secs"),
+        Some(&Origin::Environment { variable: "OKTA_MAX_TOKEN_AGE_SECS".to_owned() })
+    );
+    // env < code
+    assert_eq!(settings.client().unwrap().id().as_str(), "from-code");
+    assert_eq!(settings.origin("client_id"), Some(&Origin::Code));
+    // untouched file values stay
+    let scopes: Vec<_> = settings.client().unwrap().scopes().iter().map(Scope::as_str).collect();
+    assert_eq!(scopes, ["openid", "file"]);
+    assert_eq!(settings.profile(), Some("team"));
+}
+
+#[test]
+fn profiles_inherit_the_base_and_override_any_key() {
+    let file = toml_file(
+        r#"
+domain = "dev-1.okta.com"
+client_id = "base-client"
+redirect_uri = "https://app.example.com/cb"
+
+[http]
+timeout_secs = 3
+connect_timeout_secs = 1
+
+[profiles.payments]
+authorization_server = "aus1payments"
+audience = "api://payments"
+client_id = "payments-client"
+
+[profiles.payments.http]
+timeout_secs = 4
+"#,
+    );
+    let base = SettingsLoader::new().file(file.path()).no_env().load().unwrap();
+    assert_eq!(base.issuer().as_str(), "https://dev-1.okta.com/oauth2/default");
+    assert_eq!(base.client().unwrap().id().as_str(), "base-client");
+    assert_eq!(base.profile(), None);
+
+    let payments =
+        SettingsLoader::new().file(file.path()).no_env().profile("payments").load().unwrap();
+    assert_eq!(payments.issuer().as_str(), "https://dev-1.okta.com/oauth2/aus1payments");
+    assert_eq!(payments.client().unwrap().id().as_str(), "payments-client");
+    assert_eq!(payments.audiences()[0].as_str(), "api://payments");
+    // Inherited from the base, and a section merged key by key.
+    assert_eq!(
+        payments.client().unwrap().redirect_uri().unwrap().as_str(),
+        "https://app.example.com/cb"
+    );
+    assert_eq!(payments.http().timeout(), Duration::from_secs(4));
+    assert_eq!(payments.http().connect_timeout(), Duration::from_secs(1));
+}
+
+#[test]
+fn selecting_a_missing_profile_lists_the_available_ones() {
+    let file = toml_file("issuer = \"https://dev-1.okta.com\"\n[profiles.a]\n[profiles.b]\n");
+    check(
+        SettingsLoader::new().file(file.path()).env_vars([("OKTA_PROFILE", "c")]),
+        expect![[r#"
+            1 problem in the Okta settings:
+              - profile (from environment variable OKTA_PROFILE): profile "c" is not in the settings file (available: a, b)"#]],
+    );
+    check(
+        SettingsLoader::isolated().set("issuer", ISSUER).profile("team"),
+        expect![[r#"
+            1 problem in the Okta settings:
+              - profile (from set from code): profile "team" is selected but the settings file has no [profiles] table"#]],
+    );
+}
+
+#[test]
+fn okta_config_names_the_file_and_it_must_exist() {
+    let file = toml_file("issuer = \"https://dev-1.okta.com/oauth2/default\"\n");
+    let settings = SettingsLoader::new()
+        .env_vars([("OKTA_CONFIG", file.path().to_str().unwrap())])
+        .load()
+        .unwrap();
+    assert_eq!(settings.issuer().as_str(), "https://dev-1.okta.com/oauth2/default");
+
+    let missing = file.path().with_file_name("nope.toml");
+    let err = SettingsLoader::new()
+        .env_vars([("OKTA_CONFIG", missing.to_str().unwrap())])
+        .load()
+        .unwrap_err();
+    assert!(matches!(&err, LoadError::File { path, .. } if *path == missing), "{err:?}");
+    assert!(err.to_string().contains("nope.toml: no such file"), "{err}");
+}
+
+#[test]
+fn a_toml_syntax_error_names_the_file() {
+    let file = toml_file("issuer = \"https://dev-1.okta.com\nclient_id = \n");
+    let err = SettingsLoader::new().file(file.path()).no_env().load().unwrap_err();
+    let LoadError::File { path, reason } = &err else { panic!("{err:?}") };
+    assert_eq!(path, file.path());
+    assert!(!reason.is_empty());
+    assert!(err.to_string().starts_with("cannot read Okta settings file "), "{err}");
+}
+
+#[test]
+fn a_wrongly_typed_secret_is_reported_without_its_value() {
+    let file = toml_file(
+        "issuer = \"https://dev-1.okta.com/oauth2/default\"\nclient_secret = 123456789\n",
+    );
+    let report = SettingsLoader::new().file(file.path()).no_env().load().unwrap_err().to_string();
+    assert!(report.contains("client_secret"), "{report}");
+    assert!(report.contains("expected text, found a secret value"), "{report}");
+    assert!(!report.contains("123456789"), "{report}");
+}
+
+#[test]
+fn no_secret_is_ever_printed() {
+    let cookie = "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80=";
+    let loader = client().set("cookie_secret", cookie).env_vars([("OKTA_CLIENT_SECRET", SECRET)]);
+    let loader_debug = format!("{loader:?}");
+    let settings: Settings = loader.load().unwrap();
+    let client_debug = format!("{:?}", settings.client().unwrap());
+    for output in [format!("{settings:?}"), format!("{settings:#?}"), loader_debug, client_debug] {
+        assert!(!output.contains(SECRET), "client secret leaked: {output}");
+        assert!(!output.contains(cookie), "cookie secret leaked: {output}");
+    }
+    assert!(format!("{settings:?}").contains("ClientSecret([redacted])"));
+    assert!(format!("{settings:?}").contains("CookieSecret([redacted])"));
+
+    // Problems about secrets never echo them either.
+    let report =
+        client().set("client_secret", format!("{SECRET}\u{7}")).load().unwrap_err().to_string();
+    assert!(!report.contains(SECRET), "{report}");
+}
+
+#[test]
+fn unrelated_okta_variables_are_ignored() {
+    let settings = client()
+        .env_vars([
+            ("OKTA_E2E_USERNAME", "alice"),
+            ("OKTA_CLIENT_ORGURL", "https://x"),
+            ("PATH", "/bin"),
+        ])
+        .load()
+        .unwrap();
+    assert_eq!(settings.issuer().as_str(), ISSUER);
+}
+
+#[test]
+fn docs_list_every_key_and_its_variable() {
+    let docs = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/configuration.md"
+    ))
+    .unwrap();
+    for key in crate::raw::KEYS {
+        let variable = format!("OKTA_{}", key.name.to_ascii_uppercase().replace('.', "__"));
+        assert!(
+            docs.contains(&format!("| `{}` | `{variable}` |", key.name)),
+            "docs miss {}",
+            key.name
+        );
+    }
+}
+
+#[test]
+fn entries_show_every_setting_with_secrets_redacted() {
+    let settings = client()
+        .set("cookie_secret", "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80=")
+        .load()
+        .unwrap();
+    let entries = settings.entries();
+    let find = |key: &str| entries.iter().find(|entry| entry.key() == key).unwrap();
+    assert_eq!(find("client_secret").value(), "[redacted]");
+    assert_eq!(find("cookie_secret").value(), "[redacted]");
+    assert_eq!(find("issuer").value(), ISSUER);
+    assert_eq!(find("issuer").origin(), Some(&Origin::Code));
+    assert_eq!(find("leeway_secs").value(), "120");
+    assert_eq!(find("scopes").value(), "openid profile email");
+    assert!(entries.iter().all(|entry| !entry.value().contains(SECRET)));
+}

@@ -1,0 +1,291 @@
+//! The validated settings every okta-oidc crate takes: built once by the loader, immutable after.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::{
+    Audience, ClientAuthMethod, ClientId, ClientSecret, CookieSecret, Issuer, LoadError, Origin,
+    RedirectUri, Scope, SettingsLoader,
+};
+
+/// What the settings will be used for, which decides the settings that must be present.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    /// Signs users in (a web application or the `okta` command): requires `client_id`,
+    /// `client_secret`, `redirect_uri`, and `openid` among the scopes.
+    Client,
+    /// Validates access tokens (an API): requires `audience` for a custom authorization server,
+    /// and `client_id` + `client_secret` for the org server (whose tokens need introspection).
+    ResourceServer,
+}
+
+/// Validated Okta settings. Build them with [`SettingsLoader`] or [`Settings::load`].
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub(crate) issuer: Issuer,
+    pub(crate) client: Option<ClientSettings>,
+    pub(crate) audiences: Vec<Audience>,
+    pub(crate) client_ids: Vec<ClientId>,
+    pub(crate) required_scopes: Vec<Scope>,
+    pub(crate) leeway: Duration,
+    pub(crate) max_token_age: Duration,
+    pub(crate) cookie_secret: Option<CookieSecret>,
+    pub(crate) http: HttpSettings,
+    pub(crate) jwks: JwksSettings,
+    pub(crate) profile: Option<String>,
+    pub(crate) origins: BTreeMap<String, Origin>,
+}
+
+impl Settings {
+    /// Loads settings from `okta.toml` (or `$OKTA_CONFIG`), the profile named by `$OKTA_PROFILE`
+    /// and the `OKTA_*` environment, requiring what `role` needs.
+    ///
+    /// The same as `SettingsLoader::new().role(role).load()`.
+    pub fn load(role: Role) -> Result<Self, LoadError> {
+        SettingsLoader::new().role(role).load()
+    }
+
+    /// The authorization server's issuer.
+    pub fn issuer(&self) -> &Issuer {
+        &self.issuer
+    }
+
+    /// The OAuth client, when `client_id` is set.
+    pub fn client(&self) -> Option<&ClientSettings> {
+        self.client.as_ref()
+    }
+
+    /// Accepted access-token audiences (`aud`). Defaults to `api://default` for the `default`
+    /// authorization server, and to none otherwise.
+    pub fn audiences(&self) -> &[Audience] {
+        &self.audiences
+    }
+
+    /// Accepted client ids (`cid` of access tokens). Empty means any client of the issuer.
+    /// Defaults to empty.
+    pub fn client_ids(&self) -> &[ClientId] {
+        &self.client_ids
+    }
+
+    /// Scopes every access token must carry in `scp`. Defaults to none.
+    pub fn required_scopes(&self) -> &[Scope] {
+        &self.required_scopes
+    }
+
+    /// Clock leeway for `exp`, `nbf` and `iat`. Defaults to 120 s, as Okta's own verifiers.
+    pub fn leeway(&self) -> Duration {
+        self.leeway
+    }
+
+    /// The oldest `iat` accepted. Defaults to 24 h, the longest access-token lifetime Okta allows.
+    pub fn max_token_age(&self) -> Duration {
+        self.max_token_age
+    }
+
+    /// The key sealing pending logins and session cookies, when configured (`cookie_secret`).
+    /// Services with several replicas must set it so every replica shares it.
+    pub fn cookie_secret(&self) -> Option<&CookieSecret> {
+        self.cookie_secret.as_ref()
+    }
+
+    /// HTTP client bounds for every call to Okta.
+    pub fn http(&self) -> &HttpSettings {
+        &self.http
+    }
+
+    /// JWKS cache bounds.
+    pub fn jwks(&self) -> &JwksSettings {
+        &self.jwks
+    }
+
+    /// The profile that was applied, if any.
+    pub fn profile(&self) -> Option<&str> {
+        self.profile.as_deref()
+    }
+
+    /// Every setting with its effective value (secrets shown as `[redacted]`) and origin, in the
+    /// order `docs/configuration.md` lists them: for diagnostics such as `cargo xtask doctor`.
+    pub fn entries(&self) -> Vec<SettingEntry> {
+        let join = |items: Vec<String>| items.join(" ");
+        let secs = |duration: Duration| format!("{}", duration.as_secs_f64());
+        let client = self.client.as_ref();
+        crate::raw::KEYS
+            .iter()
+            .filter_map(|key| {
+                let value = match key.name {
+                    "issuer" => Some(self.issuer.to_string()),
+                    "domain" => self.issuer.url().host_str().map(str::to_owned),
+                    "authorization_server" => Some(match self.issuer.authorization_server() {
+                        crate::AuthorizationServer::Custom(id) => id.clone(),
+                        crate::AuthorizationServer::Org => "org".to_owned(),
+                    }),
+                    "client_id" => client.map(|c| c.id.to_string()),
+                    "client_secret" => {
+                        client.and_then(|c| c.secret.as_ref()).map(|_| REDACTED.to_owned())
+                    }
+                    "client_auth_method" => client.map(|c| c.auth_method.to_string()),
+                    "redirect_uri" => {
+                        client.and_then(|c| c.redirect_uri.as_ref()).map(ToString::to_string)
+                    }
+                    "post_logout_redirect_uri" => client
+                        .and_then(|c| c.post_logout_redirect_uri.as_ref())
+                        .map(ToString::to_string),
+                    "scopes" => {
+                        client.map(|c| join(c.scopes.iter().map(ToString::to_string).collect()))
+                    }
+                    "audience" => {
+                        Some(join(self.audiences.iter().map(ToString::to_string).collect()))
+                    }
+                    "client_ids" => {
+                        Some(join(self.client_ids.iter().map(ToString::to_string).collect()))
+                    }
+                    "required_scopes" => {
+                        Some(join(self.required_scopes.iter().map(ToString::to_string).collect()))
+                    }
+                    "leeway_secs" => Some(secs(self.leeway)),
+                    "max_token_age_secs" => Some(secs(self.max_token_age)),
+                    "cookie_secret" => self.cookie_secret.as_ref().map(|_| REDACTED.to_owned()),
+                    "http.connect_timeout_secs" => Some(secs(self.http.connect_timeout)),
+                    "http.timeout_secs" => Some(secs(self.http.timeout)),
+                    "http.max_response_bytes" => Some(self.http.max_response_bytes.to_string()),
+                    "jwks.min_ttl_secs" => Some(secs(self.jwks.min_ttl)),
+                    "jwks.max_ttl_secs" => Some(secs(self.jwks.max_ttl)),
+                    "jwks.refetch_cooldown_secs" => Some(secs(self.jwks.refetch_cooldown)),
+                    _ => None,
+                }?;
+                Some(SettingEntry {
+                    key: key.name,
+                    value,
+                    origin: self.origins.get(key.name).cloned(),
+                })
+            })
+            .collect()
+    }
+
+    /// Where the effective value of `key` (as written in `okta.toml`, for example `client_id` or
+    /// `http.timeout_secs`) came from; `None` when the key was not set at all.
+    pub fn origin(&self, key: &str) -> Option<&Origin> {
+        self.origins.get(key)
+    }
+}
+
+const REDACTED: &str = "[redacted]";
+
+/// One setting's effective value and origin, from [`Settings::entries`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettingEntry {
+    key: &'static str,
+    value: String,
+    origin: Option<Origin>,
+}
+
+impl SettingEntry {
+    /// The key, as written in `okta.toml`.
+    pub fn key(&self) -> &'static str {
+        self.key
+    }
+
+    /// The effective value as text; `[redacted]` for secrets.
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+
+    /// Where the value came from; `None` when it was derived (such as `domain` from `issuer`).
+    pub fn origin(&self) -> Option<&Origin> {
+        self.origin.as_ref()
+    }
+}
+
+/// The OAuth client's registration at Okta.
+#[derive(Clone, Debug)]
+pub struct ClientSettings {
+    pub(crate) id: ClientId,
+    pub(crate) secret: Option<ClientSecret>,
+    pub(crate) auth_method: ClientAuthMethod,
+    pub(crate) redirect_uri: Option<RedirectUri>,
+    pub(crate) post_logout_redirect_uri: Option<RedirectUri>,
+    pub(crate) scopes: Vec<Scope>,
+}
+
+impl ClientSettings {
+    /// The client id.
+    pub fn id(&self) -> &ClientId {
+        &self.id
+    }
+
+    /// The client secret; always present when loaded for [`Role::Client`].
+    pub fn secret(&self) -> Option<&ClientSecret> {
+        self.secret.as_ref()
+    }
+
+    /// How the client authenticates. Defaults to `client_secret_basic`.
+    pub fn auth_method(&self) -> ClientAuthMethod {
+        self.auth_method
+    }
+
+    /// The sign-in redirect URI; always present when loaded for [`Role::Client`].
+    pub fn redirect_uri(&self) -> Option<&RedirectUri> {
+        self.redirect_uri.as_ref()
+    }
+
+    /// Where Okta sends the browser after logout, if configured.
+    pub fn post_logout_redirect_uri(&self) -> Option<&RedirectUri> {
+        self.post_logout_redirect_uri.as_ref()
+    }
+
+    /// Scopes requested at `/authorize`; always include `openid`.
+    /// Defaults to `openid profile email`.
+    pub fn scopes(&self) -> &[Scope] {
+        &self.scopes
+    }
+}
+
+/// Bounds on every HTTP call to Okta.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpSettings {
+    pub(crate) connect_timeout: Duration,
+    pub(crate) timeout: Duration,
+    pub(crate) max_response_bytes: usize,
+}
+
+impl HttpSettings {
+    /// Time allowed to open a connection. Defaults to 5 s.
+    pub fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
+    }
+
+    /// Time allowed for a whole request, from connecting to the last byte. Defaults to 10 s.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The largest response body read. Defaults to 1 MiB.
+    pub fn max_response_bytes(&self) -> usize {
+        self.max_response_bytes
+    }
+}
+
+/// Bounds of the JWKS cache.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JwksSettings {
+    pub(crate) min_ttl: Duration,
+    pub(crate) max_ttl: Duration,
+    pub(crate) refetch_cooldown: Duration,
+}
+
+impl JwksSettings {
+    /// The shortest time keys are cached, whatever `Cache-Control` says. Defaults to 5 min.
+    pub fn min_ttl(&self) -> Duration {
+        self.min_ttl
+    }
+
+    /// The longest time keys are cached, whatever `Cache-Control` says. Defaults to 24 h.
+    pub fn max_ttl(&self) -> Duration {
+        self.max_ttl
+    }
+
+    /// The least time between two fetches caused by unknown key ids. Defaults to 30 s.
+    pub fn refetch_cooldown(&self) -> Duration {
+        self.refetch_cooldown
+    }
+}

@@ -1,0 +1,385 @@
+//! The one conversion from raw values to [`Settings`], collecting every problem on the way.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use crate::raw::{RawSettings, Sourced};
+use crate::{
+    Audience, AuthorizationServer, ClientAuthMethod, ClientId, ClientSecret, ClientSettings,
+    CookieSecret, HttpSettings, InvalidValue, Issuer, JwksSettings, Origin, Problem, Problems,
+    RedirectUri, Role, Scope, Settings,
+};
+
+/// The largest clock leeway accepted: more would accept tokens minutes after they expired.
+const MAX_LEEWAY: Duration = Duration::from_mins(5);
+
+pub(crate) fn validate(
+    raw: RawSettings,
+    roles: &BTreeSet<Role>,
+    profile: Option<String>,
+    problems: Vec<Problem>,
+) -> Result<Settings, Problems> {
+    let mut check = Checker { problems };
+    let issuer = check.issuer(&raw);
+    let client = check.client(&raw, roles, issuer.as_ref());
+    let audiences = check.audiences(&raw, roles, issuer.as_ref());
+    let client_ids = check.list(raw.client_ids.as_ref(), "client_ids", ClientId::parse);
+    let required_scopes = check.list(raw.required_scopes.as_ref(), "required_scopes", Scope::parse);
+    let leeway = check.duration(raw.leeway.as_ref(), "leeway_secs", Duration::ZERO, MAX_LEEWAY);
+    let max_token_age =
+        check.duration(raw.max_token_age.as_ref(), "max_token_age_secs", MINUTE, 366 * DAY);
+    let cookie_secret = raw.cookie_secret.as_ref().and_then(|secret| {
+        let origin = secret.origin.clone();
+        check.parsed("cookie_secret", origin, CookieSecret::from_base64(&secret.value))
+    });
+    let http = check.http(&raw);
+    let jwks = check.jwks(&raw);
+
+    // A field is `None` only when a problem about it was recorded.
+    let (Some(issuer), Some(leeway), Some(max_token_age), Some(http), Some(jwks), true) =
+        (issuer, leeway, max_token_age, http, jwks, check.problems.is_empty())
+    else {
+        return Err(Problems::new(check.problems));
+    };
+    Ok(Settings {
+        issuer,
+        client,
+        audiences,
+        client_ids,
+        required_scopes,
+        leeway,
+        max_token_age,
+        cookie_secret,
+        http,
+        jwks,
+        profile,
+        origins: raw.origins.into_iter().map(|(key, origin)| (key.to_owned(), origin)).collect(),
+    })
+}
+
+const MINUTE: Duration = Duration::from_mins(1);
+const DAY: Duration = Duration::from_hours(24);
+
+struct Checker {
+    problems: Vec<Problem>,
+}
+
+impl Checker {
+    fn problem(&mut self, key: &str, origin: Option<Origin>, message: impl Into<String>) {
+        self.problems.push(Problem::new(key, origin, message.into()));
+    }
+
+    fn parsed<T>(
+        &mut self,
+        key: &str,
+        origin: Origin,
+        result: Result<T, InvalidValue>,
+    ) -> Option<T> {
+        result.map_err(|err| self.problem(key, Some(origin), err.message())).ok()
+    }
+
+    fn issuer(&mut self, raw: &RawSettings) -> Option<Issuer> {
+        let from_issuer = raw.issuer.as_ref().and_then(|issuer| {
+            self.parsed("issuer", issuer.origin.clone(), Issuer::parse(&issuer.value))
+        });
+        let server = raw.authorization_server.as_ref().and_then(|server| {
+            self.parsed(
+                "authorization_server",
+                server.origin.clone(),
+                AuthorizationServer::parse(&server.value),
+            )
+        });
+        let from_domain = raw.domain.as_ref().and_then(|domain| {
+            let server = server.clone().unwrap_or(AuthorizationServer::Custom("default".into()));
+            self.parsed(
+                "domain",
+                domain.origin.clone(),
+                Issuer::from_domain(&domain.value, &server),
+            )
+        });
+        match (&raw.issuer, &raw.domain) {
+            (None, None) => {
+                self.problem(
+                    "issuer",
+                    None,
+                    "missing: set `issuer` (such as https://dev-123456.okta.com/oauth2/default) or \
+                     `domain` in okta.toml, or OKTA_ISSUER",
+                );
+                None
+            }
+            (Some(_), Some(domain)) => {
+                if let (Some(issuer), Some(derived)) = (&from_issuer, &from_domain)
+                    && issuer != derived
+                {
+                    self.problem(
+                        "domain",
+                        Some(domain.origin.clone()),
+                        format!(
+                            "gives the issuer {derived}, which conflicts with issuer {issuer}: set \
+                             one of `issuer` or `domain` (+ `authorization_server`)"
+                        ),
+                    );
+                }
+                from_issuer
+            }
+            (Some(_), None) => {
+                if let (Some(issuer), Some(server), Some(raw_server)) =
+                    (&from_issuer, &server, &raw.authorization_server)
+                    && issuer.authorization_server() != server
+                {
+                    self.problem(
+                        "authorization_server",
+                        Some(raw_server.origin.clone()),
+                        format!(
+                            "says {:?} but the issuer {issuer} names another authorization server: \
+                             drop one of them",
+                            raw_server.value
+                        ),
+                    );
+                }
+                from_issuer
+            }
+            (None, Some(_)) => from_domain,
+        }
+    }
+
+    fn client(
+        &mut self,
+        raw: &RawSettings,
+        roles: &BTreeSet<Role>,
+        issuer: Option<&Issuer>,
+    ) -> Option<ClientSettings> {
+        let is_client = roles.contains(&Role::Client);
+        // An org-server resource server introspects tokens, which needs client credentials.
+        let introspects =
+            roles.contains(&Role::ResourceServer) && issuer.is_some_and(Issuer::is_org);
+        let needs_credentials = is_client || introspects;
+        let why = if is_client {
+            "signing users in needs it"
+        } else {
+            "the org authorization server's access tokens can only be checked by introspection, \
+             which needs client credentials"
+        };
+
+        let id = match &raw.client_id {
+            Some(id) => self.parsed("client_id", id.origin.clone(), ClientId::parse(&id.value)),
+            None => {
+                if needs_credentials || raw.client_secret.is_some() {
+                    let why = if needs_credentials { why } else { "client_secret is set" };
+                    self.problem(
+                        "client_id",
+                        None,
+                        format!(
+                            "missing ({why}): set client_id in okta.toml or OKTA_CLIENT_ID, from \
+                             your Okta application's General tab"
+                        ),
+                    );
+                }
+                None
+            }
+        };
+        let secret = match &raw.client_secret {
+            Some(secret) => self.parsed(
+                "client_secret",
+                secret.origin.clone(),
+                ClientSecret::parse(secret.value.clone()),
+            ),
+            None => {
+                if needs_credentials {
+                    self.problem(
+                        "client_secret",
+                        None,
+                        format!(
+                            "missing ({why}): set OKTA_CLIENT_SECRET (keep secrets out of files), \
+                             from your Okta application's General tab"
+                        ),
+                    );
+                }
+                None
+            }
+        };
+        let auth_method = raw.client_auth_method.as_ref().and_then(|method| {
+            self.parsed(
+                "client_auth_method",
+                method.origin.clone(),
+                ClientAuthMethod::parse(&method.value),
+            )
+        });
+        let redirect_uri = self.redirect(raw.redirect_uri.as_ref(), "redirect_uri");
+        if raw.redirect_uri.is_none() && is_client {
+            self.problem(
+                "redirect_uri",
+                None,
+                "missing (signing users in needs it): set redirect_uri in okta.toml or \
+                 OKTA_REDIRECT_URI to one of your Okta application's sign-in redirect URIs",
+            );
+        }
+        let post_logout_redirect_uri =
+            self.redirect(raw.post_logout_redirect_uri.as_ref(), "post_logout_redirect_uri");
+        let scopes = self.list(raw.scopes.as_ref(), "scopes", Scope::parse);
+        if let Some(scopes_value) = &raw.scopes
+            && !scopes_value.value.iter().any(|scope| scope == "openid")
+        {
+            self.problem(
+                "scopes",
+                Some(scopes_value.origin.clone()),
+                "must include `openid`, or Okta returns no ID token and no user is signed in",
+            );
+        }
+        Some(ClientSettings {
+            id: id?,
+            secret,
+            auth_method: auth_method.unwrap_or(ClientAuthMethod::ClientSecretBasic),
+            redirect_uri,
+            post_logout_redirect_uri,
+            scopes,
+        })
+    }
+
+    fn redirect(&mut self, raw: Option<&Sourced<String>>, key: &str) -> Option<RedirectUri> {
+        let raw = raw?;
+        self.parsed(key, raw.origin.clone(), RedirectUri::parse(&raw.value))
+    }
+
+    fn audiences(
+        &mut self,
+        raw: &RawSettings,
+        roles: &BTreeSet<Role>,
+        issuer: Option<&Issuer>,
+    ) -> Vec<Audience> {
+        if raw.audience.is_some() {
+            return self.list(raw.audience.as_ref(), "audience", Audience::parse);
+        }
+        match issuer.map(Issuer::authorization_server) {
+            // Okta's own libraries and guides default the `default` server's audience to this.
+            Some(AuthorizationServer::Custom(id)) if id == "default" => {
+                vec![Audience::parse("api://default").expect("a valid audience literal")]
+            }
+            Some(AuthorizationServer::Custom(id)) if roles.contains(&Role::ResourceServer) => {
+                self.problem(
+                    "audience",
+                    None,
+                    format!(
+                        "missing (validating access tokens needs it): set audience in okta.toml or \
+                         OKTA_AUDIENCE to the Audience of authorization server {id:?} (Okta admin \
+                         console: Security > API), such as api://{id}"
+                    ),
+                );
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Parses every item of a list, reporting each bad one; duplicates are dropped, order kept.
+    fn list<T: PartialEq>(
+        &mut self,
+        raw: Option<&Sourced<Vec<String>>>,
+        key: &str,
+        parse: impl Fn(&str) -> Result<T, InvalidValue>,
+    ) -> Vec<T> {
+        let Some(raw) = raw else { return Vec::new() };
+        let mut out = Vec::new();
+        for item in &raw.value {
+            if let Some(parsed) = self.parsed(key, raw.origin.clone(), parse(item))
+                && !out.contains(&parsed)
+            {
+                out.push(parsed);
+            }
+        }
+        out
+    }
+
+    fn duration(
+        &mut self,
+        raw: Option<&Sourced<Duration>>,
+        key: &str,
+        min: Duration,
+        max: Duration,
+    ) -> Option<Duration> {
+        // Absent only when the reader already reported a wrong type: every key has a default.
+        let raw = raw?;
+        if raw.value < min || raw.value > max {
+            self.problem(
+                key,
+                Some(raw.origin.clone()),
+                format!(
+                    "is {} s; it must be between {} and {} s",
+                    raw.value.as_secs_f64(),
+                    min.as_secs(),
+                    max.as_secs()
+                ),
+            );
+            return None;
+        }
+        Some(raw.value)
+    }
+
+    fn http(&mut self, raw: &RawSettings) -> Option<HttpSettings> {
+        let connect_timeout = self.duration(
+            raw.connect_timeout.as_ref(),
+            "http.connect_timeout_secs",
+            Duration::from_millis(1),
+            Duration::from_mins(5),
+        );
+        let timeout = self.duration(
+            raw.timeout.as_ref(),
+            "http.timeout_secs",
+            Duration::from_millis(1),
+            Duration::from_mins(10),
+        );
+        let max_response_bytes = match &raw.max_response_bytes {
+            Some(bytes) if (1024..=64 * 1024 * 1024).contains(&bytes.value) => {
+                usize::try_from(bytes.value).ok()
+            }
+            Some(bytes) => {
+                self.problem(
+                    "http.max_response_bytes",
+                    Some(bytes.origin.clone()),
+                    format!("is {}; it must be between 1024 and 67108864 (64 MiB)", bytes.value),
+                );
+                None
+            }
+            None => None,
+        };
+        let (mut connect_timeout, timeout, max_response_bytes) =
+            (connect_timeout?, timeout?, max_response_bytes?);
+        let connect_is_default =
+            raw.connect_timeout.as_ref().is_none_or(|raw| raw.origin == Origin::Default);
+        if connect_timeout > timeout && connect_is_default {
+            // Lowering only the total timeout lowers the default connect timeout with it.
+            connect_timeout = timeout;
+        } else if connect_timeout > timeout {
+            self.problem(
+                "http.connect_timeout_secs",
+                raw.connect_timeout.as_ref().map(|raw| raw.origin.clone()),
+                "is longer than http.timeout_secs, which bounds the whole request",
+            );
+            return None;
+        }
+        Some(HttpSettings { connect_timeout, timeout, max_response_bytes })
+    }
+
+    fn jwks(&mut self, raw: &RawSettings) -> Option<JwksSettings> {
+        let min_ttl =
+            self.duration(raw.jwks_min_ttl.as_ref(), "jwks.min_ttl_secs", Duration::ZERO, 7 * DAY);
+        let max_ttl =
+            self.duration(raw.jwks_max_ttl.as_ref(), "jwks.max_ttl_secs", MINUTE, 7 * DAY);
+        let refetch_cooldown = self.duration(
+            raw.jwks_refetch_cooldown.as_ref(),
+            "jwks.refetch_cooldown_secs",
+            Duration::from_secs(1),
+            Duration::from_hours(1),
+        );
+        let (min_ttl, max_ttl, refetch_cooldown) = (min_ttl?, max_ttl?, refetch_cooldown?);
+        if min_ttl > max_ttl {
+            self.problem(
+                "jwks.min_ttl_secs",
+                raw.jwks_min_ttl.as_ref().map(|raw| raw.origin.clone()),
+                "is longer than jwks.max_ttl_secs",
+            );
+            return None;
+        }
+        Some(JwksSettings { min_ttl, max_ttl, refetch_cooldown })
+    }
+}
