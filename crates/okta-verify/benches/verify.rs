@@ -10,6 +10,7 @@
 #![allow(clippy::cast_precision_loss, reason = "durations and counts become ratios")]
 
 use std::future::Future;
+use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::pin::pin;
 use std::sync::Arc;
@@ -20,7 +21,7 @@ use std::time::{Duration, Instant, UNIX_EPOCH};
 use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use criterion::{Criterion, black_box};
+use criterion::Criterion;
 use okta_verify::http::HttpClient;
 use okta_verify::{
     AccessTokenOptions, AccessTokenVerifier, Clock, JwksCache, JwksCacheOptions, TokenCacheOptions,
@@ -90,7 +91,7 @@ fn micro_benchmarks(criterion: &mut Criterion) {
     let mut group = criterion.benchmark_group("verify");
     group.bench_function("a_raw_signature", |bencher| {
         bencher.iter(|| {
-            key.verify_sig(black_box(signing_input.as_bytes()), black_box(&signature)).unwrap()
+            key.verify_sig(black_box(signing_input.as_bytes()), black_box(&signature)).unwrap();
         });
     });
 

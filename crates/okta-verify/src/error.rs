@@ -325,6 +325,13 @@ pub enum ConfigError {
         /// The URL without its query string.
         url: String,
     },
+    /// The settings lack the client credentials this verifier needs (`client_id`, and
+    /// `client_secret` for introspection).
+    #[error("missing client settings: {what}")]
+    MissingClient {
+        /// What is missing.
+        what: &'static str,
+    },
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client: {reason}")]
     HttpClient {

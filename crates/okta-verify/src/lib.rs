@@ -105,6 +105,7 @@ mod json;
 mod jwks;
 mod jws;
 mod keys;
+mod settings;
 mod token_cache;
 
 // The public interface:
