@@ -80,6 +80,14 @@ impl Default for JwksCacheOptions {
 ///
 /// Cheap to clone (an `Arc`). Reading a key takes no lock: the current key set sits behind an
 /// [`ArcSwap`] and is replaced whole when a fetch succeeds.
+///
+/// A remote key set is fetched on first use (or by [`JwksCache::refresh`]). An unknown `kid`
+/// causes at most one fetch per [`JwksCacheOptions::refetch_cooldown`], shared by every caller;
+/// within the cooldown unknown `kid`s are refused at once. `Cache-Control: max-age` sets the
+/// lifetime within [`JwksCacheOptions::min_ttl`] and [`JwksCacheOptions::max_ttl`], and a refresh
+/// starts in the background after four fifths of it, never blocking known keys. A failed fetch
+/// keeps the last good keys. Keys that cannot verify signatures (other `kty`, `use: enc`, RSA
+/// under 2048 bits, unsafe exponents, private members) are ignored.
 #[derive(Clone)]
 pub struct JwksCache {
     inner: Arc<Inner>,
@@ -137,7 +145,8 @@ impl JwksCache {
     }
 
     /// A key set fetched from `jwks_uri` (the issuer's `/v1/keys`) through `http`, on first use
-    /// and then as described in the [module documentation](self).
+    /// and then as described on [`JwksCache`]: a single-flight refetch for unknown `kid`s with a
+    /// cooldown, `Cache-Control` within bounds, and refresh ahead of expiry in the background.
     ///
     /// The URI must be `https` (plain `http` only for a loopback host).
     pub fn remote(

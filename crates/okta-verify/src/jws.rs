@@ -37,7 +37,7 @@ pub enum Algorithm {
 }
 
 impl Algorithm {
-    /// Every algorithm, in a fixed order (the index of [`Algorithm::index`]).
+    /// Every algorithm, in a fixed order.
     pub const ALL: [Self; 8] = [
         Self::Es256,
         Self::Es384,

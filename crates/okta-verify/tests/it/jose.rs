@@ -679,3 +679,55 @@ fn sc_090_091_weak_rsa_keys_are_unusable() {
         "#]],
     );
 }
+
+/// SC-120 (property, deterministic): random mutations of a valid token, and random text, are all
+/// refused without a panic.
+#[test]
+fn random_mutations_are_refused() {
+    let valid = access_token();
+    let verifier = access_verifier();
+    // xorshift64*: reproducible without a dependency.
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    };
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.+/= {}\"";
+    block_on(async {
+        for round in 0..2000 {
+            let mut bytes = valid.clone().into_bytes();
+            let edits = 1 + next() % 4;
+            for _ in 0..edits {
+                let position = usize::try_from(next() % bytes.len() as u64).unwrap();
+                match next() % 3 {
+                    0 => {
+                        bytes[position] =
+                            alphabet[usize::try_from(next() % alphabet.len() as u64).unwrap()]
+                    }
+                    1 => {
+                        bytes.remove(position);
+                    }
+                    _ => bytes.insert(
+                        position,
+                        alphabet[usize::try_from(next() % alphabet.len() as u64).unwrap()],
+                    ),
+                }
+            }
+            let mutated = String::from_utf8(bytes).unwrap();
+            if mutated != valid {
+                assert!(
+                    verifier.verify(&mutated).await.is_err(),
+                    "round {round} accepted {mutated}"
+                );
+            }
+            let garbage: String = (0..next() % 200)
+                .map(|_| {
+                    char::from(alphabet[usize::try_from(next() % alphabet.len() as u64).unwrap()])
+                })
+                .collect();
+            assert!(verifier.verify(&garbage).await.is_err());
+        }
+    });
+}
