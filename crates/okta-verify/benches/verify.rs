@@ -180,6 +180,16 @@ fn micro_benchmarks(criterion: &mut Criterion) {
     group.bench_function("z_find_dots", |bencher| {
         bencher.iter(|| black_box(token).matches('.').count());
     });
+    let keys = JwksCache::from_json(JWKS.as_bytes()).unwrap();
+    group.bench_function("z_verify_jws", |bencher| {
+        bencher.iter(|| ready(okta_verify::internal::verify_jws(black_box(token), &keys, &[okta_verify::Algorithm::Rs256])).unwrap());
+    });
+    group.bench_function("z_raw_plus_claims", |bencher| {
+        bencher.iter(|| {
+            key.verify_sig(black_box(signing_input.as_bytes()), black_box(&signature)).unwrap();
+            okta_verify::internal::parse_claims(black_box(&payload)).unwrap();
+        });
+    });
     group.bench_function("z_parse_compact", |bencher| {
         bencher.iter(|| okta_verify::internal::parse_compact(black_box(token)).unwrap());
     });

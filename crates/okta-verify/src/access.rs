@@ -269,7 +269,7 @@ impl AccessTokenVerifier {
             options.max_token_len,
             &inner.keys,
             now,
-            |typ| check_typ(typ, options.token_type),
+            &|typ| check_typ(typ, options.token_type),
         )
         .await?;
         let mut raw = signed.claims;

@@ -7,7 +7,7 @@ use url::Url;
 
 use crate::error::{ConfigError, VerifyError, untrusted};
 use crate::json::RawClaims;
-use crate::jwks::JwksCache;
+use crate::jwks::{JwksCache, Pending};
 use crate::jws::{self, Algorithm};
 
 /// The most leeway a verifier accepts (SC-070).
@@ -20,21 +20,46 @@ pub(crate) struct SignedToken {
     pub(crate) claims: RawClaims,
 }
 
-/// Parses the token, verifies its signature, then (only then) reads its claims.
+/// Parses the token, verifies its signature with the keys known now, then (only then) reads its
+/// claims. See [`JwksCache::verify_signature_now`] for `after_fetch`.
+pub(crate) fn verify_signed_now(
+    token: &str,
+    algorithms: &[Algorithm],
+    max_len: usize,
+    keys: &JwksCache,
+    now: i64,
+    after_fetch: bool,
+    check_typ: &(dyn Fn(Option<&str>) -> Result<(), VerifyError> + Sync),
+) -> Result<SignedToken, Pending> {
+    let mut signature = [0_u8; jws::MAX_SIGNATURE_BYTES];
+    let jws = jws::parse(token, algorithms, max_len, &mut signature)?;
+    check_typ(jws.typ.as_deref())?;
+    keys.verify_signature_now(jws.kid.as_deref(), jws.alg, jws.signing_input, jws.signature, now, after_fetch)?;
+    let claims = RawClaims::parse(&jws.payload)?;
+    Ok(SignedToken { alg: jws.alg, kid: jws.kid, claims })
+}
+
+/// [`verify_signed_now`], fetching keys once (within the limits) when the `kid` is unknown.
 pub(crate) async fn verify_signed(
     token: &str,
     algorithms: &[Algorithm],
     max_len: usize,
     keys: &JwksCache,
     now: i64,
-    check_typ: impl FnOnce(Option<&str>) -> Result<(), VerifyError>,
+    check_typ: &(dyn Fn(Option<&str>) -> Result<(), VerifyError> + Sync),
 ) -> Result<SignedToken, VerifyError> {
-    let jws = jws::parse(token, algorithms, max_len)?;
-    check_typ(jws.typ.as_deref())?;
-    keys.verify_signature(jws.kid.as_deref(), jws.alg, jws.signing_input, jws.signature(), now)
-        .await?;
-    let claims = RawClaims::parse(&jws.payload)?;
-    Ok(SignedToken { alg: jws.alg, kid: jws.kid, claims })
+    match verify_signed_now(token, algorithms, max_len, keys, now, false, check_typ) {
+        Ok(signed) => Ok(signed),
+        Err(Pending::Refused(err)) => Err(err),
+        Err(Pending::UnknownKid) => {
+            keys.refetch_for_unknown_kid(now).await;
+            match verify_signed_now(token, algorithms, max_len, keys, now, true, check_typ) {
+                Ok(signed) => Ok(signed),
+                Err(Pending::Refused(err)) => Err(err),
+                Err(Pending::UnknownKid) => Err(VerifyError::KeyNotFound { kid: None }),
+            }
+        }
+    }
 }
 
 /// The time rules, in whole seconds.

@@ -168,7 +168,7 @@ impl IdTokenVerifier {
             options.max_token_len,
             &inner.keys,
             now,
-            check_typ,
+            &check_typ,
         )
         .await?;
         let mut raw = signed.claims;

@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
-use aws_lc_rs::signature::ParsedPublicKey;
 use http::{Method, Request, header};
 use url::Url;
 
@@ -47,6 +46,21 @@ pub enum JwksError {
     /// No fetch has succeeded yet and the last attempt was too recent to try again.
     #[error("no key set fetched yet; retrying after the cooldown")]
     CoolingDown,
+}
+
+/// The outcome of a signature check that may need a key fetch first.
+#[derive(Debug)]
+pub(crate) enum Pending {
+    /// The final answer is a refusal.
+    Refused(VerifyError),
+    /// The `kid` is unknown: fetch (within the limits) and try again.
+    UnknownKid,
+}
+
+impl From<VerifyError> for Pending {
+    fn from(err: VerifyError) -> Self {
+        Self::Refused(err)
+    }
 }
 
 /// Bounds of a remote [`JwksCache`]. The defaults suit Okta's `/keys` endpoint.
@@ -246,55 +260,47 @@ impl JwksCache {
         self.inner.current.load().generation
     }
 
-    /// Verifies `signature` over `message` with the key chosen for `kid` and `alg`.
+    /// Verifies `signature` over `message` with the key chosen for `kid` and `alg`, with the keys
+    /// known now: no lock, no await.
     ///
-    /// Known keys are read without locks or awaits. An unknown `kid` triggers at most one fetch
-    /// per cooldown, shared by every caller that needs it.
-    pub(crate) async fn verify_signature(
+    /// An unknown `kid` on a remote key set is [`Pending::UnknownKid`] the first time
+    /// (`after_fetch == false`): the caller then awaits [`JwksCache::refetch_for_unknown_kid`] and
+    /// calls again with `after_fetch == true`, which gives the final answer.
+    pub(crate) fn verify_signature_now(
         &self,
         kid: Option<&str>,
         alg: Algorithm,
         message: &[u8],
         signature: &[u8],
         now: i64,
-    ) -> Result<(), VerifyError> {
-        let verify = |key: &ParsedPublicKey| {
-            key.verify_sig(message, signature).map_err(|_| VerifyError::InvalidSignature)
-        };
-        {
-            let snapshot = self.inner.current.load();
-            match snapshot.keys.select(kid, alg) {
-                Ok(key) => {
-                    if now >= snapshot.refresh_at {
-                        self.refresh_in_background(now);
-                    }
-                    return verify(key);
-                }
-                Err(Selection::NotFound) if self.inner.remote.is_some() => {}
-                Err(selection) => return Err(selection.into_error(kid)),
-            }
-        }
-        self.refetch_for_unknown_kid(now).await;
+        after_fetch: bool,
+    ) -> Result<(), Pending> {
         let snapshot = self.inner.current.load();
         match snapshot.keys.select(kid, alg) {
-            Ok(key) => verify(key),
-            Err(Selection::NotFound) if snapshot.keys.n_usable() == 0 => {
+            Ok(key) => {
+                if now >= snapshot.refresh_at {
+                    self.refresh_in_background(now);
+                }
+                key.verify_sig(message, signature).map_err(|_| Pending::Refused(VerifyError::InvalidSignature))
+            }
+            Err(Selection::NotFound) if self.inner.remote.is_some() && !after_fetch => Err(Pending::UnknownKid),
+            Err(Selection::NotFound) if self.inner.remote.is_some() && snapshot.keys.n_usable() == 0 => {
                 let source = self
                     .inner
                     .remote
                     .as_ref()
                     .and_then(last_error)
                     .unwrap_or(JwksError::CoolingDown);
-                Err(VerifyError::JwksUnavailable { source })
+                Err(Pending::Refused(VerifyError::JwksUnavailable { source }))
             }
-            Err(selection) => Err(selection.into_error(kid)),
+            Err(selection) => Err(Pending::Refused(selection.into_error(kid))),
         }
     }
 
     /// The single flight for an unknown `kid`: within the cooldown of the last attempt nothing is
     /// fetched (the negative cache: random `kid`s cannot make the service hammer Okta); otherwise
     /// the first caller fetches while the others wait for its result.
-    async fn refetch_for_unknown_kid(&self, now: i64) {
+    pub(crate) async fn refetch_for_unknown_kid(&self, now: i64) {
         let Some(remote) = &self.inner.remote else {
             return;
         };

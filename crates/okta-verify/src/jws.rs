@@ -96,10 +96,13 @@ impl fmt::Display for Algorithm {
 }
 
 /// The largest signature accepted: an RSA-8192 signature is 1024 bytes.
-const MAX_SIGNATURE_BYTES: usize = 1024;
+pub(crate) const MAX_SIGNATURE_BYTES: usize = 1024;
+
+/// A buffer for a decoded signature, provided by the caller so that the parse result stays small.
+pub(crate) type SignatureBuffer = [u8; MAX_SIGNATURE_BYTES];
 
 /// A compact JWS split and checked up to (not including) the signature and the claims.
-pub(crate) struct Jws<'a> {
+pub(crate) struct Jws<'a, 'b> {
     /// The allowed algorithm named by the header.
     pub(crate) alg: Algorithm,
     /// The header's `kid`, if any.
@@ -110,15 +113,8 @@ pub(crate) struct Jws<'a> {
     pub(crate) signing_input: &'a [u8],
     /// The decoded payload (not yet parsed: claims are read only after the signature verifies).
     pub(crate) payload: Vec<u8>,
-    /// The decoded signature.
-    signature: [u8; MAX_SIGNATURE_BYTES],
-    signature_len: usize,
-}
-
-impl Jws<'_> {
-    pub(crate) fn signature(&self) -> &[u8] {
-        &self.signature[..self.signature_len]
-    }
+    /// The decoded signature, in the caller's buffer.
+    pub(crate) signature: &'b [u8],
 }
 
 /// The header members okta-verify reads, borrowed from the decoded header. Every other member is
@@ -139,11 +135,12 @@ struct Header<'a> {
 ///
 /// The order of checks is part of the security design: the length cap comes before any work, the
 /// header before the payload, and `alg` against the allow-list before the signature is decoded.
-pub(crate) fn parse<'a>(
+pub(crate) fn parse<'a, 'b>(
     token: &'a str,
     allowed: &[Algorithm],
     max_len: usize,
-) -> Result<Jws<'a>, VerifyError> {
+    signature_buffer: &'b mut SignatureBuffer,
+) -> Result<Jws<'a, 'b>, VerifyError> {
     if token.len() > max_len {
         return Err(VerifyError::TokenTooLarge { len: token.len(), max: max_len });
     }
@@ -174,8 +171,19 @@ pub(crate) fn parse<'a>(
         return Err(VerifyError::malformed("empty payload segment"));
     }
 
-    let header_json = decode(header_b64, "header is not unpadded base64url")?;
-    let header = parse_header(&header_json)?;
+    // Headers are small: decode on the stack, on the heap only past 510 bytes.
+    let mut header_stack = [0_u8; 510];
+    let header_heap;
+    let header_json: &[u8] = if header_b64.len() <= 680 {
+        let len = URL_SAFE_NO_PAD
+            .decode_slice(header_b64, &mut header_stack)
+            .map_err(|_| VerifyError::malformed("header is not unpadded base64url"))?;
+        &header_stack[..len]
+    } else {
+        header_heap = decode(header_b64, "header is not unpadded base64url")?;
+        &header_heap
+    };
+    let header = parse_header(header_json)?;
     if header.encrypted {
         return Err(VerifyError::JweUnsupported);
     }
@@ -197,9 +205,8 @@ pub(crate) fn parse<'a>(
     if signature_b64.len() > MAX_SIGNATURE_BYTES.div_ceil(3) * 4 {
         return Err(VerifyError::malformed("signature too long"));
     }
-    let mut signature = [0_u8; MAX_SIGNATURE_BYTES];
     let signature_len = URL_SAFE_NO_PAD
-        .decode_slice(signature_b64, &mut signature)
+        .decode_slice(signature_b64, signature_buffer)
         .map_err(|_| VerifyError::malformed("signature is not unpadded base64url"))?;
     let payload = decode(payload_b64, "payload is not unpadded base64url")?;
 
@@ -209,8 +216,7 @@ pub(crate) fn parse<'a>(
         typ: header.typ.map(Cow::into_owned),
         signing_input: &bytes[..second],
         payload,
-        signature,
-        signature_len,
+        signature: &signature_buffer[..signature_len],
     })
 }
 
