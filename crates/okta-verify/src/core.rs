@@ -31,10 +31,17 @@ pub(crate) fn verify_signed_now(
     after_fetch: bool,
     check_typ: &(dyn Fn(Option<&str>) -> Result<(), VerifyError> + Sync),
 ) -> Result<SignedToken, Pending> {
-    let mut signature = [0_u8; jws::MAX_SIGNATURE_BYTES];
-    let jws = jws::parse(token, algorithms, max_len, &mut signature)?;
+    let mut buffers = jws::Buffers::new();
+    let jws = jws::parse(token, algorithms, max_len, &mut buffers)?;
     check_typ(jws.typ.as_deref())?;
-    keys.verify_signature_now(jws.kid.as_deref(), jws.alg, jws.signing_input, jws.signature, now, after_fetch)?;
+    keys.verify_signature_now(
+        jws.kid.as_deref(),
+        jws.alg,
+        jws.signing_input,
+        jws.signature,
+        now,
+        after_fetch,
+    )?;
     let claims = RawClaims::parse(&jws.payload)?;
     Ok(SignedToken { alg: jws.alg, kid: jws.kid, claims })
 }

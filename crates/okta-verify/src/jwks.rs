@@ -281,10 +281,15 @@ impl JwksCache {
                 if now >= snapshot.refresh_at {
                     self.refresh_in_background(now);
                 }
-                key.verify_sig(message, signature).map_err(|_| Pending::Refused(VerifyError::InvalidSignature))
+                key.verify_sig(message, signature)
+                    .map_err(|_| Pending::Refused(VerifyError::InvalidSignature))
             }
-            Err(Selection::NotFound) if self.inner.remote.is_some() && !after_fetch => Err(Pending::UnknownKid),
-            Err(Selection::NotFound) if self.inner.remote.is_some() && snapshot.keys.n_usable() == 0 => {
+            Err(Selection::NotFound) if self.inner.remote.is_some() && !after_fetch => {
+                Err(Pending::UnknownKid)
+            }
+            Err(Selection::NotFound)
+                if self.inner.remote.is_some() && snapshot.keys.n_usable() == 0 =>
+            {
                 let source = self
                     .inner
                     .remote

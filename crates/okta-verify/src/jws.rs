@@ -98,8 +98,21 @@ impl fmt::Display for Algorithm {
 /// The largest signature accepted: an RSA-8192 signature is 1024 bytes.
 pub(crate) const MAX_SIGNATURE_BYTES: usize = 1024;
 
-/// A buffer for a decoded signature, provided by the caller so that the parse result stays small.
-pub(crate) type SignatureBuffer = [u8; MAX_SIGNATURE_BYTES];
+/// Stack space for the decoded signature and (when it fits) payload, provided by the caller so
+/// that parsing allocates nothing for a typical token.
+pub(crate) struct Buffers {
+    signature: [u8; MAX_SIGNATURE_BYTES],
+    payload: [u8; PAYLOAD_ON_STACK],
+}
+
+/// Payloads up to this size are decoded on the stack.
+const PAYLOAD_ON_STACK: usize = 2048;
+
+impl Buffers {
+    pub(crate) fn new() -> Self {
+        Self { signature: [0; MAX_SIGNATURE_BYTES], payload: [0; PAYLOAD_ON_STACK] }
+    }
+}
 
 /// A compact JWS split and checked up to (not including) the signature and the claims.
 pub(crate) struct Jws<'a, 'b> {
@@ -112,7 +125,7 @@ pub(crate) struct Jws<'a, 'b> {
     /// `BASE64URL(header) "." BASE64URL(payload)`, the bytes the signature covers.
     pub(crate) signing_input: &'a [u8],
     /// The decoded payload (not yet parsed: claims are read only after the signature verifies).
-    pub(crate) payload: Vec<u8>,
+    pub(crate) payload: Cow<'b, [u8]>,
     /// The decoded signature, in the caller's buffer.
     pub(crate) signature: &'b [u8],
 }
@@ -139,7 +152,7 @@ pub(crate) fn parse<'a, 'b>(
     token: &'a str,
     allowed: &[Algorithm],
     max_len: usize,
-    signature_buffer: &'b mut SignatureBuffer,
+    buffers: &'b mut Buffers,
 ) -> Result<Jws<'a, 'b>, VerifyError> {
     if token.len() > max_len {
         return Err(VerifyError::TokenTooLarge { len: token.len(), max: max_len });
@@ -205,10 +218,19 @@ pub(crate) fn parse<'a, 'b>(
     if signature_b64.len() > MAX_SIGNATURE_BYTES.div_ceil(3) * 4 {
         return Err(VerifyError::malformed("signature too long"));
     }
+    let Buffers { signature: signature_buffer, payload: payload_buffer } = buffers;
     let signature_len = URL_SAFE_NO_PAD
         .decode_slice(signature_b64, signature_buffer)
         .map_err(|_| VerifyError::malformed("signature is not unpadded base64url"))?;
-    let payload = decode(payload_b64, "payload is not unpadded base64url")?;
+    let payload_error = || VerifyError::malformed("payload is not unpadded base64url");
+    let payload = if payload_b64.len() / 4 * 3 + 2 <= PAYLOAD_ON_STACK {
+        let len = URL_SAFE_NO_PAD
+            .decode_slice(payload_b64, payload_buffer)
+            .map_err(|_| payload_error())?;
+        Cow::Borrowed(&payload_buffer[..len])
+    } else {
+        Cow::Owned(URL_SAFE_NO_PAD.decode(payload_b64).map_err(|_| payload_error())?)
+    };
 
     Ok(Jws {
         alg,

@@ -135,7 +135,7 @@ pub mod internal {
 
     /// Splits and checks a compact JWS up to the signature (every algorithm allowed).
     pub fn parse_compact(token: &str) -> Result<(), VerifyError> {
-        jws::parse(token, &Algorithm::ALL, 16 * 1024, &mut [0; jws::MAX_SIGNATURE_BYTES]).map(|_| ())
+        jws::parse(token, &Algorithm::ALL, 16 * 1024, &mut jws::Buffers::new()).map(|_| ())
     }
 
     /// Parses a JWK Set and returns the number of usable keys.
@@ -154,20 +154,29 @@ pub mod internal {
         keys: &JwksCache,
         algorithms: &[Algorithm],
     ) -> Result<Vec<u8>, VerifyError> {
-        let mut signature = [0; jws::MAX_SIGNATURE_BYTES];
-        let jws = jws::parse(token, algorithms, 16 * 1024, &mut signature)?;
+        let mut buffers = jws::Buffers::new();
+        let jws = jws::parse(token, algorithms, 16 * 1024, &mut buffers)?;
         let verify = |after_fetch| {
-            keys.verify_signature_now(jws.kid.as_deref(), jws.alg, jws.signing_input, jws.signature, 0, after_fetch)
+            keys.verify_signature_now(
+                jws.kid.as_deref(),
+                jws.alg,
+                jws.signing_input,
+                jws.signature,
+                0,
+                after_fetch,
+            )
         };
         match verify(false) {
-            Ok(()) => Ok(jws.payload),
+            Ok(()) => Ok(jws.payload.into_owned()),
             Err(crate::jwks::Pending::Refused(err)) => Err(err),
             Err(crate::jwks::Pending::UnknownKid) => {
                 keys.refetch_for_unknown_kid(0).await;
                 match verify(true) {
-                    Ok(()) => Ok(jws.payload),
+                    Ok(()) => Ok(jws.payload.into_owned()),
                     Err(crate::jwks::Pending::Refused(err)) => Err(err),
-                    Err(crate::jwks::Pending::UnknownKid) => Err(VerifyError::KeyNotFound { kid: None }),
+                    Err(crate::jwks::Pending::UnknownKid) => {
+                        Err(VerifyError::KeyNotFound { kid: None })
+                    }
                 }
             }
         }

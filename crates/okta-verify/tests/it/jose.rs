@@ -704,7 +704,7 @@ fn random_mutations_are_refused() {
                 match next() % 3 {
                     0 => {
                         bytes[position] =
-                            alphabet[usize::try_from(next() % alphabet.len() as u64).unwrap()]
+                            alphabet[usize::try_from(next() % alphabet.len() as u64).unwrap()];
                     }
                     1 => {
                         bytes.remove(position);
