@@ -39,7 +39,7 @@ async fn main() -> anyhow::Result<()> {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading {}", path.display()))?;
-            toml_v1::from_str::<DevServerConfig>(&text)
+            toml::from_str::<DevServerConfig>(&text)
                 .with_context(|| format!("parsing {}", path.display()))?
         }
         None => DevServerConfig::default(),

@@ -5,7 +5,7 @@ use super::*;
 #[test]
 fn the_example_file_parses() {
     let text = include_str!("../../devserver.example.toml");
-    let config: DevServerConfig = toml_v1::from_str(text).expect("the example parses");
+    let config: DevServerConfig = toml::from_str(text).expect("the example parses");
     assert!(!config.clients.is_empty());
     assert!(!config.users.is_empty());
     assert!(config.authorization_servers.iter().any(|server| server.id() == "payments"));
@@ -16,14 +16,14 @@ fn the_example_file_parses() {
 
 #[test]
 fn unknown_keys_are_rejected() {
-    let error = toml_v1::from_str::<DevServerConfig>("colour = 1").unwrap_err();
+    let error = toml::from_str::<DevServerConfig>("colour = 1").unwrap_err();
     assert!(error.to_string().contains("unknown field"), "{error}");
 }
 
 #[test]
 fn lifetimes_are_read_in_seconds() {
     let config: DevServerConfig =
-        toml_v1::from_str("[lifetimes]\naccess_token = 300\nsession_token = 10").unwrap();
+        toml::from_str("[lifetimes]\naccess_token = 300\nsession_token = 10").unwrap();
     let lifetimes = config.lifetimes.unwrap();
     assert_eq!(lifetimes.access_token(), Duration::from_mins(5));
     assert_eq!(lifetimes.session_token(), Duration::from_secs(10));
@@ -32,7 +32,7 @@ fn lifetimes_are_read_in_seconds() {
 
 #[test]
 fn custom_claims_parse_both_value_forms() {
-    let config: DevServerConfig = toml_v1::from_str(
+    let config: DevServerConfig = toml::from_str(
         r#"
         [[authorization_servers]]
         id = "x"
@@ -62,7 +62,7 @@ fn debug_output_hides_secrets_and_passwords() {
 
 #[test]
 fn client_problems_are_reported() {
-    let public_with_secret: Client = toml_v1::from_str(
+    let public_with_secret: Client = toml::from_str(
         "id = \"p\"\nsecret = \"s\"\nauth_method = \"none\"\nredirect_uris = [\"not a url\"]",
     )
     .unwrap();

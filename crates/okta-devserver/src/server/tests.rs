@@ -39,7 +39,7 @@ async fn every_configuration_problem_is_reported_at_once() {
 
 #[tokio::test]
 async fn a_config_file_adds_clients_users_servers_and_settings() {
-    let config: DevServerConfig = toml_v1::from_str(
+    let config: DevServerConfig = toml::from_str(
         r#"
         demo_data = false
         admin_routes = true
