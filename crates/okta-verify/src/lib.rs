@@ -54,6 +54,31 @@
 //! # }
 //! ```
 //!
+//! The same from `okta-config` settings (`okta.toml`, `OKTA_*` variables), the usual way:
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//!
+//! use okta_config::{Role, Settings};
+//! use okta_verify::http::ReqwestHttpClient;
+//! use okta_verify::{AccessTokenVerifier, IntrospectionVerifier, JwksCache};
+//!
+//! # fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let settings = Settings::load(Role::ResourceServer)?;
+//! let http = Arc::new(ReqwestHttpClient::from_settings(&settings)?);
+//! if settings.issuer().is_org() {
+//!     // Org authorization server tokens can only be checked by Okta.
+//!     let verifier = IntrospectionVerifier::from_settings(&settings, http)?;
+//! #   let _ = verifier;
+//! } else {
+//!     let keys = JwksCache::from_settings(&settings, http)?;
+//!     let verifier = AccessTokenVerifier::from_settings(&settings, keys)?;
+//! #   let _ = verifier;
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! A runnable version with keys and a token made on the spot:
 //!
 //! ```
