@@ -1,0 +1,260 @@
+//! A tower layer and an axum extractor that protect routes with Okta access tokens (RFC 6750).
+//!
+//! [`OktaAuthLayer`] reads `Authorization: Bearer <token>`, verifies it with an
+//! [`AccessTokenVerifier`], and hands the [`VerifiedAccessToken`] to the handler, which takes it as
+//! an extractor. Refusals follow RFC 6750 section 3 and never echo the token:
+//!
+//! | situation | status | `WWW-Authenticate` |
+//! | --- | --- | --- |
+//! | no bearer credentials | 401 | `Bearer` |
+//! | duplicate or malformed `Authorization`, or a token in the query string | 400 | `Bearer error="invalid_request"` |
+//! | the token is refused | 401 | `Bearer error="invalid_token", error_description="<kind>"` |
+//! | a required scope is missing, or a service rule says no | 403 | `Bearer error="insufficient_scope"` (with `scope`) |
+//! | keys or introspection unreachable | 503 | none |
+//!
+//! ```no_run
+//! use axum::{Router, routing::get};
+//! use okta_verify::axum::OktaAuthLayer;
+//! use okta_verify::{AccessTokenOptions, AccessTokenVerifier, JwksCache, VerifiedAccessToken};
+//!
+//! async fn me(token: VerifiedAccessToken) -> String {
+//!     format!("hello {}", token.claims().sub)
+//! }
+//!
+//! # fn app(keys: JwksCache) -> Result<Router, okta_verify::ConfigError> {
+//! let options = AccessTokenOptions::new("https://example.okta.com/oauth2/default", ["api://default"]);
+//! let verifier = AccessTokenVerifier::new(options, keys)?;
+//! Ok(Router::new().route("/me", get(me)).layer(OktaAuthLayer::new(verifier)))
+//! # }
+//! ```
+
+use std::convert::Infallible;
+use std::task::{Context, Poll};
+
+use axum::extract::FromRequestParts;
+use axum::response::{IntoResponse, Response};
+use http::request::Parts;
+use http::{HeaderMap, HeaderValue, Request, StatusCode, Uri, header};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::http::BoxFuture;
+use crate::{AccessTokenVerifier, VerifiedAccessToken, VerifyError};
+
+/// A layer that verifies the bearer token of every request (see the [module docs](self)).
+#[derive(Debug, Clone)]
+pub struct OktaAuthLayer {
+    verifier: AccessTokenVerifier,
+}
+
+impl OktaAuthLayer {
+    /// A layer that verifies with `verifier` (its required scopes and rules apply to every route
+    /// under the layer).
+    pub fn new(verifier: AccessTokenVerifier) -> Self {
+        Self { verifier }
+    }
+}
+
+impl<S> Layer<S> for OktaAuthLayer {
+    type Service = OktaAuth<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        OktaAuth { inner, verifier: self.verifier.clone() }
+    }
+}
+
+/// The service made by [`OktaAuthLayer`].
+#[derive(Debug, Clone)]
+pub struct OktaAuth<S> {
+    inner: S,
+    verifier: AccessTokenVerifier,
+}
+
+impl<S, B> Service<Request<B>> for OktaAuth<S>
+where
+    S: Service<Request<B>, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<B>) -> Self::Future {
+        let verifier = self.verifier.clone();
+        // The clone that was driven to readiness serves this request (tower's usual pattern).
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        Box::pin(async move {
+            let verified = match bearer_token(request.headers(), request.uri()) {
+                Ok(token) => verifier.verify(token).await.map_err(AuthRejection::Token),
+                Err(err) => Err(AuthRejection::Request(err)),
+            };
+            match verified {
+                Ok(token) => {
+                    request.extensions_mut().insert(token);
+                    inner.call(request).await
+                }
+                Err(rejection) => {
+                    tracing::debug!(reason = rejection.reason(), "bearer token refused");
+                    Ok(rejection.into_response_for(&verifier))
+                }
+            }
+        })
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for VerifiedAccessToken {
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<VerifiedAccessToken>().cloned().ok_or(AuthRejection::LayerMissing)
+    }
+}
+
+/// Why the `Authorization` header could not give a bearer token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BearerError {
+    /// No `Authorization` header, or one with another scheme.
+    #[error("no bearer credentials")]
+    Missing,
+    /// More than one `Authorization` header.
+    #[error("several Authorization headers")]
+    Duplicate,
+    /// The header is not `Bearer` followed by one space and a token of RFC 6750 characters.
+    #[error("malformed Authorization header")]
+    Malformed,
+    /// The request carries an `access_token` query parameter, which must never be used
+    /// (RFC 9700 4.3.2: tokens in URLs leak through logs and referrers).
+    #[error("access token in the query string")]
+    InQuery,
+}
+
+/// Reads the bearer token of a request: one `Authorization` header, scheme `Bearer` in any case,
+/// one space, then an RFC 6750 `b64token`. A token in the query string is refused outright.
+pub fn bearer_token<'a>(headers: &'a HeaderMap, uri: &Uri) -> Result<&'a str, BearerError> {
+    if uri.query().is_some_and(|query| {
+        url::form_urlencoded::parse(query.as_bytes()).any(|(name, _)| name == "access_token")
+    }) {
+        return Err(BearerError::InQuery);
+    }
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let value = values.next().ok_or(BearerError::Missing)?;
+    if values.next().is_some() {
+        return Err(BearerError::Duplicate);
+    }
+    let value = value.to_str().map_err(|_| BearerError::Malformed)?;
+    let (scheme, token) = value.split_once(' ').ok_or(BearerError::Malformed)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return if scheme.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-')
+            && !scheme.is_empty()
+        {
+            Err(BearerError::Missing)
+        } else {
+            Err(BearerError::Malformed)
+        };
+    }
+    if !is_b64token(token) {
+        return Err(BearerError::Malformed);
+    }
+    Ok(token)
+}
+
+/// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="` (RFC 6750 2.1).
+fn is_b64token(token: &str) -> bool {
+    let body = token.trim_end_matches('=');
+    !body.is_empty()
+        && body.bytes().all(|byte| {
+            byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
+        })
+}
+
+/// Why a request was refused; becomes a response with the status and `WWW-Authenticate` of the
+/// [module docs](self), and an empty body.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum AuthRejection {
+    /// The request did not carry a usable bearer token.
+    Request(BearerError),
+    /// The token was refused.
+    Token(VerifyError),
+    /// A handler asked for [`VerifiedAccessToken`] on a route without [`OktaAuthLayer`].
+    LayerMissing,
+}
+
+impl AuthRejection {
+    /// The stable reason, for logs.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::Request(BearerError::Missing) => "missing",
+            Self::Request(BearerError::Duplicate) => "duplicate_authorization",
+            Self::Request(BearerError::Malformed) => "malformed_authorization",
+            Self::Request(BearerError::InQuery) => "token_in_query",
+            Self::Token(err) => err.kind(),
+            Self::LayerMissing => "layer_missing",
+        }
+    }
+
+    fn into_response_for(self, verifier: &AccessTokenVerifier) -> Response {
+        let scope = verifier.options().required_scopes.join(" ");
+        self.response(&scope)
+    }
+
+    fn response(self, required_scope: &str) -> Response {
+        let (status, challenge) = match &self {
+            Self::Request(BearerError::Missing) => {
+                (StatusCode::UNAUTHORIZED, Some("Bearer".to_owned()))
+            }
+            Self::Request(_) => {
+                (StatusCode::BAD_REQUEST, Some(r#"Bearer error="invalid_request""#.to_owned()))
+            }
+            Self::Token(err) if err.is_unavailable() => (StatusCode::SERVICE_UNAVAILABLE, None),
+            Self::Token(err) if err.is_forbidden() => {
+                let mut challenge = r#"Bearer error="insufficient_scope""#.to_owned();
+                if !required_scope.is_empty() && required_scope.bytes().all(is_scope_char) {
+                    challenge.push_str(", scope=\"");
+                    challenge.push_str(required_scope);
+                    challenge.push('"');
+                }
+                (StatusCode::FORBIDDEN, Some(challenge))
+            }
+            Self::Token(err) => (
+                StatusCode::UNAUTHORIZED,
+                Some(format!(
+                    r#"Bearer error="invalid_token", error_description="{}""#,
+                    err.kind()
+                )),
+            ),
+            Self::LayerMissing => {
+                tracing::error!("VerifiedAccessToken extracted on a route without OktaAuthLayer");
+                (StatusCode::INTERNAL_SERVER_ERROR, None)
+            }
+        };
+        let mut response = status.into_response();
+        if let Some(value) = challenge.and_then(|challenge| HeaderValue::from_str(&challenge).ok())
+        {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+        }
+        response
+    }
+}
+
+impl IntoResponse for AuthRejection {
+    fn into_response(self) -> Response {
+        self.response("")
+    }
+}
+
+/// Characters allowed in a `scope` value and its separators (RFC 6750 3: %x21 / %x23-5B / %x5D-7E
+/// and spaces between scopes).
+fn is_scope_char(byte: u8) -> bool {
+    byte == b' ' || byte == 0x21 || (0x23..=0x5b).contains(&byte) || (0x5d..=0x7e).contains(&byte)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,49 @@
+//! Unit tests of the bearer-token reader (SC-110); the layer is tested in `tests/it/axum_layer.rs`.
+
+use http::{HeaderMap, HeaderValue, Uri, header};
+
+use crate::axum::{BearerError, bearer_token};
+
+fn read(values: &[&str], uri: &str) -> Result<String, BearerError> {
+    let mut headers = HeaderMap::new();
+    for value in values {
+        headers.append(header::AUTHORIZATION, HeaderValue::from_str(value).unwrap());
+    }
+    let uri: Uri = uri.parse().unwrap();
+    bearer_token(&headers, &uri).map(str::to_owned)
+}
+
+#[test]
+fn sc_110_bearer_header_rules() {
+    let cases: &[(&[&str], &str, Result<&str, BearerError>)] = &[
+        (&["Bearer abc.def-ghi_jkl"], "/", Ok("abc.def-ghi_jkl")),
+        (&["bearer abc"], "/", Ok("abc")),
+        (&["BEARER abc"], "/", Ok("abc")),
+        (&["Bearer a+b/c=="], "/", Ok("a+b/c==")),
+        (&[], "/", Err(BearerError::Missing)),
+        (&["Basic dXNlcjpwYXNz"], "/", Err(BearerError::Missing)),
+        (&["Bearer abc", "Bearer abc"], "/", Err(BearerError::Duplicate)),
+        (&["Bearer  abc"], "/", Err(BearerError::Malformed)),
+        (&["Bearer abc "], "/", Err(BearerError::Malformed)),
+        (&[" Bearer abc"], "/", Err(BearerError::Malformed)),
+        (&["Bearer"], "/", Err(BearerError::Malformed)),
+        (&["Bearer "], "/", Err(BearerError::Malformed)),
+        (&["Bearer a b"], "/", Err(BearerError::Malformed)),
+        (&["Bearer ==="], "/", Err(BearerError::Malformed)),
+        (&["Bearer a=b"], "/", Err(BearerError::Malformed)),
+        (&["Bearer abc"], "/?access_token=abc", Err(BearerError::InQuery)),
+        (&[], "/?x=1&access_token=abc", Err(BearerError::InQuery)),
+        (&["Bearer abc"], "/?access_tokens=1", Ok("abc")),
+    ];
+    for (values, uri, expected) in cases {
+        let expected = expected.map(str::to_owned);
+        assert_eq!(read(values, uri), expected, "{values:?} {uri}");
+    }
+}
+
+#[test]
+fn non_ascii_header_is_malformed() {
+    let mut headers = HeaderMap::new();
+    headers.insert(header::AUTHORIZATION, HeaderValue::from_bytes(b"Bearer \xff").unwrap());
+    assert_eq!(bearer_token(&headers, &Uri::from_static("/")), Err(BearerError::Malformed));
+}

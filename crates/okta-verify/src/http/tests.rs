@@ -1,0 +1,202 @@
+//! Tests of the hardened transport against a raw HTTP server on 127.0.0.1:0.
+
+use std::io::Write as _;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpListener;
+use url::Url;
+
+use crate::http::{
+    HttpClient, HttpClientOptions, ReqwestHttpClient, TransportError, check_url, is_loopback,
+    redacted_url, same_origin,
+};
+
+/// Serves each accepted connection with `response` (raw bytes) after reading the request head.
+/// `None` accepts and never answers. Returns the base URL.
+async fn serve(response: Option<Vec<u8>>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        // Bounded: a test makes at most a few requests.
+        for _ in 0..4 {
+            let Ok((mut socket, _)) = listener.accept().await else { return };
+            let response = response.clone();
+            tokio::spawn(async move {
+                let mut buffer = vec![0_u8; 4096];
+                let _ = socket.read(&mut buffer).await;
+                match response {
+                    Some(bytes) => {
+                        let _ = socket.write_all(&bytes).await;
+                        let _ = socket.shutdown().await;
+                    }
+                    None => tokio::time::sleep(Duration::from_secs(5)).await,
+                }
+            });
+        }
+    });
+    format!("http://{address}")
+}
+
+fn client(max_response_bytes: usize, timeout: Duration) -> ReqwestHttpClient {
+    ReqwestHttpClient::new(HttpClientOptions {
+        timeout,
+        max_response_bytes,
+        ..HttpClientOptions::default()
+    })
+    .unwrap()
+}
+
+fn get(url: &str) -> http::Request<Vec<u8>> {
+    http::Request::builder().uri(url).body(Vec::new()).unwrap()
+}
+
+#[tokio::test]
+async fn ok_response_is_returned_whole() {
+    let base =
+        serve(Some(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-Test: 1\r\n\r\nhello".to_vec()))
+            .await;
+    let response =
+        client(1024, Duration::from_secs(5)).execute(get(&format!("{base}/keys"))).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.body(), b"hello");
+    assert_eq!(response.headers()["x-test"], "1");
+}
+
+#[tokio::test]
+async fn sc_095_redirects_are_errors_not_followed() {
+    let base = serve(Some(
+        b"HTTP/1.1 302 Found\r\nLocation: https://evil.example/keys\r\nContent-Length: 0\r\n\r\n"
+            .to_vec(),
+    ))
+    .await;
+    let err = client(1024, Duration::from_secs(5))
+        .execute(get(&format!("{base}/keys?client_secret=hunter2")))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, TransportError::Redirect { status: 302, .. }), "{err:?}");
+    assert!(!err.to_string().contains("hunter2"), "query strings never reach messages: {err}");
+}
+
+#[tokio::test]
+async fn sc_095_body_cap_by_content_length_and_while_streaming() {
+    let declared =
+        serve(Some(b"HTTP/1.1 200 OK\r\nContent-Length: 2000000\r\n\r\n{}".to_vec())).await;
+    let err = client(1024, Duration::from_secs(5)).execute(get(&declared)).await.unwrap_err();
+    assert!(matches!(err, TransportError::TooLarge { limit: 1024, .. }), "{err:?}");
+
+    let mut chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    for _ in 0..8 {
+        chunked.extend_from_slice(b"200\r\n");
+        chunked.extend_from_slice(&[b'a'; 0x200]);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    let streamed = serve(Some(chunked)).await;
+    let err = client(1024, Duration::from_secs(5)).execute(get(&streamed)).await.unwrap_err();
+    assert!(matches!(err, TransportError::TooLarge { limit: 1024, .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn sc_118_stalled_server_times_out() {
+    let base = serve(None).await;
+    let started = std::time::Instant::now();
+    let err = client(1024, Duration::from_millis(300)).execute(get(&base)).await.unwrap_err();
+    assert!(matches!(err, TransportError::Timeout { .. }), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[tokio::test]
+async fn sc_118_no_automatic_decompression() {
+    // A "gzip" body is returned as the bytes sent: nothing inflates it behind the size cap.
+    let mut response =
+        b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 4\r\n\r\n".to_vec();
+    response.extend_from_slice(&[0x1f, 0x8b, 0x08, 0x00]);
+    let base = serve(Some(response)).await;
+    let response = client(1024, Duration::from_secs(5)).execute(get(&base)).await.unwrap();
+    assert_eq!(response.body(), &[0x1f, 0x8b, 0x08, 0x00]);
+}
+
+#[tokio::test]
+async fn sc_117_plain_http_is_refused_except_loopback() {
+    let err = client(1024, Duration::from_secs(5))
+        .execute(get("http://example.okta.com/oauth2/v1/keys?secret=1"))
+        .await
+        .unwrap_err();
+    expect_test::expect![[r"insecure URL http://example.okta.com/oauth2/v1/keys: https is required except for loopback hosts"]]
+        .assert_eq(&err.to_string());
+    let cases = [
+        ("https://example.okta.com/", true),
+        ("http://127.0.0.1:8080/", true),
+        ("http://127.9.9.9/", true),
+        ("http://[::1]:80/", true),
+        ("http://localhost/", true),
+        ("http://LOCALHOST/", true),
+        ("http://localhost.evil.example/", false),
+        ("http://10.0.0.1/", false),
+        ("http://128.0.0.1/", false),
+        ("ftp://127.0.0.1/", false),
+        ("file:///etc/passwd", false),
+    ];
+    for (url, allowed) in cases {
+        let url = Url::parse(url).unwrap();
+        assert_eq!(check_url(&url, true).is_ok(), allowed, "{url}");
+    }
+    assert!(check_url(&Url::parse("http://127.0.0.1/").unwrap(), false).is_err());
+    assert!(is_loopback(&Url::parse("http://[::1]/").unwrap()));
+}
+
+#[test]
+fn redacted_urls_drop_credentials_query_and_fragment() {
+    let url = Url::parse("https://user:pass@example.okta.com:8443/oauth2/v1/token?code=abc#frag")
+        .unwrap();
+    assert_eq!(redacted_url(&url), "https://example.okta.com:8443/oauth2/v1/token");
+    assert!(same_origin(&url, &Url::parse("https://example.okta.com:8443/x").unwrap()));
+    assert!(!same_origin(&url, &Url::parse("https://example.okta.com/x").unwrap()));
+}
+
+/// A writer for `tracing-subscriber` that keeps what it is given.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        std::io::Write::write(&mut *self.0.lock().unwrap(), bytes)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn rate_limit_headers_are_traced_and_low_remaining_warns() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .finish();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    tracing::subscriber::with_default(subscriber, || {
+        runtime.block_on(async {
+            let base = serve(Some(
+                b"HTTP/1.1 429 Too Many Requests\r\nX-Rate-Limit-Limit: 100\r\nX-Rate-Limit-Remaining: 3\r\nX-Rate-Limit-Reset: 1700000060\r\nContent-Length: 0\r\n\r\n"
+                    .to_vec(),
+            ))
+            .await;
+            let mut request = get(&format!("{base}/oauth2/v1/token?code=secret-code"));
+            request.headers_mut().insert(http::header::AUTHORIZATION, "Basic c2VjcmV0".parse().unwrap());
+            let response = client(1024, Duration::from_secs(5)).execute(request).await.unwrap();
+            assert_eq!(response.status(), 429);
+        });
+    });
+    let output = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(output.contains("Okta rate limit nearly exhausted"), "{output}");
+    assert!(output.contains("remaining=3") && output.contains("limit=100"), "{output}");
+    assert!(output.contains("path=/oauth2/v1/token"), "{output}");
+    assert!(!output.contains("secret-code") && !output.contains("c2VjcmV0"), "{output}");
+    let _ = std::io::stdout().flush();
+}

@@ -1,0 +1,296 @@
+//! INTRO: introspection (SC-112 to SC-115): the request, fail-closed answers, checks and caching.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, UNIX_EPOCH};
+
+use base64::Engine as _;
+use expect_test::{Expect, expect};
+use serde_json::json;
+
+use crate::http::{HttpClient, TransportError};
+use crate::{
+    ClientAuthentication, ClientCredentials, Clock, IntrospectionOptions, IntrospectionVerifier,
+    TokenCacheOptions,
+};
+
+const NOW: i64 = 1_700_000_000;
+const URL: &str = "https://example.okta.com/oauth2/default/v1/introspect";
+
+/// What the fake endpoint answers: a status and a body, or a transport error.
+type Answer = Result<(u16, String), TransportError>;
+
+/// A fake endpoint that records requests and answers with a fixed status and body.
+struct Fake {
+    requests: Arc<Mutex<Vec<http::Request<Vec<u8>>>>>,
+    calls: Arc<AtomicUsize>,
+}
+
+fn fake(answer: Answer) -> (Fake, Arc<dyn HttpClient>) {
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let (recorded, counter) = (Arc::clone(&requests), Arc::clone(&calls));
+    let client = move |request: http::Request<Vec<u8>>| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        recorded.lock().unwrap().push(request);
+        let answer = answer.clone();
+        async move {
+            let (status, body) = answer?;
+            Ok(http::Response::builder().status(status).body(body.into_bytes()).unwrap())
+        }
+    };
+    (Fake { requests, calls }, Arc::new(client))
+}
+
+fn options() -> IntrospectionOptions {
+    let mut options = IntrospectionOptions::new(URL.parse().unwrap());
+    options.clock = Clock::fixed_unix(NOW.unsigned_abs());
+    options
+}
+
+fn verifier(options: IntrospectionOptions, http: Arc<dyn HttpClient>) -> IntrospectionVerifier {
+    let credentials =
+        ClientCredentials::new("0oa1client", "s3cret", ClientAuthentication::ClientSecretBasic);
+    IntrospectionVerifier::new(options, credentials, http).unwrap()
+}
+
+fn active(extra: &serde_json::Value) -> String {
+    let mut body = json!({
+        "active": true,
+        "scope": "openid orders:read",
+        "username": "alice@example.com",
+        "exp": NOW + 3600,
+        "iat": NOW - 60,
+        "sub": "alice@example.com",
+        "aud": "api://default",
+        "iss": "https://example.okta.com/oauth2/default",
+        "jti": "AT.x",
+        "token_type": "Bearer",
+        "client_id": "0oa1client",
+        "uid": "00u1user"
+    });
+    for (name, value) in extra.as_object().unwrap() {
+        if value.is_null() {
+            body.as_object_mut().unwrap().remove(name);
+        } else {
+            body[name] = value.clone();
+        }
+    }
+    body.to_string()
+}
+
+/// Runs each answer through a fresh verifier built with `options` and snapshots the outcomes.
+fn check(options: &IntrospectionOptions, cases: Vec<(&str, Answer)>, expect: &Expect) {
+    let mut out = String::new();
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    for (name, answer) in cases {
+        let (_fake, http) = fake(answer);
+        let result =
+            runtime.block_on(verifier(options.clone(), http).verify("opaque-or-jwt-token"));
+        let line = match result {
+            Ok(token) => {
+                format!("active, sub={:?}, scope={:?}", token.claims().sub, token.claims().scope)
+            }
+            Err(err) => format!("{}: {err}", err.kind()),
+        };
+        writeln!(out, "{name} => {line}").unwrap();
+    }
+    expect.assert_eq(&out);
+}
+
+#[tokio::test]
+async fn sc_112_active_token_and_the_request_shape() {
+    let (fake, http) = fake(Ok((200, active(&json!({})))));
+    let credentials =
+        ClientCredentials::new("a b+c", "p:%&+=ü", ClientAuthentication::ClientSecretBasic);
+    let verifier = IntrospectionVerifier::new(options(), credentials, http).unwrap();
+    let token = verifier.verify("tok en+/=").await.unwrap();
+    assert_eq!(token.claims().sub.as_deref(), Some("alice@example.com"));
+    assert_eq!(token.claims().scope, ["openid", "orders:read"]);
+
+    let requests = fake.requests.lock().unwrap();
+    let request = &requests[0];
+    assert_eq!(request.method(), http::Method::POST);
+    assert_eq!(request.uri(), URL);
+    assert_eq!(request.headers()[http::header::CONTENT_TYPE], "application/x-www-form-urlencoded");
+    // RFC 6749 2.3.1: form-encode the id and the secret, then Basic.
+    let authorization = request.headers()[http::header::AUTHORIZATION].to_str().unwrap();
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(authorization.strip_prefix("Basic ").unwrap())
+        .unwrap();
+    assert_eq!(String::from_utf8(decoded).unwrap(), "a+b%2Bc:p%3A%25%26%2B%3D%C3%BC");
+    let body = String::from_utf8(request.body().clone()).unwrap();
+    assert_eq!(body, "token=tok+en%2B%2F%3D&token_type_hint=access_token");
+    assert!(!body.contains("client_secret"));
+}
+
+#[tokio::test]
+async fn client_secret_post_puts_the_credentials_in_the_body() {
+    let (fake, http) = fake(Ok((200, active(&json!({})))));
+    let credentials =
+        ClientCredentials::new("0oa1client", "s3cret", ClientAuthentication::ClientSecretPost);
+    let verifier = IntrospectionVerifier::new(options(), credentials, http).unwrap();
+    verifier.verify("t").await.unwrap();
+    let requests = fake.requests.lock().unwrap();
+    assert!(!requests[0].headers().contains_key(http::header::AUTHORIZATION));
+    assert_eq!(
+        String::from_utf8(requests[0].body().clone()).unwrap(),
+        "token=t&token_type_hint=access_token&client_id=0oa1client&client_secret=s3cret"
+    );
+}
+
+#[test]
+fn sc_113_114_inactive_and_failed_answers_fail_closed() {
+    let timeout = TransportError::Timeout { after: Duration::from_secs(10), url: URL.to_owned() };
+    let redirect = TransportError::Redirect { status: 302, url: URL.to_owned() };
+    check(
+        &options(),
+        vec![
+            (
+                "SC-113 inactive with other members",
+                Ok((200, r#"{"active":false,"sub":"x","scope":"admin"}"#.to_owned())),
+            ),
+            ("SC-114 active missing", Ok((200, active(&json!({ "active": null }))))),
+            ("SC-114 active \"true\"", Ok((200, active(&json!({ "active": "true" }))))),
+            ("SC-114 active 1", Ok((200, active(&json!({ "active": 1 }))))),
+            ("SC-114 not JSON", Ok((200, "<html>".to_owned()))),
+            ("SC-114 JSON array", Ok((200, "[true]".to_owned()))),
+            ("SC-114 duplicate active", Ok((200, r#"{"active":false,"active":true}"#.to_owned()))),
+            ("SC-114 401", Ok((401, r#"{"error":"invalid_client"}"#.to_owned()))),
+            ("SC-114 500", Ok((500, active(&json!({}))))),
+            ("SC-114 timeout", Err(timeout)),
+            ("SC-114 redirect", Err(redirect)),
+        ],
+        &expect![[r#"
+            SC-113 inactive with other members => introspection_inactive: token is not active (introspection)
+            SC-114 active missing => introspection_failed: introspection failed: `active` is missing
+            SC-114 active "true" => introspection_failed: introspection failed: `active` is not a boolean
+            SC-114 active 1 => introspection_failed: introspection failed: `active` is not a boolean
+            SC-114 not JSON => introspection_failed: introspection failed: the answer is not a JSON object without duplicate members
+            SC-114 JSON array => introspection_failed: introspection failed: the answer is not a JSON object without duplicate members
+            SC-114 duplicate active => introspection_failed: introspection failed: the answer is not a JSON object without duplicate members
+            SC-114 401 => introspection_failed: introspection failed: the endpoint answered status 401
+            SC-114 500 => introspection_failed: introspection failed: the endpoint answered status 500
+            SC-114 timeout => introspection_failed: introspection failed: the request failed
+            SC-114 redirect => introspection_failed: introspection failed: the request failed
+        "#]],
+    );
+}
+
+#[test]
+fn sc_115_active_answers_are_still_checked() {
+    let mut options = options();
+    options.issuer = Some("https://example.okta.com/oauth2/default".to_owned());
+    options.audiences = vec!["api://default".to_owned()];
+    options.client_ids = vec!["0oa1client".to_owned()];
+    options.required_scopes = vec!["orders:read".to_owned()];
+    let answer = |patch: serde_json::Value| Ok((200, active(&patch)));
+    check(
+        &options,
+        vec![
+            ("valid", answer(json!({}))),
+            ("exp past", answer(json!({ "exp": NOW - 121 }))),
+            ("exp within leeway", answer(json!({ "exp": NOW - 119 }))),
+            ("exp a string", answer(json!({ "exp": "1999999999" }))),
+            ("nbf future", answer(json!({ "nbf": NOW + 121 }))),
+            ("iss other", answer(json!({ "iss": "https://evil.example" }))),
+            ("aud missing", answer(json!({ "aud": null }))),
+            ("aud other", answer(json!({ "aud": ["api://other"] }))),
+            ("client_id other", answer(json!({ "client_id": "0oa-other" }))),
+            ("client_id missing", answer(json!({ "client_id": null }))),
+            ("scope lacks orders:read", answer(json!({ "scope": "openid" }))),
+            ("scope an array", answer(json!({ "scope": ["orders:read"] }))),
+            ("token_type refresh_token", answer(json!({ "token_type": "refresh_token" }))),
+        ],
+        &expect![[r#"
+            valid => active, sub=Some("alice@example.com"), scope=["openid", "orders:read"]
+            exp past => expired: token expired at 1699999879 (now 1700000000, leeway 120 s)
+            exp within leeway => active, sub=Some("alice@example.com"), scope=["openid", "orders:read"]
+            exp a string => invalid_claim_type: claim `exp` has an invalid type or value
+            nbf future => not_yet_valid: token not valid before 1700000121 (now 1700000000, leeway 120 s)
+            iss other => wrong_issuer: wrong issuer https://evil.example, expected https://example.okta.com/oauth2/default
+            aud missing => audience_mismatch: audience mismatch: the token is not meant for this service
+            aud other => audience_mismatch: audience mismatch: the token is not meant for this service
+            client_id other => client_id_not_allowed: client id 0oa-other is not allowed
+            client_id missing => missing_claim: missing claim `client_id`
+            scope lacks orders:read => insufficient_scope: insufficient scope: missing orders:read
+            scope an array => invalid_claim_type: claim `scope` has an invalid type or value
+            token_type refresh_token => wrong_token_kind: wrong token kind: expected an access token, introspection says it is not a bearer access token
+        "#]],
+    );
+}
+
+#[tokio::test]
+async fn sc_115_cache_never_outlives_exp_or_the_configured_ttl() {
+    let seconds = Arc::new(AtomicI64::new(NOW));
+    let source = Arc::clone(&seconds);
+    let mut options = options();
+    options.clock = Clock::from_fn(move || {
+        UNIX_EPOCH + Duration::from_secs(source.load(Ordering::SeqCst).unsigned_abs())
+    });
+    options.leeway = Duration::ZERO;
+    options.max_cache_ttl = Duration::from_mins(1);
+    options.token_cache = Some(TokenCacheOptions { capacity: 10 });
+
+    // exp in 30 s: cached until exp, not for the 60 s of the configured TTL.
+    let (fake_short, http) = fake(Ok((200, active(&json!({ "exp": NOW + 30 })))));
+    let short = verifier(options.clone(), http);
+    short.verify("t").await.unwrap();
+    short.verify("t").await.unwrap();
+    assert_eq!(fake_short.calls.load(Ordering::SeqCst), 1, "second answer from the cache");
+    seconds.store(NOW + 30, Ordering::SeqCst);
+    assert_eq!(short.verify("t").await.unwrap_err().kind(), "expired");
+    assert_eq!(fake_short.calls.load(Ordering::SeqCst), 2, "asked again at exp");
+
+    // exp in an hour: cached for the configured 60 s only.
+    seconds.store(NOW, Ordering::SeqCst);
+    let (fake_long, http) = fake(Ok((200, active(&json!({ "exp": NOW + 3600 })))));
+    let long = verifier(options.clone(), http);
+    long.verify("t").await.unwrap();
+    seconds.store(NOW + 59, Ordering::SeqCst);
+    long.verify("t").await.unwrap();
+    assert_eq!(fake_long.calls.load(Ordering::SeqCst), 1);
+    seconds.store(NOW + 60, Ordering::SeqCst);
+    long.verify("t").await.unwrap();
+    assert_eq!(fake_long.calls.load(Ordering::SeqCst), 2);
+
+    // Inactive answers are never cached.
+    let (fake_inactive, http) = fake(Ok((200, r#"{"active":false}"#.to_owned())));
+    let inactive = verifier(options, http);
+    for _ in 0..3 {
+        assert_eq!(inactive.verify("t").await.unwrap_err().kind(), "introspection_inactive");
+    }
+    assert_eq!(fake_inactive.calls.load(Ordering::SeqCst), 3);
+}
+
+#[test]
+fn construction_is_validated() {
+    let (_fake, http) = fake(Ok((200, String::new())));
+    let credentials =
+        ClientCredentials::new("0oa1client", "s", ClientAuthentication::ClientSecretBasic);
+    let mut insecure = options();
+    insecure.introspect_url = "http://example.okta.com/oauth2/v1/introspect".parse().unwrap();
+    let mut wide = options();
+    wide.leeway = Duration::from_secs(301);
+    let errors: Vec<String> = [
+        IntrospectionVerifier::new(insecure, credentials.clone(), Arc::clone(&http)),
+        IntrospectionVerifier::new(wide, credentials, Arc::clone(&http)),
+        IntrospectionVerifier::new(
+            options(),
+            ClientCredentials::new("", "s", ClientAuthentication::ClientSecretBasic),
+            http,
+        ),
+    ]
+    .into_iter()
+    .map(|result| result.unwrap_err().to_string())
+    .collect();
+    expect![[r#"
+        [
+            "insecure URL http://example.okta.com/oauth2/v1/introspect: https is required except for loopback hosts",
+            "leeway of 301 s is larger than the 300 s allowed",
+            "the client id is empty",
+        ]
+    "#]]
+    .assert_debug_eq(&errors);
+}

@@ -1,0 +1,158 @@
+//! Building verifiers from `okta-config` settings, the way every service is configured.
+
+use std::sync::Arc;
+
+use okta_config::{ClientAuthMethod, Settings};
+
+use crate::error::ConfigError;
+use crate::http::{HttpClient, HttpClientOptions, ReqwestHttpClient};
+use crate::{
+    AccessTokenOptions, AccessTokenVerifier, ClientAuthentication, ClientCredentials, Clock,
+    IdTokenOptions, IdTokenVerifier, IntrospectionOptions, IntrospectionVerifier, JwksCache,
+    JwksCacheOptions,
+};
+
+impl HttpClientOptions {
+    /// The `http` settings: connect and total timeouts, and the response size cap.
+    pub fn from_settings(settings: &Settings) -> Self {
+        let http = settings.http();
+        Self {
+            connect_timeout: http.connect_timeout(),
+            timeout: http.timeout(),
+            max_response_bytes: http.max_response_bytes(),
+            ..Self::default()
+        }
+    }
+}
+
+impl ReqwestHttpClient {
+    /// The production client with the `http` settings.
+    pub fn from_settings(settings: &Settings) -> Result<Self, ConfigError> {
+        Self::new(HttpClientOptions::from_settings(settings))
+    }
+}
+
+impl JwksCacheOptions {
+    /// The `jwks` settings: TTL bounds and the refetch cooldown.
+    pub fn from_settings(settings: &Settings) -> Self {
+        let jwks = settings.jwks();
+        Self {
+            min_ttl: jwks.min_ttl(),
+            max_ttl: jwks.max_ttl(),
+            refetch_cooldown: jwks.refetch_cooldown(),
+            ..Self::default()
+        }
+    }
+}
+
+impl JwksCache {
+    /// The key set at the issuer's conventional `/keys` endpoint, fetched through `http`, with
+    /// the `jwks` settings and the system clock.
+    pub fn from_settings(
+        settings: &Settings,
+        http: Arc<dyn HttpClient>,
+    ) -> Result<Self, ConfigError> {
+        Self::remote(
+            settings.issuer().keys_url(),
+            http,
+            JwksCacheOptions::from_settings(settings),
+            Clock::system(),
+        )
+    }
+}
+
+impl AccessTokenOptions {
+    /// The resource-server settings: issuer, audiences, accepted client ids, required scopes,
+    /// leeway and maximum token age; every other option keeps its default.
+    pub fn from_settings(settings: &Settings) -> Self {
+        let mut options = Self::new(
+            settings.issuer().as_str(),
+            settings.audiences().iter().map(|audience| audience.as_str().to_owned()),
+        );
+        options.client_ids =
+            settings.client_ids().iter().map(|id| id.as_str().to_owned()).collect();
+        options.required_scopes =
+            settings.required_scopes().iter().map(|scope| scope.as_str().to_owned()).collect();
+        options.leeway = settings.leeway();
+        options.max_age = settings.max_token_age();
+        options
+    }
+}
+
+impl AccessTokenVerifier {
+    /// A verifier with [`AccessTokenOptions::from_settings`] and `keys` (usually
+    /// [`JwksCache::from_settings`], shared with the service's other verifiers).
+    ///
+    /// For an org authorization server every token is refused with
+    /// [`VerifyError::OrgServerToken`](crate::VerifyError::OrgServerToken): use
+    /// [`IntrospectionVerifier::from_settings`].
+    pub fn from_settings(settings: &Settings, keys: JwksCache) -> Result<Self, ConfigError> {
+        Self::new(AccessTokenOptions::from_settings(settings), keys)
+    }
+}
+
+impl IdTokenOptions {
+    /// The sign-in settings: issuer, client id and leeway.
+    pub fn from_settings(settings: &Settings) -> Result<Self, ConfigError> {
+        let client = settings.client().ok_or(ConfigError::MissingClient { what: "client_id" })?;
+        let mut options = Self::new(settings.issuer().as_str(), client.id().as_str());
+        options.leeway = settings.leeway();
+        Ok(options)
+    }
+}
+
+impl IdTokenVerifier {
+    /// A verifier with [`IdTokenOptions::from_settings`] and `keys`.
+    pub fn from_settings(settings: &Settings, keys: JwksCache) -> Result<Self, ConfigError> {
+        Self::new(IdTokenOptions::from_settings(settings)?, keys)
+    }
+}
+
+impl IntrospectionOptions {
+    /// The issuer's conventional `/introspect` endpoint, with the issuer, audiences, accepted
+    /// client ids, required scopes and leeway of the settings.
+    pub fn from_settings(settings: &Settings) -> Self {
+        let mut options = Self::new(settings.issuer().introspect_url());
+        options.issuer = Some(settings.issuer().as_str().to_owned());
+        options.audiences =
+            settings.audiences().iter().map(|audience| audience.as_str().to_owned()).collect();
+        options.client_ids =
+            settings.client_ids().iter().map(|id| id.as_str().to_owned()).collect();
+        options.required_scopes =
+            settings.required_scopes().iter().map(|scope| scope.as_str().to_owned()).collect();
+        options.leeway = settings.leeway();
+        options
+    }
+}
+
+impl ClientCredentials {
+    /// The client id, secret and authentication method of the settings.
+    pub fn from_settings(settings: &Settings) -> Result<Self, ConfigError> {
+        let client = settings.client().ok_or(ConfigError::MissingClient { what: "client_id" })?;
+        let secret = client.secret().ok_or(ConfigError::MissingClient { what: "client_secret" })?;
+        let method = match client.auth_method() {
+            ClientAuthMethod::ClientSecretPost => ClientAuthentication::ClientSecretPost,
+            // Basic is Okta's default; any method added to okta-config later must be mapped here.
+            _ => ClientAuthentication::ClientSecretBasic,
+        };
+        Ok(Self::new(client.id().as_str(), secret.secret(), method))
+    }
+}
+
+impl IntrospectionVerifier {
+    /// A verifier with [`IntrospectionOptions::from_settings`] and
+    /// [`ClientCredentials::from_settings`], sending requests through `http`.
+    pub fn from_settings(
+        settings: &Settings,
+        http: Arc<dyn HttpClient>,
+    ) -> Result<Self, ConfigError> {
+        Self::new(
+            IntrospectionOptions::from_settings(settings),
+            ClientCredentials::from_settings(settings)?,
+            http,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,87 @@
+//! Verifiers built from `okta-config` settings.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use okta_config::{Role, Settings, SettingsLoader};
+
+use crate::http::{HttpClient, HttpClientOptions, TransportError};
+use crate::{
+    AccessTokenOptions, AccessTokenVerifier, ClientAuthentication, ClientCredentials,
+    IdTokenOptions, IntrospectionOptions, JwksCache, JwksCacheOptions,
+};
+
+fn offline() -> Arc<dyn HttpClient> {
+    Arc::new(|_request: http::Request<Vec<u8>>| async {
+        Err::<http::Response<Vec<u8>>, _>(TransportError::other("offline"))
+    })
+}
+
+fn resource_server() -> Settings {
+    SettingsLoader::isolated()
+        .set("issuer", "https://dev-123456.okta.com/oauth2/aus1payments")
+        .set("audience", "api://payments")
+        .set("client_ids", "0oa1,0oa2")
+        .set("required_scopes", "payments:read")
+        .set("leeway_secs", 30_i64)
+        .role(Role::ResourceServer)
+        .load()
+        .unwrap()
+}
+
+#[test]
+fn access_token_options_follow_the_settings() {
+    let settings = resource_server();
+    let options = AccessTokenOptions::from_settings(&settings);
+    assert_eq!(options.issuer, "https://dev-123456.okta.com/oauth2/aus1payments");
+    assert_eq!(options.audiences, ["api://payments"]);
+    assert_eq!(options.client_ids, ["0oa1", "0oa2"]);
+    assert_eq!(options.required_scopes, ["payments:read"]);
+    assert_eq!(options.leeway, Duration::from_secs(30));
+    assert_eq!(options.max_age, settings.max_token_age());
+    let keys = JwksCache::from_settings(&settings, offline()).unwrap();
+    assert_eq!(
+        keys.jwks_uri().map(url::Url::as_str),
+        Some("https://dev-123456.okta.com/oauth2/aus1payments/v1/keys")
+    );
+    assert!(AccessTokenVerifier::from_settings(&settings, keys).is_ok());
+    let http = HttpClientOptions::from_settings(&settings);
+    assert_eq!(http.timeout, settings.http().timeout());
+    assert_eq!(http.max_response_bytes, settings.http().max_response_bytes());
+    let jwks = JwksCacheOptions::from_settings(&settings);
+    assert_eq!(jwks.refetch_cooldown, settings.jwks().refetch_cooldown());
+}
+
+#[test]
+fn client_settings_give_id_token_options_and_credentials() {
+    let settings = SettingsLoader::isolated()
+        .set("issuer", "https://dev-123456.okta.com/oauth2/default")
+        .set("client_id", "0oa1client")
+        .set("client_secret", "a-long-enough-client-secret-value-1234567890")
+        .set("client_auth_method", "client_secret_post")
+        .set("redirect_uri", "http://localhost:8080/callback")
+        .role(Role::Client)
+        .load()
+        .unwrap();
+    let options = IdTokenOptions::from_settings(&settings).unwrap();
+    assert_eq!(options.client_id, "0oa1client");
+    assert_eq!(options.issuer, "https://dev-123456.okta.com/oauth2/default");
+    let credentials = ClientCredentials::from_settings(&settings).unwrap();
+    assert_eq!(credentials.client_id(), "0oa1client");
+    assert_eq!(credentials.method(), ClientAuthentication::ClientSecretPost);
+    let introspection = IntrospectionOptions::from_settings(&settings);
+    assert_eq!(
+        introspection.introspect_url.as_str(),
+        "https://dev-123456.okta.com/oauth2/default/v1/introspect"
+    );
+}
+
+#[test]
+fn missing_client_is_a_configuration_error() {
+    let settings = resource_server();
+    assert_eq!(
+        IdTokenOptions::from_settings(&settings).unwrap_err().to_string(),
+        "missing client settings: client_id"
+    );
+    assert!(crate::IntrospectionVerifier::from_settings(&settings, offline()).is_err());
+}

@@ -1,0 +1,480 @@
+//! AT: Okta access tokens (SC-104 to SC-109, SC-111), the custom rules and the verified-token
+//! cache. The HTTP side of SC-110 is in `axum_layer.rs`.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, UNIX_EPOCH};
+
+use expect_test::{Expect, expect};
+use okta_verify::{
+    AccessTokenOptions, AccessTokenType, AccessTokenVerifier, Clock, JwksCache, RuleViolation,
+    TokenCacheOptions, require_group,
+};
+use serde_json::{Value, json};
+
+use crate::support::{
+    AUDIENCE, CLIENT_ID, ISSUER, Key, NOW, access_claims, access_options, access_token,
+    access_verifier, block_on, id_claims, patched, static_keys, token, token_with_header,
+    verify_access,
+};
+
+fn check_with(verifier: &AccessTokenVerifier, cases: Vec<(&str, String)>, expect: Expect) {
+    let mut out = String::new();
+    block_on(async {
+        for (name, token) in cases {
+            writeln!(out, "{name} => {}", verify_access(verifier, &token).await).unwrap();
+        }
+    });
+    expect.assert_eq(&out);
+}
+
+/// Tokens made of the valid claims with each patch applied.
+fn patches<'a>(cases: &[(&'a str, Value)]) -> Vec<(&'a str, String)> {
+    cases
+        .iter()
+        .map(|(name, patch)| (*name, token(Key::RsaA, &patched(access_claims(), patch))))
+        .collect()
+}
+
+#[test]
+fn sc_104_valid_okta_access_token() {
+    let verified = block_on(access_verifier().verify(&access_token())).unwrap();
+    assert_eq!(verified.algorithm(), okta_verify::Algorithm::Rs256);
+    assert_eq!(verified.kid(), Some("key-a"));
+    assert!(verified.claims().has_scope("orders:read"));
+    assert_eq!(verified.claims().string_list("groups"), Some(vec!["Everyone", "admins"]));
+    expect![[r#"
+        OktaAccessTokenClaims {
+            iss: "https://example.okta.com/oauth2/default",
+            sub: "alice@example.com",
+            aud: [
+                "api://default",
+            ],
+            exp: 1700003540,
+            iat: 1699999940,
+            nbf: None,
+            cid: Some(
+                "0oa1client",
+            ),
+            uid: Some(
+                "00u1user",
+            ),
+            scp: [
+                "openid",
+                "orders:read",
+            ],
+            jti: Some(
+                "AT.fixture",
+            ),
+            auth_time: Some(
+                1699999880,
+            ),
+            ver: Some(
+                1,
+            ),
+            extra: {
+                "groups": Array [
+                    String("Everyone"),
+                    String("admins"),
+                ],
+            },
+        }
+    "#]]
+    .assert_debug_eq(verified.claims());
+}
+
+#[test]
+fn sc_105_id_token_presented_as_access_token() {
+    // Even a verifier that (wrongly) accepts the client id as an audience tells them apart.
+    let mut options = access_options();
+    options.audiences.push(CLIENT_ID.to_owned());
+    let lenient = AccessTokenVerifier::new(options, static_keys()).unwrap();
+    let id_without_nonce = patched(id_claims(), &json!({ "nonce": null, "at_hash": null }));
+    let cases = vec![
+        ("ID token", token(Key::RsaA, &id_claims())),
+        ("ID token without nonce or at_hash", token(Key::RsaA, &id_without_nonce)),
+        (
+            "access token with a nonce",
+            token(Key::RsaA, &patched(access_claims(), &json!({ "nonce": "n" }))),
+        ),
+    ];
+    check_with(
+        &lenient,
+        cases,
+        expect![[r"
+            ID token => wrong_token_kind: wrong token kind: expected an access token, it carries ID-token claims (nonce, at_hash, c_hash)
+            ID token without nonce or at_hash => wrong_token_kind: wrong token kind: expected an access token, it has neither cid nor scp
+            access token with a nonce => wrong_token_kind: wrong token kind: expected an access token, it carries ID-token claims (nonce, at_hash, c_hash)
+        "]],
+    );
+}
+
+#[test]
+fn sc_106_org_authorization_server_tokens() {
+    let org_claims = patched(access_claims(), &json!({ "iss": "https://example.okta.com" }));
+    let cases = vec![
+        (
+            "org typ",
+            token_with_header(
+                &json!({ "alg": "RS256", "kid": "key-a", "typ": "application/okta-internal-at+jwt" }),
+                &org_claims,
+            ),
+        ),
+        ("org iss", token(Key::RsaA, &org_claims)),
+        (
+            "org iss with slash",
+            token(
+                Key::RsaA,
+                &patched(access_claims(), &json!({ "iss": "https://example.okta.com/" })),
+            ),
+        ),
+    ];
+    check_with(
+        &access_verifier(),
+        cases,
+        expect![[r"
+            org typ => org_server_token: org authorization server access tokens cannot be validated locally; use introspection (IntrospectionVerifier)
+            org iss => org_server_token: org authorization server access tokens cannot be validated locally; use introspection (IntrospectionVerifier)
+            org iss with slash => org_server_token: org authorization server access tokens cannot be validated locally; use introspection (IntrospectionVerifier)
+        "]],
+    );
+    // A verifier configured with an org issuer refuses every token and says why.
+    let mut options = AccessTokenOptions::new("https://example.okta.com", [AUDIENCE]);
+    options.clock = Clock::fixed_unix(NOW.unsigned_abs());
+    let org = AccessTokenVerifier::new(options, static_keys()).unwrap();
+    check_with(
+        &org,
+        vec![("org verifier", token(Key::RsaA, &org_claims))],
+        expect![[r"
+            org verifier => org_server_token: org authorization server access tokens cannot be validated locally; use introspection (IntrospectionVerifier)
+        "]],
+    );
+}
+
+#[test]
+fn sc_107_typ_header_per_mode() {
+    let with_typ = |typ: Option<&str>| {
+        let mut header = json!({ "alg": "RS256", "kid": "key-a" });
+        if let Some(typ) = typ {
+            header["typ"] = json!(typ);
+        }
+        token_with_header(&header, &access_claims())
+    };
+    let cases = || {
+        vec![
+            ("absent", with_typ(None)),
+            ("JWT", with_typ(Some("JWT"))),
+            ("at+jwt", with_typ(Some("at+jwt"))),
+            ("application/at+jwt", with_typ(Some("application/at+jwt"))),
+            ("AT+JWT", with_typ(Some("AT+JWT"))),
+            ("dpop+jwt", with_typ(Some("dpop+jwt"))),
+            ("logout+jwt", with_typ(Some("logout+jwt"))),
+        ]
+    };
+    check_with(
+        &access_verifier(),
+        cases(),
+        expect![[r"
+            absent => ok: sub=alice@example.com
+            JWT => ok: sub=alice@example.com
+            at+jwt => ok: sub=alice@example.com
+            application/at+jwt => ok: sub=alice@example.com
+            AT+JWT => ok: sub=alice@example.com
+            dpop+jwt => wrong_token_kind: wrong token kind: expected an access token, its typ names another kind of token
+            logout+jwt => wrong_token_kind: wrong token kind: expected an access token, its typ names another kind of token
+        "]],
+    );
+    let mut options = access_options();
+    options.token_type = AccessTokenType::Rfc9068;
+    check_with(
+        &AccessTokenVerifier::new(options, static_keys()).unwrap(),
+        cases(),
+        expect![[r"
+            absent => wrong_token_kind: wrong token kind: expected an access token, RFC 9068 requires typ at+jwt
+            JWT => wrong_token_kind: wrong token kind: expected an access token, its typ names another kind of token
+            at+jwt => ok: sub=alice@example.com
+            application/at+jwt => ok: sub=alice@example.com
+            AT+JWT => ok: sub=alice@example.com
+            dpop+jwt => wrong_token_kind: wrong token kind: expected an access token, its typ names another kind of token
+            logout+jwt => wrong_token_kind: wrong token kind: expected an access token, its typ names another kind of token
+        "]],
+    );
+}
+
+#[test]
+fn sc_108_audience_and_client_id() {
+    let mut options = access_options();
+    options.client_ids = vec![CLIENT_ID.to_owned()];
+    let verifier = AccessTokenVerifier::new(options, static_keys()).unwrap();
+    check_with(
+        &verifier,
+        patches(&[
+            ("aud array with ours", json!({ "aud": ["api://other", AUDIENCE] })),
+            ("aud missing", json!({ "aud": null })),
+            ("aud other", json!({ "aud": "api://other" })),
+            ("aud case", json!({ "aud": "API://default" })),
+            ("aud 123", json!({ "aud": 123 })),
+            ("aud {}", json!({ "aud": {} })),
+            ("aud []", json!({ "aud": [] })),
+            ("aud [123]", json!({ "aud": [123] })),
+            ("aud \"\"", json!({ "aud": "" })),
+            ("cid other", json!({ "cid": "0oa-other" })),
+            ("cid missing, scp kept", json!({ "cid": null })),
+            ("cid number", json!({ "cid": 7 })),
+        ]),
+        expect![[r#"
+            aud array with ours => ok: sub=alice@example.com
+            aud missing => missing_claim: missing claim `aud`
+            aud other => audience_mismatch: audience mismatch: the token is not meant for this service
+            aud case => audience_mismatch: audience mismatch: the token is not meant for this service
+            aud 123 => invalid_claim_type: claim `aud` has an invalid type or value
+            aud {} => invalid_claim_type: claim `aud` has an invalid type or value
+            aud [] => invalid_claim_type: claim `aud` has an invalid type or value
+            aud [123] => invalid_claim_type: claim `aud` has an invalid type or value
+            aud "" => audience_mismatch: audience mismatch: the token is not meant for this service
+            cid other => client_id_not_allowed: client id 0oa-other is not allowed
+            cid missing, scp kept => missing_claim: missing claim `cid`
+            cid number => invalid_claim_type: claim `cid` has an invalid type or value
+        "#]],
+    );
+    // aud null is a wrong type, not an absent claim.
+    let mut claims = access_claims();
+    claims["aud"] = Value::Null;
+    check_with(
+        &verifier,
+        vec![("aud null", token(Key::RsaA, &claims))],
+        expect![[r"
+            aud null => invalid_claim_type: claim `aud` has an invalid type or value
+        "]],
+    );
+}
+
+#[test]
+fn sc_055_issuer_exact_match() {
+    check_with(
+        &access_verifier(),
+        patches(&[
+            ("trailing slash", json!({ "iss": format!("{ISSUER}/") })),
+            ("upper-case host", json!({ "iss": "https://EXAMPLE.okta.com/oauth2/default" })),
+            ("explicit :443", json!({ "iss": "https://example.okta.com:443/oauth2/default" })),
+            ("homoglyph", json!({ "iss": "https://examp\u{0142}e.okta.com/oauth2/default" })),
+            ("http", json!({ "iss": "http://example.okta.com/oauth2/default" })),
+            ("array", json!({ "iss": [ISSUER] })),
+            ("number", json!({ "iss": 1 })),
+            ("missing", json!({ "iss": null })),
+        ]),
+        expect![[r"
+            trailing slash => wrong_issuer: wrong issuer https://example.okta.com/oauth2/default/, expected https://example.okta.com/oauth2/default
+            upper-case host => wrong_issuer: wrong issuer https://EXAMPLE.okta.com/oauth2/default, expected https://example.okta.com/oauth2/default
+            explicit :443 => wrong_issuer: wrong issuer https://example.okta.com:443/oauth2/default, expected https://example.okta.com/oauth2/default
+            homoglyph => wrong_issuer: wrong issuer https://exampłe.okta.com/oauth2/default, expected https://example.okta.com/oauth2/default
+            http => wrong_issuer: wrong issuer http://example.okta.com/oauth2/default, expected https://example.okta.com/oauth2/default
+            array => invalid_claim_type: claim `iss` has an invalid type or value
+            number => invalid_claim_type: claim `iss` has an invalid type or value
+            missing => missing_claim: missing claim `iss`
+        "]],
+    );
+}
+
+#[test]
+fn sc_109_scopes() {
+    let mut options = access_options();
+    options.required_scopes = vec!["orders:read".to_owned(), "orders:write".to_owned()];
+    let strict = AccessTokenVerifier::new(options, static_keys()).unwrap();
+    check_with(
+        &strict,
+        patches(&[
+            ("both granted", json!({ "scp": ["orders:read", "orders:write"] })),
+            ("one missing", json!({ "scp": ["orders:read"] })),
+            ("scp a string", json!({ "scp": "orders:read orders:write" })),
+            ("scp missing, cid kept", json!({ "scp": null })),
+            ("scp [1]", json!({ "scp": [1] })),
+        ]),
+        expect![[r"
+            both granted => ok: sub=alice@example.com
+            one missing => insufficient_scope: insufficient scope: missing orders:write
+            scp a string => invalid_claim_type: claim `scp` has an invalid type or value
+            scp missing, cid kept => insufficient_scope: insufficient scope: missing orders:read orders:write
+            scp [1] => invalid_claim_type: claim `scp` has an invalid type or value
+        "]],
+    );
+}
+
+#[test]
+fn sc_111_length_cap_comes_first() {
+    let megabyte = "a".repeat(1 << 20);
+    let dots = format!("Bearer {}", ".".repeat(100_000));
+    let mut options = access_options();
+    options.token_cache = Some(TokenCacheOptions::default());
+    let cached = AccessTokenVerifier::new(options, static_keys()).unwrap();
+    let cases = vec![("1 MiB", megabyte.clone()), ("100k dots", dots.clone())];
+    check_with(
+        &access_verifier(),
+        cases.clone(),
+        expect![[r"
+            1 MiB => token_too_large: token too large: 1048576 bytes, at most 16384 accepted
+            100k dots => token_too_large: token too large: 100007 bytes, at most 16384 accepted
+        "]],
+    );
+    check_with(
+        &cached,
+        cases,
+        expect![[r"
+            1 MiB => token_too_large: token too large: 1048576 bytes, at most 16384 accepted
+            100k dots => token_too_large: token too large: 100007 bytes, at most 16384 accepted
+        "]],
+    );
+}
+
+#[test]
+fn subject_is_required() {
+    check_with(
+        &access_verifier(),
+        patches(&[("sub missing", json!({ "sub": null })), ("sub number", json!({ "sub": 5 }))]),
+        expect![[r"
+            sub missing => missing_claim: missing claim `sub`
+            sub number => invalid_claim_type: claim `sub` has an invalid type or value
+        "]],
+    );
+}
+
+#[test]
+fn custom_rules_run_after_the_built_in_checks() {
+    let options = access_options().with_rule(require_group("admins")).with_rule(
+        |claims: &okta_verify::OktaAccessTokenClaims| match claims
+            .extra
+            .get("tenant")
+            .and_then(Value::as_str)
+        {
+            Some("acme") | None => Ok(()),
+            Some(_) => Err(RuleViolation::new("tenant not served here")),
+        },
+    );
+    let verifier = AccessTokenVerifier::new(options, static_keys()).unwrap();
+    check_with(
+        &verifier,
+        patches(&[
+            ("admin", json!({})),
+            ("not an admin", json!({ "groups": ["Everyone"] })),
+            ("no groups", json!({ "groups": null })),
+            ("other tenant", json!({ "tenant": "globex" })),
+            ("expired admin", json!({ "exp": NOW - 1000 })),
+        ]),
+        expect![[r"
+            admin => ok: sub=alice@example.com
+            not an admin => rule_violation: rule refused the token: not a member of group admins
+            no groups => rule_violation: rule refused the token: not a member of group admins
+            other tenant => rule_violation: rule refused the token: tenant not served here
+            expired admin => expired: token expired at 1699999000 (now 1700000000, leeway 120 s)
+        "]],
+    );
+    let err = block_on(
+        verifier.verify(&token(Key::RsaA, &patched(access_claims(), &json!({ "groups": [] })))),
+    )
+    .unwrap_err();
+    assert!(err.is_forbidden());
+}
+
+#[tokio::test]
+async fn verified_token_cache_never_outlives_exp_or_the_keys() {
+    let seconds = Arc::new(AtomicI64::new(NOW));
+    let source = Arc::clone(&seconds);
+    let clock = Clock::from_fn(move || {
+        UNIX_EPOCH + Duration::from_secs(source.load(Ordering::SeqCst).unsigned_abs())
+    });
+    let mut options = access_options();
+    options.clock = clock;
+    options.leeway = Duration::ZERO;
+    options.token_cache = Some(TokenCacheOptions::default());
+
+    // A key set that the test can rotate through an HTTP closure.
+    let body = Arc::new(std::sync::Mutex::new(crate::support::jwks_json()));
+    let served = Arc::clone(&body);
+    let client = move |_request: http::Request<Vec<u8>>| {
+        let body = served.lock().unwrap().clone();
+        async move { Ok(http::Response::builder().status(200).body(body.into_bytes()).unwrap()) }
+    };
+    let clock_for_keys = options.clock.clone();
+    let keys = JwksCache::remote(
+        "https://example.okta.com/oauth2/default/v1/keys".parse().unwrap(),
+        Arc::new(client),
+        okta_verify::JwksCacheOptions::default(),
+        clock_for_keys,
+    )
+    .unwrap();
+    let verifier = AccessTokenVerifier::new(options, keys.clone()).unwrap();
+    let token = token(Key::RsaA, &patched(access_claims(), &json!({ "exp": NOW + 100 })));
+
+    let first = verifier.verify(&token).await.unwrap();
+    let second = verifier.verify(&token).await.unwrap();
+    assert_eq!(first.claims(), second.claims());
+
+    // At exp the cached entry is not used: full verification refuses the token.
+    seconds.store(NOW + 100, Ordering::SeqCst);
+    assert_eq!(verifier.verify(&token).await.unwrap_err().kind(), "expired");
+
+    // When the key that verified a cached token disappears, the entry goes with it.
+    seconds.store(NOW, Ordering::SeqCst);
+    assert!(verifier.verify(&token).await.is_ok());
+    *body.lock().unwrap() = crate::support::jwks_of([Key::RsaB.public_jwk()]);
+    seconds.store(NOW + 60, Ordering::SeqCst);
+    keys.refresh().await.unwrap();
+    assert_eq!(verifier.verify(&token).await.unwrap_err().kind(), "key_not_found");
+}
+
+#[test]
+fn options_are_validated() {
+    let describe =
+        |options: AccessTokenOptions| match AccessTokenVerifier::new(options, static_keys()) {
+            Ok(_) => "ok".to_owned(),
+            Err(err) => err.to_string(),
+        };
+    let mut out = String::new();
+    let empty_audience: [&str; 0] = [];
+    let cases: Vec<(&str, AccessTokenOptions)> = vec![
+        ("default", access_options()),
+        ("no audience", AccessTokenOptions::new(ISSUER, empty_audience)),
+        ("empty audience", AccessTokenOptions::new(ISSUER, [""])),
+        ("empty issuer", AccessTokenOptions::new("", [AUDIENCE])),
+        ("relative issuer", AccessTokenOptions::new("example.okta.com", [AUDIENCE])),
+        (
+            "http issuer",
+            AccessTokenOptions::new("http://example.okta.com/oauth2/default", [AUDIENCE]),
+        ),
+        (
+            "loopback http issuer",
+            AccessTokenOptions::new("http://127.0.0.1:8080/oauth2/default", [AUDIENCE]),
+        ),
+        (
+            "issuer with query",
+            AccessTokenOptions::new("https://example.okta.com/oauth2/default?x=1", [AUDIENCE]),
+        ),
+        ("no algorithm", {
+            let mut options = access_options();
+            options.algorithms.clear();
+            options
+        }),
+        ("zero max age", {
+            let mut options = access_options();
+            options.max_age = Duration::ZERO;
+            options
+        }),
+    ];
+    for (name, options) in cases {
+        writeln!(out, "{name} => {}", describe(options)).unwrap();
+    }
+    expect![[r"
+        default => ok
+        no audience => at least one audience is required
+        empty audience => at least one audience is required
+        empty issuer => invalid issuer: it is empty
+        relative issuer => invalid issuer: it is not an absolute URL
+        http issuer => insecure URL http://example.okta.com/oauth2/default: https is required except for loopback hosts
+        loopback http issuer => ok
+        issuer with query => invalid issuer: it has a query or fragment
+        no algorithm => at least one algorithm must be allowed
+        zero max age => option `max_age` is out of range: must be positive
+    "]]
+    .assert_eq(&out);
+}

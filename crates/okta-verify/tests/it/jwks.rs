@@ -1,0 +1,604 @@
+//! JWKS: key selection, fetching, refetch limits and refresh (SC-006, SC-007, SC-017 to SC-019,
+//! SC-092 to SC-100), with an HTTP closure that counts fetches and a clock the test moves.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, UNIX_EPOCH};
+
+use expect_test::expect;
+use okta_verify::http::{HttpClient, TransportError};
+use okta_verify::{
+    AccessTokenVerifier, Clock, ConfigError, JwksCache, JwksCacheOptions, JwksError,
+};
+use serde_json::{Value, json};
+
+use crate::support::{
+    Key, NOW, access_claims, access_options, b64, jwks_json, jwks_of, token, token_with_header,
+    verify_access,
+};
+
+const KEYS_URL: &str = "https://example.okta.com/oauth2/default/v1/keys";
+
+/// A fake `/keys` endpoint whose answer the test changes, counting requests.
+#[derive(Clone)]
+struct FakeKeys {
+    answer: Arc<Mutex<Answer>>,
+    calls: Arc<AtomicUsize>,
+}
+
+#[derive(Clone)]
+enum Answer {
+    Json { status: u16, body: String, cache_control: Option<String> },
+    Fail(TransportError),
+}
+
+impl FakeKeys {
+    fn new(body: String) -> Self {
+        Self {
+            answer: Arc::new(Mutex::new(Answer::Json { status: 200, body, cache_control: None })),
+            calls: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    fn set(&self, answer: Answer) {
+        *self.answer.lock().unwrap() = answer;
+    }
+
+    fn serve(&self, body: String) {
+        self.set(Answer::Json { status: 200, body, cache_control: None });
+    }
+
+    fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    fn client(&self) -> Arc<dyn HttpClient> {
+        let fake = self.clone();
+        Arc::new(move |_request: http::Request<Vec<u8>>| {
+            fake.calls.fetch_add(1, Ordering::SeqCst);
+            let answer = fake.answer.lock().unwrap().clone();
+            async move {
+                match answer {
+                    Answer::Json { status, body, cache_control } => {
+                        let mut response = http::Response::builder().status(status);
+                        if let Some(value) = cache_control {
+                            response = response.header(http::header::CACHE_CONTROL, value);
+                        }
+                        Ok(response.body(body.into_bytes()).unwrap())
+                    }
+                    Answer::Fail(err) => Err(err),
+                }
+            }
+        })
+    }
+}
+
+/// A clock the test moves, starting at `NOW`.
+#[derive(Clone)]
+struct TestClock(Arc<AtomicI64>);
+
+impl TestClock {
+    fn new() -> Self {
+        Self(Arc::new(AtomicI64::new(NOW)))
+    }
+
+    fn advance(&self, seconds: i64) {
+        self.0.fetch_add(seconds, Ordering::SeqCst);
+    }
+
+    fn now(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    fn clock(&self) -> Clock {
+        let seconds = Arc::clone(&self.0);
+        Clock::from_fn(move || {
+            UNIX_EPOCH + Duration::from_secs(seconds.load(Ordering::SeqCst).unsigned_abs())
+        })
+    }
+}
+
+fn remote(fake: &FakeKeys, clock: &TestClock) -> JwksCache {
+    JwksCache::remote(
+        KEYS_URL.parse().unwrap(),
+        fake.client(),
+        JwksCacheOptions::default(),
+        clock.clock(),
+    )
+    .unwrap()
+}
+
+fn verifier(keys: JwksCache, clock: &TestClock) -> AccessTokenVerifier {
+    let mut options = access_options();
+    options.clock = clock.clock();
+    AccessTokenVerifier::new(options, keys).unwrap()
+}
+
+/// A token valid at the clock's current time, signed by `key`.
+fn fresh_token(key: Key, clock: &TestClock) -> String {
+    let now = clock.now();
+    let mut claims = access_claims();
+    claims["iat"] = json!(now - 10);
+    claims["exp"] = json!(now + 3600);
+    token(key, &claims)
+}
+
+/// A token with this `kid` and a garbage signature: key lookup comes before the signature check.
+fn unsigned_with_kid(kid: &str) -> String {
+    let header = json!({ "alg": "RS256", "kid": kid }).to_string();
+    format!(
+        "{}.{}.{}",
+        b64(header.as_bytes()),
+        b64(access_claims().to_string().as_bytes()),
+        b64(&[1; 256])
+    )
+}
+
+fn without_kid(mut jwk: Value) -> Value {
+    jwk.as_object_mut().unwrap().remove("kid");
+    jwk
+}
+
+fn with_kid(mut jwk: Value, kid: &str) -> Value {
+    jwk["kid"] = json!(kid);
+    jwk
+}
+
+#[tokio::test]
+async fn sc_006_single_key_without_kid() {
+    let keys =
+        JwksCache::from_json(jwks_of([without_kid(Key::RsaA.public_jwk())]).as_bytes()).unwrap();
+    let verifier = AccessTokenVerifier::new(access_options(), keys).unwrap();
+    let token = token_with_header(&json!({ "alg": "RS256" }), &access_claims());
+    expect!["ok: sub=alice@example.com"].assert_eq(&verify_access(&verifier, &token).await);
+}
+
+#[tokio::test]
+async fn sc_007_several_keys_without_kid_are_ambiguous() {
+    let okp = json!({ "kty": "OKP", "crv": "Ed25519", "x": b64(&[9; 32]) });
+    let secp256k1 =
+        json!({ "kty": "EC", "crv": "secp256k1", "x": b64(&[1; 32]), "y": b64(&[2; 32]) });
+    let mut members = vec![
+        without_kid(Key::RsaA.public_jwk()),
+        without_kid(Key::RsaB.public_jwk()),
+        without_kid(Key::Attacker.public_jwk()),
+    ];
+    members.extend(std::iter::repeat_n(without_kid(Key::Ec.public_jwk()), 3));
+    members.extend(std::iter::repeat_n(secp256k1, 3));
+    members.extend(std::iter::repeat_n(okp, 3));
+    assert_eq!(members.len(), 12);
+    let keys = JwksCache::from_json(jwks_of(members).as_bytes()).unwrap();
+    let verifier = AccessTokenVerifier::new(access_options(), keys).unwrap();
+    let token = token_with_header(&json!({ "alg": "RS256" }), &access_claims());
+    expect![[
+        r"ambiguous_key: ambiguous key: the key set has several candidate keys for kid (none)"
+    ]]
+    .assert_eq(&verify_access(&verifier, &token).await);
+}
+
+#[tokio::test]
+async fn sc_017_018_rotation_causes_one_refetch() {
+    let fake = FakeKeys::new(jwks_of([Key::RsaA.public_jwk()]));
+    let clock = TestClock::new();
+    let verifier = verifier(remote(&fake, &clock), &clock);
+    // First flow: key-a signs.
+    assert!(verifier.verify(&fresh_token(Key::RsaA, &clock)).await.is_ok());
+    assert_eq!(fake.calls(), 1);
+    // Okta rotates to key-b just before signing the next token.
+    fake.serve(jwks_of([Key::RsaB.public_jwk()]));
+    clock.advance(60);
+    assert!(verifier.verify(&fresh_token(Key::RsaB, &clock)).await.is_ok());
+    assert_eq!(fake.calls(), 2, "exactly one extra fetch");
+    // SC-099: key-a was removed by the rotation: its tokens are now refused.
+    clock.advance(60);
+    let outcome = verify_access(&verifier, &fresh_token(Key::RsaA, &clock)).await;
+    expect![[r#"key_not_found: no key found for kid "key-a""#]].assert_eq(&outcome);
+}
+
+#[tokio::test]
+async fn sc_019_unparseable_keys_are_ignored() {
+    let jwks = jwks_of([
+        json!({ "kty": "AKP", "kid": "akp", "alg": "ML-DSA-44", "pub": "bogus" }),
+        json!({ "kty": "made-up", "kid": "odd", "x": 1 }),
+        Key::RsaA.public_jwk(),
+    ]);
+    let keys = JwksCache::from_json(jwks.as_bytes()).unwrap();
+    assert_eq!(keys.kids(), [Some("key-a".to_owned())]);
+    let verifier = AccessTokenVerifier::new(access_options(), keys).unwrap();
+    expect!["ok: sub=alice@example.com"]
+        .assert_eq(&verify_access(&verifier, &token(Key::RsaA, &access_claims())).await);
+}
+
+#[tokio::test]
+async fn sc_092_known_kid_is_fetched_once_and_cache_control_is_clamped() {
+    let fake = FakeKeys::new(String::new());
+    fake.set(Answer::Json {
+        status: 200,
+        body: jwks_json(),
+        cache_control: Some("max-age=3832304, must-revalidate".to_owned()),
+    });
+    let clock = TestClock::new();
+    let keys = remote(&fake, &clock);
+    let verifier = verifier(keys.clone(), &clock);
+    let token = fresh_token(Key::RsaA, &clock);
+    for _ in 0..1000 {
+        verifier.verify(&token).await.unwrap();
+    }
+    assert_eq!(fake.calls(), 1);
+    // max-age is clamped to the 24 h maximum: refresh starts after four fifths of it.
+    clock.advance(19 * 3600);
+    verifier.verify(&fresh_token(Key::RsaA, &clock)).await.unwrap();
+    tokio::task::yield_now().await;
+    assert_eq!(fake.calls(), 1, "not yet due");
+    clock.advance(3600);
+    verifier.verify(&fresh_token(Key::RsaA, &clock)).await.unwrap();
+    wait_for(|| fake.calls() == 2).await;
+
+    // no-cache means the 5 minute minimum.
+    fake.set(Answer::Json {
+        status: 200,
+        body: jwks_json(),
+        cache_control: Some("no-cache".to_owned()),
+    });
+    clock.advance(20 * 3600);
+    keys.refresh().await.unwrap();
+    let calls = fake.calls();
+    clock.advance(239);
+    verifier.verify(&fresh_token(Key::RsaA, &clock)).await.unwrap();
+    tokio::task::yield_now().await;
+    assert_eq!(fake.calls(), calls, "refresh due after 240 s (4/5 of 300 s)");
+    clock.advance(2);
+    verifier.verify(&fresh_token(Key::RsaA, &clock)).await.unwrap();
+    wait_for(|| fake.calls() == calls + 1).await;
+}
+
+/// Waits (bounded) for a background refresh to be observed.
+async fn wait_for(condition: impl Fn() -> bool) {
+    for _ in 0..200 {
+        if condition() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    panic!("condition not reached within one second");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sc_093_random_unknown_kids_cannot_hammer_okta() {
+    let fake = FakeKeys::new(jwks_json());
+    let clock = TestClock::new();
+    let verifier = verifier(remote(&fake, &clock), &clock);
+    let started = std::time::Instant::now();
+    let tasks: Vec<_> = (0..100)
+        .map(|task| {
+            let verifier = verifier.clone();
+            tokio::spawn(async move {
+                let mut kinds = Vec::new();
+                for index in 0..100 {
+                    let token = unsigned_with_kid(&format!("random-{task}-{index}"));
+                    kinds.push(verifier.verify(&token).await.unwrap_err().kind());
+                }
+                kinds
+            })
+        })
+        .collect();
+    for task in tasks {
+        let kinds = task.await.unwrap();
+        assert!(kinds.iter().all(|kind| *kind == "key_not_found"), "{kinds:?}");
+    }
+    assert_eq!(fake.calls(), 1, "10,000 unknown kids, one fetch (the first) within the cooldown");
+    assert!(started.elapsed() < Duration::from_secs(20));
+    // Valid cached keys were not evicted.
+    assert!(verifier.verify(&fresh_token(Key::RsaA, &clock)).await.is_ok());
+    // After the cooldown one more fetch is allowed, and only one.
+    clock.advance(31);
+    for index in 0..100 {
+        let _ = verifier.verify(&unsigned_with_kid(&format!("later-{index}"))).await;
+    }
+    assert_eq!(fake.calls(), 2);
+}
+
+#[tokio::test]
+async fn sc_094_failed_refresh_keeps_the_last_good_keys() {
+    let fake = FakeKeys::new(jwks_json());
+    let clock = TestClock::new();
+    let keys = remote(&fake, &clock);
+    let verifier = verifier(keys.clone(), &clock);
+    keys.refresh().await.unwrap();
+    let mut out = String::new();
+    for failure in [
+        Answer::Json { status: 503, body: "unavailable".to_owned(), cache_control: None },
+        Answer::Fail(TransportError::Timeout {
+            after: Duration::from_secs(10),
+            url: KEYS_URL.to_owned(),
+        }),
+        Answer::Fail(TransportError::other("TLS handshake failed")),
+    ] {
+        fake.set(failure);
+        clock.advance(3600);
+        let refresh = keys.refresh().await.map_err(|err| err.to_string());
+        let known = verify_access(&verifier, &fresh_token(Key::RsaA, &clock)).await;
+        clock.advance(31);
+        let unknown = verify_access(&verifier, &unsigned_with_kid("rotated")).await;
+        writeln!(out, "{refresh:?} | known: {known} | unknown: {unknown}").unwrap();
+    }
+    expect![[r#"
+        Err("the key set endpoint answered status 503") | known: ok: sub=alice@example.com | unknown: key_not_found: no key found for kid "rotated"
+        Err("fetching the key set failed") | known: ok: sub=alice@example.com | unknown: key_not_found: no key found for kid "rotated"
+        Err("fetching the key set failed") | known: ok: sub=alice@example.com | unknown: key_not_found: no key found for kid "rotated"
+    "#]]
+    .assert_eq(&out);
+}
+
+#[tokio::test]
+async fn sc_094_no_keys_yet_is_jwks_unavailable() {
+    let fake = FakeKeys::new(String::new());
+    fake.set(Answer::Fail(TransportError::other("connection refused")));
+    let clock = TestClock::new();
+    let verifier = verifier(remote(&fake, &clock), &clock);
+    let first = verify_access(&verifier, &fresh_token(Key::RsaA, &clock)).await;
+    let second = verify_access(&verifier, &fresh_token(Key::RsaA, &clock)).await;
+    expect![[r"
+        jwks_unavailable: signing keys unavailable: fetching the key set failed
+        jwks_unavailable: signing keys unavailable: fetching the key set failed"]]
+    .assert_eq(&format!("{first}\n{second}"));
+    assert_eq!(fake.calls(), 1, "the second call is inside the cooldown");
+    // Once Okta answers again (after the cooldown) the keys load.
+    fake.serve(jwks_json());
+    clock.advance(31);
+    assert!(verifier.verify(&fresh_token(Key::RsaA, &clock)).await.is_ok());
+}
+
+#[tokio::test]
+async fn sc_095_bad_key_set_answers() {
+    let many_keys = jwks_of(std::iter::repeat_n(Key::RsaA.public_jwk(), 10_000));
+    let cases: Vec<(&str, Answer)> = vec![
+        (
+            "redirect",
+            Answer::Fail(TransportError::Redirect { status: 302, url: KEYS_URL.to_owned() }),
+        ),
+        ("404", Answer::Json { status: 404, body: "{}".to_owned(), cache_control: None }),
+        (
+            "HTML",
+            Answer::Json { status: 200, body: "<html></html>".to_owned(), cache_control: None },
+        ),
+        ("keys missing", Answer::Json { status: 200, body: "{}".to_owned(), cache_control: None }),
+        (
+            "keys not an array",
+            Answer::Json { status: 200, body: r#"{"keys":{}}"#.to_owned(), cache_control: None },
+        ),
+        (
+            "duplicate member",
+            Answer::Json {
+                status: 200,
+                body: r#"{"keys":[],"keys":[]}"#.to_owned(),
+                cache_control: None,
+            },
+        ),
+        (
+            "over the size cap",
+            Answer::Fail(TransportError::TooLarge { limit: 1 << 20, url: KEYS_URL.to_owned() }),
+        ),
+        ("10,000 keys", Answer::Json { status: 200, body: many_keys, cache_control: None }),
+    ];
+    let mut out = String::new();
+    for (name, answer) in cases {
+        let fake = FakeKeys::new(String::new());
+        fake.set(answer);
+        let clock = TestClock::new();
+        let keys = remote(&fake, &clock);
+        let refresh = keys.refresh().await.unwrap_err();
+        let source =
+            std::error::Error::source(&refresh).map(ToString::to_string).unwrap_or_default();
+        let verified =
+            verify_access(&verifier(keys, &clock), &fresh_token(Key::RsaA, &clock)).await;
+        writeln!(out, "{name} => {refresh} [{source}] | {verified}").unwrap();
+    }
+    expect![[r"
+        redirect => fetching the key set failed [unexpected redirect (status 302) from https://example.okta.com/oauth2/default/v1/keys] | jwks_unavailable: signing keys unavailable: fetching the key set failed
+        404 => the key set endpoint answered status 404 [] | jwks_unavailable: signing keys unavailable: the key set endpoint answered status 404
+        HTML => the key set is not a JSON object without duplicate members [] | jwks_unavailable: signing keys unavailable: the key set is not a JSON object without duplicate members
+        keys missing => the key set has no `keys` array [] | jwks_unavailable: signing keys unavailable: the key set has no `keys` array
+        keys not an array => the key set has no `keys` array [] | jwks_unavailable: signing keys unavailable: the key set has no `keys` array
+        duplicate member => the key set is not a JSON object without duplicate members [] | jwks_unavailable: signing keys unavailable: the key set is not a JSON object without duplicate members
+        over the size cap => fetching the key set failed [response from https://example.okta.com/oauth2/default/v1/keys larger than 1048576 bytes] | jwks_unavailable: signing keys unavailable: fetching the key set failed
+        10,000 keys => the key set lists 10000 keys, more than the 100 allowed [] | jwks_unavailable: signing keys unavailable: the key set lists 10000 keys, more than the 100 allowed
+    "]]
+    .assert_eq(&out);
+}
+
+#[tokio::test]
+async fn sc_096_only_rsa_signature_keys_are_used() {
+    let good = with_kid(Key::RsaA.public_jwk(), "k");
+    let mut enc = good.clone();
+    enc["use"] = json!("enc");
+    let mut encrypt_only = without_kid(good.clone());
+    encrypt_only["kid"] = json!("k");
+    encrypt_only.as_object_mut().unwrap().remove("use");
+    encrypt_only["key_ops"] = json!(["encrypt"]);
+    let oct = json!({ "kty": "oct", "kid": "k", "k": b64(b"secret") });
+    let ec = with_kid(Key::Ec.public_jwk(), "k");
+    let okp = json!({ "kty": "OKP", "kid": "k", "crv": "Ed25519", "x": b64(&[9; 32]) });
+    let mut private = good.clone();
+    private["d"] = json!(b64(&[7; 256]));
+    let token = token_with_header(&json!({ "alg": "RS256", "kid": "k" }), &access_claims());
+
+    let only_unusable = jwks_of([
+        enc.clone(),
+        encrypt_only.clone(),
+        oct.clone(),
+        ec.clone(),
+        okp.clone(),
+        private.clone(),
+    ]);
+    let keys = JwksCache::from_json(only_unusable.as_bytes()).unwrap();
+    let refused =
+        verify_access(&AccessTokenVerifier::new(access_options(), keys).unwrap(), &token).await;
+
+    let with_good = jwks_of([enc, encrypt_only, oct, ec, okp, private, good]);
+    let keys = JwksCache::from_json(with_good.as_bytes()).unwrap();
+    let accepted =
+        verify_access(&AccessTokenVerifier::new(access_options(), keys).unwrap(), &token).await;
+    expect![[r#"
+        key_unusable: key "k" is unusable: the key is not for signatures (`use`)
+        ok: sub=alice@example.com"#]]
+    .assert_eq(&format!("{refused}\n{accepted}"));
+}
+
+#[tokio::test]
+async fn sc_097_key_alg_must_match_the_token() {
+    let mut jwk = Key::RsaA.public_jwk();
+    jwk["alg"] = json!("RS512");
+    let keys = JwksCache::from_json(jwks_of([jwk]).as_bytes()).unwrap();
+    let verifier = AccessTokenVerifier::new(access_options(), keys).unwrap();
+    expect![[r#"key_unusable: key "key-a" is unusable: the key's `alg` differs from the token's"#]]
+        .assert_eq(&verify_access(&verifier, &token(Key::RsaA, &access_claims())).await);
+}
+
+#[tokio::test]
+async fn sc_098_two_keys_sharing_a_kid_are_ambiguous() {
+    let token = token(Key::RsaA, &access_claims());
+    let different = jwks_of([Key::RsaA.public_jwk(), with_kid(Key::RsaB.public_jwk(), "key-a")]);
+    let keys = JwksCache::from_json(different.as_bytes()).unwrap();
+    let ambiguous =
+        verify_access(&AccessTokenVerifier::new(access_options(), keys).unwrap(), &token).await;
+    // The same key listed twice is not ambiguous.
+    let identical = jwks_of([Key::RsaA.public_jwk(), Key::RsaA.public_jwk()]);
+    let keys = JwksCache::from_json(identical.as_bytes()).unwrap();
+    let accepted =
+        verify_access(&AccessTokenVerifier::new(access_options(), keys).unwrap(), &token).await;
+    expect![[r#"
+        ambiguous_key: ambiguous key: the key set has several candidate keys for kid "key-a"
+        ok: sub=alice@example.com"#]]
+    .assert_eq(&format!("{ambiguous}\n{accepted}"));
+}
+
+#[test]
+fn sc_100_jwks_uri_must_be_https_except_loopback() {
+    let fake = FakeKeys::new(String::new());
+    let mut out = String::new();
+    for uri in [
+        "file:///etc/passwd",
+        "gopher://example.okta.com/keys",
+        "http://example.okta.com/oauth2/default/v1/keys",
+        "ftp://example.okta.com/keys",
+        "https://example.okta.com/oauth2/default/v1/keys",
+        "http://127.0.0.1:8080/oauth2/default/v1/keys",
+        "http://[::1]:8080/keys",
+        "http://localhost:8080/keys",
+    ] {
+        let result = JwksCache::remote(
+            uri.parse().unwrap(),
+            fake.client(),
+            JwksCacheOptions::default(),
+            Clock::system(),
+        );
+        let shown = match result {
+            Ok(_) => "ok".to_owned(),
+            Err(ConfigError::InsecureUrl { url }) => format!("insecure ({url})"),
+            Err(err) => err.to_string(),
+        };
+        writeln!(out, "{uri} => {shown}").unwrap();
+    }
+    expect![[r"
+        file:///etc/passwd => insecure (file:///etc/passwd)
+        gopher://example.okta.com/keys => insecure (gopher://example.okta.com/keys)
+        http://example.okta.com/oauth2/default/v1/keys => insecure (http://example.okta.com/oauth2/default/v1/keys)
+        ftp://example.okta.com/keys => insecure (ftp://example.okta.com/keys)
+        https://example.okta.com/oauth2/default/v1/keys => ok
+        http://127.0.0.1:8080/oauth2/default/v1/keys => ok
+        http://[::1]:8080/keys => ok
+        http://localhost:8080/keys => ok
+    "]]
+    .assert_eq(&out);
+    // The key set of an issuer never leaves the issuer's origin.
+    let mut out = String::new();
+    for issuer in [
+        "https://example.okta.com/oauth2/default",
+        "https://example.okta.com",
+        "http://127.0.0.1:9000/oauth2/aus1",
+    ] {
+        let keys = JwksCache::for_issuer(
+            issuer,
+            fake.client(),
+            JwksCacheOptions::default(),
+            Clock::system(),
+        )
+        .unwrap();
+        writeln!(out, "{issuer} => {}", keys.jwks_uri().unwrap()).unwrap();
+    }
+    expect![[r"
+        https://example.okta.com/oauth2/default => https://example.okta.com/oauth2/default/v1/keys
+        https://example.okta.com => https://example.okta.com/oauth2/v1/keys
+        http://127.0.0.1:9000/oauth2/aus1 => http://127.0.0.1:9000/oauth2/aus1/v1/keys
+    "]]
+    .assert_eq(&out);
+    assert!(okta_verify::http::same_origin(
+        &"https://example.okta.com/oauth2/default".parse().unwrap(),
+        &"https://example.okta.com/oauth2/v1/keys".parse().unwrap()
+    ));
+    assert!(!okta_verify::http::same_origin(
+        &"https://example.okta.com/oauth2/default".parse().unwrap(),
+        &"https://10.0.0.1/oauth2/v1/keys".parse().unwrap()
+    ));
+}
+
+#[tokio::test]
+async fn background_refresh_never_blocks_known_keys() {
+    let release = Arc::new(tokio::sync::Notify::new());
+    let calls = Arc::new(AtomicUsize::new(0));
+    let body = Arc::new(Mutex::new(jwks_of([Key::RsaA.public_jwk()])));
+    let client = {
+        let (release, calls, body) = (Arc::clone(&release), Arc::clone(&calls), Arc::clone(&body));
+        move |_request: http::Request<Vec<u8>>| {
+            let first = calls.fetch_add(1, Ordering::SeqCst) == 0;
+            let (release, body) = (Arc::clone(&release), body.lock().unwrap().clone());
+            async move {
+                if !first {
+                    release.notified().await;
+                }
+                Ok(http::Response::builder().status(200).body(body.into_bytes()).unwrap())
+            }
+        }
+    };
+    let clock = TestClock::new();
+    let keys = JwksCache::remote(
+        KEYS_URL.parse().unwrap(),
+        Arc::new(client),
+        JwksCacheOptions::default(),
+        clock.clock(),
+    )
+    .unwrap();
+    let verifier = verifier(keys.clone(), &clock);
+    keys.refresh().await.unwrap();
+    *body.lock().unwrap() = jwks_of([Key::RsaA.public_jwk(), Key::RsaB.public_jwk()]);
+    clock.advance(3600);
+    // The refresh is due and hangs on the fake server; verifications of known keys go on.
+    for _ in 0..50 {
+        verifier.verify(&fresh_token(Key::RsaA, &clock)).await.unwrap();
+    }
+    wait_for(|| calls.load(Ordering::SeqCst) == 2).await;
+    assert_eq!(keys.kids().len(), 1, "the refresh is still in flight");
+    release.notify_one();
+    wait_for(|| keys.kids().len() == 2).await;
+    assert!(verifier.verify(&fresh_token(Key::RsaB, &clock)).await.is_ok());
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn fixed_key_set_errors() {
+    let errors: Vec<String> = [&b"[]"[..], b"{\"keys\":3}", b"not json"]
+        .iter()
+        .map(|json| JwksCache::from_json(json).unwrap_err().to_string())
+        .collect();
+    expect![[r#"
+        [
+            "the key set is not a JSON object without duplicate members",
+            "the key set has no `keys` array",
+            "the key set is not a JSON object without duplicate members",
+        ]
+    "#]]
+    .assert_debug_eq(&errors);
+    assert!(matches!(JwksCache::from_json(b"{}"), Err(JwksError::NoKeysArray)));
+}
