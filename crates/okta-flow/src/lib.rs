@@ -1,6 +1,13 @@
-//! The OpenID Connect Authorization Code flow against Okta.
+//! The OpenID Connect Authorization Code flow against Okta, built on `openidconnect`.
 //!
-//! This crate is not built yet (issue #5). It will wrap the `openidconnect` crate's discovery,
-//! authorization-request and token APIs and fill in what that crate leaves to the application:
-//! a constant-time `state` check, PKCE, sealed pending logins, ID-token verification through
-//! `okta-verify`'s key cache, refresh, revocation, introspection, userinfo and logout.
+//! (Being built: issue #5.)
+
+mod callback;
+mod pending;
+
+// The public interface.
+pub use crate::callback::{AuthorizationErrorCode, CallbackError};
+pub use crate::pending::{
+    MAX_RETURN_TO_LEN, MAX_SEALED_LEN, PENDING_LOGIN_LIFETIME, PendingLogin, SealError, SealingKey,
+    UnsealError,
+};
