@@ -1,0 +1,417 @@
+//! Local validation of Okta access tokens from custom authorization servers.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::claims::OktaAccessTokenClaims;
+use crate::clock::Clock;
+use crate::core::{IssuerRule, TimeRules, log_rejection, verify_signed};
+use crate::error::{ConfigError, TokenKind, VerifyError, untrusted};
+use crate::json::{Claim, RawClaims, Rounding};
+use crate::jwks::JwksCache;
+use crate::jws::Algorithm;
+use crate::token_cache::{TokenCache, TokenCacheOptions};
+
+/// What an [`AccessTokenVerifier`] accepts.
+///
+/// Built with [`AccessTokenOptions::new`] from what has no safe default (the issuer and the
+/// audiences); every other field has a secure default and may be changed directly.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct AccessTokenOptions {
+    /// The issuer, compared exactly with `iss`: `https://{yourOktaDomain}/oauth2/{serverId}`.
+    /// An org authorization server (`https://{yourOktaDomain}`) is refused at verification with
+    /// [`VerifyError::OrgServerToken`]: use [`IntrospectionVerifier`](crate::IntrospectionVerifier).
+    pub issuer: String,
+    /// The accepted audiences; a token must name at least one in `aud`.
+    pub audiences: Vec<String>,
+    /// The accepted `cid` values. Defaults to empty, which accepts any client.
+    pub client_ids: Vec<String>,
+    /// Scopes that `scp` must all grant. Defaults to none.
+    pub required_scopes: Vec<String>,
+    /// Tolerance for clock differences on `exp`, `nbf` and `iat`, at most 300 seconds. Defaults
+    /// to 120 seconds, like Okta's own verifiers.
+    pub leeway: Duration,
+    /// The oldest `iat` accepted, and the longest lifetime (`exp - iat`). Defaults to 24 hours,
+    /// the longest access-token lifetime Okta allows.
+    pub max_age: Duration,
+    /// The algorithm allow-list; nothing in a token or in metadata widens it. Defaults to
+    /// `[Algorithm::Rs256]`, the only algorithm Okta uses.
+    pub algorithms: Vec<Algorithm>,
+    /// Longest token accepted, in bytes, checked before any decoding. Defaults to 16 KiB.
+    pub max_token_len: usize,
+    /// Which `typ` headers are accepted. Defaults to [`AccessTokenType::OktaCompatible`].
+    pub token_type: AccessTokenType,
+    /// Checks the service adds (groups, custom claims), run after every built-in check. Defaults
+    /// to none.
+    pub rules: Vec<Arc<dyn AccessTokenRule>>,
+    /// A cache of verified tokens, so that a token seen again costs a hash and a lookup instead
+    /// of a signature check. Defaults to `None` (no cache).
+    pub token_cache: Option<TokenCacheOptions>,
+    /// The clock. Defaults to [`Clock::system`].
+    pub clock: Clock,
+}
+
+impl AccessTokenOptions {
+    /// Options for tokens from `issuer` meant for one of `audiences`, with secure defaults.
+    pub fn new<A: Into<String>>(issuer: impl Into<String>, audiences: impl IntoIterator<Item = A>) -> Self {
+        Self {
+            issuer: issuer.into(),
+            audiences: audiences.into_iter().map(Into::into).collect(),
+            client_ids: Vec::new(),
+            required_scopes: Vec::new(),
+            leeway: Duration::from_secs(120),
+            max_age: Duration::from_secs(24 * 3600),
+            algorithms: vec![Algorithm::Rs256],
+            max_token_len: 16 * 1024,
+            token_type: AccessTokenType::OktaCompatible,
+            rules: Vec::new(),
+            token_cache: None,
+            clock: Clock::system(),
+        }
+    }
+
+    /// Adds a rule (a closure or an [`AccessTokenRule`]).
+    #[must_use]
+    pub fn with_rule(mut self, rule: impl AccessTokenRule + 'static) -> Self {
+        self.rules.push(Arc::new(rule));
+        self
+    }
+}
+
+impl fmt::Debug for AccessTokenOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessTokenOptions")
+            .field("issuer", &self.issuer)
+            .field("audiences", &self.audiences)
+            .field("client_ids", &self.client_ids)
+            .field("required_scopes", &self.required_scopes)
+            .field("leeway", &self.leeway)
+            .field("max_age", &self.max_age)
+            .field("algorithms", &self.algorithms)
+            .field("max_token_len", &self.max_token_len)
+            .field("token_type", &self.token_type)
+            .field("rules", &self.rules.len())
+            .field("token_cache", &self.token_cache)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Which `typ` header values an access token may carry (RFC 9068 4, RFC 8725 3.11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AccessTokenType {
+    /// What Okta custom authorization servers send: `typ` absent, `JWT`, `at+jwt` or
+    /// `application/at+jwt`. ID tokens are still told apart by their claims.
+    OktaCompatible,
+    /// RFC 9068 strictly: `typ` must be `at+jwt` or `application/at+jwt`.
+    Rfc9068,
+}
+
+/// A check a service adds to access-token verification, for example on `groups` or a custom
+/// claim. Implemented for closures `Fn(&OktaAccessTokenClaims) -> Result<(), RuleViolation>`.
+pub trait AccessTokenRule: Send + Sync {
+    /// Accepts the claims, or says why not.
+    fn check(&self, claims: &OktaAccessTokenClaims) -> Result<(), RuleViolation>;
+}
+
+impl<F> AccessTokenRule for F
+where
+    F: Fn(&OktaAccessTokenClaims) -> Result<(), RuleViolation> + Send + Sync,
+{
+    fn check(&self, claims: &OktaAccessTokenClaims) -> Result<(), RuleViolation> {
+        self(claims)
+    }
+}
+
+/// Why a service rule refused a token; becomes [`VerifyError::RuleViolation`] (HTTP 403).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleViolation {
+    reason: Cow<'static, str>,
+}
+
+impl RuleViolation {
+    /// A refusal with this explanation (it appears in logs and error messages: no secrets).
+    pub fn new(reason: impl Into<Cow<'static, str>>) -> Self {
+        Self { reason: reason.into() }
+    }
+
+    /// The explanation.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+}
+
+/// A rule that requires membership of `group` in the `groups` claim.
+pub fn require_group(group: impl Into<String>) -> impl AccessTokenRule {
+    let group = group.into();
+    move |claims: &OktaAccessTokenClaims| {
+        let member = claims.string_list("groups").is_some_and(|groups| groups.contains(&group.as_str()));
+        if member {
+            Ok(())
+        } else {
+            Err(RuleViolation::new(format!("not a member of group {group}")))
+        }
+    }
+}
+
+/// Verifies Okta access tokens locally: signature, algorithm, issuer, audience, times, client id,
+/// scopes and the service's rules.
+///
+/// Share one verifier (it is cheap to clone) and one [`JwksCache`] per issuer across a service.
+#[derive(Clone)]
+pub struct AccessTokenVerifier {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    options: AccessTokenOptions,
+    issuer: IssuerRule,
+    times: TimeRules,
+    keys: JwksCache,
+    cache: Option<TokenCache<VerifiedAccessToken>>,
+}
+
+impl AccessTokenVerifier {
+    /// A verifier with these options and keys.
+    pub fn new(options: AccessTokenOptions, keys: JwksCache) -> Result<Self, ConfigError> {
+        let issuer = IssuerRule::new(&options.issuer)?;
+        if options.audiences.is_empty() || options.audiences.iter().any(String::is_empty) {
+            return Err(ConfigError::NoAudience);
+        }
+        if options.algorithms.is_empty() {
+            return Err(ConfigError::NoAlgorithm);
+        }
+        if options.max_token_len == 0 {
+            return Err(ConfigError::OutOfRange { name: "max_token_len", reason: "must be positive" });
+        }
+        let times = TimeRules::new(options.leeway, options.max_age)?;
+        if issuer.is_org() {
+            tracing::warn!(
+                issuer = issuer.as_str(),
+                "access tokens of an org authorization server cannot be validated locally; \
+                 every token will be refused with org_server_token (use IntrospectionVerifier)"
+            );
+        }
+        let cache = options.token_cache.as_ref().map(TokenCache::new);
+        Ok(Self { inner: Arc::new(Inner { options, issuer, times, keys, cache }) })
+    }
+
+    /// The options the verifier was built with.
+    pub fn options(&self) -> &AccessTokenOptions {
+        &self.inner.options
+    }
+
+    /// The key cache the verifier uses.
+    pub fn keys(&self) -> &JwksCache {
+        &self.inner.keys
+    }
+
+    /// Verifies `token` (the bearer value, without `Bearer `).
+    ///
+    /// Checks, in order: the length cap, the compact-JWS syntax, `alg` against the allow-list, the
+    /// header (`crit`, `cty`, `typ`), the key and the signature; then that it is an access token
+    /// and not an ID token; then `iss`, `aud`, `exp`/`nbf`/`iat` and the maximum age, `cid`,
+    /// `scp` and the service's rules. The first failure is returned.
+    pub async fn verify(&self, token: &str) -> Result<VerifiedAccessToken, VerifyError> {
+        let inner = &*self.inner;
+        if inner.issuer.is_org() {
+            return Err(VerifyError::OrgServerToken);
+        }
+        // The cap comes before hashing for the cache, not only before decoding.
+        if token.len() > inner.options.max_token_len {
+            let err = VerifyError::TokenTooLarge { len: token.len(), max: inner.options.max_token_len };
+            log_rejection(TokenKind::Access, &err);
+            return Err(err);
+        }
+        let now = inner.options.clock.unix_seconds();
+        let cached = inner.cache.as_ref().map(|cache| {
+            let key = TokenCache::<VerifiedAccessToken>::key(token);
+            (cache, key, inner.keys.generation())
+        });
+        if let Some((cache, key, generation)) = &cached {
+            if let Some(hit) = cache.get(key, now, *generation) {
+                return Ok(hit);
+            }
+        }
+        let result = self.verify_uncached(token, now).await;
+        match &result {
+            Ok(verified) => {
+                if let Some((cache, key, generation)) = cached {
+                    cache.insert(key, verified.clone(), verified.claims().exp, generation);
+                }
+            }
+            Err(err) => log_rejection(TokenKind::Access, err),
+        }
+        result
+    }
+
+    async fn verify_uncached(&self, token: &str, now: i64) -> Result<VerifiedAccessToken, VerifyError> {
+        let inner = &*self.inner;
+        let options = &inner.options;
+        let signed = verify_signed(token, &options.algorithms, options.max_token_len, &inner.keys, now, |typ| {
+            check_typ(typ, options.token_type)
+        })
+        .await?;
+        let mut raw = signed.claims;
+        check_kind(&raw)?;
+        let iss = raw.required_string(Claim::Iss)?;
+        inner.issuer.check(&iss, true)?;
+        let aud = raw.audience()?;
+        if !aud.iter().any(|value| options.audiences.contains(value)) {
+            return Err(VerifyError::AudienceMismatch);
+        }
+        let exp = raw.date(Claim::Exp, Rounding::Down)?.ok_or(VerifyError::MissingClaim { claim: "exp" })?;
+        let nbf = raw.date(Claim::Nbf, Rounding::Up)?;
+        let iat = raw.date(Claim::Iat, Rounding::Up)?.ok_or(VerifyError::MissingClaim { claim: "iat" })?;
+        inner.times.check(exp, nbf, iat, now)?;
+        let cid = raw.string(Claim::Cid)?;
+        if !options.client_ids.is_empty() {
+            match &cid {
+                Some(cid) if options.client_ids.contains(cid) => {}
+                Some(cid) => return Err(VerifyError::ClientIdNotAllowed { found: untrusted(cid) }),
+                None => return Err(VerifyError::MissingClaim { claim: "cid" }),
+            }
+        }
+        let scp = raw.string_array(Claim::Scp)?.unwrap_or_default();
+        let missing: Vec<String> =
+            options.required_scopes.iter().filter(|scope| !scp.contains(scope)).cloned().collect();
+        if !missing.is_empty() {
+            return Err(VerifyError::InsufficientScope { missing });
+        }
+        let sub = raw.required_string(Claim::Sub)?;
+        let claims = OktaAccessTokenClaims {
+            iss,
+            sub,
+            aud,
+            exp,
+            iat,
+            nbf,
+            cid,
+            uid: raw.string(Claim::Uid)?,
+            scp,
+            jti: raw.string(Claim::Jti)?,
+            auth_time: raw.date(Claim::AuthTime, Rounding::Up)?,
+            ver: integer(&mut raw, Claim::Ver)?,
+            extra: raw.into_extra(),
+        };
+        for rule in &options.rules {
+            rule.check(&claims).map_err(|violation| VerifyError::RuleViolation { reason: violation.reason })?;
+        }
+        Ok(VerifiedAccessToken { inner: Arc::new(Verified { claims, alg: signed.alg, kid: signed.kid }) })
+    }
+}
+
+impl fmt::Debug for AccessTokenVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessTokenVerifier")
+            .field("options", &self.inner.options)
+            .field("keys", &self.inner.keys)
+            .field("cache", &self.inner.cache)
+            .finish()
+    }
+}
+
+/// A verified access token: its claims, and the algorithm and key that verified it.
+///
+/// Cheap to clone (an `Arc`); it holds no copy of the token itself.
+#[derive(Clone)]
+pub struct VerifiedAccessToken {
+    inner: Arc<Verified>,
+}
+
+struct Verified {
+    claims: OktaAccessTokenClaims,
+    alg: Algorithm,
+    kid: Option<String>,
+}
+
+impl VerifiedAccessToken {
+    /// The claims.
+    pub fn claims(&self) -> &OktaAccessTokenClaims {
+        &self.inner.claims
+    }
+
+    /// The algorithm that verified the signature.
+    pub fn algorithm(&self) -> Algorithm {
+        self.inner.alg
+    }
+
+    /// The `kid` of the key that verified the signature.
+    pub fn kid(&self) -> Option<&str> {
+        self.inner.kid.as_deref()
+    }
+}
+
+impl fmt::Debug for VerifiedAccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifiedAccessToken")
+            .field("claims", &self.inner.claims)
+            .field("alg", &self.inner.alg)
+            .field("kid", &self.inner.kid)
+            .finish()
+    }
+}
+
+/// The `typ` header rule.
+fn check_typ(typ: Option<&str>, policy: AccessTokenType) -> Result<(), VerifyError> {
+    let Some(typ) = typ else {
+        return match policy {
+            AccessTokenType::OktaCompatible => Ok(()),
+            AccessTokenType::Rfc9068 => Err(VerifyError::WrongTokenKind {
+                expected: TokenKind::Access,
+                reason: "RFC 9068 requires typ at+jwt",
+            }),
+        };
+    };
+    let bare = strip_application(typ);
+    if bare.eq_ignore_ascii_case("at+jwt") {
+        return Ok(());
+    }
+    if bare.eq_ignore_ascii_case("okta-internal-at+jwt") {
+        return Err(VerifyError::OrgServerToken);
+    }
+    if bare.eq_ignore_ascii_case("jwt") && policy == AccessTokenType::OktaCompatible {
+        return Ok(());
+    }
+    Err(VerifyError::WrongTokenKind { expected: TokenKind::Access, reason: "its typ names another kind of token" })
+}
+
+/// `typ` is a media type whose `application/` prefix may be left out (RFC 7515 4.1.9).
+pub(crate) fn strip_application(typ: &str) -> &str {
+    match typ.get(..12) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("application/") => &typ[12..],
+        _ => typ,
+    }
+}
+
+/// Token confusion (RFC 8725 3.12): an ID token carries `nonce` or hashes of other tokens, and has
+/// neither `cid` nor `scp`; an Okta access token always has both.
+fn check_kind(raw: &RawClaims) -> Result<(), VerifyError> {
+    if raw.contains(Claim::Nonce) || raw.contains(Claim::AtHash) || raw.extra.contains_key("c_hash") {
+        return Err(VerifyError::WrongTokenKind {
+            expected: TokenKind::Access,
+            reason: "it carries ID-token claims (nonce, at_hash, c_hash)",
+        });
+    }
+    if !raw.contains(Claim::Cid) && !raw.contains(Claim::Scp) {
+        return Err(VerifyError::WrongTokenKind { expected: TokenKind::Access, reason: "it has neither cid nor scp" });
+    }
+    Ok(())
+}
+
+/// An integer claim such as `ver`.
+pub(crate) fn integer(raw: &mut RawClaims, claim: Claim) -> Result<Option<i64>, VerifyError> {
+    match raw.take(claim) {
+        None => Ok(None),
+        Some(serde_json::Value::Number(number)) => {
+            number.as_i64().map(Some).ok_or(crate::json::invalid(claim))
+        }
+        Some(_) => Err(crate::json::invalid(claim)),
+    }
+}
+
+#[cfg(test)]
+mod tests;

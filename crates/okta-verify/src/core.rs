@@ -1,0 +1,155 @@
+//! The steps access- and ID-token verification share: parse, pick the key, check the signature,
+//! read the claims, and the time rules.
+
+use std::time::Duration;
+
+use url::Url;
+
+use crate::error::{ConfigError, VerifyError, untrusted};
+use crate::json::RawClaims;
+use crate::jwks::JwksCache;
+use crate::jws::{self, Algorithm};
+
+/// The most leeway a verifier accepts (SC-070).
+pub(crate) const MAX_LEEWAY: Duration = Duration::from_secs(300);
+
+/// A token whose signature verified, with its claims read but not yet checked.
+pub(crate) struct SignedToken {
+    pub(crate) alg: Algorithm,
+    pub(crate) kid: Option<String>,
+    pub(crate) typ: Option<String>,
+    pub(crate) claims: RawClaims,
+}
+
+/// Parses the token, verifies its signature, then (only then) reads its claims.
+pub(crate) async fn verify_signed(
+    token: &str,
+    algorithms: &[Algorithm],
+    max_len: usize,
+    keys: &JwksCache,
+    now: i64,
+    check_typ: impl FnOnce(Option<&str>) -> Result<(), VerifyError>,
+) -> Result<SignedToken, VerifyError> {
+    let jws = jws::parse(token, algorithms, max_len)?;
+    check_typ(jws.typ.as_deref())?;
+    keys.verify_signature(jws.kid.as_deref(), jws.alg, jws.signing_input, jws.signature(), now)
+        .await?;
+    let claims = RawClaims::parse(&jws.payload)?;
+    Ok(SignedToken { alg: jws.alg, kid: jws.kid, typ: jws.typ, claims })
+}
+
+/// The time rules, in whole seconds.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TimeRules {
+    pub(crate) leeway: i64,
+    pub(crate) max_age: i64,
+}
+
+impl TimeRules {
+    pub(crate) fn new(leeway: Duration, max_age: Duration) -> Result<Self, ConfigError> {
+        if leeway > MAX_LEEWAY {
+            return Err(ConfigError::LeewayTooLarge { seconds: leeway.as_secs() });
+        }
+        if max_age.is_zero() {
+            return Err(ConfigError::OutOfRange { name: "max_age", reason: "must be positive" });
+        }
+        Ok(Self {
+            leeway: seconds(leeway),
+            max_age: seconds(max_age),
+        })
+    }
+
+    fn leeway_u64(self) -> u64 {
+        self.leeway.unsigned_abs()
+    }
+
+    /// `exp`, `nbf`, `iat` and the maximum age.
+    ///
+    /// - `exp`: valid while `now < exp + leeway` (RFC 7519 4.1.4: now must be before `exp`).
+    /// - `nbf`: valid once `now + leeway >= nbf`.
+    /// - `iat`: not after `now + leeway`, not older than `max_age` (plus leeway), and `exp - iat`
+    ///   at most `max_age`, which also refuses a far-future `exp`.
+    pub(crate) fn check(self, exp: i64, nbf: Option<i64>, iat: i64, now: i64) -> Result<(), VerifyError> {
+        if now >= exp.saturating_add(self.leeway) {
+            return Err(VerifyError::Expired { exp, now, leeway: self.leeway_u64() });
+        }
+        if let Some(nbf) = nbf {
+            if nbf > now.saturating_add(self.leeway) {
+                return Err(VerifyError::NotYetValid { nbf, now, leeway: self.leeway_u64() });
+            }
+        }
+        if iat > now.saturating_add(self.leeway) {
+            return Err(VerifyError::IssuedInFuture { iat, now, leeway: self.leeway_u64() });
+        }
+        let max_age = self.max_age.unsigned_abs();
+        if now.saturating_sub(self.leeway) > iat.saturating_add(self.max_age) {
+            return Err(VerifyError::TooOld { claim: "iat", max_age, now });
+        }
+        if exp.saturating_sub(iat) > self.max_age {
+            return Err(VerifyError::TooOld { claim: "exp", max_age, now });
+        }
+        Ok(())
+    }
+}
+
+/// Whole seconds of a duration, saturating.
+pub(crate) fn seconds(duration: Duration) -> i64 {
+    i64::try_from(duration.as_secs()).unwrap_or(i64::MAX)
+}
+
+/// A configured issuer: an absolute `https` URL (or `http` on loopback) without query or fragment.
+#[derive(Debug, Clone)]
+pub(crate) struct IssuerRule {
+    issuer: String,
+    /// The org authorization server of the same Okta org (`https://{domain}`), which a custom
+    /// server's tokens are sometimes confused with.
+    org_issuer: String,
+    /// Whether the configured issuer is itself an org authorization server.
+    is_org: bool,
+}
+
+impl IssuerRule {
+    pub(crate) fn new(issuer: &str) -> Result<Self, ConfigError> {
+        if issuer.is_empty() {
+            return Err(ConfigError::InvalidIssuer { reason: "it is empty" });
+        }
+        let url = Url::parse(issuer).map_err(|_| ConfigError::InvalidIssuer { reason: "it is not an absolute URL" })?;
+        crate::http::check_config_url(&url)?;
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(ConfigError::InvalidIssuer { reason: "it has a query or fragment" });
+        }
+        let mut org_issuer = format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default());
+        if let Some(port) = url.port() {
+            org_issuer.push_str(&format!(":{port}"));
+        }
+        Ok(Self {
+            issuer: issuer.to_owned(),
+            org_issuer,
+            is_org: !url.path().starts_with("/oauth2/"),
+        })
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        &self.issuer
+    }
+
+    pub(crate) fn is_org(&self) -> bool {
+        self.is_org
+    }
+
+    /// Exact, case-sensitive comparison (OIDC Core 3.1.3.7: "MUST exactly match").
+    pub(crate) fn check(&self, iss: &str, org_is_error: bool) -> Result<(), VerifyError> {
+        if iss == self.issuer {
+            return Ok(());
+        }
+        if org_is_error && (iss == self.org_issuer || iss.strip_suffix('/') == Some(&self.org_issuer)) {
+            return Err(VerifyError::OrgServerToken);
+        }
+        Err(VerifyError::WrongIssuer { expected: self.issuer.clone(), found: untrusted(iss) })
+    }
+}
+
+/// Logs a refusal: the reason, never the token.
+pub(crate) fn log_rejection(kind: crate::TokenKind, err: &VerifyError) {
+    tracing::debug!(token_kind = ?kind, reason = err.kind(), error = %err, "token refused");
+}

@@ -1,0 +1,314 @@
+//! ID-token verification for the sign-in flow (okta-flow): OIDC Core 3.1.3.7 with Okta's rules.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use subtle::ConstantTimeEq as _;
+
+use crate::access::{integer, strip_application};
+use crate::claims::OktaIdTokenClaims;
+use crate::clock::Clock;
+use crate::core::{IssuerRule, TimeRules, log_rejection, seconds, verify_signed};
+use crate::error::{ConfigError, TokenKind, VerifyError};
+use crate::json::{Claim, Rounding};
+use crate::jwks::JwksCache;
+use crate::jws::Algorithm;
+
+/// What an [`IdTokenVerifier`] accepts.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct IdTokenOptions {
+    /// The issuer, compared exactly with `iss`. Org and custom authorization servers both work.
+    pub issuer: String,
+    /// The client id: `aud` must contain it, and `azp`, when present, must equal it.
+    pub client_id: String,
+    /// Other audiences that may appear in `aud` beside the client id. Defaults to none: an ID
+    /// token with an audience not listed here is refused.
+    pub trusted_audiences: Vec<String>,
+    /// Tolerance for clock differences, at most 300 seconds. Defaults to 120 seconds.
+    pub leeway: Duration,
+    /// The oldest `iat` accepted and the longest lifetime (`exp - iat`). Defaults to one hour,
+    /// Okta's fixed ID-token lifetime.
+    pub max_age: Duration,
+    /// The algorithm allow-list. Defaults to `[Algorithm::Rs256]`.
+    pub algorithms: Vec<Algorithm>,
+    /// Longest token accepted, in bytes. Defaults to 16 KiB.
+    pub max_token_len: usize,
+    /// The clock. Defaults to [`Clock::system`].
+    pub clock: Clock,
+}
+
+impl IdTokenOptions {
+    /// Options for ID tokens from `issuer` issued to `client_id`, with secure defaults.
+    pub fn new(issuer: impl Into<String>, client_id: impl Into<String>) -> Self {
+        Self {
+            issuer: issuer.into(),
+            client_id: client_id.into(),
+            trusted_audiences: Vec::new(),
+            leeway: Duration::from_secs(120),
+            max_age: Duration::from_secs(3600),
+            algorithms: vec![Algorithm::Rs256],
+            max_token_len: 16 * 1024,
+            clock: Clock::system(),
+        }
+    }
+}
+
+/// The checks that depend on one sign-in: what was sent to `/authorize` and what came back with
+/// the ID token. Each `None` skips its check.
+#[derive(Debug, Clone, Copy, Default)]
+#[non_exhaustive]
+pub struct IdTokenChecks<'a> {
+    /// The `nonce` sent to `/authorize`: the ID token must carry the same value (compared in
+    /// constant time).
+    pub nonce: Option<&'a str>,
+    /// The access token from the same token response: when the ID token has `at_hash`, it must
+    /// match (OIDC Core 3.1.3.8).
+    pub access_token: Option<&'a str>,
+    /// The `max_age` sent to `/authorize`: `auth_time` is then required and must be recent enough.
+    pub max_age: Option<Duration>,
+    /// The `sub` of the session's earlier ID token, when this one comes from a refresh: it must be
+    /// the same (OIDC Core 12.2).
+    pub subject: Option<&'a str>,
+}
+
+impl<'a> IdTokenChecks<'a> {
+    /// The checks of a sign-in callback: the nonce sent, and the access token received.
+    pub fn new(nonce: Option<&'a str>, access_token: Option<&'a str>) -> Self {
+        Self { nonce, access_token, max_age: None, subject: None }
+    }
+
+    /// Also checks `auth_time` against `max_age`.
+    #[must_use]
+    pub fn with_max_age(mut self, max_age: Duration) -> Self {
+        self.max_age = Some(max_age);
+        self
+    }
+
+    /// Also requires this `sub` (for ID tokens from a refresh).
+    #[must_use]
+    pub fn with_subject(mut self, subject: &'a str) -> Self {
+        self.subject = Some(subject);
+        self
+    }
+}
+
+/// Verifies ID tokens: signature, `iss`, `aud` (the client id), `azp`, times, `nonce`, `at_hash`,
+/// `auth_time` and `max_age`.
+#[derive(Clone)]
+pub struct IdTokenVerifier {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    options: IdTokenOptions,
+    issuer: IssuerRule,
+    times: TimeRules,
+    keys: JwksCache,
+}
+
+impl IdTokenVerifier {
+    /// A verifier with these options and keys (usually the same [`JwksCache`] as the access-token
+    /// verifier of the same issuer).
+    pub fn new(options: IdTokenOptions, keys: JwksCache) -> Result<Self, ConfigError> {
+        let issuer = IssuerRule::new(&options.issuer)?;
+        if options.client_id.is_empty() {
+            return Err(ConfigError::NoClientId);
+        }
+        if options.algorithms.is_empty() {
+            return Err(ConfigError::NoAlgorithm);
+        }
+        if options.max_token_len == 0 {
+            return Err(ConfigError::OutOfRange { name: "max_token_len", reason: "must be positive" });
+        }
+        let times = TimeRules::new(options.leeway, options.max_age)?;
+        Ok(Self { inner: Arc::new(Inner { options, issuer, times, keys }) })
+    }
+
+    /// The options the verifier was built with.
+    pub fn options(&self) -> &IdTokenOptions {
+        &self.inner.options
+    }
+
+    /// The key cache the verifier uses.
+    pub fn keys(&self) -> &JwksCache {
+        &self.inner.keys
+    }
+
+    /// Verifies `token` with the sign-in's `checks`.
+    pub async fn verify(&self, token: &str, checks: &IdTokenChecks<'_>) -> Result<VerifiedIdToken, VerifyError> {
+        let result = self.verify_inner(token, checks).await;
+        if let Err(err) = &result {
+            log_rejection(TokenKind::Id, err);
+        }
+        result
+    }
+
+    async fn verify_inner(&self, token: &str, checks: &IdTokenChecks<'_>) -> Result<VerifiedIdToken, VerifyError> {
+        let inner = &*self.inner;
+        let options = &inner.options;
+        let now = options.clock.unix_seconds();
+        let signed =
+            verify_signed(token, &options.algorithms, options.max_token_len, &inner.keys, now, check_typ).await?;
+        let mut raw = signed.claims;
+        if raw.contains(Claim::Scp) || raw.contains(Claim::Cid) {
+            return Err(VerifyError::WrongTokenKind {
+                expected: TokenKind::Id,
+                reason: "it carries access-token claims (scp, cid)",
+            });
+        }
+        let iss = raw.required_string(Claim::Iss)?;
+        inner.issuer.check(&iss, false)?;
+        let aud = raw.audience()?;
+        check_audience(&aud, options)?;
+        let azp = raw.string(Claim::Azp)?;
+        match &azp {
+            Some(azp) if *azp != options.client_id => return Err(VerifyError::AzpMismatch),
+            None if aud.len() > 1 => return Err(VerifyError::AzpMismatch),
+            _ => {}
+        }
+        let exp = raw.date(Claim::Exp, Rounding::Down)?.ok_or(VerifyError::MissingClaim { claim: "exp" })?;
+        let nbf = raw.date(Claim::Nbf, Rounding::Up)?;
+        let iat = raw.date(Claim::Iat, Rounding::Up)?.ok_or(VerifyError::MissingClaim { claim: "iat" })?;
+        inner.times.check(exp, nbf, iat, now)?;
+        let sub = raw.required_string(Claim::Sub)?;
+        if sub.is_empty() || sub.len() > 255 || !sub.is_ascii() {
+            return Err(VerifyError::InvalidClaimType { claim: "sub" });
+        }
+        if let Some(expected) = checks.subject {
+            if sub != expected {
+                return Err(VerifyError::SubjectMismatch);
+            }
+        }
+        let nonce = raw.string(Claim::Nonce)?;
+        check_nonce(nonce.as_deref(), checks.nonce)?;
+        let at_hash = raw.string(Claim::AtHash)?;
+        check_at_hash(at_hash.as_deref(), checks.access_token, signed.alg)?;
+        let auth_time = raw.date(Claim::AuthTime, Rounding::Down)?;
+        if let Some(max_age) = checks.max_age {
+            let auth_time = auth_time.ok_or(VerifyError::MissingClaim { claim: "auth_time" })?;
+            let latest = auth_time.saturating_add(seconds(max_age)).saturating_add(inner.times.leeway);
+            if now > latest {
+                return Err(VerifyError::TooOld { claim: "auth_time", max_age: max_age.as_secs(), now });
+            }
+        }
+        let claims = OktaIdTokenClaims {
+            iss,
+            sub,
+            aud,
+            exp,
+            iat,
+            auth_time,
+            azp,
+            nonce,
+            at_hash,
+            amr: raw.string_array(Claim::Amr)?.unwrap_or_default(),
+            idp: raw.string(Claim::Idp)?,
+            acr: raw.string(Claim::Acr)?,
+            jti: raw.string(Claim::Jti)?,
+            ver: integer(&mut raw, Claim::Ver)?,
+            extra: raw.into_extra(),
+        };
+        Ok(VerifiedIdToken { claims, alg: signed.alg, kid: signed.kid })
+    }
+}
+
+impl fmt::Debug for IdTokenVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IdTokenVerifier")
+            .field("options", &self.inner.options)
+            .field("keys", &self.inner.keys)
+            .finish()
+    }
+}
+
+/// A verified ID token.
+#[derive(Debug, Clone)]
+pub struct VerifiedIdToken {
+    claims: OktaIdTokenClaims,
+    alg: Algorithm,
+    kid: Option<String>,
+}
+
+impl VerifiedIdToken {
+    /// The claims.
+    pub fn claims(&self) -> &OktaIdTokenClaims {
+        &self.claims
+    }
+
+    /// Takes the claims.
+    pub fn into_claims(self) -> OktaIdTokenClaims {
+        self.claims
+    }
+
+    /// The algorithm that verified the signature.
+    pub fn algorithm(&self) -> Algorithm {
+        self.alg
+    }
+
+    /// The `kid` of the key that verified the signature.
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+}
+
+/// ID tokens carry no `typ` or `JWT`; an access-token `typ` gives a confused token away.
+fn check_typ(typ: Option<&str>) -> Result<(), VerifyError> {
+    match typ {
+        None => Ok(()),
+        Some(typ) if strip_application(typ).eq_ignore_ascii_case("jwt") => Ok(()),
+        Some(_) => Err(VerifyError::WrongTokenKind { expected: TokenKind::Id, reason: "its typ names another kind of token" }),
+    }
+}
+
+/// OIDC Core 3.1.3.7 (3): `aud` contains the client id; every other value must be trusted.
+fn check_audience(aud: &[String], options: &IdTokenOptions) -> Result<(), VerifyError> {
+    if !aud.contains(&options.client_id) {
+        return Err(VerifyError::AudienceMismatch);
+    }
+    let untrusted = aud
+        .iter()
+        .any(|value| *value != options.client_id && !options.trusted_audiences.contains(value));
+    if untrusted {
+        return Err(VerifyError::AudienceMismatch);
+    }
+    Ok(())
+}
+
+fn check_nonce(nonce: Option<&str>, expected: Option<&str>) -> Result<(), VerifyError> {
+    let Some(expected) = expected else {
+        return Ok(());
+    };
+    let nonce = nonce.ok_or(VerifyError::MissingClaim { claim: "nonce" })?;
+    if bool::from(nonce.as_bytes().ct_eq(expected.as_bytes())) {
+        Ok(())
+    } else {
+        Err(VerifyError::NonceMismatch)
+    }
+}
+
+/// `at_hash`: the left half of the hash of the access token, base64url (OIDC Core 3.1.3.6).
+fn check_at_hash(at_hash: Option<&str>, access_token: Option<&str>, alg: Algorithm) -> Result<(), VerifyError> {
+    let (Some(at_hash), Some(access_token)) = (at_hash, access_token) else {
+        return Ok(());
+    };
+    let expected = at_hash_of(access_token, alg);
+    if bool::from(at_hash.as_bytes().ct_eq(expected.as_bytes())) {
+        Ok(())
+    } else {
+        Err(VerifyError::AtHashMismatch)
+    }
+}
+
+/// The `at_hash` value of `access_token` for a token signed with `alg`.
+pub fn at_hash_of(access_token: &str, alg: Algorithm) -> String {
+    let digest = aws_lc_rs::digest::digest(alg.digest(), access_token.as_bytes());
+    let bytes = digest.as_ref();
+    URL_SAFE_NO_PAD.encode(&bytes[..bytes.len() / 2])
+}
+
+#[cfg(test)]
+mod tests;

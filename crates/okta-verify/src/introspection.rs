@@ -1,0 +1,380 @@
+//! Token introspection (RFC 7662) at Okta's `/v1/introspect`: the way to validate access tokens of
+//! the org authorization server, or any token when revocation must be seen at once. Fails closed.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use http::{Method, Request, header};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use url::Url;
+use url::form_urlencoded;
+
+use crate::clock::Clock;
+use crate::core::{MAX_LEEWAY, seconds};
+use crate::error::{ConfigError, VerifyError, untrusted};
+use crate::http::{HttpClient, check_config_url};
+use crate::json::{Rounding, numeric_date, parse_object};
+use crate::token_cache::{TokenCache, TokenCacheOptions};
+
+/// How the client authenticates to the introspection endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClientAuthentication {
+    /// HTTP Basic with the form-encoded id and secret (RFC 6749 2.3.1); Okta's default.
+    ClientSecretBasic,
+    /// `client_id` and `client_secret` in the form body.
+    ClientSecretPost,
+}
+
+/// A client id and secret. `Debug` never shows the secret.
+#[derive(Clone)]
+pub struct ClientCredentials {
+    client_id: String,
+    secret: String,
+    method: ClientAuthentication,
+}
+
+impl ClientCredentials {
+    /// Credentials sent with `method`.
+    pub fn new(client_id: impl Into<String>, secret: impl Into<String>, method: ClientAuthentication) -> Self {
+        Self { client_id: client_id.into(), secret: secret.into(), method }
+    }
+
+    /// The client id.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The authentication method.
+    pub fn method(&self) -> ClientAuthentication {
+        self.method
+    }
+}
+
+impl fmt::Debug for ClientCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientCredentials")
+            .field("client_id", &self.client_id)
+            .field("secret", &"[redacted]")
+            .field("method", &self.method)
+            .finish()
+    }
+}
+
+/// What an [`IntrospectionVerifier`] accepts.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct IntrospectionOptions {
+    /// The issuer's introspection endpoint (`{issuer}/v1/introspect`, or
+    /// `https://{yourOktaDomain}/oauth2/v1/introspect` for the org authorization server).
+    pub introspect_url: Url,
+    /// When set, a response's `iss` (if present) must equal it. Defaults to `None`.
+    pub issuer: Option<String>,
+    /// When not empty, the response's `aud` must contain one of these. Defaults to empty.
+    pub audiences: Vec<String>,
+    /// When not empty, the response's `client_id` must be one of these. Defaults to empty.
+    pub client_ids: Vec<String>,
+    /// Scopes the response's `scope` must all grant. Defaults to none.
+    pub required_scopes: Vec<String>,
+    /// Tolerance for clock differences on `exp`, at most 300 seconds. Defaults to 120 seconds.
+    pub leeway: Duration,
+    /// Longest time an active answer is reused; never beyond the token's `exp`. Defaults to 60
+    /// seconds, so a revoked token is refused within a minute.
+    pub max_cache_ttl: Duration,
+    /// The cache of active answers. Defaults to 10,000 entries; `None` asks Okta every time.
+    pub token_cache: Option<TokenCacheOptions>,
+    /// Longest token sent, in bytes. Defaults to 16 KiB.
+    pub max_token_len: usize,
+    /// The clock. Defaults to [`Clock::system`].
+    pub clock: Clock,
+}
+
+impl IntrospectionOptions {
+    /// Options for the endpoint at `introspect_url`, with secure defaults.
+    pub fn new(introspect_url: Url) -> Self {
+        Self {
+            introspect_url,
+            issuer: None,
+            audiences: Vec::new(),
+            client_ids: Vec::new(),
+            required_scopes: Vec::new(),
+            leeway: Duration::from_secs(120),
+            max_cache_ttl: Duration::from_secs(60),
+            token_cache: Some(TokenCacheOptions::default()),
+            max_token_len: 16 * 1024,
+            clock: Clock::system(),
+        }
+    }
+}
+
+/// Validates tokens by asking Okta's introspection endpoint, with client authentication.
+#[derive(Clone)]
+pub struct IntrospectionVerifier {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    options: IntrospectionOptions,
+    credentials: ClientCredentials,
+    http: Arc<dyn HttpClient>,
+    cache: Option<TokenCache<IntrospectedToken>>,
+}
+
+impl IntrospectionVerifier {
+    /// A verifier that authenticates with `credentials` and sends requests through `http`.
+    pub fn new(
+        options: IntrospectionOptions,
+        credentials: ClientCredentials,
+        http: Arc<dyn HttpClient>,
+    ) -> Result<Self, ConfigError> {
+        check_config_url(&options.introspect_url)?;
+        if options.leeway > MAX_LEEWAY {
+            return Err(ConfigError::LeewayTooLarge { seconds: options.leeway.as_secs() });
+        }
+        if credentials.client_id.is_empty() {
+            return Err(ConfigError::NoClientId);
+        }
+        let cache = options.token_cache.as_ref().map(TokenCache::new);
+        Ok(Self { inner: Arc::new(Inner { options, credentials, http, cache }) })
+    }
+
+    /// The options the verifier was built with.
+    pub fn options(&self) -> &IntrospectionOptions {
+        &self.inner.options
+    }
+
+    /// Asks whether `token` is active and checks the answer. Inactive, unreadable or failed
+    /// answers are all refusals: this never fails open.
+    pub async fn verify(&self, token: &str) -> Result<IntrospectedToken, VerifyError> {
+        let result = self.verify_inner(token).await;
+        if let Err(err) = &result {
+            tracing::debug!(reason = err.kind(), error = %err, "introspection refused the token");
+        }
+        result
+    }
+
+    async fn verify_inner(&self, token: &str) -> Result<IntrospectedToken, VerifyError> {
+        let inner = &*self.inner;
+        let options = &inner.options;
+        if token.len() > options.max_token_len {
+            return Err(VerifyError::TokenTooLarge { len: token.len(), max: options.max_token_len });
+        }
+        if token.is_empty() {
+            return Err(VerifyError::malformed("empty token"));
+        }
+        let now = options.clock.unix_seconds();
+        let key = TokenCache::<IntrospectedToken>::key(token);
+        if let Some(hit) = inner.cache.as_ref().and_then(|cache| cache.get(&key, now, 0)) {
+            return Ok(hit);
+        }
+        let response = inner.http.execute(self.request(token)?).await.map_err(|err| {
+            VerifyError::IntrospectionFailed { reason: Cow::Borrowed("the request failed"), source: Some(err) }
+        })?;
+        if response.status() != http::StatusCode::OK {
+            return Err(failed(format!("the endpoint answered status {}", response.status().as_u16())));
+        }
+        let mut body = parse_object(response.body())
+            .map_err(|_| failed("the answer is not a JSON object without duplicate members"))?;
+        match body.remove("active") {
+            Some(Value::Bool(true)) => {}
+            Some(Value::Bool(false)) => return Err(VerifyError::IntrospectionInactive),
+            Some(_) => return Err(failed("`active` is not a boolean")),
+            None => return Err(failed("`active` is missing")),
+        }
+        let claims = self.check(body, now)?;
+        let verified = IntrospectedToken { claims: Arc::new(claims) };
+        if let Some(cache) = &inner.cache {
+            let limit = now.saturating_add(seconds(options.max_cache_ttl));
+            let until = verified.claims.exp.map_or(limit, |exp| exp.min(limit));
+            cache.insert(key, verified.clone(), until, 0);
+        }
+        Ok(verified)
+    }
+
+    fn request(&self, token: &str) -> Result<Request<Vec<u8>>, VerifyError> {
+        let credentials = &self.inner.credentials;
+        let mut form = form_urlencoded::Serializer::new(String::new());
+        form.append_pair("token", token).append_pair("token_type_hint", "access_token");
+        let mut builder = Request::builder()
+            .method(Method::POST)
+            .uri(self.inner.options.introspect_url.as_str())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json");
+        match credentials.method {
+            ClientAuthentication::ClientSecretBasic => {
+                let encode = |value: &str| form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>();
+                let pair = format!("{}:{}", encode(&credentials.client_id), encode(&credentials.secret));
+                builder = builder.header(header::AUTHORIZATION, format!("Basic {}", STANDARD.encode(pair)));
+            }
+            ClientAuthentication::ClientSecretPost => {
+                form.append_pair("client_id", &credentials.client_id)
+                    .append_pair("client_secret", &credentials.secret);
+            }
+        }
+        builder
+            .body(form.finish().into_bytes())
+            .map_err(|_| failed("cannot build the request"))
+    }
+
+    /// Checks an active answer (RFC 7662 2.2, 4): `exp`, `iss`, `aud`, `client_id`, `scope`,
+    /// `token_type`.
+    fn check(&self, mut body: Map<String, Value>, now: i64) -> Result<IntrospectionClaims, VerifyError> {
+        let options = &self.inner.options;
+        let leeway = seconds(options.leeway);
+        let exp = date(&mut body, "exp", Rounding::Down)?;
+        if let Some(exp) = exp {
+            if now >= exp.saturating_add(leeway) {
+                return Err(VerifyError::Expired { exp, now, leeway: options.leeway.as_secs() });
+            }
+        }
+        let nbf = date(&mut body, "nbf", Rounding::Up)?;
+        if let Some(nbf) = nbf {
+            if nbf > now.saturating_add(leeway) {
+                return Err(VerifyError::NotYetValid { nbf, now, leeway: options.leeway.as_secs() });
+            }
+        }
+        let iss = string(&mut body, "iss")?;
+        if let (Some(expected), Some(iss)) = (&options.issuer, &iss) {
+            if iss != expected {
+                return Err(VerifyError::WrongIssuer { expected: expected.clone(), found: untrusted(iss) });
+            }
+        }
+        let aud = match body.remove("aud") {
+            None => Vec::new(),
+            Some(Value::String(aud)) => vec![aud],
+            Some(Value::Array(items)) => items
+                .into_iter()
+                .map(|item| match item {
+                    Value::String(aud) => Ok(aud),
+                    _ => Err(VerifyError::InvalidClaimType { claim: "aud" }),
+                })
+                .collect::<Result<_, _>>()?,
+            Some(_) => return Err(VerifyError::InvalidClaimType { claim: "aud" }),
+        };
+        if !options.audiences.is_empty() && !aud.iter().any(|value| options.audiences.contains(value)) {
+            return Err(VerifyError::AudienceMismatch);
+        }
+        let client_id = string(&mut body, "client_id")?;
+        if !options.client_ids.is_empty() {
+            match &client_id {
+                Some(id) if options.client_ids.contains(id) => {}
+                Some(id) => return Err(VerifyError::ClientIdNotAllowed { found: untrusted(id) }),
+                None => return Err(VerifyError::MissingClaim { claim: "client_id" }),
+            }
+        }
+        let token_type = string(&mut body, "token_type")?;
+        if let Some(kind) = &token_type {
+            if !kind.eq_ignore_ascii_case("bearer") && kind != "access_token" {
+                return Err(VerifyError::WrongTokenKind {
+                    expected: crate::TokenKind::Access,
+                    reason: "introspection says it is not a bearer access token",
+                });
+            }
+        }
+        let scope: Vec<String> = string(&mut body, "scope")?
+            .map(|scope| scope.split(' ').filter(|item| !item.is_empty()).map(str::to_owned).collect())
+            .unwrap_or_default();
+        let missing: Vec<String> =
+            options.required_scopes.iter().filter(|required| !scope.contains(required)).cloned().collect();
+        if !missing.is_empty() {
+            return Err(VerifyError::InsufficientScope { missing });
+        }
+        Ok(IntrospectionClaims {
+            sub: string(&mut body, "sub")?,
+            username: string(&mut body, "username")?,
+            uid: string(&mut body, "uid")?,
+            client_id,
+            scope,
+            exp,
+            iat: date(&mut body, "iat", Rounding::Up)?,
+            nbf,
+            iss,
+            aud,
+            token_type,
+            jti: string(&mut body, "jti")?,
+            extra: body,
+        })
+    }
+}
+
+impl fmt::Debug for IntrospectionVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IntrospectionVerifier")
+            .field("options", &self.inner.options)
+            .field("credentials", &self.inner.credentials)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An active token, as described by the introspection endpoint. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct IntrospectedToken {
+    claims: Arc<IntrospectionClaims>,
+}
+
+impl IntrospectedToken {
+    /// The members of the introspection answer.
+    pub fn claims(&self) -> &IntrospectionClaims {
+        &self.claims
+    }
+}
+
+/// The members of an active introspection answer (Okta's `/v1/introspect`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct IntrospectionClaims {
+    /// `sub`: the subject.
+    pub sub: Option<String>,
+    /// `username`: the user's login.
+    pub username: Option<String>,
+    /// `uid`: Okta's user id.
+    pub uid: Option<String>,
+    /// `client_id`: the client the token was issued to.
+    pub client_id: Option<String>,
+    /// `scope`, split on spaces.
+    pub scope: Vec<String>,
+    /// `exp`, seconds since the epoch.
+    pub exp: Option<i64>,
+    /// `iat`, seconds since the epoch.
+    pub iat: Option<i64>,
+    /// `nbf`, seconds since the epoch.
+    pub nbf: Option<i64>,
+    /// `iss`: the issuer.
+    pub iss: Option<String>,
+    /// `aud`: the audiences.
+    pub aud: Vec<String>,
+    /// `token_type`, usually `Bearer`.
+    pub token_type: Option<String>,
+    /// `jti`: the token id.
+    pub jti: Option<String>,
+    /// Every other member.
+    pub extra: Map<String, Value>,
+}
+
+fn failed(reason: impl Into<Cow<'static, str>>) -> VerifyError {
+    VerifyError::IntrospectionFailed { reason: reason.into(), source: None }
+}
+
+fn string(body: &mut Map<String, Value>, name: &'static str) -> Result<Option<String>, VerifyError> {
+    match body.remove(name) {
+        None => Ok(None),
+        Some(Value::String(value)) => Ok(Some(value)),
+        Some(_) => Err(VerifyError::InvalidClaimType { claim: name }),
+    }
+}
+
+fn date(body: &mut Map<String, Value>, name: &'static str, rounding: Rounding) -> Result<Option<i64>, VerifyError> {
+    match body.remove(name) {
+        None => Ok(None),
+        Some(Value::Number(number)) => Ok(Some(numeric_date(&number, rounding))),
+        Some(_) => Err(VerifyError::InvalidClaimType { claim: name }),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,402 @@
+//! The JWKS cache: a lock-free read path over the current key set, a single-flight refetch with a
+//! cooldown for unknown `kid`s, `Cache-Control` within bounds, refresh ahead of expiry in the
+//! background, and the last good keys kept when a fetch fails.
+
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use aws_lc_rs::signature::ParsedPublicKey;
+use http::{Method, Request, header};
+use url::Url;
+
+use crate::clock::Clock;
+use crate::error::{ConfigError, VerifyError};
+use crate::http::{HttpClient, TransportError, check_config_url, redacted_url};
+use crate::jws::Algorithm;
+use crate::keys::{KeySet, Selection};
+
+/// Why a key set could not be fetched or used.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum JwksError {
+    /// The HTTP exchange failed (timeout, connect error, redirect, body too large, ...).
+    #[error("fetching the key set failed")]
+    Transport(#[source] TransportError),
+    /// The server answered with a status other than 200.
+    #[error("the key set endpoint answered status {status}")]
+    Status {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The document is not a JSON object without duplicate members.
+    #[error("the key set is not a JSON object without duplicate members")]
+    InvalidJson,
+    /// The document has no `keys` array.
+    #[error("the key set has no `keys` array")]
+    NoKeysArray,
+    /// The document lists more keys than allowed.
+    #[error("the key set lists {found} keys, more than the {max} allowed")]
+    TooManyKeys {
+        /// The number of keys listed.
+        found: usize,
+        /// The cap.
+        max: usize,
+    },
+    /// No fetch has succeeded yet and the last attempt was too recent to try again.
+    #[error("no key set fetched yet; retrying after the cooldown")]
+    CoolingDown,
+}
+
+/// Bounds of a remote [`JwksCache`]. The defaults suit Okta's `/keys` endpoint.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct JwksCacheOptions {
+    /// Shortest time a fetched key set is used before a refresh, whatever `Cache-Control` says
+    /// (`no-cache` included). Defaults to 5 minutes.
+    pub min_ttl: Duration,
+    /// Longest time a fetched key set is used before a refresh. Defaults to 24 hours.
+    pub max_ttl: Duration,
+    /// Minimum time between two fetches caused by unknown `kid`s or failed refreshes; within it an
+    /// unknown `kid` is refused at once. Defaults to 30 seconds.
+    pub refetch_cooldown: Duration,
+    /// Largest number of keys a key set may list. Defaults to 100.
+    pub max_keys: usize,
+}
+
+impl Default for JwksCacheOptions {
+    fn default() -> Self {
+        Self {
+            min_ttl: Duration::from_secs(300),
+            max_ttl: Duration::from_secs(24 * 3600),
+            refetch_cooldown: Duration::from_secs(30),
+            max_keys: 100,
+        }
+    }
+}
+
+/// The signing keys of an issuer, shared by every verifier of a service.
+///
+/// Cheap to clone (an `Arc`). Reading a key takes no lock: the current key set sits behind an
+/// [`ArcSwap`] and is replaced whole when a fetch succeeds.
+#[derive(Clone)]
+pub struct JwksCache {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    current: ArcSwap<Snapshot>,
+    remote: Option<Remote>,
+    clock: Clock,
+}
+
+/// A key set and when to refresh it (seconds since the epoch).
+#[derive(Debug, Default)]
+struct Snapshot {
+    keys: KeySet,
+    /// When a background refresh should start.
+    refresh_at: i64,
+    /// Bumped when the usable keys change, so caches of verified tokens can tell.
+    generation: u64,
+}
+
+struct Remote {
+    uri: Url,
+    http: Arc<dyn HttpClient>,
+    options: JwksCacheOptions,
+    /// Held while a fetch is in flight: the single flight.
+    fetch_lock: tokio::sync::Mutex<()>,
+    /// Number of fetch attempts, to tell waiters that a fetch happened while they waited.
+    attempts: AtomicU64,
+    /// When the last fetch attempt started (seconds since the epoch; `i64::MIN` for never).
+    last_attempt: AtomicI64,
+    /// Whether a background refresh is running.
+    refreshing: AtomicBool,
+    /// The error of the last failed fetch, reported while no key set is known.
+    last_error: Mutex<Option<JwksError>>,
+}
+
+impl JwksCache {
+    /// A fixed key set (tests, air-gapped services): never refreshed.
+    pub fn from_json(jwks: &[u8]) -> Result<Self, JwksError> {
+        let keys = KeySet::parse(jwks, usize::MAX)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                current: ArcSwap::from_pointee(Snapshot { keys, refresh_at: i64::MAX, generation: 1 }),
+                remote: None,
+                clock: Clock::system(),
+            }),
+        })
+    }
+
+    /// A key set fetched from `jwks_uri` (the issuer's `/v1/keys`) through `http`, on first use
+    /// and then as described in the [module documentation](self).
+    ///
+    /// The URI must be `https` (plain `http` only for a loopback host).
+    pub fn remote(
+        jwks_uri: Url,
+        http: Arc<dyn HttpClient>,
+        options: JwksCacheOptions,
+        clock: Clock,
+    ) -> Result<Self, ConfigError> {
+        check_config_url(&jwks_uri)?;
+        if options.min_ttl > options.max_ttl {
+            return Err(ConfigError::OutOfRange { name: "min_ttl", reason: "must not exceed max_ttl" });
+        }
+        if options.max_keys == 0 {
+            return Err(ConfigError::OutOfRange { name: "max_keys", reason: "must be at least 1" });
+        }
+        Ok(Self {
+            inner: Arc::new(Inner {
+                current: ArcSwap::from_pointee(Snapshot::default()),
+                remote: Some(Remote {
+                    uri: jwks_uri,
+                    http,
+                    options,
+                    fetch_lock: tokio::sync::Mutex::new(()),
+                    attempts: AtomicU64::new(0),
+                    last_attempt: AtomicI64::new(i64::MIN),
+                    refreshing: AtomicBool::new(false),
+                    last_error: Mutex::new(None),
+                }),
+                clock,
+            }),
+        })
+    }
+
+    /// Fetches the key set now (for example at start-up, so the first request does not wait),
+    /// waiting for a fetch already in flight instead of starting a second one.
+    ///
+    /// On failure the previous keys stay in use. A fixed key set has nothing to fetch.
+    pub async fn refresh(&self) -> Result<(), JwksError> {
+        let Some(remote) = &self.inner.remote else {
+            return Ok(());
+        };
+        let attempts = remote.attempts.load(Ordering::Acquire);
+        let _flight = remote.fetch_lock.lock().await;
+        if remote.attempts.load(Ordering::Acquire) != attempts {
+            // Another caller fetched while this one waited: share its outcome.
+            return match last_error(remote) {
+                Some(err) if self.inner.current.load().keys.n_usable() == 0 => Err(err),
+                _ => Ok(()),
+            };
+        }
+        self.fetch(remote).await
+    }
+
+    /// How many fetches were attempted (successful or not): for metrics and tests.
+    pub fn fetch_count(&self) -> u64 {
+        self.inner.remote.as_ref().map_or(0, |remote| remote.attempts.load(Ordering::Relaxed))
+    }
+
+    /// The `kid` of every usable key currently known, in the order the set lists them.
+    pub fn kids(&self) -> Vec<Option<String>> {
+        self.inner.current.load().keys.kids().map(|kid| kid.map(str::to_owned)).collect()
+    }
+
+    /// The `jwks_uri`, for a remote key set.
+    pub fn jwks_uri(&self) -> Option<&Url> {
+        self.inner.remote.as_ref().map(|remote| &remote.uri)
+    }
+
+    /// A number that changes whenever the usable keys change.
+    pub(crate) fn generation(&self) -> u64 {
+        self.inner.current.load().generation
+    }
+
+    /// Verifies `signature` over `message` with the key chosen for `kid` and `alg`.
+    ///
+    /// Known keys are read without locks or awaits. An unknown `kid` triggers at most one fetch
+    /// per cooldown, shared by every caller that needs it.
+    pub(crate) async fn verify_signature(
+        &self,
+        kid: Option<&str>,
+        alg: Algorithm,
+        message: &[u8],
+        signature: &[u8],
+        now: i64,
+    ) -> Result<(), VerifyError> {
+        let verify = |key: &ParsedPublicKey| {
+            key.verify_sig(message, signature).map_err(|_| VerifyError::InvalidSignature)
+        };
+        {
+            let snapshot = self.inner.current.load();
+            match snapshot.keys.select(kid, alg) {
+                Ok(key) => {
+                    if now >= snapshot.refresh_at {
+                        self.refresh_in_background(now);
+                    }
+                    return verify(key);
+                }
+                Err(Selection::NotFound) if self.inner.remote.is_some() => {}
+                Err(selection) => return Err(selection.into_error(kid)),
+            }
+        }
+        self.refetch_for_unknown_kid(now).await;
+        let snapshot = self.inner.current.load();
+        match snapshot.keys.select(kid, alg) {
+            Ok(key) => verify(key),
+            Err(Selection::NotFound) if snapshot.keys.n_usable() == 0 => {
+                let source = self
+                    .inner
+                    .remote
+                    .as_ref()
+                    .and_then(last_error)
+                    .unwrap_or(JwksError::CoolingDown);
+                Err(VerifyError::JwksUnavailable { source })
+            }
+            Err(selection) => Err(selection.into_error(kid)),
+        }
+    }
+
+    /// The single flight for an unknown `kid`: within the cooldown of the last attempt nothing is
+    /// fetched (the negative cache: random `kid`s cannot make the service hammer Okta); otherwise
+    /// the first caller fetches while the others wait for its result.
+    async fn refetch_for_unknown_kid(&self, now: i64) {
+        let Some(remote) = &self.inner.remote else {
+            return;
+        };
+        if remote.in_cooldown(now) {
+            return;
+        }
+        let attempts = remote.attempts.load(Ordering::Acquire);
+        let _flight = remote.fetch_lock.lock().await;
+        if remote.attempts.load(Ordering::Acquire) != attempts || remote.in_cooldown(now) {
+            return;
+        }
+        // The outcome is read back from the snapshot and `last_error` by the caller.
+        let _ = self.fetch(remote).await;
+    }
+
+    /// Starts a refresh on the Tokio runtime without waiting for it; known keys keep verifying
+    /// meanwhile. Without a runtime nothing happens, and an unknown `kid` fetches inline.
+    fn refresh_in_background(&self, now: i64) {
+        let Some(remote) = &self.inner.remote else {
+            return;
+        };
+        if remote.in_cooldown(now) || remote.refreshing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            remote.refreshing.store(false, Ordering::Release);
+            return;
+        };
+        let cache = self.clone();
+        runtime.spawn(async move {
+            if let Some(remote) = &cache.inner.remote {
+                if let Ok(_flight) = remote.fetch_lock.try_lock() {
+                    let _ = cache.fetch(remote).await;
+                }
+                remote.refreshing.store(false, Ordering::Release);
+            }
+        });
+    }
+
+    /// One fetch; the caller holds `fetch_lock`.
+    async fn fetch(&self, remote: &Remote) -> Result<(), JwksError> {
+        let now = self.inner.clock.unix_seconds();
+        remote.last_attempt.store(now, Ordering::Release);
+        remote.attempts.fetch_add(1, Ordering::AcqRel);
+        let result = self.fetch_keys(remote, now).await;
+        match &result {
+            Ok(()) => {
+                *remote.last_error.lock().unwrap_or_else(PoisonError::into_inner) = None;
+            }
+            Err(err) => {
+                tracing::warn!(
+                    jwks_uri = %redacted_url(&remote.uri),
+                    error = %err,
+                    kept_keys = self.inner.current.load().keys.n_usable(),
+                    "key set fetch failed; keeping the last good keys"
+                );
+                *remote.last_error.lock().unwrap_or_else(PoisonError::into_inner) = Some(err.clone());
+            }
+        }
+        result
+    }
+
+    async fn fetch_keys(&self, remote: &Remote, now: i64) -> Result<(), JwksError> {
+        let request = Request::builder()
+            .method(Method::GET)
+            .uri(remote.uri.as_str())
+            .header(header::ACCEPT, "application/json, application/jwk-set+json")
+            .body(Vec::new())
+            .map_err(|_| JwksError::Transport(TransportError::other("invalid jwks_uri")))?;
+        let response = remote.http.execute(request).await.map_err(JwksError::Transport)?;
+        if response.status() != http::StatusCode::OK {
+            return Err(JwksError::Status { status: response.status().as_u16() });
+        }
+        let keys = KeySet::parse(response.body(), remote.options.max_keys)?;
+        let ttl = cache_ttl(response.headers(), &remote.options);
+        let previous = self.inner.current.load();
+        let generation = if previous.keys.same_keys(&keys) {
+            previous.generation
+        } else {
+            previous.generation.wrapping_add(1)
+        };
+        // Refresh when four fifths of the lifetime have passed, ahead of expiry.
+        let refresh_after = i64::try_from(ttl.as_secs().saturating_mul(4) / 5).unwrap_or(i64::MAX);
+        tracing::debug!(
+            jwks_uri = %redacted_url(&remote.uri),
+            usable_keys = keys.n_usable(),
+            ttl_s = ttl.as_secs(),
+            "key set fetched"
+        );
+        self.inner.current.store(Arc::new(Snapshot {
+            keys,
+            refresh_at: now.saturating_add(refresh_after),
+            generation,
+        }));
+        Ok(())
+    }
+}
+
+impl Remote {
+    fn in_cooldown(&self, now: i64) -> bool {
+        let last = self.last_attempt.load(Ordering::Acquire);
+        let cooldown = i64::try_from(self.options.refetch_cooldown.as_secs()).unwrap_or(i64::MAX);
+        last != i64::MIN && now < last.saturating_add(cooldown)
+    }
+}
+
+fn last_error(remote: &Remote) -> Option<JwksError> {
+    remote.last_error.lock().unwrap_or_else(PoisonError::into_inner).clone()
+}
+
+/// The lifetime given by `Cache-Control: max-age`, clamped to the configured bounds; `no-cache`,
+/// `no-store` and a missing header mean the minimum.
+fn cache_ttl(headers: &http::HeaderMap, options: &JwksCacheOptions) -> Duration {
+    let mut max_age: Option<u64> = None;
+    let mut no_cache = false;
+    for value in headers.get_all(header::CACHE_CONTROL) {
+        let Ok(value) = value.to_str() else { continue };
+        for directive in value.split(',').map(str::trim) {
+            let (name, argument) = directive.split_once('=').unwrap_or((directive, ""));
+            if name.eq_ignore_ascii_case("no-cache") || name.eq_ignore_ascii_case("no-store") {
+                no_cache = true;
+            } else if name.eq_ignore_ascii_case("max-age") {
+                max_age = argument.trim_matches('"').parse().ok();
+            }
+        }
+    }
+    let ttl = match (no_cache, max_age) {
+        (false, Some(seconds)) => Duration::from_secs(seconds),
+        _ => options.min_ttl,
+    };
+    ttl.clamp(options.min_ttl, options.max_ttl)
+}
+
+impl std::fmt::Debug for JwksCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let snapshot = self.inner.current.load();
+        f.debug_struct("JwksCache")
+            .field("jwks_uri", &self.jwks_uri().map(redacted_url))
+            .field("usable_keys", &snapshot.keys.n_usable())
+            .field("fetches", &self.fetch_count())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests;
