@@ -117,7 +117,9 @@ pub enum CallbackError {
     #[error("malformed callback: {0}")]
     Malformed(&'static str),
     /// The `state` does not match the pending login: a forged or cross-session callback.
-    #[error("the callback's state does not match this login (forged, replayed or from another browser session)")]
+    #[error(
+        "the callback's state does not match this login (forged, replayed or from another browser session)"
+    )]
     StateMismatch,
     /// The callback has no `state`: refused before anything else is looked at.
     #[error("the callback has no state parameter")]
@@ -188,7 +190,9 @@ pub(crate) fn check(
                 return Err(CallbackError::Malformed("the code is too long"));
             }
             if !code.bytes().all(|b| (0x21..=0x7E).contains(&b)) {
-                return Err(CallbackError::Malformed("the code has characters outside printable ASCII"));
+                return Err(CallbackError::Malformed(
+                    "the code has characters outside printable ASCII",
+                ));
             }
             Ok(AuthorizationCode::new(code))
         }

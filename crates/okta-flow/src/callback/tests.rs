@@ -71,7 +71,10 @@ fn sc029_an_error_with_our_state_is_typed() {
             uri: None,
         })
     );
-    assert_eq!(result.unwrap_err().to_string(), "Okta refused the sign-in: access_denied (User cancelled)");
+    assert_eq!(
+        result.unwrap_err().to_string(),
+        "Okta refused the sign-in: access_denied (User cancelled)"
+    );
     for (code, expected) in [
         ("login_required", AuthorizationErrorCode::LoginRequired),
         ("consent_required", AuthorizationErrorCode::ConsentRequired),
@@ -109,7 +112,10 @@ fn sc031_descriptions_are_escaped_and_truncated() {
     ) else {
         panic!("expected an authorization error")
     };
-    assert_eq!(text, r"\u{3c}script\u{3e}alert(1)\u{3c}/script\u{3e}\u{d}\u{a}X-Injected: 1\u{1b}[31m");
+    assert_eq!(
+        text,
+        r"\u{3c}script\u{3e}alert(1)\u{3c}/script\u{3e}\u{d}\u{a}X-Injected: 1\u{1b}[31m"
+    );
     let long = "A".repeat(10_000);
     let Err(CallbackError::Authorization { description: Some(text), .. }) =
         run(&format!("error=server_error&error_description={long}&state={}", state(&p)), &p, false)
@@ -175,7 +181,11 @@ fn sc036_bad_codes_and_encodings_are_malformed() {
         "x".repeat(MAX_QUERY_LEN + 1),
     ] {
         let result = run(&query, &p, false);
-        assert!(matches!(result, Err(CallbackError::Malformed(_))), "{}: {result:?}", &query[..query.len().min(60)]);
+        assert!(
+            matches!(result, Err(CallbackError::Malformed(_))),
+            "{}: {result:?}",
+            &query[..query.len().min(60)]
+        );
     }
 }
 

@@ -102,7 +102,15 @@ fn age_past_five_minutes_plus_leeway_is_refused() {
 #[test]
 fn garbage_is_malformed_not_a_panic() {
     let long = "v1.".to_owned() + &"A".repeat(MAX_SEALED_LEN);
-    for input in ["", "v1.", "v2.AAAA", "v1.!!!!", "v1.AAAA", "v1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", long.as_str()] {
+    for input in [
+        "",
+        "v1.",
+        "v2.AAAA",
+        "v1.!!!!",
+        "v1.AAAA",
+        "v1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        long.as_str(),
+    ] {
         assert_eq!(
             PendingLogin::unseal(&key(1), input, t(1_000_010), LEEWAY).unwrap_err(),
             UnsealError::Malformed,
