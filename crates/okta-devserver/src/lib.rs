@@ -1,5 +1,130 @@
 //! A local Okta-compatible authorization server for development and tests.
 //!
-//! This crate is not built yet (issue #3). It will serve Okta's org and custom authorization
-//! servers (`/authorize`, `/token`, `/keys`, `/introspect`, `/revoke`, `/userinfo`, `/logout`
-//! and the discovery documents) on a loopback port, with fault injection for client tests.
+//! `okta-devserver` serves what an Okta org serves to an OpenID Connect client: the org
+//! authorization server (issuer `http://127.0.0.1:PORT`) and custom authorization servers
+//! (issuer `…/oauth2/{id}`, `default` always present), each with `/v1/authorize`, `/v1/token`,
+//! `/v1/keys`, `/v1/introspect`, `/v1/revoke`, `/v1/userinfo`, `/v1/logout` and the discovery
+//! documents, plus `/api/v1/authn` for headless sign-in. Paths, claims, error bodies and
+//! status codes follow Okta, so code that works here works against a real org.
+//!
+//! # Contents
+//!
+//! - [Starting a server](#starting-a-server)
+//! - [Injecting faults](#injecting-faults)
+//! - [Asserting on requests](#asserting-on-requests)
+//! - [Controlling time](#controlling-time)
+//!
+//! `docs/devserver.md` lists what is reproduced and what is not.
+//!
+//! # Starting a server
+//!
+//! [`DevServer::builder`] binds `127.0.0.1:0` by default and registers a demo client
+//! ([`DEMO_CLIENT_ID`]) and two demo users ([`DEMO_USERNAME`]); add your own with
+//! [`DevServerBuilder::client`] and [`DevServerBuilder::user`]. Dropping the server shuts it
+//! down.
+//!
+//! ```no_run
+//! use okta_devserver::{Client, DevServer, User};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = DevServer::builder()
+//!     .client(Client::confidential("web-app", "s3cret").with_redirect_uri("http://127.0.0.1:3000/cb"))
+//!     .user(User::new("carol@example.com", "carol-password").with_groups(["Everyone"]))
+//!     .start()
+//!     .await?;
+//! let issuer = server.issuer("default"); // http://127.0.0.1:PORT/oauth2/default
+//! let discovery = format!("{issuer}/.well-known/openid-configuration");
+//! # let _ = discovery;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Injecting faults
+//!
+//! [`DevServer::faults`] arms a [`Fault`] for the next matching event (or several, or until
+//! cleared); with [`DevServerBuilder::admin_routes`] the same is possible over HTTP at
+//! `POST /devserver/faults`.
+//!
+//! ```no_run
+//! # use okta_devserver::{DevServer, Endpoint, Fault, TokenFault};
+//! # async fn run(server: DevServer) {
+//! server.faults().arm(Fault::IdToken(TokenFault::WrongNonce));
+//! server.faults().arm_times(Fault::ServerError { endpoint: Endpoint::Keys, status: 503 }, 2);
+//! server.faults().clear();
+//! # }
+//! ```
+//!
+//! # Asserting on requests
+//!
+//! Every request is recorded ([`DevServer::requests`], [`RecordedRequest`]), so a test can check
+//! what a client did, not only what it returned:
+//!
+//! ```no_run
+//! # use okta_devserver::DevServer;
+//! # use http::Method;
+//! # fn check(server: &DevServer) {
+//! assert_eq!(server.count(Method::GET, "/oauth2/default/v1/keys"), 1);
+//! assert_eq!(server.count(Method::GET, "/oauth2/default/v1/userinfo"), 0);
+//! # }
+//! ```
+//!
+//! # Controlling time
+//!
+//! Codes, sessions and tokens expire by the server's [`Clock`]; a [`ManualClock`] lets a test
+//! move time forward without sleeping:
+//!
+//! ```no_run
+//! # use std::time::Duration;
+//! # use okta_devserver::{DevServer, ManualClock};
+//! # async fn run() -> Result<(), okta_devserver::StartError> {
+//! let clock = ManualClock::starting_now();
+//! let server = DevServer::builder().clock(clock.clone()).start().await?;
+//! clock.advance(Duration::from_secs(301)); // every authorization code has now expired
+//! # Ok(())
+//! # }
+//! ```
+
+mod admin;
+mod authn;
+mod authorize;
+mod client_auth;
+mod clock;
+mod config;
+mod discovery;
+mod edge;
+mod error;
+mod faults;
+mod introspection;
+mod keys;
+mod logout;
+mod pages;
+mod rate;
+mod recorder;
+mod routes;
+mod server;
+mod servers;
+mod state;
+mod store;
+#[cfg(test)]
+mod testing;
+mod token;
+mod tokens;
+mod userinfo;
+mod util;
+
+// The public interface.
+pub use crate::client_auth::ClientAuthentication;
+pub use crate::clock::{Clock, ManualClock};
+pub use crate::config::{
+    AuthorizationServer, ClaimTarget, ClaimValue, Client, ClientAuthMethod, CustomClaim,
+    DEFAULT_SERVER_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD,
+    DEMO_POST_LOGOUT_REDIRECT_URI, DEMO_REDIRECT_URI, DEMO_SECOND_PASSWORD, DEMO_SECOND_USERNAME,
+    DEMO_USERNAME, DevServerConfig, GrantType, TokenLifetimes, User,
+};
+pub use crate::faults::{ArmedFault, Endpoint, Fault, Faults, TokenFault};
+pub use crate::keys::KeyError;
+pub use crate::recorder::RecordedRequest;
+pub use crate::server::{
+    Clients, DevServer, DevServerBuilder, Keys, RegisterError, StartError, Users,
+};
+pub use crate::servers::AuthServerId;

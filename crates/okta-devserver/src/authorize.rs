@@ -1,0 +1,557 @@
+//! `/v1/authorize` with its sign-in form and consent page, sessions (`sid` cookie) and
+//! `sessionToken`s, ending in a redirect to the client with a code or an error.
+
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+
+use crate::config::GrantType;
+use crate::faults::Fault;
+use crate::pages;
+use crate::routes::Server;
+use crate::servers::ServerInfo;
+use crate::state::{AppState, Shared};
+use crate::store::{AuthRequest, CodeGrant, ResponseMode, Session, SignedIn, Transaction};
+use crate::util::{Params, random_token, secrets_equal};
+
+/// The session cookie, named as Okta's.
+pub(crate) const SESSION_COOKIE: &str = "sid";
+
+/// Sign-in transactions expire after this many seconds.
+const TRANSACTION_LIFETIME: u64 = 600;
+
+/// `GET /v1/authorize`.
+pub(crate) async fn authorize(
+    State(shared): State<AppState>,
+    Server(server): Server,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let params = Params::parse(query.unwrap_or_default().as_bytes());
+    let (request, back) = match validate(&shared, &server, &params) {
+        Ok(valid) => valid,
+        Err(Rejection::Page(response)) => return response,
+        Err(Rejection::Back(back, error, description)) => {
+            return back.error(&shared, &server, error, description);
+        }
+    };
+    let prompt = Prompt::parse(params.get("prompt")).unwrap_or_default();
+    let max_age = params.get("max_age").and_then(|value| value.parse::<u64>().ok());
+    let now = shared.now();
+
+    let mut set_cookie = None;
+    let mut fresh = false;
+    let mut session = session_from_cookie(&shared, &headers);
+    if session.is_none() {
+        // Classic Okta ignores `sessionToken` when a session cookie exists; so do we.
+        if let Some(token) = params.get("sessionToken").filter(|token| !token.is_empty()) {
+            if let Some(username) = redeem_session_token(&shared, token) {
+                let (sid, created) = create_session(&shared, &username);
+                set_cookie = Some(session_cookie(&sid));
+                session = Some(created);
+                fresh = true;
+            }
+        }
+    }
+    let too_old = |session: &Session| {
+        max_age.is_some_and(|max_age| now >= session.auth_time.saturating_add(max_age))
+    };
+    let signed_in = session
+        .filter(|session| fresh || (!prompt.login && !too_old(session)))
+        .map(|session| SignedIn { username: session.username, auth_time: session.auth_time });
+
+    let mut response = match signed_in {
+        None if prompt.none => back.error(
+            &shared,
+            &server,
+            "login_required",
+            "The client specified not to prompt, but the user is not logged in.",
+        ),
+        None => {
+            let login_hint = request.login_hint.clone();
+            let transaction = start_transaction(&shared, request, None);
+            pages::sign_in(&transaction, login_hint.as_deref(), false, StatusCode::OK)
+        }
+        Some(signed_in) if request.consent => {
+            let (client_id, scopes) = (request.client_id.clone(), request.scopes.clone());
+            let transaction = start_transaction(&shared, request, Some(signed_in));
+            pages::consent(&transaction, &client_id, &scopes)
+        }
+        Some(signed_in) => {
+            let code = issue_code(&shared, request, signed_in);
+            back.respond(&shared, &server, vec![("code", code)])
+        }
+    };
+    if let Some(cookie) = set_cookie {
+        append_cookie(&mut response, &cookie);
+    }
+    response
+}
+
+/// `POST /login/signin`: the sign-in form.
+pub(crate) async fn sign_in(State(shared): State<AppState>, body: Bytes) -> Response {
+    let form = Params::parse(&body);
+    let Some((transaction_id, transaction)) = transaction(&shared, &form) else {
+        return expired_transaction();
+    };
+    let username = form.get("username").unwrap_or_default();
+    let password = form.get("password").unwrap_or_default();
+    let user = shared.user(username).filter(|user| secrets_equal(user.password(), password));
+    let Some(user) = user else {
+        tracing::info!(username, "sign-in failed");
+        let hint = Some(username).filter(|name| !name.is_empty());
+        return pages::sign_in(&transaction_id, hint, true, StatusCode::UNAUTHORIZED);
+    };
+    let (sid, session) = create_session(&shared, user.username());
+    let signed_in = SignedIn { username: session.username, auth_time: session.auth_time };
+    let mut response = if transaction.request.consent {
+        shared.store.with(|store| {
+            if let Some(pending) = store.transactions.get_mut(&transaction_id) {
+                pending.signed_in = Some(signed_in);
+            }
+        });
+        pages::consent(&transaction_id, &transaction.request.client_id, &transaction.request.scopes)
+    } else {
+        shared.store.with(|store| store.transactions.remove(&transaction_id));
+        finish(&shared, transaction.request, signed_in)
+    };
+    append_cookie(&mut response, &session_cookie(&sid));
+    response
+}
+
+/// `POST /login/consent`: the consent page's buttons.
+pub(crate) async fn consent(State(shared): State<AppState>, body: Bytes) -> Response {
+    let form = Params::parse(&body);
+    let Some((transaction_id, transaction)) = transaction(&shared, &form) else {
+        return expired_transaction();
+    };
+    let Some(signed_in) = transaction.signed_in else {
+        return expired_transaction();
+    };
+    shared.store.with(|store| store.transactions.remove(&transaction_id));
+    if form.get("decision") == Some("allow") {
+        return finish(&shared, transaction.request, signed_in);
+    }
+    let Some(server) = shared.server(&transaction.request.server) else {
+        return expired_transaction();
+    };
+    Back::of(&transaction.request).error(
+        &shared,
+        &server,
+        "access_denied",
+        "The resource owner or authorization server denied the request.",
+    )
+}
+
+/// Issues the code of a completed transaction and redirects.
+fn finish(shared: &Shared, request: AuthRequest, signed_in: SignedIn) -> Response {
+    let Some(server) = shared.server(&request.server) else {
+        return expired_transaction();
+    };
+    let back = Back::of(&request);
+    let code = issue_code(shared, request, signed_in);
+    back.respond(shared, &server, vec![("code", code)])
+}
+
+/// Why an `/authorize` request was refused.
+enum Rejection {
+    /// Not safe to redirect: show a page.
+    Page(Response),
+    /// Redirect back with `error` and `error_description`.
+    Back(Back, &'static str, String),
+}
+
+fn validate(
+    shared: &Shared,
+    server: &ServerInfo,
+    params: &Params,
+) -> Result<(AuthRequest, Back), Rejection> {
+    let page = |code: &str, description: &str| {
+        Rejection::Page(pages::error(StatusCode::BAD_REQUEST, code, description))
+    };
+    let client_id = match params.single("client_id") {
+        Ok(Some(id)) => id,
+        Ok(None) => return Err(page("invalid_request", "The 'client_id' parameter is required.")),
+        Err(_) => {
+            return Err(page(
+                "invalid_request",
+                "The 'client_id' parameter was provided more than once.",
+            ));
+        }
+    };
+    let Some(client) = shared.client(client_id) else {
+        return Err(page("invalid_client", "Invalid value for 'client_id' parameter."));
+    };
+    let redirect_uri = match params.single("redirect_uri") {
+        Ok(Some(uri)) if client.redirect_uris().iter().any(|known| known == uri) => uri,
+        _ => {
+            return Err(page(
+                "invalid_request",
+                "The 'redirect_uri' parameter must be a Login redirect URI in the client app \
+                 settings.",
+            ));
+        }
+    };
+    let state = params.single("state").ok().flatten().filter(|state| valid_state(state));
+    let mut back = Back {
+        redirect_uri: redirect_uri.to_owned(),
+        mode: ResponseMode::Query,
+        state: state.map(str::to_owned),
+    };
+    let reject = |back: &Back, error: &'static str, description: &str| {
+        Err(Rejection::Back(back.clone(), error, description.to_owned()))
+    };
+    back.mode = match params.single("response_mode") {
+        Ok(None | Some("query")) => ResponseMode::Query,
+        Ok(Some("fragment")) => ResponseMode::Fragment,
+        Ok(Some("form_post")) => ResponseMode::FormPost,
+        _ => {
+            return reject(
+                &back,
+                "unsupported_response_mode",
+                "The response mode is not supported by the authorization server. Supported response modes: [query, fragment, form_post].",
+            );
+        }
+    };
+    if let Some(name) = params.first_duplicate() {
+        return reject(
+            &back,
+            "invalid_request",
+            &format!("The '{name}' parameter was provided more than once."),
+        );
+    }
+    match params.get("response_type").filter(|value| !value.is_empty()) {
+        None => {
+            return reject(&back, "invalid_request", "The 'response_type' parameter is required.");
+        }
+        Some("code") => {}
+        Some(_) => {
+            return reject(
+                &back,
+                "unsupported_response_type",
+                "The response type is not supported by the authorization server. Configured response types: [code].",
+            );
+        }
+    }
+    if !client.allows(GrantType::AuthorizationCode) {
+        let configured =
+            client.grant_types().iter().map(|grant| grant.as_str()).collect::<Vec<_>>().join(", ");
+        return reject(
+            &back,
+            "unauthorized_client",
+            &format!(
+                "The client is not authorized to use the provided grant type. Configured grant types: [{configured}]."
+            ),
+        );
+    }
+    let Some(state) = state else {
+        return reject(
+            &back,
+            "invalid_request",
+            "The authentication request has an invalid 'state' parameter.",
+        );
+    };
+    let scopes = parse_scopes(params.get("scope"));
+    if scopes.is_empty() {
+        return reject(
+            &back,
+            "invalid_scope",
+            "The authorization server resource does not have any configured default scopes, 'scope' must be provided.",
+        );
+    }
+    if scopes.iter().any(|scope| !server.accepts_scope(scope)) {
+        return reject(
+            &back,
+            "invalid_scope",
+            "One or more scopes are not configured for the authorization server resource.",
+        );
+    }
+    let challenge = params.get("code_challenge").filter(|value| !value.is_empty());
+    let method = params.get("code_challenge_method").filter(|value| !value.is_empty());
+    match (challenge, method) {
+        (None, None) if client.requires_pkce() => {
+            return reject(
+                &back,
+                "invalid_request",
+                "PKCE code challenge is required by this client.",
+            );
+        }
+        (None, None) => {}
+        (None, Some(_)) => {
+            return reject(
+                &back,
+                "invalid_request",
+                "The 'code_challenge' parameter is required when 'code_challenge_method' is sent.",
+            );
+        }
+        (Some(_), method) if method != Some("S256") => {
+            return reject(&back, "invalid_request", "PKCE code challenge method must be 'S256'.");
+        }
+        (Some(challenge), _) if !valid_challenge(challenge) => {
+            return reject(
+                &back,
+                "invalid_request",
+                "PKCE code challenge contains illegal characters or has the wrong length.",
+            );
+        }
+        (Some(_), _) => {}
+    }
+    if Prompt::parse(params.get("prompt")).is_none() {
+        return reject(
+            &back,
+            "invalid_request",
+            "The 'prompt' parameter must be 'none', or any of 'login' and 'consent'.",
+        );
+    }
+    if params.get("max_age").is_some_and(|value| value.parse::<u64>().is_err()) {
+        return reject(
+            &back,
+            "invalid_request",
+            "The 'max_age' parameter must be a non-negative integer.",
+        );
+    }
+    let prompt = Prompt::parse(params.get("prompt")).unwrap_or_default();
+    let request = AuthRequest {
+        server: server.id.clone(),
+        client_id: client.id().to_owned(),
+        redirect_uri: redirect_uri.to_owned(),
+        response_mode: back.mode,
+        scopes,
+        state: state.to_owned(),
+        nonce: params.get("nonce").filter(|nonce| !nonce.is_empty()).map(str::to_owned),
+        code_challenge: challenge.map(str::to_owned),
+        consent: prompt.consent,
+        login_hint: params.get("login_hint").map(str::to_owned),
+    };
+    Ok((request, back))
+}
+
+/// Okta's rule for `state`: letters, digits, `,`, `.`, `_` and `-`.
+fn valid_state(state: &str) -> bool {
+    state.len() <= 2048
+        && state.bytes().all(|byte| byte.is_ascii_alphanumeric() || b",._-".contains(&byte))
+}
+
+/// RFC 7636 §4.2: 43 to 128 unreserved characters.
+fn valid_challenge(challenge: &str) -> bool {
+    (43..=128).contains(&challenge.len())
+        && challenge.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"-._~".contains(&byte))
+}
+
+fn parse_scopes(scope: Option<&str>) -> Vec<String> {
+    let mut scopes: Vec<String> = Vec::new();
+    for scope in scope.unwrap_or_default().split(' ').filter(|scope| !scope.is_empty()) {
+        if !scopes.iter().any(|known| known == scope) {
+            scopes.push(scope.to_owned());
+        }
+    }
+    scopes
+}
+
+/// The `prompt` values this server understands.
+#[derive(Clone, Copy, Debug, Default)]
+struct Prompt {
+    none: bool,
+    login: bool,
+    consent: bool,
+}
+
+impl Prompt {
+    /// `None` for an unsupported value or `none` combined with another.
+    fn parse(prompt: Option<&str>) -> Option<Self> {
+        let mut parsed = Self::default();
+        for value in prompt.unwrap_or_default().split(' ').filter(|value| !value.is_empty()) {
+            match value {
+                "none" => parsed.none = true,
+                "login" => parsed.login = true,
+                "consent" => parsed.consent = true,
+                _ => return None,
+            }
+        }
+        (!parsed.none || !(parsed.login || parsed.consent)).then_some(parsed)
+    }
+}
+
+/// Where and how to answer the client.
+#[derive(Clone, Debug)]
+struct Back {
+    redirect_uri: String,
+    mode: ResponseMode,
+    state: Option<String>,
+}
+
+impl Back {
+    fn of(request: &AuthRequest) -> Self {
+        Self {
+            redirect_uri: request.redirect_uri.clone(),
+            mode: request.response_mode,
+            state: Some(request.state.clone()),
+        }
+    }
+
+    fn error(
+        &self,
+        shared: &Shared,
+        server: &ServerInfo,
+        error: &str,
+        description: impl Into<String>,
+    ) -> Response {
+        self.respond(
+            shared,
+            server,
+            vec![("error", error.to_owned()), ("error_description", description.into())],
+        )
+    }
+
+    /// Redirects (or form-posts) `params` plus `state` and, per RFC 9207 and the faults, `iss`.
+    fn respond(
+        &self,
+        shared: &Shared,
+        server: &ServerInfo,
+        mut params: Vec<(&str, String)>,
+    ) -> Response {
+        if let Some(state) = &self.state {
+            params.push(("state", state.clone()));
+        }
+        let iss_fault = shared.faults.take(|fault| match fault {
+            Fault::AuthorizationResponseWrongIss => Some(true),
+            Fault::AuthorizationResponseMissingIss => Some(false),
+            _ => None,
+        });
+        let iss = match iss_fault {
+            Some(true) => Some(format!("{}1", server.issuer)),
+            Some(false) => None,
+            None => shared.iss_parameter.then(|| server.issuer.clone()),
+        };
+        if let Some(iss) = iss {
+            params.push(("iss", iss));
+        }
+        let Ok(mut url) = url::Url::parse(&self.redirect_uri) else {
+            return pages::error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "The redirect URI is not a URL.",
+            );
+        };
+        match self.mode {
+            ResponseMode::FormPost => return pages::form_post(&self.redirect_uri, &params),
+            ResponseMode::Query => {
+                url.query_pairs_mut()
+                    .extend_pairs(params.iter().map(|(name, value)| (*name, value.as_str())));
+            }
+            ResponseMode::Fragment => {
+                let fragment = url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(params.iter().map(|(name, value)| (*name, value.as_str())))
+                    .finish();
+                url.set_fragment(Some(&fragment));
+            }
+        }
+        let mut response = Redirect::to(url.as_str()).into_response();
+        // `Redirect::to` answers 303; Okta answers 302.
+        *response.status_mut() = StatusCode::FOUND;
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+    }
+}
+
+fn issue_code(shared: &Shared, request: AuthRequest, signed_in: SignedIn) -> String {
+    let code = random_token(32);
+    let now = shared.now();
+    let grant = CodeGrant {
+        request,
+        signed_in,
+        expires_at: now + shared.lifetimes.authorization_code().as_secs(),
+        redeemed: false,
+        family: random_token(16),
+    };
+    shared.store.with(|store| {
+        store.sweep(now);
+        store.codes.insert(code.clone(), grant);
+    });
+    code
+}
+
+fn start_transaction(shared: &Shared, request: AuthRequest, signed_in: Option<SignedIn>) -> String {
+    let id = random_token(24);
+    let now = shared.now();
+    let transaction = Transaction { request, signed_in, expires_at: now + TRANSACTION_LIFETIME };
+    shared.store.with(|store| {
+        store.sweep(now);
+        store.transactions.insert(id.clone(), transaction);
+    });
+    id
+}
+
+fn transaction(shared: &Shared, form: &Params) -> Option<(String, Transaction)> {
+    let id = form.get("tx")?;
+    let now = shared.now();
+    let transaction = shared.store.with(|store| store.transactions.get(id).cloned())?;
+    (now < transaction.expires_at).then(|| (id.to_owned(), transaction))
+}
+
+fn expired_transaction() -> Response {
+    pages::error(
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        "The sign-in request expired or does not exist. Start again from the application.",
+    )
+}
+
+/// Creates a session for `username` and returns its id.
+pub(crate) fn create_session(shared: &Shared, username: &str) -> (String, Session) {
+    let sid = random_token(32);
+    let now = shared.now();
+    let session = Session {
+        username: username.to_owned(),
+        auth_time: now,
+        expires_at: now + shared.lifetimes.session().as_secs(),
+    };
+    shared.store.with(|store| {
+        store.sweep(now);
+        store.sessions.insert(sid.clone(), session.clone());
+    });
+    (sid, session)
+}
+
+/// The live session named by the request's `sid` cookie.
+fn session_from_cookie(shared: &Shared, headers: &HeaderMap) -> Option<Session> {
+    let sid = session_id(headers)?;
+    let now = shared.now();
+    shared
+        .store
+        .with(|store| store.sessions.get(&sid).filter(|session| now < session.expires_at).cloned())
+}
+
+/// The value of the `sid` cookie.
+pub(crate) fn session_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == SESSION_COOKIE).then(|| value.to_owned())
+        })
+}
+
+/// Consumes a `sessionToken`; the username if it was valid.
+fn redeem_session_token(shared: &Shared, token: &str) -> Option<String> {
+    let now = shared.now();
+    let grant = shared.store.with(|store| store.session_tokens.remove(token))?;
+    (now < grant.expires_at).then_some(grant.username)
+}
+
+fn session_cookie(sid: &str) -> String {
+    format!("{SESSION_COOKIE}={sid}; Path=/; HttpOnly; SameSite=Lax")
+}
+
+pub(crate) fn append_cookie(response: &mut Response, cookie: &str) {
+    if let Ok(value) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,222 @@
+//! Client authentication at `/token`, `/introspect` and `/revoke`: exactly one method per
+//! request, Basic credentials form-decoded (RFC 6749 §2.3.1), failures mapped to fixed bodies.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use http::{HeaderMap, header};
+use serde::Serialize;
+
+use crate::config::{Client, ClientAuthMethod};
+use crate::error::OAuthError;
+use crate::util::{Params, form_decode, secrets_equal};
+
+/// The client authentication a request presented, as recorded in
+/// [`RecordedRequest::client_auth`](crate::RecordedRequest::client_auth). Secrets are never
+/// kept.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ClientAuthentication {
+    /// No credentials and no `client_id`.
+    None,
+    /// Only `client_id` in the body (a public client).
+    ClientIdOnly {
+        /// The `client_id` parameter.
+        client_id: String,
+    },
+    /// `Authorization: Basic`, with the id after form-decoding.
+    ClientSecretBasic {
+        /// The decoded client id.
+        client_id: String,
+    },
+    /// `client_id` and `client_secret` in the body.
+    ClientSecretPost {
+        /// The `client_id` parameter.
+        client_id: String,
+    },
+    /// A `client_assertion` (not supported by this server).
+    ClientAssertion,
+    /// An `Authorization: Basic` header that does not decode.
+    MalformedBasic,
+    /// More than one method at once (for example Basic and `client_secret`).
+    Several,
+}
+
+/// Credentials as presented, secret included (never leaves this module's callers).
+pub(crate) enum Presented {
+    Basic { id: String, secret: String, body_client_id: Option<String> },
+    Post { id: String, secret: String },
+    IdOnly { id: String },
+    Assertion,
+    Absent,
+    MalformedBasic,
+    Several,
+}
+
+impl Presented {
+    /// Reads the credentials of a request.
+    pub(crate) fn from_request(headers: &HeaderMap, form: &Params) -> Self {
+        let basic = basic_header(headers);
+        let secret = form.get("client_secret").filter(|secret| !secret.is_empty());
+        let assertion =
+            form.get("client_assertion").is_some() || form.get("client_assertion_type").is_some();
+        let client_id = form.get("client_id").filter(|id| !id.is_empty()).map(str::to_owned);
+        let n_methods =
+            usize::from(basic.is_some()) + usize::from(secret.is_some()) + usize::from(assertion);
+        if n_methods > 1 {
+            return Self::Several;
+        }
+        match (basic, secret, assertion) {
+            (Some(Some((id, secret))), _, _) => {
+                Self::Basic { id, secret, body_client_id: client_id }
+            }
+            (Some(None), _, _) => Self::MalformedBasic,
+            (None, Some(secret), _) => match client_id {
+                Some(id) => Self::Post { id, secret: secret.to_owned() },
+                None => Self::Absent,
+            },
+            (None, None, true) => Self::Assertion,
+            (None, None, false) => client_id.map_or(Self::Absent, |id| Self::IdOnly { id }),
+        }
+    }
+
+    /// The secret-free summary for the request record.
+    pub(crate) fn summary(&self) -> ClientAuthentication {
+        match self {
+            Self::Basic { id, .. } => {
+                ClientAuthentication::ClientSecretBasic { client_id: id.clone() }
+            }
+            Self::Post { id, .. } => {
+                ClientAuthentication::ClientSecretPost { client_id: id.clone() }
+            }
+            Self::IdOnly { id } => ClientAuthentication::ClientIdOnly { client_id: id.clone() },
+            Self::Assertion => ClientAuthentication::ClientAssertion,
+            Self::Absent => ClientAuthentication::None,
+            Self::MalformedBasic => ClientAuthentication::MalformedBasic,
+            Self::Several => ClientAuthentication::Several,
+        }
+    }
+
+    /// Checks the credentials against the registered client.
+    pub(crate) fn authenticate(
+        &self,
+        lookup: impl Fn(&str) -> Option<Client>,
+    ) -> Result<Client, AuthFailure> {
+        let (id, secret, used) = match self {
+            Self::Absent => return Err(AuthFailure::NoCredentials),
+            Self::MalformedBasic => return Err(AuthFailure::MalformedBasic),
+            Self::Several => return Err(AuthFailure::SeveralMethods),
+            Self::Assertion => return Err(AuthFailure::AssertionUnsupported),
+            Self::Basic { id, body_client_id: Some(body_id), .. } if body_id != id => {
+                return Err(AuthFailure::ClientIdMismatch);
+            }
+            Self::Basic { id, secret, .. } => {
+                (id, Some(secret), ClientAuthMethod::ClientSecretBasic)
+            }
+            Self::Post { id, secret } => (id, Some(secret), ClientAuthMethod::ClientSecretPost),
+            Self::IdOnly { id } => (id, None, ClientAuthMethod::None),
+        };
+        let basic = used == ClientAuthMethod::ClientSecretBasic;
+        let client = lookup(id).ok_or(AuthFailure::UnknownClient { basic })?;
+        if client.auth_method() != used {
+            return Err(match used {
+                ClientAuthMethod::None => AuthFailure::NoCredentials,
+                _ => AuthFailure::MethodNotAllowed { basic },
+            });
+        }
+        match (secret, client.secret()) {
+            (None, _) => Ok(client),
+            (Some(given), Some(expected)) if secrets_equal(given, expected) => Ok(client),
+            (Some(_), _) => Err(AuthFailure::WrongSecret { basic }),
+        }
+    }
+}
+
+/// Why client authentication failed; each maps to one fixed Okta-shaped response.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum AuthFailure {
+    /// A client assertion was sent (not supported).
+    AssertionUnsupported,
+    /// Basic and body disagree on the client id.
+    ClientIdMismatch,
+    /// The `Authorization: Basic` header does not decode.
+    MalformedBasic,
+    /// The client is registered with another method.
+    MethodNotAllowed { basic: bool },
+    /// No credentials at all (or only a client id for a confidential client).
+    NoCredentials,
+    /// More than one method in one request.
+    SeveralMethods,
+    /// No such client.
+    UnknownClient { basic: bool },
+    /// The secret does not match.
+    WrongSecret { basic: bool },
+}
+
+impl From<AuthFailure> for OAuthError {
+    fn from(failure: AuthFailure) -> Self {
+        const GENERIC: &str = "Client authentication failed. Either the client or the client credentials are invalid.";
+        let (error, basic) = match failure {
+            AuthFailure::MalformedBasic => {
+                return OAuthError::invalid_request(
+                    "The client authentication header is malformed.",
+                );
+            }
+            AuthFailure::SeveralMethods => {
+                return OAuthError::invalid_request(
+                    "Cannot supply multiple client credentials. Use one of the following: \
+                     credentials in the Authorization header, credentials in the post body, or a \
+                     client_assertion in the post body.",
+                );
+            }
+            AuthFailure::NoCredentials => {
+                (OAuthError::invalid_client("No client credentials found."), false)
+            }
+            AuthFailure::AssertionUnsupported => (
+                OAuthError::invalid_client(
+                    "Client assertions (client_secret_jwt, private_key_jwt) are not supported by \
+                     okta-devserver.",
+                ),
+                false,
+            ),
+            AuthFailure::ClientIdMismatch => (OAuthError::invalid_client(GENERIC), true),
+            AuthFailure::UnknownClient { basic } | AuthFailure::MethodNotAllowed { basic } => {
+                (OAuthError::invalid_client(GENERIC), basic)
+            }
+            AuthFailure::WrongSecret { basic } => (
+                OAuthError::invalid_client(
+                    "The client secret supplied for a confidential client is invalid.",
+                ),
+                basic,
+            ),
+        };
+        if basic { error.with_basic_challenge() } else { error }
+    }
+}
+
+/// `None`: no Basic header. `Some(None)`: a Basic header that does not decode.
+fn basic_header(headers: &HeaderMap) -> Option<Option<(String, String)>> {
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let value = values.next()?;
+    let value = value.to_str().ok()?;
+    let (scheme, credentials) = value.split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    if values.next().is_some() {
+        return Some(None);
+    }
+    Some(decode_basic(credentials.trim()))
+}
+
+fn decode_basic(credentials: &str) -> Option<(String, String)> {
+    let decoded = STANDARD.decode(credentials).ok()?;
+    let decoded = String::from_utf8(decoded).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    let id = form_decode(id)?;
+    let secret = form_decode(secret)?;
+    (!id.is_empty()).then_some((id, secret))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,169 @@
+//! Errors turned into responses at the edge: OAuth error JSON, Okta API error JSON and
+//! internal failures, each with fixed bodies that leak nothing.
+
+use std::borrow::Cow;
+
+use axum::Json;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, StatusCode, header};
+use serde_json::json;
+
+use crate::util::random_token;
+
+/// An OAuth 2.0 error response: `{"error": ..., "error_description": ...}`.
+#[derive(Debug)]
+pub(crate) struct OAuthError {
+    status: StatusCode,
+    error: &'static str,
+    description: Cow<'static, str>,
+    basic_challenge: bool,
+}
+
+impl OAuthError {
+    pub(crate) fn new(
+        status: StatusCode,
+        error: &'static str,
+        description: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self { status, error, description: description.into(), basic_challenge: false }
+    }
+
+    pub(crate) fn invalid_request(description: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_request", description)
+    }
+
+    pub(crate) fn invalid_grant(description: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_grant", description)
+    }
+
+    pub(crate) fn invalid_scope(description: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_scope", description)
+    }
+
+    pub(crate) fn invalid_client(description: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "invalid_client", description)
+    }
+
+    /// Adds `WWW-Authenticate: Basic`, for a failed Basic authentication (RFC 6749 §5.2).
+    pub(crate) fn with_basic_challenge(mut self) -> Self {
+        self.basic_challenge = true;
+        self
+    }
+
+    #[cfg(test)]
+    pub(crate) fn error(&self) -> &'static str {
+        self.error
+    }
+}
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        let body = json!({ "error": self.error, "error_description": self.description });
+        let mut response = (self.status, Json(body)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        if self.basic_challenge {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(r#"Basic realm="okta-devserver""#),
+            );
+        }
+        response
+    }
+}
+
+/// An Okta management/authentication API error (`errorCode`, `errorSummary`, ...).
+#[derive(Debug)]
+pub(crate) struct OktaApiError {
+    status: StatusCode,
+    code: &'static str,
+    summary: Cow<'static, str>,
+}
+
+impl OktaApiError {
+    pub(crate) fn new(
+        status: StatusCode,
+        code: &'static str,
+        summary: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self { status, code, summary: summary.into() }
+    }
+
+    pub(crate) fn not_found(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "E0000007",
+            format!("Not found: Resource not found: {what}"),
+        )
+    }
+}
+
+impl IntoResponse for OktaApiError {
+    fn into_response(self) -> Response {
+        let body = json!({
+            "errorCode": self.code,
+            "errorSummary": self.summary,
+            "errorLink": self.code,
+            "errorId": format!("oae{}", random_token(16)),
+            "errorCauses": [],
+        });
+        (self.status, Json(body)).into_response()
+    }
+}
+
+/// A failure inside the server (signing, key generation): logged, answered with a fixed 500.
+#[derive(Debug)]
+pub(crate) struct AppError(Box<dyn std::error::Error + Send + Sync>);
+
+impl<E: std::error::Error + Send + Sync + 'static> From<E> for AppError {
+    fn from(error: E) -> Self {
+        Self(Box::new(error))
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        tracing::error!(error = %self.0, "internal error");
+        OAuthError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            "The authorization server encountered an unexpected condition.",
+        )
+        .into_response()
+    }
+}
+
+/// What a handler that can fail in several ways returns.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    OAuth(OAuthError),
+    Internal(AppError),
+}
+
+impl From<OAuthError> for Failure {
+    fn from(error: OAuthError) -> Self {
+        Self::OAuth(error)
+    }
+}
+
+impl From<AppError> for Failure {
+    fn from(error: AppError) -> Self {
+        Self::Internal(error)
+    }
+}
+
+impl From<crate::keys::KeyError> for Failure {
+    fn from(error: crate::keys::KeyError) -> Self {
+        Self::Internal(error.into())
+    }
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        match self {
+            Self::OAuth(error) => error.into_response(),
+            Self::Internal(error) => error.into_response(),
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! `/v1/introspect` (RFC 7662, with Okta's fields) and `/v1/revoke` (RFC 7009, always 200).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, StatusCode};
+use serde_json::{Map, Value, json};
+
+use crate::client_auth::Presented;
+use crate::config::Client;
+use crate::error::{Failure, OAuthError};
+use crate::routes::{Server, require_form};
+use crate::servers::ServerInfo;
+use crate::state::{AppState, Shared};
+use crate::store::TokenKind;
+use crate::token::active_record;
+use crate::util::Params;
+
+const TOKEN_TYPE_HINTS: [&str; 4] = ["access_token", "id_token", "refresh_token", "device_secret"];
+
+/// `POST /v1/introspect`.
+pub(crate) async fn introspect(
+    State(shared): State<AppState>,
+    Server(server): Server,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (client, form) = match authenticated(&shared, &headers, &body) {
+        Ok(found) => found,
+        Err(failure) => return failure.into_response(),
+    };
+    let Some(token) = form.get("token").filter(|token| !token.is_empty()) else {
+        return OAuthError::invalid_request("The 'token' parameter is required.").into_response();
+    };
+    if form.get("token_type_hint").is_some_and(|hint| !TOKEN_TYPE_HINTS.contains(&hint)) {
+        return OAuthError::new(
+            StatusCode::BAD_REQUEST,
+            "unsupported_token_type",
+            "The 'token_type_hint' value is not supported.",
+        )
+        .into_response();
+    }
+    Json(describe(&shared, &server, &client, token)).into_response()
+}
+
+/// `POST /v1/revoke`.
+pub(crate) async fn revoke(
+    State(shared): State<AppState>,
+    Server(server): Server,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (client, form) = match authenticated(&shared, &headers, &body) {
+        Ok(found) => found,
+        Err(failure) => return failure.into_response(),
+    };
+    let Some(token) = form.get("token").filter(|token| !token.is_empty()) else {
+        return OAuthError::invalid_request("The 'token' parameter is required.").into_response();
+    };
+    shared.store.with(|store| {
+        let Some(record) = store.tokens.get_mut(token) else { return };
+        // A client may only revoke its own tokens; revoking a refresh token also revokes the
+        // access tokens of the same grant.
+        if record.client_id != client.id() || record.server != server.id {
+            return;
+        }
+        record.revoked = true;
+        if record.kind == TokenKind::Refresh {
+            let family = record.family.clone();
+            store.revoke_family(&family);
+        }
+    });
+    StatusCode::OK.into_response()
+}
+
+fn authenticated(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Client, Params), Failure> {
+    require_form(headers)?;
+    let form = Params::parse(body);
+    if let Some(name) = form.first_duplicate() {
+        return Err(OAuthError::invalid_request(format!(
+            "The '{name}' parameter was provided more than once."
+        ))
+        .into());
+    }
+    let client = Presented::from_request(headers, &form)
+        .authenticate(|id| shared.client(id))
+        .map_err(OAuthError::from)?;
+    Ok((client, form))
+}
+
+/// The introspection response: `{"active": false}` unless the token is live, issued by this
+/// server, and (for refresh tokens) issued to the calling client.
+fn describe(shared: &Shared, server: &ServerInfo, client: &Client, token: &str) -> Value {
+    let record = active_record(shared, server, token)
+        .filter(|record| record.kind != TokenKind::Refresh || record.client_id == client.id());
+    let Some(record) = record else {
+        return json!({ "active": false });
+    };
+    let mut body = Map::new();
+    body.insert("active".into(), json!(true));
+    body.insert("scope".into(), json!(record.scopes.join(" ")));
+    if let Some(username) = &record.username {
+        body.insert("username".into(), json!(username));
+    }
+    body.insert("exp".into(), json!(record.expires_at));
+    body.insert("iat".into(), json!(record.issued_at));
+    body.insert("sub".into(), json!(record.subject));
+    body.insert("aud".into(), json!(record.audience));
+    body.insert("iss".into(), json!(server.issuer));
+    body.insert("jti".into(), json!(record.jti));
+    if record.kind != TokenKind::Id {
+        body.insert("token_type".into(), json!("Bearer"));
+    }
+    body.insert("client_id".into(), json!(record.client_id));
+    if let Some(user) = record.username.as_deref().and_then(|username| shared.user(username)) {
+        body.insert("uid".into(), json!(user.id()));
+    }
+    Value::Object(body)
+}
+
+#[cfg(test)]
+mod tests;

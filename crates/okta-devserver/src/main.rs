@@ -1,0 +1,108 @@
+//! The `okta-devserver` binary: a local Okta-compatible authorization server on a fixed port.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::Parser;
+use okta_devserver::{AuthServerId, DevServer, DevServerConfig};
+use tracing_subscriber::EnvFilter;
+
+/// A local Okta-compatible authorization server for development and tests.
+#[derive(Debug, Parser)]
+#[command(name = "okta-devserver", version)]
+struct Args {
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 8900)]
+    port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value_t = Ipv4Addr::LOCALHOST.into())]
+    host: std::net::IpAddr,
+    /// A TOML configuration file (see crates/okta-devserver/devserver.example.toml).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Expose the fault-injection and inspection routes under /devserver/.
+    #[arg(long)]
+    admin: bool,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    let config = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            toml::from_str::<DevServerConfig>(&text)
+                .with_context(|| format!("parsing {}", path.display()))?
+        }
+        None => DevServerConfig::default(),
+    };
+    let mut builder =
+        DevServer::builder().bind(SocketAddr::new(args.host, args.port)).config(config);
+    if args.admin {
+        builder = builder.admin_routes(true);
+    }
+    let server = builder.start().await.context("starting okta-devserver")?;
+    print_banner(&server);
+
+    // Generate the signing keys in the background so the first sign-in does not wait for them.
+    let keys = server.keys();
+    let ids: Vec<AuthServerId> = server.issuers().into_iter().map(|(id, _)| id).collect();
+    tokio::task::spawn_blocking(move || {
+        for id in ids {
+            if let Err(error) = keys.warm_up(id) {
+                tracing::warn!(%error, "could not generate signing keys");
+            }
+        }
+    });
+
+    tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+    tracing::info!("shutting down");
+    server.shutdown().await;
+    Ok(())
+}
+
+#[allow(clippy::print_stdout, reason = "the banner is the binary's output")]
+fn print_banner(server: &DevServer) {
+    println!("okta-devserver listening on {}", server.base_url());
+    println!();
+    println!("Issuers:");
+    for (id, issuer) in server.issuers() {
+        let name = match id {
+            AuthServerId::Org => "org".to_owned(),
+            AuthServerId::Custom(id) => id,
+        };
+        println!("  {name:<10} {issuer}");
+    }
+    println!();
+    println!("Clients:");
+    for client in server.clients().list() {
+        println!("  {}  ({})", client.id(), client.auth_method().as_str());
+        if let Some(secret) = client.secret() {
+            // The dev server's own fixtures, printed on purpose so a developer can copy them.
+            println!("    secret:        {secret}");
+        }
+        for uri in client.redirect_uris() {
+            println!("    redirect_uri:  {uri}");
+        }
+    }
+    println!();
+    println!("Users:");
+    for user in server.users().list() {
+        println!(
+            "  {:<22} password: {:<30} groups: {}",
+            user.username(),
+            user.password(),
+            user.groups().join(", ")
+        );
+    }
+    println!();
+    println!("Press Ctrl-C to stop.");
+}

@@ -1,0 +1,130 @@
+//! The HTML pages: sign-in, consent, `form_post`, signed-out and error pages. No JavaScript.
+//!
+//! Element ids are a contract with browser tests: `username`, `password`, `submit` and `error`
+//! on the sign-in page; `allow` and `deny` on the consent page; `error-code` and
+//! `error-description` on the error page; `continue` on the `form_post` page.
+
+use axum::response::{Html, IntoResponse, Response};
+use http::{HeaderValue, StatusCode, header};
+
+use crate::util::html_escape;
+
+/// The sign-in form, posting to `/login/signin`.
+pub(crate) fn sign_in(
+    transaction: &str,
+    login_hint: Option<&str>,
+    error: bool,
+    status: StatusCode,
+) -> Response {
+    let username = html_escape(login_hint.unwrap_or_default());
+    let transaction = html_escape(transaction);
+    let error = if error {
+        r#"<p id="error" class="error" role="alert">Unable to sign in: the username or password is incorrect.</p>"#
+    } else {
+        ""
+    };
+    page(
+        status,
+        "Sign In",
+        &format!(
+            r#"<h1>Sign In</h1>
+{error}
+<form method="post" action="/login/signin">
+  <input type="hidden" name="tx" value="{transaction}">
+  <label for="username">Username</label>
+  <input id="username" name="username" type="text" autocomplete="username" value="{username}" autofocus>
+  <label for="password">Password</label>
+  <input id="password" name="password" type="password" autocomplete="current-password">
+  <button id="submit" type="submit">Sign In</button>
+</form>"#
+        ),
+    )
+}
+
+/// The consent page, posting `decision=allow|deny` to `/login/consent`.
+pub(crate) fn consent(transaction: &str, client_id: &str, scopes: &[String]) -> Response {
+    let items: String = scopes
+        .iter()
+        .map(|scope| format!(r#"<li class="scope">{}</li>"#, html_escape(scope)))
+        .collect();
+    page(
+        StatusCode::OK,
+        "Allow access?",
+        &format!(
+            r#"<h1>Allow access?</h1>
+<p><strong id="client">{client}</strong> would like to:</p>
+<ul id="scopes">{items}</ul>
+<form method="post" action="/login/consent">
+  <input type="hidden" name="tx" value="{transaction}">
+  <button id="allow" name="decision" value="allow" type="submit">Allow Access</button>
+  <button id="deny" name="decision" value="deny" type="submit">Don't Allow</button>
+</form>"#,
+            client = html_escape(client_id),
+            transaction = html_escape(transaction),
+        ),
+    )
+}
+
+/// `response_mode=form_post`: a form the user submits to the client (no script to auto-submit).
+pub(crate) fn form_post(redirect_uri: &str, params: &[(&str, String)]) -> Response {
+    let inputs: String = params
+        .iter()
+        .map(|(name, value)| {
+            format!(
+                r#"<input type="hidden" name="{}" value="{}">"#,
+                html_escape(name),
+                html_escape(value)
+            )
+        })
+        .collect();
+    page(
+        StatusCode::OK,
+        "Continue",
+        &format!(
+            r#"<h1>Continue to the application</h1>
+<form method="post" action="{action}">{inputs}
+  <button id="continue" type="submit">Continue</button>
+</form>"#,
+            action = html_escape(redirect_uri),
+        ),
+    )
+}
+
+/// The page shown after `/logout` without a `post_logout_redirect_uri`.
+pub(crate) fn signed_out() -> Response {
+    page(StatusCode::OK, "Signed out", r#"<h1 id="signed-out">You are signed out.</h1>"#)
+}
+
+/// An error that cannot go back to the client (unknown client, unregistered redirect URI...).
+pub(crate) fn error(status: StatusCode, code: &str, description: &str) -> Response {
+    page(
+        status,
+        "Error",
+        &format!(
+            r#"<h1>Something went wrong</h1>
+<p>Error code: <code id="error-code">{}</code></p>
+<p id="error-description">{}</p>"#,
+            html_escape(code),
+            html_escape(description)
+        ),
+    )
+}
+
+fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    let html = format!(
+        r#"<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>{title} - okta-devserver</title>
+<style>body{{font-family:sans-serif;max-width:28rem;margin:3rem auto}}label,input,button{{display:block;margin:.4rem 0}}.error{{color:#b00}}</style>
+</head>
+<body>
+{body}
+</body>
+</html>
+"#
+    );
+    let mut response = (status, Html(html)).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}

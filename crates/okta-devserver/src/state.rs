@@ -1,0 +1,78 @@
+//! The state shared by every request: configuration, clock, keys, faults, record and store.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
+
+use crate::clock::Clock;
+use crate::config::{Client, TokenLifetimes, User};
+use crate::faults::{Fault, Faults, TokenFault};
+use crate::keys::{JwksShape, KeyStore};
+use crate::rate::RateWindow;
+use crate::recorder::Recorder;
+use crate::servers::{AuthServerId, ServerInfo};
+use crate::store::Store;
+
+/// What axum hands every handler.
+pub(crate) type AppState = Arc<Shared>;
+
+#[derive(Debug)]
+pub(crate) struct Shared {
+    /// `http://127.0.0.1:PORT`, no trailing slash: the org issuer.
+    pub(crate) base_url: String,
+    pub(crate) clock: Clock,
+    pub(crate) lifetimes: TokenLifetimes,
+    /// RFC 9207: advertise and send `iss` on the authorization response.
+    pub(crate) iss_parameter: bool,
+    pub(crate) admin_routes: bool,
+    pub(crate) keys_max_age: Duration,
+    /// The `idp` claim: Okta puts the org's id there for users of the Okta directory.
+    pub(crate) idp_id: String,
+    pub(crate) servers: BTreeMap<AuthServerId, Arc<ServerInfo>>,
+    pub(crate) clients: RwLock<BTreeMap<String, Client>>,
+    pub(crate) users: RwLock<Vec<User>>,
+    pub(crate) keys: KeyStore,
+    pub(crate) faults: Faults,
+    pub(crate) recorder: Recorder,
+    pub(crate) store: Store,
+    pub(crate) rate: RateWindow,
+}
+
+impl Shared {
+    pub(crate) fn now(&self) -> u64 {
+        self.clock.now_secs()
+    }
+
+    pub(crate) fn server(&self, id: &AuthServerId) -> Option<Arc<ServerInfo>> {
+        self.servers.get(id).cloned()
+    }
+
+    pub(crate) fn client(&self, id: &str) -> Option<Client> {
+        self.clients.read().unwrap_or_else(PoisonError::into_inner).get(id).cloned()
+    }
+
+    /// Okta usernames are case-insensitive.
+    pub(crate) fn user(&self, username: &str) -> Option<User> {
+        let users = self.users.read().unwrap_or_else(PoisonError::into_inner);
+        users.iter().find(|user| user.username().eq_ignore_ascii_case(username)).cloned()
+    }
+
+    /// The JWKS as the faults in effect bend it.
+    pub(crate) fn jwks_shape(&self) -> JwksShape {
+        let kid_absent = |wanted: TokenFault| move |fault: &Fault| matches!(fault, Fault::IdToken(found) | Fault::AccessToken(found) if *found == wanted);
+        JwksShape {
+            single_without_kid: self
+                .faults
+                .armed_or_fired(kid_absent(TokenFault::KidAbsentSingleKey)),
+            all_without_kid: self
+                .faults
+                .armed_or_fired(kid_absent(TokenFault::KidAbsentMultipleKeys)),
+            unusable_extras: self.faults.sticky_in_effect(&Fault::JwksUnusableKeys),
+        }
+    }
+
+    /// Whether the JWKS moved to its random path.
+    pub(crate) fn jwks_moved(&self) -> bool {
+        self.faults.sticky_in_effect(&Fault::JwksUriRandomPath)
+    }
+}
