@@ -31,7 +31,7 @@ pub(crate) async fn authorize(
     let params = Params::parse(query.unwrap_or_default().as_bytes());
     let (request, back) = match validate(&shared, &server, &params) {
         Ok(valid) => valid,
-        Err(Rejection::Page(response)) => return response,
+        Err(Rejection::Page(response)) => return *response,
         Err(Rejection::Back(back, error, description)) => {
             return back.error(&shared, &server, error, description);
         }
@@ -45,13 +45,13 @@ pub(crate) async fn authorize(
     let mut session = session_from_cookie(&shared, &headers);
     if session.is_none() {
         // Classic Okta ignores `sessionToken` when a session cookie exists; so do we.
-        if let Some(token) = params.get("sessionToken").filter(|token| !token.is_empty()) {
-            if let Some(username) = redeem_session_token(&shared, token) {
-                let (sid, created) = create_session(&shared, &username);
-                set_cookie = Some(session_cookie(&sid));
-                session = Some(created);
-                fresh = true;
-            }
+        if let Some(token) = params.get("sessionToken").filter(|token| !token.is_empty())
+            && let Some(username) = redeem_session_token(&shared, token)
+        {
+            let (sid, created) = create_session(&shared, &username);
+            set_cookie = Some(session_cookie(&sid));
+            session = Some(created);
+            fresh = true;
         }
     }
     let too_old = |session: &Session| {
@@ -113,8 +113,11 @@ pub(crate) async fn sign_in(State(shared): State<AppState>, body: Bytes) -> Resp
         });
         pages::consent(&transaction_id, &transaction.request.client_id, &transaction.request.scopes)
     } else {
-        shared.store.with(|store| store.transactions.remove(&transaction_id));
-        finish(&shared, transaction.request, signed_in)
+        // Removing is the single-use check: of two concurrent posts, one finds nothing.
+        match shared.store.with(|store| store.transactions.remove(&transaction_id)) {
+            Some(transaction) => finish(&shared, transaction.request, signed_in),
+            None => expired_transaction(),
+        }
     };
     append_cookie(&mut response, &session_cookie(&sid));
     response
@@ -123,13 +126,21 @@ pub(crate) async fn sign_in(State(shared): State<AppState>, body: Bytes) -> Resp
 /// `POST /login/consent`: the consent page's buttons.
 pub(crate) async fn consent(State(shared): State<AppState>, body: Bytes) -> Response {
     let form = Params::parse(&body);
-    let Some((transaction_id, transaction)) = transaction(&shared, &form) else {
+    let now = shared.now();
+    let transaction = form.get("tx").and_then(|id| {
+        shared.store.with(|store| {
+            // Only a signed-in transaction is taken (single use); any other is left alone.
+            let signed_in =
+                store.transactions.get(id).is_some_and(|pending| pending.signed_in.is_some());
+            if signed_in { store.transactions.remove(id) } else { None }
+        })
+    });
+    let Some(transaction) = transaction.filter(|transaction| now < transaction.expires_at) else {
         return expired_transaction();
     };
     let Some(signed_in) = transaction.signed_in else {
         return expired_transaction();
     };
-    shared.store.with(|store| store.transactions.remove(&transaction_id));
     if form.get("decision") == Some("allow") {
         return finish(&shared, transaction.request, signed_in);
     }
@@ -157,7 +168,7 @@ fn finish(shared: &Shared, request: AuthRequest, signed_in: SignedIn) -> Respons
 /// Why an `/authorize` request was refused.
 enum Rejection {
     /// Not safe to redirect: show a page.
-    Page(Response),
+    Page(Box<Response>),
     /// Redirect back with `error` and `error_description`.
     Back(Back, &'static str, String),
 }
@@ -168,7 +179,7 @@ fn validate(
     params: &Params,
 ) -> Result<(AuthRequest, Back), Rejection> {
     let page = |code: &str, description: &str| {
-        Rejection::Page(pages::error(StatusCode::BAD_REQUEST, code, description))
+        Rejection::Page(Box::new(pages::error(StatusCode::BAD_REQUEST, code, description)))
     };
     let client_id = match params.single("client_id") {
         Ok(Some(id)) => id,
@@ -277,7 +288,6 @@ fn validate(
                 "PKCE code challenge is required by this client.",
             );
         }
-        (None, None) => {}
         (None, Some(_)) => {
             return reject(
                 &back,
@@ -295,7 +305,7 @@ fn validate(
                 "PKCE code challenge contains illegal characters or has the wrong length.",
             );
         }
-        (Some(_), _) => {}
+        (None | Some(_), _) => {}
     }
     if Prompt::parse(params.get("prompt")).is_none() {
         return reject(

@@ -61,22 +61,23 @@ impl Presented {
         let assertion =
             form.get("client_assertion").is_some() || form.get("client_assertion_type").is_some();
         let client_id = form.get("client_id").filter(|id| !id.is_empty()).map(str::to_owned);
+        let has_basic = !matches!(basic, BasicHeader::Absent);
         let n_methods =
-            usize::from(basic.is_some()) + usize::from(secret.is_some()) + usize::from(assertion);
+            usize::from(has_basic) + usize::from(secret.is_some()) + usize::from(assertion);
         if n_methods > 1 {
             return Self::Several;
         }
-        match (basic, secret, assertion) {
-            (Some(Some((id, secret))), _, _) => {
+        match (basic, secret) {
+            (BasicHeader::Credentials(id, secret), _) => {
                 Self::Basic { id, secret, body_client_id: client_id }
             }
-            (Some(None), _, _) => Self::MalformedBasic,
-            (None, Some(secret), _) => match client_id {
+            (BasicHeader::Malformed, _) => Self::MalformedBasic,
+            (BasicHeader::Absent, Some(secret)) => match client_id {
                 Some(id) => Self::Post { id, secret: secret.to_owned() },
                 None => Self::Absent,
             },
-            (None, None, true) => Self::Assertion,
-            (None, None, false) => client_id.map_or(Self::Absent, |id| Self::IdOnly { id }),
+            (BasicHeader::Absent, None) if assertion => Self::Assertion,
+            (BasicHeader::Absent, None) => client_id.map_or(Self::Absent, |id| Self::IdOnly { id }),
         }
     }
 
@@ -194,19 +195,32 @@ impl From<AuthFailure> for OAuthError {
     }
 }
 
-/// `None`: no Basic header. `Some(None)`: a Basic header that does not decode.
-fn basic_header(headers: &HeaderMap) -> Option<Option<(String, String)>> {
+/// What the `Authorization` header says about Basic credentials.
+enum BasicHeader {
+    /// No Basic header (none at all, or another scheme).
+    Absent,
+    /// A Basic header that does not decode, or several `Authorization` headers.
+    Malformed,
+    /// The decoded client id and secret.
+    Credentials(String, String),
+}
+
+fn basic_header(headers: &HeaderMap) -> BasicHeader {
     let mut values = headers.get_all(header::AUTHORIZATION).iter();
-    let value = values.next()?;
-    let value = value.to_str().ok()?;
+    let Some(value) = values.next().and_then(|value| value.to_str().ok()) else {
+        return BasicHeader::Absent;
+    };
     let (scheme, credentials) = value.split_once(' ').unwrap_or((value, ""));
     if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
+        return BasicHeader::Absent;
     }
     if values.next().is_some() {
-        return Some(None);
+        return BasicHeader::Malformed;
     }
-    Some(decode_basic(credentials.trim()))
+    match decode_basic(credentials.trim()) {
+        Some((id, secret)) => BasicHeader::Credentials(id, secret),
+        None => BasicHeader::Malformed,
+    }
 }
 
 fn decode_basic(credentials: &str) -> Option<(String, String)> {

@@ -147,7 +147,7 @@ impl GrantType {
 /// An OAuth client (an Okta "app integration").
 ///
 /// Redirect URIs are matched exactly, byte for byte, as Okta does.
-#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Client {
     id: String,
@@ -351,7 +351,7 @@ impl fmt::Debug for Client {
 ///
 /// Okta puts the user id (`00u…`) in ID tokens and `/userinfo` as `sub`, and the username in
 /// access tokens as `sub` (with the id as `uid`); this server does the same.
-#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct User {
     username: String,
@@ -517,7 +517,7 @@ impl fmt::Debug for User {
             .field("name", &self.name())
             .field("email", &self.email())
             .field("groups", &self.groups)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -702,13 +702,13 @@ pub struct TokenLifetimes {
 impl Default for TokenLifetimes {
     fn default() -> Self {
         Self {
-            authorization_code: Duration::from_secs(300),
-            access_token: Duration::from_secs(3600),
-            id_token: Duration::from_secs(3600),
-            refresh_token: Duration::from_secs(90 * 24 * 3600),
+            authorization_code: Duration::from_mins(5),
+            access_token: Duration::from_hours(1),
+            id_token: Duration::from_hours(1),
+            refresh_token: Duration::from_hours(90 * 24),
             refresh_rotation_grace: Duration::from_secs(30),
-            session_token: Duration::from_secs(300),
-            session: Duration::from_secs(2 * 3600),
+            session_token: Duration::from_mins(5),
+            session: Duration::from_hours(2),
         }
     }
 }

@@ -94,7 +94,6 @@ fn metadata(shared: &Shared, server: &ServerInfo, document: Document) -> Value {
         "revocation_endpoint_auth_methods_supported": auth_methods,
         "end_session_endpoint": server.endpoint("logout"),
         "request_parameter_supported": false,
-        "request_object_signing_alg_values_supported": ["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512"],
     });
     if document == Document::OpenId {
         body["userinfo_endpoint"] = json!(server.endpoint("userinfo"));

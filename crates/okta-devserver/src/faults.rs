@@ -48,7 +48,7 @@ pub enum Endpoint {
 pub enum TokenFault {
     /// Header `{"alg":"none"}` and an empty signature (`rp-id_token-sig-none`).
     AlgNone,
-    /// Every signature byte XORed with `0x5A` (`rp-id_token-bad-sig-rs256`).
+    /// Every signature byte combined with `0x5A` by exclusive or (`rp-id_token-bad-sig-rs256`).
     BadSignature,
     /// `exp` one hour in the past (and `iat` before it).
     Expired,

@@ -2,6 +2,7 @@
 //! published as a JWKS, rotated on demand; plus the JWS compact serialization.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use aws_lc_rs::encoding::AsDer as _;
@@ -268,7 +269,7 @@ fn pem(label: &str, der: &[u8]) -> String {
         out.push_str(&String::from_utf8_lossy(line));
         out.push('\n');
     }
-    out.push_str(&format!("-----END {label}-----\n"));
+    let _ = writeln!(out, "-----END {label}-----");
     out
 }
 

@@ -94,6 +94,7 @@ mod discovery;
 mod edge;
 mod error;
 mod faults;
+mod handles;
 mod introspection;
 mod keys;
 mod logout;
@@ -122,9 +123,8 @@ pub use crate::config::{
     DEMO_USERNAME, DevServerConfig, GrantType, TokenLifetimes, User,
 };
 pub use crate::faults::{ArmedFault, Endpoint, Fault, Faults, TokenFault};
+pub use crate::handles::{Clients, Keys, RegisterError, Users};
 pub use crate::keys::KeyError;
 pub use crate::recorder::RecordedRequest;
-pub use crate::server::{
-    Clients, DevServer, DevServerBuilder, Keys, RegisterError, StartError, Users,
-};
+pub use crate::server::{DevServer, DevServerBuilder, StartError};
 pub use crate::servers::AuthServerId;

@@ -4,6 +4,8 @@
 //! on the sign-in page; `allow` and `deny` on the consent page; `error-code` and
 //! `error-description` on the error page; `continue` on the `form_post` page.
 
+use std::fmt::Write as _;
+
 use axum::response::{Html, IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 
@@ -43,10 +45,10 @@ pub(crate) fn sign_in(
 
 /// The consent page, posting `decision=allow|deny` to `/login/consent`.
 pub(crate) fn consent(transaction: &str, client_id: &str, scopes: &[String]) -> Response {
-    let items: String = scopes
-        .iter()
-        .map(|scope| format!(r#"<li class="scope">{}</li>"#, html_escape(scope)))
-        .collect();
+    let mut items = String::new();
+    for scope in scopes {
+        let _ = write!(items, r#"<li class="scope">{}</li>"#, html_escape(scope));
+    }
     page(
         StatusCode::OK,
         "Allow access?",
@@ -67,16 +69,11 @@ pub(crate) fn consent(transaction: &str, client_id: &str, scopes: &[String]) -> 
 
 /// `response_mode=form_post`: a form the user submits to the client (no script to auto-submit).
 pub(crate) fn form_post(redirect_uri: &str, params: &[(&str, String)]) -> Response {
-    let inputs: String = params
-        .iter()
-        .map(|(name, value)| {
-            format!(
-                r#"<input type="hidden" name="{}" value="{}">"#,
-                html_escape(name),
-                html_escape(value)
-            )
-        })
-        .collect();
+    let mut inputs = String::new();
+    for (name, value) in params {
+        let (name, value) = (html_escape(name), html_escape(value));
+        let _ = write!(inputs, r#"<input type="hidden" name="{name}" value="{value}">"#);
+    }
     page(
         StatusCode::OK,
         "Continue",

@@ -88,13 +88,17 @@ impl fmt::Debug for RecordedRequest {
     }
 }
 
-/// The JSON form of a request on the admin route (values included: admin routes are for tests).
+/// Form fields whose values the admin route never shows.
+const CREDENTIALS: [&str; 2] = ["client_secret", "password"];
+
+/// The JSON form of a request on the admin route: values included (codes and tokens are test
+/// material), except passwords and client secrets.
 #[derive(Serialize)]
 pub(crate) struct RecordedRequestJson<'a> {
     method: &'a str,
     path: &'a str,
     query: &'a [(String, String)],
-    form: &'a [(String, String)],
+    form: Vec<(&'a str, &'a str)>,
     client_auth: &'a ClientAuthentication,
     bearer: bool,
     time: u64,
@@ -106,7 +110,15 @@ impl<'a> From<&'a RecordedRequest> for RecordedRequestJson<'a> {
             method: request.method.as_str(),
             path: &request.path,
             query: &request.query,
-            form: &request.form,
+            form: request
+                .form
+                .iter()
+                .map(|(name, value)| {
+                    let value =
+                        if CREDENTIALS.contains(&name.as_str()) { "[redacted]" } else { value };
+                    (name.as_str(), value)
+                })
+                .collect(),
             client_auth: &request.client_auth,
             bearer: request.bearer,
             time: unix_secs(request.time),

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use http::Method;
@@ -13,10 +13,12 @@ use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
 use crate::config::{
-    AuthorizationServer, Client, DEFAULT_SERVER_ID, DevServerConfig, TokenLifetimes, User,
+    AuthorizationServer, Client, ClientAuthMethod, DEFAULT_SERVER_ID, DevServerConfig,
+    TokenLifetimes, User,
 };
 use crate::faults::Faults;
-use crate::keys::{KeyError, KeyStore, Signer, SigningKey, compact};
+use crate::handles::{Clients, Keys, Users};
+use crate::keys::{KeyError, KeyStore, SigningKey};
 use crate::rate::RateWindow;
 use crate::recorder::{RecordedRequest, Recorder};
 use crate::routes;
@@ -46,20 +48,7 @@ pub enum StartError {
     },
 }
 
-/// Why a client or user could not be added at run time.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum RegisterError {
-    /// One with the same id or username already exists.
-    #[error("{0} is already registered")]
-    Duplicate(String),
-    /// The client or user is invalid.
-    #[error("{}", .0.join("; "))]
-    Invalid(Vec<String>),
-}
-
 /// Builds a [`DevServer`]. Every setting has a default, so `DevServer::builder().start()` works.
-#[derive(Debug)]
 #[must_use]
 pub struct DevServerBuilder {
     addr: SocketAddr,
@@ -75,6 +64,25 @@ pub struct DevServerBuilder {
     pem_keys: Vec<(AuthServerId, String)>,
 }
 
+impl fmt::Debug for DevServerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let key_servers: Vec<&AuthServerId> =
+            self.pem_keys.iter().map(|(server, _)| server).collect();
+        f.debug_struct("DevServerBuilder")
+            .field("addr", &self.addr)
+            .field("lifetimes", &self.lifetimes)
+            .field("demo_data", &self.demo_data)
+            .field("admin_routes", &self.admin_routes)
+            .field("iss_parameter", &self.iss_parameter)
+            .field("keys_max_age", &self.keys_max_age)
+            .field("clients", &self.clients)
+            .field("users", &self.users)
+            .field("servers", &self.servers)
+            .field("pem_keys_for", &key_servers)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Default for DevServerBuilder {
     fn default() -> Self {
         Self {
@@ -84,7 +92,7 @@ impl Default for DevServerBuilder {
             demo_data: true,
             admin_routes: false,
             iss_parameter: false,
-            keys_max_age: Duration::from_secs(86_400),
+            keys_max_age: Duration::from_hours(24),
             clients: Vec::new(),
             users: Vec::new(),
             servers: Vec::new(),
@@ -348,6 +356,49 @@ impl DevServer {
         issuers
     }
 
+    /// The okta-config keys and values that point a client at this server: `issuer`,
+    /// `client_id`, and, as far as the client has them, `client_secret`, `client_auth_method`,
+    /// `redirect_uri` and `post_logout_redirect_uri` (the first registered ones), plus `audience`
+    /// (the server's access-token audience). Feed them to `okta_config::SettingsLoader::set`.
+    /// `None` if the server or the client does not exist.
+    ///
+    /// ```no_run
+    /// # use okta_devserver::{DevServer, DEMO_CLIENT_ID};
+    /// # fn run(server: &DevServer) -> Option<()> {
+    /// for (key, value) in server.okta_settings("default", DEMO_CLIENT_ID)? {
+    ///     println!("{key} = {value}"); // or loader = loader.set(key, value)
+    /// }
+    /// # Some(())
+    /// # }
+    /// ```
+    pub fn okta_settings(
+        &self,
+        server: impl Into<AuthServerId>,
+        client_id: &str,
+    ) -> Option<Vec<(&'static str, String)>> {
+        let server = self.shared.server(&server.into())?;
+        let client = self.shared.client(client_id)?;
+        let mut settings =
+            vec![("issuer", server.issuer.clone()), ("client_id", client.id().to_owned())];
+        if let Some(secret) = client.secret() {
+            settings.push(("client_secret", secret.to_owned()));
+        }
+        if matches!(
+            client.auth_method(),
+            ClientAuthMethod::ClientSecretBasic | ClientAuthMethod::ClientSecretPost
+        ) {
+            settings.push(("client_auth_method", client.auth_method().as_str().to_owned()));
+        }
+        if let Some(uri) = client.redirect_uris().first() {
+            settings.push(("redirect_uri", uri.clone()));
+        }
+        if let Some(uri) = client.post_logout_redirect_uris().first() {
+            settings.push(("post_logout_redirect_uri", uri.clone()));
+        }
+        settings.push(("audience", server.audience.clone()));
+        Some(settings)
+    }
+
     /// The registered clients.
     pub fn clients(&self) -> Clients {
         Clients { shared: Arc::clone(&self.shared) }
@@ -380,6 +431,7 @@ impl DevServer {
 
     /// How many `method` requests reached exactly `path` (no query), e.g.
     /// `server.count(Method::GET, "/oauth2/default/v1/keys")`.
+    #[allow(clippy::needless_pass_by_value, reason = "`count(Method::GET, path)` reads best")]
     pub fn count(&self, method: Method, path: &str) -> usize {
         self.shared.recorder.count(&method, path)
     }
@@ -394,10 +446,10 @@ impl DevServer {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
-        if let Some(mut task) = self.task.take() {
-            if tokio::time::timeout(Duration::from_secs(5), &mut task).await.is_err() {
-                task.abort();
-            }
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(Duration::from_secs(5), &mut task).await.is_err()
+        {
+            task.abort();
         }
     }
 
@@ -419,147 +471,6 @@ impl Drop for DevServer {
 impl fmt::Debug for DevServer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DevServer").field("base_url", &self.shared.base_url).finish_non_exhaustive()
-    }
-}
-
-/// The registered clients of a running server (clones share state).
-#[derive(Clone)]
-pub struct Clients {
-    shared: AppState,
-}
-
-impl Clients {
-    /// The client with this id.
-    pub fn get(&self, id: &str) -> Option<Client> {
-        self.shared.client(id)
-    }
-
-    /// Every client, ordered by id.
-    pub fn list(&self) -> Vec<Client> {
-        self.shared
-            .clients
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .values()
-            .cloned()
-            .collect()
-    }
-
-    /// Registers a client while the server runs.
-    pub fn add(&self, client: Client) -> Result<(), RegisterError> {
-        let problems = client.problems();
-        if !problems.is_empty() {
-            return Err(RegisterError::Invalid(problems));
-        }
-        let mut clients = self.shared.clients.write().unwrap_or_else(PoisonError::into_inner);
-        if clients.contains_key(client.id()) {
-            return Err(RegisterError::Duplicate(format!("client {}", client.id())));
-        }
-        clients.insert(client.id().to_owned(), client);
-        Ok(())
-    }
-}
-
-impl fmt::Debug for Clients {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.list()).finish()
-    }
-}
-
-/// The registered users of a running server (clones share state).
-#[derive(Clone)]
-pub struct Users {
-    shared: AppState,
-}
-
-impl Users {
-    /// The user with this username (case-insensitive, as Okta logins are).
-    pub fn get(&self, username: &str) -> Option<User> {
-        self.shared.user(username)
-    }
-
-    /// Every user, in registration order.
-    pub fn list(&self) -> Vec<User> {
-        self.shared.users.read().unwrap_or_else(PoisonError::into_inner).clone()
-    }
-
-    /// Registers a user while the server runs.
-    pub fn add(&self, user: User) -> Result<(), RegisterError> {
-        let problems = user.problems();
-        if !problems.is_empty() {
-            return Err(RegisterError::Invalid(problems));
-        }
-        let mut users = self.shared.users.write().unwrap_or_else(PoisonError::into_inner);
-        if users.iter().any(|known| known.username().eq_ignore_ascii_case(user.username())) {
-            return Err(RegisterError::Duplicate(format!("user {}", user.username())));
-        }
-        users.push(user);
-        Ok(())
-    }
-}
-
-impl fmt::Debug for Users {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.list()).finish()
-    }
-}
-
-/// The signing keys of a running server (clones share state).
-///
-/// Keys are RSA-2048, generated on first use (about 50 ms each) unless loaded with
-/// [`DevServerBuilder::signing_key_pem`]. Every server publishes two; the first signs.
-#[derive(Clone)]
-pub struct Keys {
-    shared: AppState,
-}
-
-impl Keys {
-    /// Replaces the signing key of `server` by a brand-new one, keeping the previous signing
-    /// key published so tokens it signed still verify. Returns the new `kid`.
-    pub fn rotate(&self, server: impl Into<AuthServerId>) -> Result<String, KeyError> {
-        self.shared.keys.rotate(&self.known(server)?)
-    }
-
-    /// The JWKS `server` publishes (without the changes faults make).
-    pub fn jwks(&self, server: impl Into<AuthServerId>) -> Result<serde_json::Value, KeyError> {
-        self.shared.keys.jwks(&self.known(server)?, crate::keys::JwksShape::default())
-    }
-
-    /// The `kid` of the key that signs `server`'s ID tokens.
-    pub fn signing_kid(&self, server: impl Into<AuthServerId>) -> Result<String, KeyError> {
-        Ok(self.shared.keys.active(&self.known(server)?)?.kid().to_owned())
-    }
-
-    /// Signs arbitrary claims as `server` would (header `{"kid":…,"alg":"RS256"}`), for tests
-    /// that need a token the endpoints would never issue.
-    pub fn sign(
-        &self,
-        server: impl Into<AuthServerId>,
-        claims: &serde_json::Value,
-    ) -> Result<String, KeyError> {
-        let key = self.shared.keys.active(&self.known(server)?)?;
-        compact(claims, &Signer::Key { key: &key, with_kid: true })
-    }
-
-    /// Generates `server`'s keys now instead of on first use (the binary does this in the
-    /// background so the first sign-in is fast).
-    pub fn warm_up(&self, server: impl Into<AuthServerId>) -> Result<(), KeyError> {
-        self.shared.keys.warm_up(&self.known(server)?)
-    }
-
-    fn known(&self, server: impl Into<AuthServerId>) -> Result<AuthServerId, KeyError> {
-        let server = server.into();
-        if self.shared.servers.contains_key(&server) {
-            Ok(server)
-        } else {
-            Err(KeyError::UnknownServer(server.to_string()))
-        }
-    }
-}
-
-impl fmt::Debug for Keys {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Keys { .. }")
     }
 }
 

@@ -17,6 +17,9 @@ use crate::{
     DevServerBuilder, ManualClock,
 };
 
+/// The time the harness clock starts at (2027-01-15T08:00:00Z).
+pub(crate) const START: u64 = 1_800_000_000;
+
 /// A fixed verifier and its S256 challenge (RFC 7636 appendix B).
 pub(crate) const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 pub(crate) const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
@@ -87,7 +90,7 @@ impl Harness {
     }
 
     pub(crate) async fn with(configure: impl FnOnce(DevServerBuilder) -> DevServerBuilder) -> Self {
-        let clock = ManualClock::new(UNIX_EPOCH + Duration::from_secs(1_800_000_000));
+        let clock = ManualClock::new(UNIX_EPOCH + Duration::from_secs(START));
         let builder = DevServer::builder().clock(clock.clone()).admin_routes(true);
         let server = configure(builder).start().await.expect("the server starts");
         Self { server, clock }

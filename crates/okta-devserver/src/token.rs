@@ -146,7 +146,7 @@ fn authorization_code(
         nonce: request.nonce.as_deref(),
         family: &grant.family,
     };
-    respond_with_tokens(shared, &token_grant, &user, None)
+    respond_with_tokens(shared, &token_grant, &user, RefreshHandling::Mint)
 }
 
 fn refresh(
@@ -196,17 +196,17 @@ fn refresh(
         nonce: None,
         family: &record.family,
     };
-    let keep = if client.rotates_refresh_tokens() {
+    let handling = if client.rotates_refresh_tokens() {
         shared.store.with(|store| {
             if let Some(old) = store.tokens.get_mut(presented) {
                 old.rotated_at.get_or_insert(now);
             }
         });
-        None
+        RefreshHandling::Mint
     } else {
-        Some(presented)
+        RefreshHandling::Keep(presented)
     };
-    respond_with_tokens(shared, &grant, &user, Some(keep))
+    respond_with_tokens(shared, &grant, &user, handling)
 }
 
 fn client_credentials(
@@ -262,14 +262,22 @@ fn client_credentials(
     }))
 }
 
-/// Mints the access token, the ID token (with `openid`) and the refresh token (with
-/// `offline_access` and the grant allowed). `refresh`: `None` for a code exchange, `Some(None)`
-/// to rotate, `Some(Some(token))` to hand the same refresh token back.
+/// What happens to the refresh token of a response.
+#[derive(Clone, Copy)]
+enum RefreshHandling<'a> {
+    /// Mint one if `offline_access` was granted and the client may refresh (a code exchange,
+    /// or a refresh with rotation).
+    Mint,
+    /// Hand the presented refresh token back (a refresh without rotation).
+    Keep(&'a str),
+}
+
+/// Mints the access token, the ID token (with `openid`) and the refresh token.
 fn respond_with_tokens(
     shared: &Shared,
     grant: &Grant<'_>,
     user: &User,
-    refresh: Option<Option<&str>>,
+    refresh: RefreshHandling<'_>,
 ) -> Result<Value, Failure> {
     let access = tokens::access_token(shared, grant)?;
     let mut body = Map::new();
@@ -284,15 +292,15 @@ fn respond_with_tokens(
     let wants_refresh = grant.scopes.iter().any(|scope| scope == "offline_access")
         && grant.client.allows(GrantType::RefreshToken);
     match refresh {
-        Some(Some(same)) => {
+        RefreshHandling::Keep(same) => {
             body.insert("refresh_token".into(), json!(same));
         }
-        Some(None) | None if wants_refresh => {
+        RefreshHandling::Mint if wants_refresh => {
             let minted = tokens::refresh_token(shared, grant);
             body.insert("refresh_token".into(), json!(minted.token));
             records.push(minted);
         }
-        _ => {}
+        RefreshHandling::Mint => {}
     }
     if grant.scopes.iter().any(|scope| scope == "openid") {
         let id = tokens::id_token(shared, grant, user, &access.token)?;

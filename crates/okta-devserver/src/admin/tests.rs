@@ -75,6 +75,16 @@ async fn requests_are_listed_and_keys_rotated_over_http() {
         StatusCode::NOT_FOUND
     );
 
+    harness
+        .post_form("/oauth2/default/v1/token", "grant_type=x&client_id=c&client_secret=hush", None)
+        .await;
+    let listed = harness.get("/devserver/requests").await.json();
+    let form = &listed.as_array().unwrap().last().unwrap()["form"];
+    assert_eq!(
+        form,
+        &json!([["grant_type", "x"], ["client_id", "c"], ["client_secret", "[redacted]"]])
+    );
+
     let cleared = harness
         .send(http::Request::delete("/devserver/requests").body(axum::body::Body::empty()).unwrap())
         .await;

@@ -7,6 +7,9 @@ use http::StatusCode;
 use crate::testing::{Harness, Reply};
 use crate::{Client, DEMO_PASSWORD, DEMO_REDIRECT_URI, DEMO_USERNAME, Fault};
 
+/// Extra `/authorize` parameters, the expected error and the expected `state`.
+type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, Option<&'a str>);
+
 fn authorize(extra: &[(&str, &str)]) -> String {
     Harness::authorize_uri("default", extra)
 }
@@ -53,7 +56,7 @@ async fn unknown_clients_and_unregistered_redirect_uris_get_an_error_page_never_
 #[tokio::test]
 async fn request_errors_go_back_to_the_client_with_state() {
     let harness = Harness::new().await;
-    let cases: [(&[(&str, &str)], &str, Option<&str>); 9] = [
+    let cases: [Case<'_>; 9] = [
         (&[("state", "")], "invalid_request", None),
         (&[("state", "has space")], "invalid_request", None),
         (&[("state", "a<b")], "invalid_request", None),
@@ -186,7 +189,7 @@ async fn prompt_none_login_and_max_age_follow_the_session() {
     assert_eq!(with_cookie(&[("prompt", "none")]).await.status, StatusCode::FOUND);
     assert_eq!(with_cookie(&[("prompt", "login")]).await.status, StatusCode::OK, "the form again");
 
-    harness.clock.advance(Duration::from_secs(120));
+    harness.clock.advance(Duration::from_mins(2));
     assert_eq!(with_cookie(&[("max_age", "300")]).await.status, StatusCode::FOUND);
     assert_eq!(with_cookie(&[("max_age", "60")]).await.status, StatusCode::OK);
     assert_error_redirect(
@@ -195,7 +198,7 @@ async fn prompt_none_login_and_max_age_follow_the_session() {
         Some("state-123"),
     );
 
-    harness.clock.advance(Duration::from_secs(2 * 3600));
+    harness.clock.advance(Duration::from_hours(2));
     assert_eq!(with_cookie(&[]).await.status, StatusCode::OK, "the session expired");
 }
 

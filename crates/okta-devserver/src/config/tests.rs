@@ -25,9 +25,9 @@ fn lifetimes_are_read_in_seconds() {
     let config: DevServerConfig =
         toml::from_str("[lifetimes]\naccess_token = 300\nsession_token = 10").unwrap();
     let lifetimes = config.lifetimes.unwrap();
-    assert_eq!(lifetimes.access_token(), Duration::from_secs(300));
+    assert_eq!(lifetimes.access_token(), Duration::from_mins(5));
     assert_eq!(lifetimes.session_token(), Duration::from_secs(10));
-    assert_eq!(lifetimes.authorization_code(), Duration::from_secs(300), "default kept");
+    assert_eq!(lifetimes.authorization_code(), Duration::from_mins(5), "default kept");
 }
 
 #[test]

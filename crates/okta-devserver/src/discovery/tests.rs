@@ -100,7 +100,7 @@ async fn the_issuer_mismatch_fault_appends_invalid_once() {
 #[tokio::test]
 async fn keys_carry_cache_control_and_no_rate_limit_headers() {
     let harness =
-        Harness::with(|builder| builder.keys_max_age(std::time::Duration::from_secs(3600))).await;
+        Harness::with(|builder| builder.keys_max_age(std::time::Duration::from_hours(1))).await;
     let reply = harness.get("/oauth2/default/v1/keys").await;
     assert_eq!(reply.header("cache-control"), Some("max-age=3600, must-revalidate"));
     assert!(reply.header("x-rate-limit-limit").is_none());

@@ -72,7 +72,7 @@ async fn unknown_expired_and_foreign_refresh_tokens_are_inactive() {
         harness.post_form(INTROSPECT, &format!("token={refresh}"), OTHER).await.json(),
         inactive
     );
-    harness.clock.advance(std::time::Duration::from_secs(3600));
+    harness.clock.advance(std::time::Duration::from_hours(1));
     let access = tokens["access_token"].as_str().unwrap();
     assert_eq!(
         harness.post_form(INTROSPECT, &format!("token={access}"), DEMO).await.json(),

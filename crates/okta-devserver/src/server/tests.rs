@@ -65,10 +65,10 @@ async fn a_config_file_adds_clients_users_servers_and_settings() {
     assert_eq!(server.issuers().len(), 3);
     let shared = &server.shared;
     assert!(shared.admin_routes && shared.iss_parameter);
-    assert_eq!(shared.keys_max_age, Duration::from_secs(60));
+    assert_eq!(shared.keys_max_age, Duration::from_mins(1));
     assert_eq!(
         shared.lifetimes,
-        TokenLifetimes::default().with_access_token(Duration::from_secs(120))
+        TokenLifetimes::default().with_access_token(Duration::from_mins(2))
     );
 }
 
@@ -86,6 +86,22 @@ async fn clients_can_be_added_at_run_time_but_not_twice() {
     ));
     assert!(format!("{:?}", server.clients()).contains("late"));
     assert!(!format!("{:?}", server.clients()).contains("late-secret"));
+}
+
+#[test]
+fn builder_debug_output_hides_secrets_and_keys() {
+    let builder = DevServer::builder()
+        .client(Client::confidential("c", "client-secret-value"))
+        .user(User::new("u@example.com", "user-password-value"))
+        .signing_key_pem(
+            "default",
+            "-----BEGIN PRIVATE KEY-----\nMIIsecret\n-----END PRIVATE KEY-----",
+        );
+    let debug = format!("{builder:?}");
+    for secret in ["client-secret-value", "user-password-value", "MIIsecret"] {
+        assert!(!debug.contains(secret), "{secret} in {debug}");
+    }
+    assert!(debug.contains("pem_keys_for"));
 }
 
 #[tokio::test]

@@ -127,7 +127,7 @@ async fn codes_expire_after_300_seconds() {
     harness.clock.advance(Duration::from_secs(299));
     assert_eq!(harness.exchange("default", &fresh).await.status, StatusCode::OK);
     let stale = harness.code("default", &[]).await;
-    harness.clock.advance(Duration::from_secs(300));
+    harness.clock.advance(Duration::from_mins(5));
     assert_oauth_error(
         &harness.exchange("default", &stale).await,
         StatusCode::BAD_REQUEST,
@@ -273,7 +273,7 @@ async fn refresh_tokens_need_offline_access_and_refresh_without_rotation() {
 
     let tokens = harness.tokens("default", &[]).await;
     let refresh_token = tokens["refresh_token"].as_str().unwrap();
-    harness.clock.advance(Duration::from_secs(60));
+    harness.clock.advance(Duration::from_mins(1));
     let reply = harness
         .post_form(TOKEN, &format!("grant_type=refresh_token&refresh_token={refresh_token}"), DEMO)
         .await;
@@ -371,11 +371,11 @@ async fn rotated_refresh_tokens_work_for_the_grace_period_only() {
 #[tokio::test]
 async fn refresh_tokens_expire() {
     let harness = Harness::with(|builder| {
-        builder.lifetimes(TokenLifetimes::default().with_refresh_token(Duration::from_secs(600)))
+        builder.lifetimes(TokenLifetimes::default().with_refresh_token(Duration::from_mins(10)))
     })
     .await;
     let tokens = harness.tokens("default", &[]).await;
-    harness.clock.advance(Duration::from_secs(600));
+    harness.clock.advance(Duration::from_mins(10));
     let reply = harness
         .post_form(
             TOKEN,
@@ -478,8 +478,8 @@ async fn custom_claims_follow_their_target_and_scopes() {
 #[tokio::test]
 async fn configured_lifetimes_are_used() {
     let lifetimes = TokenLifetimes::default()
-        .with_access_token(Duration::from_secs(300))
-        .with_id_token(Duration::from_secs(120));
+        .with_access_token(Duration::from_mins(5))
+        .with_id_token(Duration::from_mins(2));
     let harness = Harness::with(|builder| builder.lifetimes(lifetimes)).await;
     let tokens = harness.tokens("default", &[]).await;
     assert_eq!(tokens["expires_in"], 300);

@@ -52,7 +52,7 @@ async fn claim_faults_change_one_claim_of_the_id_token() {
         );
     }
     let (next, _) = with_fault(&harness, Fault::IdToken(TokenFault::WrongIssuer)).await;
-    let (clean, _) = (harness.tokens("default", &[]).await, ());
+    let clean = harness.tokens("default", &[]).await;
     assert_ne!(
         claims(id_token(&next))["iss"],
         claims(id_token(&clean))["iss"],

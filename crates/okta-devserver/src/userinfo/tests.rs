@@ -101,7 +101,7 @@ async fn refusals_carry_www_authenticate() {
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
     assert!(challenge(&forbidden).contains(r#"error="insufficient_scope""#));
 
-    harness.clock.advance(std::time::Duration::from_secs(3600));
+    harness.clock.advance(std::time::Duration::from_hours(1));
     let expired =
         harness.get_with(USERINFO, &[("authorization", &format!("Bearer {access}"))]).await;
     assert_eq!(expired.status, StatusCode::UNAUTHORIZED);
