@@ -94,17 +94,43 @@ fn check_dependency_graph() -> anyhow::Result<Vec<String>> {
         versions.entry(name).or_default().insert(version);
     }
     for (name, found) in versions {
-        if found.len() > 1 && direct.contains(&name) {
-            let found: Vec<_> = found.into_iter().collect();
-            problems.push(format!(
-                "{name} appears in {} versions ({}): align our requirement with the one our \
-                 dependencies use (`cargo tree -i {name}`)",
-                found.len(),
-                found.join(", ")
-            ));
+        if found.len() < 2 || !direct.contains(&name) {
+            continue;
+        }
+        // A version only our own crates ask for is one we added: the tree would be smaller
+        // without it. Versions other crates need too are forced on us by upstream.
+        for version in &found {
+            if requested_only_by_workspace(&name, version)? {
+                let found: Vec<_> = found.iter().map(String::as_str).collect();
+                problems.push(format!(
+                    "{name} appears in {} versions ({}) and only our crates ask for {version}: \
+                     align our requirement with the one our dependencies use \
+                     (`cargo tree -i {name}`)",
+                    found.len(),
+                    found.join(", ")
+                ));
+            }
         }
     }
     Ok(problems)
+}
+
+/// Whether every package that depends on `name@version` (shipped edges) is a workspace member.
+fn requested_only_by_workspace(name: &str, version: &str) -> anyhow::Result<bool> {
+    let spec = format!("{name}@{version}");
+    let output = cargo()
+        .args(["tree", "--locked", "--workspace", "--edges", "normal,build", "--depth", "1"])
+        .args(["--prefix", "none", "--format", "{p}", "--invert", &spec])
+        .output()
+        .context("running cargo tree --invert")?;
+    if !output.status.success() {
+        bail!("cargo tree -i {spec} failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let root = project_root();
+    let root = root.to_string_lossy();
+    let stdout = String::from_utf8(output.stdout).context("cargo tree printed non-UTF-8")?;
+    // The first line is the package itself; the others are its dependents.
+    Ok(stdout.lines().skip(1).filter(|line| !line.trim().is_empty()).all(|line| line.contains(&*root)))
 }
 
 /// `cargo tree` as (name, version) pairs, one per distinct package.

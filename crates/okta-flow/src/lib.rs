@@ -1,6 +1,118 @@
-//! The OpenID Connect Authorization Code flow against Okta.
+//! The OpenID Connect Authorization Code flow against Okta, built on `openidconnect`, safe by
+//! construction.
 //!
-//! This crate is not built yet (issue #5). It will wrap the `openidconnect` crate's discovery,
-//! authorization-request and token APIs and fill in what that crate leaves to the application:
-//! a constant-time `state` check, PKCE, sealed pending logins, ID-token verification through
-//! `okta-verify`'s key cache, refresh, revocation, introspection, userinfo and logout.
+//! A web application signs a user in with three calls: [`OktaClient::authorize`] when the user
+//! clicks "sign in", [`OktaClient::handle_callback`] and [`OktaClient::exchange_code`] (or both
+//! at once, [`OktaClient::finish_login`]) when Okta redirects back. This crate wraps the
+//! `openidconnect` crate's discovery, authorization-request and token APIs, and fills in what
+//! that crate leaves to the application:
+//!
+//! - **Discovery you can trust**: the metadata's `issuer` must equal the configured one byte for
+//!   byte, and every endpoint must be `https` on the issuer's host; until then no authorization
+//!   URL exists ([`discover`], [`DiscoveryError`]).
+//! - **State, nonce and PKCE**: fresh 256-bit values per login, PKCE S256 always; the callback's
+//!   `state` is compared in constant time before anything else, and the RFC 9207 `iss` parameter
+//!   is checked ([`CallbackError`]).
+//! - **Stateless replicas**: a [`PendingLogin`] can be [sealed](PendingLogin::seal) (AES-256-GCM,
+//!   key from the `cookie_secret` setting) into a cookie, so any replica finishes the login.
+//! - **ID tokens checked like access tokens**: through `okta-verify`'s live key cache (which
+//!   follows key rotation) with leeway, an `iat` bound, `nonce`, `at_hash`, `azp` and `max_age`.
+//!   If the ID token fails, every token of the response is dropped.
+//! - **Errors that say who failed**: the server said no ([`TokenError::Rejected`]), the transport
+//!   failed ([`TokenError::Transport`]), or the answer is unusable; a code exchange is never
+//!   retried. Secrets, codes, verifiers and tokens never reach logs, `Debug` or errors.
+//! - **A hardened transport**: every call goes through `okta-verify`'s HTTP client: no redirects
+//!   followed, response size cap, timeouts, `https` except for loopback, a `tracing` span per
+//!   request with Okta's rate-limit headers.
+//!
+//! # A complete login
+//!
+//! This example runs as written: it starts the local Okta-compatible server from
+//! `okta-devserver`, signs its demo user in headlessly (Okta's `/api/v1/authn` and
+//! `sessionToken`, as a browser would after the sign-in page), and finishes the login. A web
+//! application does the same with the browser in the middle; see `docs/guides/web-app.md`.
+//!
+//! ```
+//! use okta_config::{Role, SettingsLoader};
+//! use okta_flow::{AuthorizeOptions, OktaClient, PendingLogin};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let server = okta_devserver::DevServer::builder().start().await?;
+//! # let issuer = server.issuer("default");
+//! // At start-up: settings (okta.toml, OKTA_* ...) and discovery.
+//! let settings = SettingsLoader::isolated() // a service would use SettingsLoader::new()
+//!     .set("issuer", issuer.as_str())
+//!     .set("client_id", okta_devserver::DEMO_CLIENT_ID)
+//!     .set("client_secret", okta_devserver::DEMO_CLIENT_SECRET)
+//!     .set("redirect_uri", okta_devserver::DEMO_REDIRECT_URI)
+//!     .role(Role::Client)
+//!     .load()?;
+//! let client = OktaClient::discover(&settings).await?;
+//!
+//! // GET /login: redirect the browser to `url`, keep `pending` (here: sealed in a cookie).
+//! # let session_token = sign_in(&server).await?;
+//! let (url, pending) = client.authorize(&AuthorizeOptions::new())?;
+//! # let url = format!("{url}&sessionToken={session_token}");
+//! let cookie = pending.seal(client.sealing_key())?;
+//!
+//! // ... the user signs in at Okta, which redirects to the callback with `code` and `state` ...
+//! # let query = callback_query(&url).await?;
+//!
+//! // GET /authorization-code/callback?code=...&state=...
+//! let pending = PendingLogin::unseal(client.sealing_key(), &cookie, client.clock().now(), client.leeway())?;
+//! let tokens = client.finish_login(&query, &pending).await?;
+//! let claims = tokens.id_token_claims().expect("a code exchange always verifies an ID token");
+//! assert_eq!(claims.email(), None); // profile claims come from /userinfo for the code flow
+//! let user = client.userinfo(tokens.access_token(), &claims.sub).await?;
+//! assert_eq!(user.email(), Some(okta_devserver::DEMO_USERNAME));
+//! # Ok(())
+//! # }
+//! # async fn sign_in(server: &okta_devserver::DevServer) -> Result<String, Box<dyn std::error::Error>> {
+//! #     let body = serde_json::json!({"username": okta_devserver::DEMO_USERNAME, "password": okta_devserver::DEMO_PASSWORD});
+//! #     let response: serde_json::Value = reqwest::Client::new()
+//! #         .post(format!("{}/api/v1/authn", server.base_url())).json(&body).send().await?.json().await?;
+//! #     Ok(response["sessionToken"].as_str().unwrap_or_default().to_owned())
+//! # }
+//! # async fn callback_query(url: &str) -> Result<String, Box<dyn std::error::Error>> {
+//! #     let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+//! #     let response = browser.get(url).send().await?;
+//! #     let location = response.headers()["location"].to_str()?;
+//! #     Ok(location.split_once('?').map(|(_, query)| query.to_owned()).unwrap_or_default())
+//! # }
+//! ```
+//!
+//! # Choices documented elsewhere
+//!
+//! `docs/architecture.md` explains why ID tokens are verified by `okta-verify` rather than by
+//! `openidconnect`'s verifier (a key set frozen at discovery, no leeway, a slower RSA backend),
+//! and why discovery fetches the metadata itself (so that `/keys` is fetched once, by the key
+//! cache).
+
+mod authorize;
+mod callback;
+mod client;
+mod http;
+mod metadata;
+mod pending;
+#[cfg(test)]
+mod test_support;
+mod token;
+mod userinfo;
+
+// The public interface.
+pub use crate::authorize::{AuthorizeError, AuthorizeOptions, Prompt};
+pub use crate::callback::{
+    AuthorizationErrorCode, CallbackError, MAX_CODE_LEN, MAX_DESCRIPTION_LEN, MAX_QUERY_LEN,
+};
+pub use crate::client::{
+    LoginError, LogoutError, OktaClient, OktaClientBuilder, Revocable, RevokeError, SetupError,
+};
+pub use crate::metadata::{DiscoveryError, Metadata, discover};
+pub use crate::pending::{
+    MAX_RETURN_TO_LEN, MAX_SEALED_LEN, PENDING_LOGIN_LIFETIME, PendingLogin, SealError, SealingKey,
+    UnsealError,
+};
+pub use crate::token::{IdToken, TokenError, TokenErrorCode, TokenSet};
+pub use crate::userinfo::{ExtraClaims, UserInfo, UserInfoError};
+pub use openidconnect::{AccessToken, AuthorizationCode, RefreshToken};

@@ -1,0 +1,6 @@
+//! okta-flow against the in-process okta-devserver: the whole login, and every fault the server
+//! can inject, each with the error a service would see.
+
+mod faults;
+mod flow;
+mod harness;
