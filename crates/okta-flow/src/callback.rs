@@ -127,7 +127,7 @@ pub enum CallbackError {
 }
 
 impl CallbackError {
-    /// A stable snake_case name for logs and metrics.
+    /// A stable `snake_case` name for logs and metrics.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Authorization { .. } => "authorization_error",

@@ -135,7 +135,7 @@ impl fmt::Debug for OktaClientBuilder<'_> {
     }
 }
 
-impl<'a> OktaClientBuilder<'a> {
+impl OktaClientBuilder<'_> {
     /// Sends every request through `http` instead of a [`ReqwestHttpClient`] built from the
     /// settings' `[http]` bounds.
     pub fn http_client(mut self, http: Arc<dyn HttpClient>) -> Self {
@@ -731,7 +731,7 @@ impl RevokeError {
             RequestTokenError::Request(err) => Self::Transport(err.clone()),
             RequestTokenError::ServerResponse(response) => Self::Rejected {
                 status: status.unwrap_or(400),
-                code: Some(crate::metadata::truncate(&response.error().to_string())),
+                code: Some(crate::metadata::truncate(response.error().as_ref())),
             },
             RequestTokenError::Parse(..) | RequestTokenError::Other(_) => {
                 Self::Rejected { status: status.unwrap_or(0), code: None }

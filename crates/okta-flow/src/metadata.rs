@@ -88,7 +88,7 @@ impl Metadata {
 
     /// The `/userinfo` endpoint, if advertised.
     pub fn userinfo_endpoint(&self) -> Option<&Url> {
-        self.inner.userinfo_endpoint().map(|url| url.url())
+        self.inner.userinfo_endpoint().map(openidconnect::UserInfoUrl::url)
     }
 
     /// The `/introspect` endpoint.
@@ -212,7 +212,7 @@ pub enum DiscoveryError {
 }
 
 impl DiscoveryError {
-    /// A stable snake_case name for logs and metrics.
+    /// A stable `snake_case` name for logs and metrics.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Transport(_) => "transport",
@@ -247,7 +247,7 @@ pub async fn discover(issuer: &Issuer, http: &dyn HttpClient) -> Result<Metadata
     match &result {
         Ok(_) => tracing::info!(issuer = %issuer, elapsed_ms, "discovery succeeded"),
         Err(err) => {
-            tracing::warn!(issuer = %issuer, elapsed_ms, kind = err.kind(), error = %err, "discovery refused")
+            tracing::warn!(issuer = %issuer, elapsed_ms, kind = err.kind(), error = %err, "discovery refused");
         }
     }
     result
@@ -282,13 +282,13 @@ fn check(issuer: &Issuer, response: &http::Response<Vec<u8>>) -> Result<Metadata
         Ok(url.clone())
     };
     required("authorization_endpoint", Some(inner.authorization_endpoint().url()))?;
-    let token_endpoint = required("token_endpoint", inner.token_endpoint().map(|url| url.url()))?;
+    let token_endpoint = required("token_endpoint", inner.token_endpoint().map(openidconnect::TokenUrl::url))?;
     required("jwks_uri", Some(inner.jwks_uri().url()))?;
     let introspection_endpoint =
         required("introspection_endpoint", fields.introspection_endpoint.as_ref())?;
     let revocation_endpoint = required("revocation_endpoint", fields.revocation_endpoint.as_ref())?;
     let optional = [
-        ("userinfo_endpoint", inner.userinfo_endpoint().map(|url| url.url())),
+        ("userinfo_endpoint", inner.userinfo_endpoint().map(openidconnect::UserInfoUrl::url)),
         ("end_session_endpoint", fields.end_session_endpoint.as_ref()),
     ];
     for (name, url) in optional {

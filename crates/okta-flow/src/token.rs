@@ -198,7 +198,7 @@ pub enum TokenError {
 }
 
 impl TokenError {
-    /// A stable snake_case name for logs and metrics.
+    /// A stable `snake_case` name for logs and metrics.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Configuration(_) => "configuration",

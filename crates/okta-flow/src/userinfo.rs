@@ -90,7 +90,7 @@ pub enum UserInfoError {
 }
 
 impl UserInfoError {
-    /// A stable snake_case name for logs and metrics.
+    /// A stable `snake_case` name for logs and metrics.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::MalformedResponse => "malformed_response",

@@ -95,9 +95,11 @@ impl Default for JwksCacheOptions {
 /// Cheap to clone (an `Arc`). Reading a key takes no lock: the current key set sits behind an
 /// [`ArcSwap`] and is replaced whole when a fetch succeeds.
 ///
-/// A remote key set is fetched on first use (or by [`JwksCache::refresh`]). An unknown `kid`
-/// causes at most one fetch per [`JwksCacheOptions::refetch_cooldown`], shared by every caller;
-/// within the cooldown unknown `kid`s are refused at once. `Cache-Control: max-age` sets the
+/// A remote key set is fetched on first use (or by [`JwksCache::refresh`]). Once keys are known,
+/// an unknown `kid` causes at most one refetch per [`JwksCacheOptions::refetch_cooldown`], shared
+/// by every caller; within the cooldown unknown `kid`s are refused at once. The cooldown counts
+/// refetches caused by unknown `kid`s (and failed fetches), not the first load or the scheduled
+/// refreshes, so keys rotated seconds after a routine fetch are still picked up at once. `Cache-Control: max-age` sets the
 /// lifetime within [`JwksCacheOptions::min_ttl`] and [`JwksCacheOptions::max_ttl`], and a refresh
 /// starts in the background after four fifths of it, never blocking known keys. A failed fetch
 /// keeps the last good keys. Keys that cannot verify signatures (other `kty`, `use: enc`, RSA
@@ -133,6 +135,9 @@ struct Remote {
     attempts: AtomicU64,
     /// When the last fetch attempt started (seconds since the epoch; `i64::MIN` for never).
     last_attempt: AtomicI64,
+    /// When the last refetch caused by an unknown `kid` (with keys already known) started:
+    /// the negative cache's clock (seconds since the epoch; `i64::MIN` for never).
+    last_unknown_kid_fetch: AtomicI64,
     /// Whether a background refresh is running.
     refreshing: AtomicBool,
     /// Whether a fetch (of any origin) is in flight.
@@ -189,6 +194,7 @@ impl JwksCache {
                     fetch_lock: tokio::sync::Mutex::new(()),
                     attempts: AtomicU64::new(0),
                     last_attempt: AtomicI64::new(i64::MIN),
+                    last_unknown_kid_fetch: AtomicI64::new(i64::MIN),
                     refreshing: AtomicBool::new(false),
                     in_flight: AtomicBool::new(false),
                     last_error: Mutex::new(None),
@@ -302,14 +308,15 @@ impl JwksCache {
         }
     }
 
-    /// The single flight for an unknown `kid`: within the cooldown of the last attempt nothing is
-    /// fetched (the negative cache: random `kid`s cannot make the service hammer Okta); otherwise
-    /// the first caller fetches while the others wait for its result.
+    /// The single flight for an unknown `kid`: within the cooldown of the last unknown-`kid`
+    /// refetch, or of a failed fetch, nothing is fetched (the negative cache: random `kid`s
+    /// cannot make the service hammer Okta); otherwise the first caller fetches while the others
+    /// wait for its result.
     pub(crate) async fn refetch_for_unknown_kid(&self, now: i64) {
         let Some(remote) = &self.inner.remote else {
             return;
         };
-        if remote.in_cooldown(now) {
+        if remote.refetch_cooling_down(now) {
             // Within the cooldown nothing new is fetched, but a fetch still in flight (the first
             // one, or a refresh that may bring the rotated key) is worth waiting for.
             if remote.in_flight.load(Ordering::Acquire) {
@@ -319,8 +326,12 @@ impl JwksCache {
         }
         let attempts = remote.attempts.load(Ordering::Acquire);
         let _flight = remote.fetch_lock.lock().await;
-        if remote.attempts.load(Ordering::Acquire) != attempts || remote.in_cooldown(now) {
+        if remote.attempts.load(Ordering::Acquire) != attempts || remote.refetch_cooling_down(now) {
             return;
+        }
+        // The first load of an empty cache is not a refetch: it does not start the cooldown.
+        if self.inner.current.load().keys.n_usable() > 0 {
+            remote.last_unknown_kid_fetch.store(now, Ordering::Release);
         }
         // The outcome is read back from the snapshot and `last_error` by the caller.
         let _ = self.fetch(remote).await;
@@ -413,10 +424,22 @@ impl JwksCache {
 }
 
 impl Remote {
+    /// Whether the last fetch attempt of any kind is less than a cooldown old.
     fn in_cooldown(&self, now: i64) -> bool {
-        let last = self.last_attempt.load(Ordering::Acquire);
+        self.within_cooldown(self.last_attempt.load(Ordering::Acquire), now)
+    }
+
+    /// Whether an unknown `kid` must not cause a fetch now: the last unknown-`kid` refetch is
+    /// less than a cooldown old, or the last fetch failed less than a cooldown ago.
+    fn refetch_cooling_down(&self, now: i64) -> bool {
+        let failed = last_error(self).is_some();
+        self.within_cooldown(self.last_unknown_kid_fetch.load(Ordering::Acquire), now)
+            || (failed && self.in_cooldown(now))
+    }
+
+    fn within_cooldown(&self, since: i64, now: i64) -> bool {
         let cooldown = i64::try_from(self.options.refetch_cooldown.as_secs()).unwrap_or(i64::MAX);
-        last != i64::MIN && now < last.saturating_add(cooldown)
+        since != i64::MIN && now < since.saturating_add(cooldown)
     }
 }
 

@@ -97,8 +97,8 @@ async fn scopes_can_be_overridden_and_openid_is_always_first() {
     let op = FakeOp::new();
     let client = client(&op).await;
     let scopes = vec![
-        okta_config::Scope::parse("offline_access").unwrap(),
-        okta_config::Scope::parse("openid").unwrap(),
+        Scope::parse("offline_access").unwrap(),
+        Scope::parse("openid").unwrap(),
     ];
     let (url, _) = client.authorize(&AuthorizeOptions::new().scopes(scopes)).unwrap();
     assert_eq!(param(&query(&url), "scope"), ["openid offline_access"]);

@@ -125,7 +125,7 @@ async fn sc023_pkce_s256_and_the_code_response_type_are_required() {
 #[tokio::test]
 async fn sc102_metadata_cannot_widen_the_algorithms() {
     let metadata = with_document(|doc| {
-        doc["id_token_signing_alg_values_supported"] = json!(["none", "HS256", "RS256"])
+        doc["id_token_signing_alg_values_supported"] = json!(["none", "HS256", "RS256"]);
     })
     .await
     .unwrap();

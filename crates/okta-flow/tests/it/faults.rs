@@ -42,11 +42,11 @@ async fn each_id_token_fault_is_refused_with_its_own_error() {
     ];
     for (fault, kind) in cases {
         h.server.faults().arm(Fault::IdToken(fault));
-        let userinfo_before = h.count(Method::GET, "/v1/userinfo");
+        let userinfo_before = h.count(&Method::GET, "/v1/userinfo");
         let err = id_token_error(h.login().await);
         assert_eq!(err.kind(), kind, "{fault:?}: {err}");
         assert_eq!(
-            h.count(Method::GET, "/v1/userinfo"),
+            h.count(&Method::GET, "/v1/userinfo"),
             userinfo_before,
             "{fault:?}: no userinfo call"
         );
@@ -105,19 +105,19 @@ async fn token_endpoint_faults_are_typed_and_never_retried() {
     ];
     for (fault, kind) in cases {
         let (query, pending) = h.sign_in(AuthorizeOptions::new()).await;
-        let before = h.count(Method::POST, "/v1/token");
+        let before = h.count(&Method::POST, "/v1/token");
         h.server.faults().arm(fault.clone());
         let err = match h.client.finish_login(&query, &pending).await {
             Err(LoginError::Token(err)) => err,
             other => panic!("{fault:?}: {other:?}"),
         };
         assert_eq!(err.kind(), kind, "{fault:?}: {err}");
-        assert_eq!(h.count(Method::POST, "/v1/token"), before + 1, "{fault:?}: never retried");
+        assert_eq!(h.count(&Method::POST, "/v1/token"), before + 1, "{fault:?}: never retried");
         h.server.faults().clear();
     }
     assert_eq!(
-        h.count(Method::GET, "/devserver/redirected")
-            + h.count(Method::POST, "/devserver/redirected"),
+        h.count(&Method::GET, "/devserver/redirected")
+            + h.count(&Method::POST, "/devserver/redirected"),
         0,
         "redirects are never followed"
     );
@@ -165,7 +165,7 @@ async fn the_rfc_9207_iss_parameter() {
     h.server.faults().arm(Fault::AuthorizationResponseMissingIss);
     let err = h.login().await.unwrap_err();
     assert!(matches!(err, LoginError::Callback(CallbackError::IssuerMismatch)), "{err:?}");
-    assert_eq!(h.count(Method::POST, "/v1/token"), 1, "no code redeemed after a mix-up");
+    assert_eq!(h.count(&Method::POST, "/v1/token"), 1, "no code redeemed after a mix-up");
 }
 
 #[tokio::test]

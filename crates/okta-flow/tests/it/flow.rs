@@ -68,10 +68,10 @@ async fn keys_are_fetched_once_and_again_only_after_rotation() {
     let h = Harness::start().await;
     h.login().await.expect("first login");
     h.login().await.expect("second login, warm keys");
-    assert_eq!(h.count(Method::GET, "/v1/keys"), 1);
+    assert_eq!(h.count(&Method::GET, "/v1/keys"), 1);
     h.server.rotate_keys("default").unwrap();
     h.login().await.expect("login after rotation");
-    assert_eq!(h.count(Method::GET, "/v1/keys"), 2, "exactly one extra fetch after rotation");
+    assert_eq!(h.count(&Method::GET, "/v1/keys"), 2, "exactly one extra fetch after rotation");
 }
 
 #[tokio::test]
@@ -159,7 +159,7 @@ async fn a_callback_for_another_login_is_refused_before_any_token_request() {
     let (_, other) = h.sign_in(AuthorizeOptions::new()).await;
     let err = h.client.finish_login(&query, &other).await.unwrap_err();
     assert!(matches!(err, okta_flow::LoginError::Callback(CallbackError::StateMismatch)));
-    assert_eq!(h.count(Method::POST, "/v1/token"), 0);
+    assert_eq!(h.count(&Method::POST, "/v1/token"), 0);
 }
 
 #[tokio::test]

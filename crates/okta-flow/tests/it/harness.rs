@@ -78,7 +78,7 @@ impl Harness {
         self.client.finish_login(&query, &pending).await
     }
 
-    pub(crate) fn count(&self, method: Method, suffix: &str) -> usize {
+    pub(crate) fn count(&self, method: &Method, suffix: &str) -> usize {
         self.server
             .requests()
             .iter()

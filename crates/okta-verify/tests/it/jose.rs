@@ -303,7 +303,10 @@ async fn sc_077_no_request_goes_to_header_urls() {
         let forged = sign_raw(&header.to_string(), &claims_text(), Key::Attacker, Jwt::RS256);
         assert_eq!(verifier.verify(&forged).await.unwrap_err().kind(), "key_not_found");
     }
-    assert_eq!(*seen.lock().unwrap(), ["https://example.okta.com/oauth2/default/v1/keys"]);
+    // Only the configured key set is ever fetched: the first load, then one refetch for the
+    // unknown kid; never the header's URLs.
+    let keys_url = "https://example.okta.com/oauth2/default/v1/keys";
+    assert_eq!(*seen.lock().unwrap(), [keys_url, keys_url]);
 }
 
 #[tokio::test]
@@ -333,7 +336,11 @@ async fn sc_079_hostile_kids_are_opaque_and_fetch_at_most_once() {
         key_not_found: no key found for kid "a\nb"
     "#]]
     .assert_eq(&out);
-    assert_eq!(calls.load(Ordering::SeqCst), 1, "one fetch, then the cooldown refuses at once");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        2,
+        "the first load, one refetch for an unknown kid, then the cooldown refuses at once"
+    );
 }
 
 #[test]
