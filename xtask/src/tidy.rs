@@ -130,7 +130,11 @@ fn requested_only_by_workspace(name: &str, version: &str) -> anyhow::Result<bool
     let root = root.to_string_lossy();
     let stdout = String::from_utf8(output.stdout).context("cargo tree printed non-UTF-8")?;
     // The first line is the package itself; the others are its dependents.
-    Ok(stdout.lines().skip(1).filter(|line| !line.trim().is_empty()).all(|line| line.contains(&*root)))
+    Ok(stdout
+        .lines()
+        .skip(1)
+        .filter(|line| !line.trim().is_empty())
+        .all(|line| line.contains(&*root)))
 }
 
 /// `cargo tree` as (name, version) pairs, one per distinct package.

@@ -22,8 +22,8 @@ use openidconnect::core::{
 use openidconnect::{
     AccessToken, AuthType, AuthenticationContextClass, AuthorizationCode, Client, ClientId,
     ClientSecret, CsrfToken, EmptyAdditionalClaims, EndpointMaybeSet, EndpointNotSet, EndpointSet,
-    LoginHint, OAuth2TokenResponse as _, RedirectUrl, RefreshToken, RevocationUrl,
-    StandardErrorResponse, SubjectIdentifier,
+    LoginHint, OAuth2TokenResponse as _, RedirectUrl, RefreshToken, StandardErrorResponse,
+    SubjectIdentifier,
 };
 use tracing::Instrument as _;
 use url::Url;
@@ -51,7 +51,7 @@ type OidcClient = Client<
     EndpointSet,
     EndpointNotSet,
     EndpointNotSet,
-    EndpointSet,
+    EndpointNotSet,
     EndpointSet,
     EndpointMaybeSet,
 >;
@@ -97,6 +97,7 @@ struct Discovered {
     keys: JwksCache,
     id_tokens: IdTokenVerifier,
     introspection: IntrospectionVerifier,
+    credentials: ClientCredentials,
     fetched_at: SystemTime,
 }
 
@@ -448,26 +449,32 @@ impl OktaClient {
         )
     }
 
-    /// Revokes an access or refresh token at `/revoke` (Okta answers 200 even for unknown
-    /// tokens, so success means "not usable any more").
+    /// Revokes an access or refresh token at `/revoke` (RFC 7009) with the client's
+    /// authentication. Okta answers 200 even for unknown tokens, so success means "not usable
+    /// any more".
     pub async fn revoke(&self, token: Revocable<'_>) -> Result<(), RevokeError> {
         let discovered = self.inner.discovered.load_full();
-        let token = match token {
-            Revocable::AccessToken(token) => CoreRevocableToken::from(token.clone()),
-            Revocable::RefreshToken(token) => CoreRevocableToken::from(token.clone()),
+        let (token, hint) = match token {
+            Revocable::AccessToken(token) => (token.secret(), "access_token"),
+            Revocable::RefreshToken(token) => (token.secret(), "refresh_token"),
         };
         async {
-            let recorder = Recorder::new(&*self.inner.config.http);
-            let call = |request| recorder.call(request);
-            discovered
-                .oidc
-                .revoke_token(token)
-                .map_err(|err| RevokeError::Configuration(err.to_string()))?
-                .request_async(&call)
-                .await
-                .map_err(|err| {
-                    RevokeError::from_request(&err, recorder.last().map(|meta| meta.status))
-                })
+            // `openidconnect` refuses a revocation endpoint without https, even on loopback (the
+            // local server), so this request is built here with okta-verify's client encoding.
+            let params = [("token", token.as_str()), ("token_type_hint", hint)];
+            let request = discovered
+                .credentials
+                .form_request(discovered.metadata.revocation_endpoint(), &params)
+                .map_err(|err| RevokeError::Configuration(err.to_string()))?;
+            let response =
+                self.inner.config.http.execute(request).await.map_err(RevokeError::Transport)?;
+            if response.status() == http::StatusCode::OK {
+                return Ok(());
+            }
+            let code = serde_json::from_slice::<serde_json::Value>(response.body())
+                .ok()
+                .and_then(|body| body.get("error")?.as_str().map(crate::metadata::truncate));
+            Err(RevokeError::Rejected { status: response.status().as_u16(), code })
         }
         .instrument(tracing::info_span!("okta.revoke", issuer = %self.inner.config.issuer))
         .await
@@ -644,6 +651,7 @@ impl ClientConfig {
         };
         let credentials =
             ClientCredentials::new(&self.client_id, self.client_secret.secret(), method);
+        let revocation_credentials = credentials.clone();
         let mut introspection_options =
             IntrospectionOptions::new(metadata.introspection_endpoint().clone());
         introspection_options.issuer = Some(self.issuer.as_str().to_owned());
@@ -664,7 +672,6 @@ impl ClientConfig {
             Some(ClientSecret::new(self.client_secret.secret().to_owned())),
         )
         .set_token_uri(openidconnect::TokenUrl::from_url(metadata.token_endpoint().clone()))
-        .set_revocation_url(RevocationUrl::from_url(metadata.revocation_endpoint().clone()))
         .set_auth_type(auth_type);
         Ok(Discovered {
             metadata,
@@ -672,6 +679,7 @@ impl ClientConfig {
             keys,
             id_tokens,
             introspection,
+            credentials: revocation_credentials,
             fetched_at: self.clock.now(),
         })
     }
@@ -716,28 +724,6 @@ pub enum RevokeError {
     /// The request never got a usable response.
     #[error("the revocation request failed: {0}")]
     Transport(#[source] okta_verify::http::TransportError),
-}
-
-impl RevokeError {
-    fn from_request(
-        err: &openidconnect::RequestTokenError<
-            okta_verify::http::TransportError,
-            CoreRevocationErrorResponse,
-        >,
-        status: Option<u16>,
-    ) -> Self {
-        use openidconnect::RequestTokenError;
-        match err {
-            RequestTokenError::Request(err) => Self::Transport(err.clone()),
-            RequestTokenError::ServerResponse(response) => Self::Rejected {
-                status: status.unwrap_or(400),
-                code: Some(crate::metadata::truncate(response.error().as_ref())),
-            },
-            RequestTokenError::Parse(..) | RequestTokenError::Other(_) => {
-                Self::Rejected { status: status.unwrap_or(0), code: None }
-            }
-        }
-    }
 }
 
 /// Why a logout URL could not be built.

@@ -282,7 +282,8 @@ fn check(issuer: &Issuer, response: &http::Response<Vec<u8>>) -> Result<Metadata
         Ok(url.clone())
     };
     required("authorization_endpoint", Some(inner.authorization_endpoint().url()))?;
-    let token_endpoint = required("token_endpoint", inner.token_endpoint().map(openidconnect::TokenUrl::url))?;
+    let token_endpoint =
+        required("token_endpoint", inner.token_endpoint().map(openidconnect::TokenUrl::url))?;
     required("jwks_uri", Some(inner.jwks_uri().url()))?;
     let introspection_endpoint =
         required("introspection_endpoint", fields.introspection_endpoint.as_ref())?;
@@ -314,19 +315,15 @@ fn check(issuer: &Issuer, response: &http::Response<Vec<u8>>) -> Result<Metadata
     Ok(metadata)
 }
 
-/// An endpoint must be `https` (or `http` on loopback) on the issuer's own host and port.
+/// An endpoint must be `https` (or `http` on loopback) on the issuer's own origin.
 fn check_endpoint(issuer: &Issuer, name: &'static str, url: &Url) -> Result<(), DiscoveryError> {
-    let untrusted =
-        || DiscoveryError::UntrustedEndpoint { name, url: okta_verify::http::redacted_url(url) };
-    okta_verify::http::check_url(url, true).map_err(|_| untrusted())?;
-    let issuer_url = issuer.url();
-    if url.scheme() != issuer_url.scheme()
-        || url.host_str() != issuer_url.host_str()
-        || url.port_or_known_default() != issuer_url.port_or_known_default()
-    {
-        return Err(untrusted());
+    let trusted = okta_verify::http::check_url(url, true).is_ok()
+        && okta_verify::http::same_origin(url, issuer.url());
+    if trusted {
+        Ok(())
+    } else {
+        Err(DiscoveryError::UntrustedEndpoint { name, url: okta_verify::http::redacted_url(url) })
     }
-    Ok(())
 }
 
 /// The path and category of a JSON error, never serde's message (which can quote values).

@@ -9,7 +9,6 @@
 
 use std::fmt;
 use std::future::Future;
-use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -277,14 +276,9 @@ pub fn same_origin(a: &Url, b: &Url) -> bool {
     a.origin() == b.origin()
 }
 
-/// Whether the URL's host is 127.0.0.0/8, `::1` or `localhost`.
+/// Whether the URL's host is 127.0.0.0/8, `::1` or `localhost` (the rule of okta-config).
 pub fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(address)) => address.is_loopback(),
-        Some(url::Host::Ipv6(address)) => IpAddr::V6(address).is_loopback(),
-        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        None => false,
-    }
+    okta_config::is_loopback_url(url)
 }
 
 /// The URL without user info, query or fragment, for messages and logs.

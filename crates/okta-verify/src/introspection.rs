@@ -58,6 +58,38 @@ impl ClientCredentials {
     pub fn method(&self) -> ClientAuthentication {
         self.method
     }
+
+    /// A form `POST` to `url` with `params`, authenticated with these credentials: HTTP Basic
+    /// with the form-urlencoded id and secret (RFC 6749 §2.3.1), or `client_id` and
+    /// `client_secret` in the body; never both. For Okta's `/introspect` and `/revoke`.
+    pub fn form_request(
+        &self,
+        url: &Url,
+        params: &[(&str, &str)],
+    ) -> Result<Request<Vec<u8>>, http::Error> {
+        let mut form = form_urlencoded::Serializer::new(String::new());
+        form.extend_pairs(params);
+        let mut builder = Request::builder()
+            .method(Method::POST)
+            .uri(url.as_str())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json");
+        match self.method {
+            ClientAuthentication::ClientSecretBasic => {
+                let encode = |value: &str| {
+                    form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>()
+                };
+                let pair = format!("{}:{}", encode(&self.client_id), encode(&self.secret));
+                builder = builder
+                    .header(header::AUTHORIZATION, format!("Basic {}", STANDARD.encode(pair)));
+            }
+            ClientAuthentication::ClientSecretPost => {
+                form.append_pair("client_id", &self.client_id)
+                    .append_pair("client_secret", &self.secret);
+            }
+        }
+        builder.body(form.finish().into_bytes())
+    }
 }
 
 impl fmt::Debug for ClientCredentials {
@@ -210,30 +242,13 @@ impl IntrospectionVerifier {
     }
 
     fn request(&self, token: &str) -> Result<Request<Vec<u8>>, VerifyError> {
-        let credentials = &self.inner.credentials;
-        let mut form = form_urlencoded::Serializer::new(String::new());
-        form.append_pair("token", token).append_pair("token_type_hint", "access_token");
-        let mut builder = Request::builder()
-            .method(Method::POST)
-            .uri(self.inner.options.introspect_url.as_str())
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::ACCEPT, "application/json");
-        match credentials.method {
-            ClientAuthentication::ClientSecretBasic => {
-                let encode = |value: &str| {
-                    form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>()
-                };
-                let pair =
-                    format!("{}:{}", encode(&credentials.client_id), encode(&credentials.secret));
-                builder = builder
-                    .header(header::AUTHORIZATION, format!("Basic {}", STANDARD.encode(pair)));
-            }
-            ClientAuthentication::ClientSecretPost => {
-                form.append_pair("client_id", &credentials.client_id)
-                    .append_pair("client_secret", &credentials.secret);
-            }
-        }
-        builder.body(form.finish().into_bytes()).map_err(|_| failed("cannot build the request"))
+        self.inner
+            .credentials
+            .form_request(
+                &self.inner.options.introspect_url,
+                &[("token", token), ("token_type_hint", "access_token")],
+            )
+            .map_err(|_| failed("cannot build the request"))
     }
 
     /// Checks an active answer (RFC 7662 2.2, 4): `exp`, `iss`, `aud`, `client_id`, `scope`,

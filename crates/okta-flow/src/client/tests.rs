@@ -96,10 +96,7 @@ async fn sc024_options_are_single_encoded_values() {
 async fn scopes_can_be_overridden_and_openid_is_always_first() {
     let op = FakeOp::new();
     let client = client(&op).await;
-    let scopes = vec![
-        Scope::parse("offline_access").unwrap(),
-        Scope::parse("openid").unwrap(),
-    ];
+    let scopes = vec![Scope::parse("offline_access").unwrap(), Scope::parse("openid").unwrap()];
     let (url, _) = client.authorize(&AuthorizeOptions::new().scopes(scopes)).unwrap();
     assert_eq!(param(&query(&url), "scope"), ["openid offline_access"]);
 }

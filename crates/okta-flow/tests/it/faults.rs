@@ -65,6 +65,9 @@ async fn faults_that_a_careful_client_accepts() {
         h.server.faults().arm(Fault::IdToken(fault));
         h.login().await.unwrap_or_else(|err| panic!("{fault:?}: {err}"));
         h.server.faults().clear();
+        // Each case changes the published keys; keep them apart by more than the refetch
+        // cooldown, as independent events would be.
+        h.clock.advance(Duration::from_secs(31));
     }
     h.server.faults().arm(Fault::JwksUnusableKeys);
     h.server.rotate_keys("default").unwrap();

@@ -297,7 +297,11 @@ async fn sc_093_random_unknown_kids_cannot_hammer_okta() {
         let kinds = task.await.unwrap();
         assert!(kinds.iter().all(|kind| *kind == "key_not_found"), "{kinds:?}");
     }
-    assert_eq!(fake.calls(), 2, "the load, then 10,000 unknown kids cause one refetch per cooldown");
+    assert_eq!(
+        fake.calls(),
+        2,
+        "the load, then 10,000 unknown kids cause one refetch per cooldown"
+    );
     assert!(started.elapsed() < Duration::from_secs(20));
     // Valid cached keys were not evicted.
     assert!(verifier.verify(&fresh_token(Key::RsaA, &clock)).await.is_ok());
