@@ -80,7 +80,8 @@ pub struct LoginArgs {
     /// Print the tokens and their verified claims as one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
-    /// Also write that JSON object to FILE, created with mode 0600.
+    /// Write that JSON object to FILE, created with mode 0600 (stdout then shows the tokens only
+    /// with --json).
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// How long to wait for the browser to come back, in seconds.

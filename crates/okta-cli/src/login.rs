@@ -13,12 +13,13 @@ use okta_flow::{
 use okta_verify::{AccessTokenOptions, AccessTokenVerifier, Clock, VerifyError};
 use serde_json::{Map, Value};
 
-use crate::cli::{GlobalArgs, LoginArgs, PromptArg};
+use crate::cli::{GlobalArgs, LoginArgs, PromptArg, TokenKindArg};
 use crate::decode::{self, verified_claims};
 use crate::error::{CliError, EXIT_OK, FailedContext as _};
 use crate::loopback::{self, Page, Server};
 use crate::output::{self, LoginReport, LoginSummary, Spinner, Terminal};
 use crate::settings::{self, Overrides};
+use crate::verify;
 
 /// Runs `okta login`.
 pub(crate) async fn run(
@@ -58,7 +59,7 @@ pub(crate) async fn run(
     if args.no_browser {
         output::out(url.as_str())?;
         if terminal.stderr_tty {
-            output::err("Open the URL above in a browser to sign in.");
+            output::err("Open the URL printed on stdout in a browser to sign in.");
         }
     } else {
         output::err(&format!(
@@ -67,7 +68,8 @@ pub(crate) async fn run(
             terminal.stderr.cyan(url.as_str())
         ));
         if let Err(err) = open::that_detached(url.as_str()) {
-            output::err(&format!("Could not open a browser ({err}); open the URL above yourself."));
+            tracing::debug!(error = %err, "opening the browser failed");
+            output::err("Could not open a browser: open the URL above yourself.");
         }
     }
 
@@ -175,10 +177,13 @@ async fn finish(
         ),
         None => None,
     };
+    let access_token = tokens.access_token().secret();
     let (access_token_claims, audiences) =
-        verify_access_token(client, settings, tokens.access_token().secret()).await.map_err(
-            |err| anyhow::anyhow!("the access token was refused ({}): {err}", err.kind()),
-        )?;
+        verify_access_token(client, settings, access_token).await.map_err(|err| {
+            let why =
+                verify::explain(&err, access_token, settings, &client.keys(), TokenKindArg::Access);
+            anyhow::anyhow!("the access token was refused ({}): {why}", err.kind())
+        })?;
     Ok(Finished { tokens, id_token_claims, access_token_claims, audiences })
 }
 

@@ -110,8 +110,8 @@ impl Page {
             status: StatusCode::BAD_REQUEST,
             title: "Sign-in failed",
             message: format!(
-                "{} The terminal says more; run okta login again to retry.",
-                message.into()
+                "{}. The terminal says more; run okta login again to retry.",
+                message.into().trim_end_matches('.')
             ),
         }
     }

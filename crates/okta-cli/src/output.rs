@@ -210,7 +210,7 @@ pub(crate) fn login_summary(summary: &LoginSummary<'_>, style: Style) -> String 
         untrusted(summary.issuer, 256)
     );
     let mut row = |name: &str, value: String| {
-        let _ = writeln!(text, "  {:<14}{value}", style.dim(name));
+        let _ = writeln!(text, "  {}{value}", style.dim(&format!("{name:<14}")));
     };
     if let Some(sub) = id.and_then(|claims| claims.get("sub")).and_then(Value::as_str) {
         row("subject", untrusted(sub, 128));
@@ -403,14 +403,14 @@ pub(crate) struct KeyReport {
 /// The human rendering of `okta discover`.
 pub(crate) fn discover_text(report: &DiscoverReport, style: Style) -> String {
     let mut text = String::new();
-    let _ = writeln!(text, "{:<9}{}", style.bold("Issuer"), untrusted(&report.issuer, 256));
+    let _ = writeln!(text, "{}{}", style.bold("Issuer   "), untrusted(&report.issuer, 256));
     let server = match &report.authorization_server.id {
         Some(id) => format!("custom authorization server {:?}", untrusted(id, 64)),
         None => "org authorization server: its access tokens are for Okta only and cannot be \
                  verified locally (use introspection)"
             .to_owned(),
     };
-    let _ = writeln!(text, "{:<9}{server}\n", style.bold("Server"));
+    let _ = writeln!(text, "{}{server}\n", style.bold("Server   "));
 
     let _ = writeln!(text, "{}", style.bold("Endpoints"));
     let endpoints = &report.endpoints;

@@ -169,7 +169,7 @@ async fn verify_id(
 /// One line saying why the token was refused, with what a person needs to fix it: dates
 /// instead of epoch seconds, the accepted values next to the token's. Values copied from the
 /// token are escaped and cut; the token itself never appears.
-fn explain(
+pub(crate) fn explain(
     err: &VerifyError,
     token: &str,
     settings: &Settings,

@@ -218,3 +218,46 @@ fn private_files_are_created_with_mode_0600_even_over_a_wider_file() {
     assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 1);
     assert!(write_private_file(dir.path(), b"x").is_err() || dir.path().is_dir());
 }
+
+/// Removes the colour codes `Style` emits.
+fn strip_colours(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("\x1b[") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start..];
+        rest = after.find('m').map_or("", |end| &after[end + 1..]);
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn colours_never_change_the_layout() {
+    let report = LoginReport {
+        token_type: "Bearer",
+        access_token: "at",
+        id_token: None,
+        refresh_token: Some("rt"),
+        expires_at: Some(NOW + 60),
+        scope: "openid".to_owned(),
+        id_token_claims: None,
+        access_token_claims: None,
+    };
+    let summary = LoginSummary { issuer: "https://x", report: &report, now: NOW, audiences: None };
+    let coloured = login_summary(&summary, Style { color: true });
+    assert_ne!(coloured, login_summary(&summary, Style::PLAIN));
+    assert_eq!(strip_colours(&coloured), login_summary(&summary, Style::PLAIN));
+
+    let decode = DecodeReport {
+        verified: false,
+        encrypted: false,
+        header: map(json!({"alg": "RS256"})),
+        claims: Some(map(json!({"exp": NOW + 60, "iat": NOW}))),
+        signature_bytes: 3,
+    };
+    assert_eq!(
+        strip_colours(&decode_text(&decode, NOW, Style { color: true })),
+        decode_text(&decode, NOW, Style::PLAIN)
+    );
+}

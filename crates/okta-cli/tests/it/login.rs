@@ -174,6 +174,26 @@ async fn a_refused_id_token_fails_the_login_and_the_browser_is_told_without_toke
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_access_token_fails_the_login_with_its_kind() {
+    let server = DevServer::builder().start().await.expect("devserver");
+    server.faults().arm(Fault::AccessToken(TokenFault::Expired));
+    let (okta, url) = start_login(&server, &[]).await;
+    let (status, page) = browse_with_session_token(&server, &url).await;
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("the access token was refused (expired)"), "{page}");
+    let run = okta.finish().await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(run.stdout, "", "no token printed: {run:?}");
+    assert!(
+        run.stderr.starts_with(
+            "okta: error: the access token was refused (expired): the token expired at "
+        ),
+        "{run:?}"
+    );
+    assert!(run.stderr.contains("1 hour ago; leeway 120 s)"), "{run:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_gives_up_after_the_timeout_with_exit_code_1() {
     let server = DevServer::builder().start().await.expect("devserver");
     let started = std::time::Instant::now();
