@@ -293,3 +293,6 @@ fn report(
 fn display(path: &Path) -> String {
     output::untrusted(&path.display().to_string(), 256)
 }
+
+#[cfg(test)]
+mod tests;

@@ -253,10 +253,11 @@ pub(crate) fn now() -> i64 {
 /// Replaces what changes from run to run (ports, key ids, dates, durations) so output can be
 /// compared with a snapshot.
 pub(crate) fn mask(text: &str, server: &DevServer, kids: &[String]) -> String {
-    let mut text = text.replace(&server.addr().port().to_string(), "PORT");
+    let mut text = text.to_owned();
     for kid in kids {
         text = text.replace(kid.as_str(), "KID");
     }
+    let text = text.replace(&format!("127.0.0.1:{}", server.addr().port()), "127.0.0.1:PORT");
     mask_dates(&text)
 }
 

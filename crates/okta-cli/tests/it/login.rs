@@ -153,6 +153,24 @@ async fn login_through_the_sign_in_form_passes_prompt_and_login_hint_and_prints_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_the_org_server_the_access_token_is_opaque_and_not_verified_locally() {
+    let server = DevServer::builder().start().await.expect("devserver");
+    let (okta, url) = start_login(&server, &["--json", "--issuer", server.org_issuer()]).await;
+    assert!(
+        url.as_str().starts_with(&format!("{}/oauth2/v1/authorize?", server.org_issuer())),
+        "{url}"
+    );
+    let (status, page) = browse_with_session_token(&server, &url).await;
+    assert_eq!(status, 200, "{page}");
+    let run = okta.finish().await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let json = run.json();
+    assert_eq!(json["id_token_claims"]["iss"], server.org_issuer());
+    assert_eq!(json["access_token_claims"], Value::Null);
+    assert!(json["access_token"].is_string());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_id_token_fails_the_login_and_the_browser_is_told_without_tokens() {
     let server = DevServer::builder().start().await.expect("devserver");
     server.faults().arm(Fault::IdToken(TokenFault::WrongNonce));
