@@ -25,7 +25,7 @@ pub(crate) async fn run(
     terminal: Terminal,
 ) -> Result<ExitCode, CliError> {
     let mut overrides = Overrides::default();
-    overrides.text("issuer", args.issuer.as_deref());
+    overrides.text("issuer", "--issuer", args.issuer.as_deref());
     let settings = settings::load(global, &overrides, None)?;
     let report = discover(&settings).await?;
     if args.json {

@@ -28,7 +28,11 @@ pub(crate) async fn run(
     terminal: Terminal,
 ) -> Result<ExitCode, CliError> {
     let mut overrides = Overrides::default();
-    overrides.text("issuer", args.issuer.as_deref()).list("scopes", &with_openid(&args.scopes));
+    overrides.text("issuer", "--issuer", args.issuer.as_deref()).list(
+        "scopes",
+        "--scope",
+        &with_openid(&args.scopes),
+    );
     let settings = settings::load(global, &overrides, Some(Role::Client))?;
     let redirect_uri = settings
         .client()
@@ -37,7 +41,11 @@ pub(crate) async fn run(
     let bound = loopback::bind(redirect_uri.url()).await?;
     let settings = if bound.port_picked {
         // The authorization server must accept any port on the loopback host (RFC 8252 §7.3).
-        overrides.text("redirect_uri", Some(bound.redirect_uri.as_str()));
+        overrides.derived(
+            "redirect_uri",
+            bound.redirect_uri.as_str(),
+            "the port okta login picked for the configured redirect URI",
+        );
         settings::load(global, &overrides, Some(Role::Client))?
     } else {
         settings

@@ -6,35 +6,52 @@ use okta_config::{Role, Settings, SettingsLoader};
 use crate::cli::GlobalArgs;
 use crate::error::CliError;
 
-/// The settings flags of one command, applied with [`SettingsLoader::set`] so they win over the
-/// file and the environment.
+/// The settings flags of one command, applied with [`SettingsLoader::set_with_origin`] so they
+/// win over the file and the environment, and problems name the flag.
 #[derive(Debug, Default)]
 pub(crate) struct Overrides {
-    entries: Vec<(&'static str, okta_config::SettingValue)>,
+    entries: Vec<(&'static str, okta_config::SettingValue, String)>,
 }
 
 impl Overrides {
-    /// Sets `key` when the flag was given.
-    pub(crate) fn text(&mut self, key: &'static str, value: Option<&str>) -> &mut Self {
+    /// Sets `key` from `flag` when the flag was given.
+    pub(crate) fn text(&mut self, key: &'static str, flag: &str, value: Option<&str>) -> &mut Self {
         if let Some(value) = value {
-            self.entries.push((key, value.into()));
+            self.entries.push((key, value.into(), format!("command-line flag {flag}")));
         }
         self
     }
 
-    /// Sets the list `key` when the flag was given at least once.
-    pub(crate) fn list(&mut self, key: &'static str, values: &[String]) -> &mut Self {
+    /// Sets the list `key` from `flag` when the flag was given at least once.
+    pub(crate) fn list(&mut self, key: &'static str, flag: &str, values: &[String]) -> &mut Self {
         if !values.is_empty() {
-            self.entries.push((key, okta_config::SettingValue::List(values.to_vec())));
+            let value = okta_config::SettingValue::List(values.to_vec());
+            self.entries.push((key, value, format!("command-line flag {flag}")));
         }
         self
     }
 
-    /// Sets the number `key` when the flag was given.
-    pub(crate) fn integer(&mut self, key: &'static str, value: Option<i64>) -> &mut Self {
+    /// Sets the number `key` from `flag` when the flag was given.
+    pub(crate) fn integer(
+        &mut self,
+        key: &'static str,
+        flag: &str,
+        value: Option<i64>,
+    ) -> &mut Self {
         if let Some(value) = value {
-            self.entries.push((key, value.into()));
+            self.entries.push((key, value.into(), format!("command-line flag {flag}")));
         }
+        self
+    }
+
+    /// Sets `key` to a value the command chose itself, described for problem reports.
+    pub(crate) fn derived(
+        &mut self,
+        key: &'static str,
+        value: &str,
+        description: &str,
+    ) -> &mut Self {
+        self.entries.push((key, value.into(), description.to_owned()));
         self
     }
 }
@@ -54,8 +71,8 @@ pub(crate) fn load(
     if let Some(profile) = &global.profile {
         loader = loader.profile(profile);
     }
-    for (key, value) in &overrides.entries {
-        loader = loader.set(*key, value.clone());
+    for (key, value, description) in &overrides.entries {
+        loader = loader.set_with_origin(*key, value.clone(), description.as_str());
     }
     if let Some(role) = role {
         loader = loader.role(role);

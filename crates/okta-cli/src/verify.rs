@@ -29,18 +29,20 @@ pub(crate) async fn run(
     let access_token = args.access_token.as_deref().map(read_token).transpose()?;
 
     let mut overrides = Overrides::default();
-    overrides
-        .text("issuer", args.issuer.as_deref())
-        .integer("leeway_secs", args.leeway.map(i64::from));
+    overrides.text("issuer", "--issuer", args.issuer.as_deref()).integer(
+        "leeway_secs",
+        "--leeway",
+        args.leeway.map(i64::from),
+    );
     match args.kind {
         TokenKindArg::Access => {
             overrides
-                .list("audience", &args.audiences)
-                .list("client_ids", &args.client_ids)
-                .list("required_scopes", &args.scopes);
+                .list("audience", "--audience", &args.audiences)
+                .list("client_ids", "--client-id", &args.client_ids)
+                .list("required_scopes", "--scope", &args.scopes);
         }
         TokenKindArg::Id => {
-            overrides.text("client_id", args.client_ids.first().map(String::as_str));
+            overrides.text("client_id", "--client-id", args.client_ids.first().map(String::as_str));
         }
     }
     let settings = settings::load(global, &overrides, None)?;

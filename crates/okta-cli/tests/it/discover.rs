@@ -77,3 +77,10 @@ async fn discover_fails_with_exit_1_when_the_metadata_lies() {
     assert!(run.stderr.starts_with("okta: error: discovering http://127.0.0.1:"), "{run:?}");
     assert_eq!(run.stdout, "");
 }
+
+#[tokio::test]
+async fn a_bad_flag_is_a_usage_error_naming_the_flag() {
+    let run = Okta::new(["discover", "--issuer", "http://x.example"]).run().await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("issuer (from command-line flag --issuer): "), "{run:?}");
+}
