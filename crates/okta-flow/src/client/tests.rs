@@ -347,6 +347,6 @@ async fn sc116_a_signed_userinfo_answer_is_refused() {
         ),
     );
     let client = client(&op).await;
-    let result = client.userinfo(&openidconnect::AccessToken::new("at".into()), "user").await;
+    let result = client.userinfo(&AccessToken::new("at".into()), "user").await;
     assert!(result.is_err(), "{result:?}");
 }
