@@ -265,6 +265,17 @@ impl OktaClient {
         self.inner.config.leeway
     }
 
+    /// The configured redirect URI: where Okta sends the browser back, and so the path a web
+    /// application serves its callback at.
+    pub fn redirect_uri(&self) -> &RedirectUri {
+        &self.inner.config.redirect_uri
+    }
+
+    /// The configured post-logout redirect URI, if any.
+    pub fn post_logout_redirect_uri(&self) -> Option<&RedirectUri> {
+        self.inner.config.post_logout_redirect_uri.as_ref()
+    }
+
     /// Fetches the metadata again now (it is also refreshed on use once a day). On failure the
     /// current metadata stays in use.
     pub async fn refresh_metadata(&self) -> Result<(), DiscoveryError> {
