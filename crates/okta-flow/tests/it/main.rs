@@ -1,6 +1,8 @@
-//! okta-flow against the in-process okta-devserver: the whole login, and every fault the server
-//! can inject, each with the error a service would see.
+//! okta-flow against the in-process okta-devserver: the whole login, every fault the server can
+//! inject, each with the error a service would see, and two replicas of a web app sharing Redis.
 
 mod faults;
 mod flow;
 mod harness;
+#[cfg(feature = "redis")]
+mod replicas;
