@@ -484,5 +484,21 @@ fn check_duration(
     }
 }
 
+/// The guides in `docs/guides`: their Rust blocks compile as doctests of this crate.
+#[cfg(doctest)]
+mod guides {
+    #[doc = include_str!("../../../docs/guides/web-app.md")]
+    struct WebApp;
+
+    #[doc = include_str!("../../../docs/guides/api.md")]
+    struct Api;
+
+    #[doc = include_str!("../../../docs/guides/multi-replica.md")]
+    struct MultiReplica;
+
+    #[doc = include_str!("../../../docs/guides/extending.md")]
+    struct Extending;
+}
+
 #[cfg(test)]
 mod tests;
