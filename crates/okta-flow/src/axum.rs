@@ -51,8 +51,8 @@
 //! Tokens stay on the server: the browser holds only the session id, in an `HttpOnly`,
 //! `SameSite=Lax` cookie that is `Secure` unless the redirect URI is plain `http` on a loopback
 //! host (then the name also loses its `__Host-` prefix). The store is any `tower-sessions`
-//! store: `MemoryStore` for one process, [`RedisStore`](crate::axum::RedisStore) (feature
-//! `redis`) for several replicas. The access token is refreshed [shortly before it
+//! store: `MemoryStore` for one process, `RedisStore` (feature `redis`, with `redis_store`
+//! to connect) for several replicas. The access token is refreshed [shortly before it
 //! expires](OktaAuthBuilder::refresh_margin) when Okta issued a refresh token (`offline_access`);
 //! without one, the session ends with the access token.
 //!

@@ -243,7 +243,7 @@ impl IntoResponse for UserRejection {
         }
         if self.browser {
             let message = match self.reason {
-                Reason::LoginRequired => "Please sign in.",
+                Reason::LoginRequired => "Please sign in.", // (browsers are redirected above)
                 Reason::OktaUnavailable => {
                     "Your session needs to be renewed, but Okta cannot be reached. Try again shortly."
                 }
