@@ -265,6 +265,17 @@ impl OktaClient {
         self.inner.config.leeway
     }
 
+    /// The configured redirect URI: where Okta sends the browser back, and so the path a web
+    /// application serves its callback at.
+    pub fn redirect_uri(&self) -> &RedirectUri {
+        &self.inner.config.redirect_uri
+    }
+
+    /// The configured post-logout redirect URI, if any.
+    pub fn post_logout_redirect_uri(&self) -> Option<&RedirectUri> {
+        self.inner.config.post_logout_redirect_uri.as_ref()
+    }
+
     /// Fetches the metadata again now (it is also refreshed on use once a day). On failure the
     /// current metadata stays in use.
     pub async fn refresh_metadata(&self) -> Result<(), DiscoveryError> {
@@ -379,13 +390,12 @@ impl OktaClient {
                 .map_err(|_| TokenError::Configuration("the pending login's redirect URI is invalid".into()))?;
             let verifier = openidconnect::PkceCodeVerifier::new(pending.pkce_verifier.secret().clone());
             let recorder = Recorder::new(&*self.inner.config.http);
-            let call = |request| recorder.call(request);
             let response = discovered
                 .oidc
                 .exchange_code(code)
                 .set_pkce_verifier(verifier)
                 .set_redirect_uri(Cow::Owned(redirect))
-                .request_async(&call)
+                .request_async(&recorder)
                 .await
                 .map_err(|err| TokenError::from_request(err, recorder.last()))?;
             let checks = IdTokenChecks::new(Some(pending.nonce.secret()), None);
@@ -423,11 +433,10 @@ impl OktaClient {
         let discovered = self.inner.discovered.load_full();
         async {
             let recorder = Recorder::new(&*self.inner.config.http);
-            let call = |request| recorder.call(request);
             let response = discovered
                 .oidc
                 .exchange_refresh_token(refresh_token)
-                .request_async(&call)
+                .request_async(&recorder)
                 .await
                 .map_err(|err| TokenError::from_request(err, recorder.last()))?;
             let checks = IdTokenChecks::new(None, None);
@@ -505,12 +514,11 @@ impl OktaClient {
         let discovered = self.inner.discovered.load_full();
         async {
             let recorder = Recorder::new(&*self.inner.config.http);
-            let call = |request| recorder.call(request);
             let claims: UserInfoClaims = discovered
                 .oidc
                 .user_info(access_token.clone(), Some(SubjectIdentifier::new(subject.to_owned())))
                 .map_err(|_| UserInfoError::NotSupported)?
-                .request_async(&call)
+                .request_async(&recorder)
                 .await
                 .map_err(|err| UserInfoError::from_request(err, recorder.last().map(|meta| meta.status)))?;
             Ok(UserInfo::new(claims))

@@ -5,6 +5,7 @@ use std::sync::Mutex;
 
 use http::{Request, Response};
 use okta_verify::http::{BoxFuture, HttpClient, TransportError};
+use openidconnect::AsyncHttpClient;
 
 /// What the last response said besides its body.
 #[derive(Clone, Copy, Debug)]
@@ -49,5 +50,17 @@ impl<'a> Recorder<'a> {
     /// The status and rate-limit reset of the last response, if one arrived.
     pub(crate) fn last(&self) -> Option<ResponseMeta> {
         self.last.lock().ok().and_then(|last| *last)
+    }
+}
+
+/// `openidconnect` sends requests through this impl. A named impl rather than a closure: with a
+/// closure, the compiler cannot prove the request futures `Send` for every lifetime, and the
+/// flow's futures could not run in `tokio::spawn` or an axum handler.
+impl<'c> AsyncHttpClient<'c> for Recorder<'_> {
+    type Error = TransportError;
+    type Future = BoxFuture<'c, Result<Response<Vec<u8>>, TransportError>>;
+
+    fn call(&'c self, request: Request<Vec<u8>>) -> Self::Future {
+        Recorder::call(self, request)
     }
 }

@@ -82,6 +82,13 @@
 //! # }
 //! ```
 //!
+//! # Ready-made routes for axum
+//!
+//! With the `axum` feature, `okta_flow::axum` gives an axum service the login, callback and
+//! logout routes, server-side sessions (`tower-sessions`; Redis with the `redis` feature) and an
+//! `AuthenticatedUser` extractor, in a few lines. `examples/webapp.rs` is a complete application:
+//! `cargo run -p okta-flow --example webapp --features axum`.
+//!
 //! # Choices documented elsewhere
 //!
 //! `docs/architecture.md` explains why ID tokens are verified by `okta-verify` rather than by
@@ -90,6 +97,8 @@
 //! cache).
 
 mod authorize;
+#[cfg(feature = "axum")]
+pub mod axum;
 mod callback;
 mod client;
 mod http;

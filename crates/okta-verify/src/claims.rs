@@ -1,6 +1,6 @@
 //! Typed Okta claims, and the remaining claims as a JSON map for what each team adds.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// The claims of a verified Okta access token (custom authorization server).
@@ -55,7 +55,11 @@ impl OktaAccessTokenClaims {
 ///
 /// Profile claims (`name`, `email`, ...) have accessors that read [`OktaIdTokenClaims::extra`].
 /// `Debug` redacts `nonce`, which binds the token to one browser session.
-#[derive(Clone, PartialEq, Serialize)]
+///
+/// It serializes and deserializes (in its own shape, `extra` as a nested object) so that a web
+/// application can keep the claims of a verified sign-in in its server-side session; the
+/// deserialized value is only as trustworthy as the store it came from.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct OktaIdTokenClaims {
     /// `iss`: the issuer, equal to the configured one.

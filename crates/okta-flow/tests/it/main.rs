@@ -1,8 +1,11 @@
 //! okta-flow against the in-process okta-devserver: the whole login, and every fault the server
-//! can inject, each with the error a service would see.
+//! can inject, each with the error a service would see; and two replicas of a web app sharing
+//! Redis.
 
 mod conformance;
 mod faults;
 mod flow;
 mod harness;
+#[cfg(feature = "redis")]
+mod replicas;
 mod secrets;

@@ -1,0 +1,290 @@
+//! A web application that signs users in with Okta: a home page, a profile page (ID-token
+//! claims and user info), a page that calls an API with the user's access token, and sign-out.
+//!
+//! Run it against a local Okta-compatible server, started in-process on 127.0.0.1:8900:
+//!
+//! ```sh
+//! cargo run -p okta-flow --example webapp --features axum
+//! ```
+//!
+//! then open <http://127.0.0.1:8080/> and sign in as `alice@example.com` /
+//! `correct-horse-battery-staple`. The "Call the API" page calls the resource server of
+//! `crates/okta-verify/examples/api.rs` (start it in another terminal with
+//! `cargo run -p okta-verify --example api --features axum`; it trusts this devserver by default).
+//!
+//! Against a real Okta org, set `OKTA_ISSUER` and the other `OKTA_*` settings (or an `okta.toml`,
+//! see docs/configuration.md) for a Web application whose sign-in redirect URI is
+//! `http://localhost:8080/authorization-code/callback`:
+//!
+//! ```sh
+//! OKTA_ISSUER=https://dev-123456.okta.com/oauth2/default OKTA_CLIENT_ID=0oa... \
+//! OKTA_CLIENT_SECRET=... OKTA_REDIRECT_URI=http://localhost:8080/authorization-code/callback \
+//! OKTA_POST_LOGOUT_REDIRECT_URI=http://localhost:8080/ \
+//! OKTA_SCOPES="openid profile email offline_access" \
+//!   cargo run -p okta-flow --example webapp --features axum
+//! ```
+//!
+//! Options: `--api <url>` (where the API runs, default `http://127.0.0.1:8081`) and
+//! `--redis <url>` (keep sessions in Redis, as several replicas would; `--features axum,redis`).
+
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use axum::Router;
+use axum::extract::State;
+use axum::response::Html;
+use axum::routing::get;
+use base64::Engine as _;
+use okta_config::{Role, Settings, SettingsLoader};
+use okta_devserver::{
+    AuthorizationServer, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD,
+    DEMO_POST_LOGOUT_REDIRECT_URI, DEMO_REDIRECT_URI, DEMO_USERNAME, DevServer,
+};
+use okta_flow::OktaClient;
+use okta_flow::axum::{AuthenticatedUser, OktaAuth, tower_sessions::MemoryStore};
+
+/// Where the in-process devserver listens; the API example trusts its `default` server.
+const DEVSERVER_ADDR: ([u8; 4], u16) = ([127, 0, 0, 1], 8900);
+/// Custom scopes of the devserver's `default` server, used by the API example's routes.
+const API_SCOPES: [&str; 2] = ["messages:read", "messages:admin"];
+
+#[derive(Clone)]
+struct AppState {
+    api: String,
+    http: reqwest::Client,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,okta_flow=info".into()),
+        )
+        .init();
+    let options = Options::parse()?;
+
+    // Settings: a real org when OKTA_ISSUER is set, else an in-process devserver.
+    let (settings, _devserver) = if okta_issuer_is_set() {
+        (Settings::load(Role::Client).context("loading the OKTA_* settings")?, None)
+    } else {
+        let (settings, devserver) = start_devserver().await?;
+        (settings, Some(devserver))
+    };
+    let client = OktaClient::discover(&settings).await.context("discovering the issuer")?;
+    let okta = OktaAuth::new(client).context("setting up the sign-in routes")?;
+
+    let state = AppState {
+        api: options.api.trim_end_matches('/').to_owned(),
+        http: reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .build()
+            .context("building the HTTP client")?,
+    };
+    let routes = Router::new()
+        .route("/", get(home))
+        .route("/profile", get(profile))
+        .route("/call-api", get(call_api))
+        .with_state(state)
+        .merge(okta.routes());
+    let app = match options.redis.as_deref() {
+        None => routes.layer(okta.layer(MemoryStore::default())),
+        Some(url) => with_redis(routes, &okta, url).await?,
+    };
+
+    let redirect = settings
+        .client()
+        .and_then(|client| client.redirect_uri())
+        .map(okta_config::RedirectUri::url);
+    let port = redirect.and_then(url::Url::port).unwrap_or(8080);
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr} (the redirect URI's port)"))?;
+    tracing::info!("open http://{addr}/ (Ctrl-C stops)");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("serving")
+}
+
+async fn home(user: Option<AuthenticatedUser>) -> Html<String> {
+    let body = match user {
+        Some(user) => format!(
+            r#"<p id="greeting">Signed in as {}.</p>
+<p><a id="profile-link" href="/profile">Profile</a> · <a id="call-api-link" href="/call-api">Call the API</a></p>
+{}"#,
+            escape(display_name(&user)),
+            user.logout_form()
+        ),
+        None => r#"<p id="greeting">You are not signed in.</p>
+<p><a id="login-link" href="/login?return_to=%2Fprofile">Sign in</a></p>"#
+            .to_owned(),
+    };
+    page("Home", &body)
+}
+
+async fn profile(user: AuthenticatedUser) -> Html<String> {
+    let claims = serde_json::to_string_pretty(user.claims()).unwrap_or_default();
+    let userinfo = user.userinfo().map_or_else(
+        || "(not available)".to_owned(),
+        |info| serde_json::to_string_pretty(info.to_json()).unwrap_or_default(),
+    );
+    let body = format!(
+        r#"<p>Signed in as <span id="profile-email">{email}</span> (<span id="profile-sub">{sub}</span>).</p>
+<p>Access token scopes: <span id="profile-scopes">{scopes}</span></p>
+<h2>ID token claims</h2><pre id="id-token-claims">{claims}</pre>
+<h2>User info</h2><pre id="userinfo">{userinfo}</pre>
+<p><a id="call-api-link" href="/call-api">Call the API</a> · <a href="/">Home</a></p>
+{logout}"#,
+        email = escape(user.userinfo().and_then(|info| info.email()).unwrap_or("(no email)")),
+        sub = escape(user.subject()),
+        scopes = escape(&user.scopes().join(" ")),
+        claims = escape(&claims),
+        userinfo = escape(&userinfo),
+        logout = user.logout_form(),
+    );
+    page("Profile", &body)
+}
+
+/// Calls the API example's routes with the user's access token, and shows what each answered.
+async fn call_api(State(state): State<AppState>, user: AuthenticatedUser) -> Html<String> {
+    let mut rows = String::new();
+    for path in ["/api/whoami", "/api/messages", "/api/admin"] {
+        let url = format!("{}{path}", state.api);
+        let result = state.http.get(&url).bearer_auth(user.access_token().secret()).send().await;
+        let (status, detail) = match result {
+            Ok(response) => {
+                let status = response.status().as_u16().to_string();
+                let challenge = response
+                    .headers()
+                    .get("www-authenticate")
+                    .and_then(|value| value.to_str().ok())
+                    .map(|value| format!("WWW-Authenticate: {value}\n"))
+                    .unwrap_or_default();
+                (status, format!("{challenge}{}", response.text().await.unwrap_or_default()))
+            }
+            Err(err) => (
+                "unreachable".to_owned(),
+                format!(
+                    "{err}: start the API with `cargo run -p okta-verify --example api --features axum`"
+                ),
+            ),
+        };
+        let _ = write!(
+            rows,
+            r#"<tr><td>GET {path}</td><td class="status" data-path="{path}">{}</td><td><pre>{}</pre></td></tr>"#,
+            escape(&status),
+            escape(&detail)
+        );
+    }
+    let body = format!(
+        r#"<p>The API at {} was called with your access token:</p>
+<table id="api-result"><tr><th>Request</th><th>Status</th><th>Answer</th></tr>{rows}</table>
+<p><a href="/profile">Profile</a> · <a href="/">Home</a></p>"#,
+        escape(&state.api)
+    );
+    page("API", &body)
+}
+
+/// The in-process devserver on 127.0.0.1:8900 with the demo client and users, and settings that
+/// point at it.
+async fn start_devserver() -> anyhow::Result<(Settings, DevServer)> {
+    let mut default_server = AuthorizationServer::new("default");
+    for scope in API_SCOPES {
+        default_server = default_server.with_scope(scope);
+    }
+    let devserver = DevServer::builder()
+        .bind(SocketAddr::from(DEVSERVER_ADDR))
+        .authorization_server(default_server)
+        .start()
+        .await
+        .context("starting the devserver on 127.0.0.1:8900 (is one already running?)")?;
+    let issuer = devserver.issuer("default");
+    tracing::info!(%issuer, "devserver started: sign in as {DEMO_USERNAME} / {DEMO_PASSWORD}");
+    let settings = SettingsLoader::isolated()
+        .set("issuer", issuer.as_str())
+        .set("client_id", DEMO_CLIENT_ID)
+        .set("client_secret", DEMO_CLIENT_SECRET)
+        .set("redirect_uri", DEMO_REDIRECT_URI)
+        .set("post_logout_redirect_uri", DEMO_POST_LOGOUT_REDIRECT_URI)
+        .set("scopes", ["openid", "profile", "email", "offline_access", API_SCOPES[0]])
+        .set("cookie_secret", random_cookie_secret()?)
+        .role(Role::Client)
+        .load()
+        .context("settings for the devserver")?;
+    Ok((settings, devserver))
+}
+
+#[cfg(feature = "redis")]
+async fn with_redis(routes: Router, okta: &OktaAuth, url: &str) -> anyhow::Result<Router> {
+    let store = okta_flow::axum::redis_store(url, 4).await.context("connecting to Redis")?;
+    Ok(routes.layer(okta.layer(store)))
+}
+
+#[cfg(not(feature = "redis"))]
+async fn with_redis(_routes: Router, _okta: &OktaAuth, _url: &str) -> anyhow::Result<Router> {
+    anyhow::bail!("--redis needs the redis feature: cargo run ... --features axum,redis")
+}
+
+/// One process, so any key works; replicas would share one `cookie_secret` instead.
+fn random_cookie_secret() -> anyhow::Result<String> {
+    let mut key = [0_u8; 32];
+    aws_lc_rs::rand::fill(&mut key).map_err(|_| anyhow::anyhow!("no randomness available"))?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(key))
+}
+
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the example chooses between a real org and the devserver"
+)]
+fn okta_issuer_is_set() -> bool {
+    std::env::var_os("OKTA_ISSUER").is_some()
+}
+
+fn display_name(user: &AuthenticatedUser) -> &str {
+    let info = user.userinfo();
+    info.and_then(|info| info.name())
+        .or_else(|| info.and_then(|info| info.email()))
+        .unwrap_or(user.subject())
+}
+
+fn page(title: &str, body: &str) -> Html<String> {
+    Html(format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} · okta-flow example</title></head>\n<body><h1>{title}</h1>\n{body}\n</body></html>\n"
+    ))
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// The command line: `--api <url>`, `--redis <url>`.
+struct Options {
+    api: String,
+    redis: Option<String>,
+}
+
+impl Options {
+    fn parse() -> anyhow::Result<Self> {
+        let mut options = Self { api: "http://127.0.0.1:8081".to_owned(), redis: None };
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            let mut value = || args.next().with_context(|| format!("{arg} needs a value"));
+            match arg.as_str() {
+                "--api" => options.api = value()?,
+                "--redis" => options.redis = Some(value()?),
+                other => anyhow::bail!("unknown argument {other:?} (expected --api or --redis)"),
+            }
+        }
+        Ok(options)
+    }
+}

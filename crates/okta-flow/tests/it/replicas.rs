@@ -1,0 +1,281 @@
+//! Two replicas of a web app share sessions through Redis: a sign-in started on replica A
+//! finishes on replica B, the session works on both, and a sign-out on B ends it on A. Nothing
+//! relies on sticky sessions or on one process's memory.
+//!
+//! The test starts its own `redis-server` on a free loopback port. Without `redis-server` it is
+//! skipped with the command to install it, unless `CI` is set, where it fails.
+
+use std::io::{Read as _, Write as _};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::routing::get;
+use okta_config::{Role, Settings};
+use okta_flow::OktaClient;
+use okta_flow::axum::{AuthenticatedUser, CSRF_FIELD, OktaAuth, redis_store};
+use serde_json::{Value, json};
+
+use crate::harness::{http_client, session_token};
+
+const COOKIE_SECRET: &str = "0GU7b5IS+KNmMe8D2BzY74/tn+o1rEYKtrK+rzX16Wc=";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_started_on_one_replica_finishes_on_another_and_ends_everywhere() {
+    let Some(redis) = RedisServer::start() else { return };
+    let server = okta_devserver::DevServer::builder().start().await.expect("devserver");
+    let settings = settings(&server.issuer("default"));
+
+    let replica_a = Replica::start(&settings, &redis.url()).await;
+    let replica_b = Replica::start(&settings, &redis.url()).await;
+    let mut browser = Browser::new();
+
+    // The sign-in starts on A ...
+    let login = browser.get(&replica_a, "/login?return_to=%2Fprofile").await;
+    assert_eq!(login.status(), 303);
+    let authorize_url = location(&login);
+    assert_eq!(redis.dbsize(), 0, "a sign-in in progress writes nothing to the store");
+
+    // ... the user signs in at Okta, and the load balancer sends the callback to B.
+    let token =
+        session_token(&server, okta_devserver::DEMO_USERNAME, okta_devserver::DEMO_PASSWORD).await;
+    let okta = http_client()
+        .get(format!("{authorize_url}&sessionToken={token}"))
+        .send()
+        .await
+        .expect("authorize");
+    assert_eq!(okta.status(), 302);
+    let callback_url = location(&okta);
+    let callback_path =
+        callback_url.strip_prefix("http://127.0.0.1:8080").expect("the redirect URI");
+    let callback = browser.get(&replica_b, callback_path).await;
+    assert_eq!(callback.status(), 303, "replica B finishes A's sign-in");
+    assert_eq!(location(&callback), "/profile");
+    assert_eq!(redis.dbsize(), 1, "the session lives in Redis");
+
+    // The session works on both replicas, and on a replica started after the sign-in.
+    let on_b = browser.profile(&replica_b).await;
+    let on_a = browser.profile(&replica_a).await;
+    assert_eq!(on_a["sub"], on_b["sub"]);
+    assert_eq!(on_a["email"], okta_devserver::DEMO_USERNAME);
+    drop(replica_a);
+    let replica_a = Replica::start(&settings, &redis.url()).await;
+    assert_eq!(browser.profile(&replica_a).await["sub"], on_b["sub"], "no process memory involved");
+
+    // Sign-out on B ends the session on A.
+    let csrf = on_a["csrf"].as_str().expect("a CSRF token");
+    let logout = browser.post_form(&replica_b, "/logout", &format!("{CSRF_FIELD}={csrf}")).await;
+    assert_eq!(logout.status(), 303);
+    assert!(location(&logout).starts_with(&format!("{}/v1/logout?", server.issuer("default"))));
+    assert_eq!(redis.dbsize(), 0, "the session is deleted from Redis");
+    let after = browser.get(&replica_a, "/profile").await;
+    assert_eq!(after.status(), 303);
+    assert_eq!(location(&after), "/login?return_to=%2Fprofile");
+}
+
+fn settings(issuer: &str) -> Settings {
+    crate::harness::settings_for(issuer)
+        .set("cookie_secret", COOKIE_SECRET) // the same on every replica
+        .role(Role::Client)
+        .load()
+        .expect("valid settings")
+}
+
+/// One replica: its own client (its own discovery), its own Redis connections, its own port.
+struct Replica {
+    addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Replica {
+    async fn start(settings: &Settings, redis_url: &str) -> Self {
+        let client = OktaClient::discover(settings).await.expect("discovery");
+        let okta = OktaAuth::new(client).expect("sign-in routes");
+        let store = redis_store(redis_url, 2).await.expect("Redis connects");
+        let app = Router::new()
+            .route("/profile", get(profile))
+            .merge(okta.routes())
+            .layer(okta.layer(store));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+        let addr = listener.local_addr().expect("bound");
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.expect("serving");
+        });
+        Self { addr, task }
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn profile(user: AuthenticatedUser) -> String {
+    json!({
+        "sub": user.subject(),
+        "email": user.userinfo().and_then(|info| info.email()),
+        "csrf": user.csrf_token(),
+    })
+    .to_string()
+}
+
+/// A browser: one cookie jar for the host, whatever the port (as browsers do), no redirects
+/// followed.
+struct Browser {
+    http: reqwest::Client,
+    cookies: Vec<(String, String)>,
+}
+
+impl Browser {
+    fn new() -> Self {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(10))
+            .build()
+            .expect("reqwest client");
+        Self { http, cookies: Vec::new() }
+    }
+
+    async fn get(&mut self, replica: &Replica, path: &str) -> reqwest::Response {
+        let request =
+            self.http.get(format!("http://{}{path}", replica.addr)).header("accept", "text/html");
+        self.send(request).await
+    }
+
+    async fn post_form(&mut self, replica: &Replica, path: &str, body: &str) -> reqwest::Response {
+        let request = self
+            .http
+            .post(format!("http://{}{path}", replica.addr))
+            .header("accept", "text/html")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.to_owned());
+        self.send(request).await
+    }
+
+    async fn profile(&mut self, replica: &Replica) -> Value {
+        let response = self.get(replica, "/profile").await;
+        assert_eq!(response.status(), 200, "signed in on {}", replica.addr);
+        response.json().await.expect("profile JSON")
+    }
+
+    async fn send(&mut self, mut request: reqwest::RequestBuilder) -> reqwest::Response {
+        if !self.cookies.is_empty() {
+            let header: Vec<String> =
+                self.cookies.iter().map(|(name, value)| format!("{name}={value}")).collect();
+            request = request.header("cookie", header.join("; "));
+        }
+        let response = request.send().await.expect("the replica answers");
+        for set_cookie in response.headers().get_all("set-cookie") {
+            let set_cookie = set_cookie.to_str().expect("ASCII cookie");
+            let (pair, attributes) = set_cookie.split_once(';').unwrap_or((set_cookie, ""));
+            let (name, value) = pair.split_once('=').expect("name=value");
+            self.cookies.retain(|(existing, _)| existing != name);
+            if !attributes.contains("Max-Age=0") {
+                self.cookies.push((name.to_owned(), value.to_owned()));
+            }
+        }
+        response
+    }
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response.headers()["location"].to_str().expect("ASCII location").to_owned()
+}
+
+/// A `redis-server` of our own on a free loopback port, stopped on drop.
+struct RedisServer {
+    child: Child,
+    port: u16,
+}
+
+impl RedisServer {
+    /// Starts one, or says how to install it and returns `None` (outside CI).
+    #[allow(clippy::print_stderr, reason = "a skipped test says why, and how to run it")]
+    fn start() -> Option<Self> {
+        if Command::new("redis-server").arg("--version").output().is_err() {
+            let message = "redis-server is not installed, so the two-replica test cannot run; \
+                           install it with `apt-get install -y redis-server`";
+            assert!(!in_ci(), "{message} (CI is set: .ci/run installs it)");
+            eprintln!("SKIPPED: {message}");
+            return None;
+        }
+        let port = free_port();
+        let dir = std::env::temp_dir();
+        let child = Command::new("redis-server")
+            .args([
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .args(["--daemonize", "no", "--protected-mode", "yes"])
+            .arg("--dir")
+            .arg(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server starts");
+        let server = Self { child, port };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while server.command("PING") != "+PONG" {
+            assert!(Instant::now() < deadline, "redis-server did not answer PING within 10 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(server)
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// How many keys (sessions) the server holds.
+    fn dbsize(&self) -> u64 {
+        let reply = self.command("DBSIZE");
+        reply
+            .strip_prefix(':')
+            .and_then(|count| count.parse().ok())
+            .unwrap_or_else(|| panic!("DBSIZE answered {reply:?}"))
+    }
+
+    /// Sends one inline command and returns the first line of the reply ("" if unreachable).
+    fn command(&self, command: &str) -> String {
+        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else {
+            return String::new();
+        };
+        let timeout = Some(Duration::from_secs(2));
+        let _ = stream.set_read_timeout(timeout);
+        let _ = stream.set_write_timeout(timeout);
+        if stream.write_all(format!("{command}\r\n").as_bytes()).is_err() {
+            return String::new();
+        }
+        let mut reply = [0_u8; 64];
+        let n = stream.read(&mut reply).unwrap_or(0);
+        String::from_utf8_lossy(&reply[..n]).lines().next().unwrap_or_default().to_owned()
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("bound").port()
+}
+
+#[allow(
+    clippy::disallowed_methods,
+    reason = "CI must run this test: there it fails instead of skipping"
+)]
+fn in_ci() -> bool {
+    std::env::var_os("CI").is_some()
+}
