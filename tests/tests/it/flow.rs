@@ -1,0 +1,113 @@
+//! The run `cargo xtask e2e` makes, through the same library driver: every step passes against
+//! the devserver, each doing what its name says, and nothing secret is printed.
+
+use http::Method;
+use okta_devserver::{DEMO_PASSWORD, DEMO_USERNAME};
+use okta_e2e::{
+    Credentials, E2E_CLIENT_ID, FlowOptions, Outcome, SignInMethod, Step, Target, report,
+    run_repeated,
+};
+
+use crate::support::{assert_no_secrets, run};
+
+#[tokio::test]
+async fn every_step_passes_against_the_devserver() {
+    let target = Target::devserver().await.unwrap();
+    let options = FlowOptions::new(&target, Credentials::demo());
+    let (report, text) = run(&target, &options).await;
+    assert!(report.is_success(), "{text}");
+    let steps: Vec<Step> = report.steps().iter().map(|record| record.step()).collect();
+    assert_eq!(steps, Step::ALL);
+    assert_eq!(report.counts(), (13, 0, 0));
+
+    let server = target.devserver_handle().unwrap();
+    // The sign-in went through the HTML form, not the Authentication API.
+    assert_eq!(server.count(Method::POST, "/login/signin"), 1);
+    assert_eq!(server.count(Method::POST, "/api/v1/authn"), 0);
+    // One key fetch serves the ID token and the access token (a shared cache).
+    assert_eq!(server.count(Method::GET, "/oauth2/default/v1/keys"), 1);
+    // Code exchange and refresh, then the refresh attempt with the revoked token.
+    assert_eq!(server.count(Method::POST, "/oauth2/default/v1/token"), 3);
+    assert_eq!(server.count(Method::POST, "/oauth2/default/v1/revoke"), 2);
+    assert_eq!(server.count(Method::GET, "/oauth2/default/v1/logout"), 1);
+    let token_requests: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|request| request.path() == "/oauth2/default/v1/token")
+        .collect();
+    assert!(token_requests.iter().all(|request| matches!(
+        request.client_auth(),
+        okta_devserver::ClientAuthentication::ClientSecretBasic { client_id } if client_id == E2E_CLIENT_ID
+    )));
+
+    let detail = |step| match report.get(step).unwrap().outcome() {
+        Outcome::Passed { detail } => detail.clone(),
+        other => panic!("{step} did not pass: {other:?}"),
+    };
+    assert!(
+        detail(Step::SignIn)
+            .contains("sign-in form posted without JavaScript as alice@example.com")
+    );
+    assert!(detail(Step::Redirect).starts_with("GET /authorization-code/callback on 127.0.0.1:"));
+    assert!(detail(Step::CodeExchange).starts_with("client_secret_basic (the server saw it)"));
+    assert!(detail(Step::IdToken).contains("nonce of the URL, at_hash"));
+    assert!(detail(Step::AccessToken).contains("aud api://default, cid okta-e2e"));
+    assert!(detail(Step::UserInfo).contains("email alice@example.com"));
+    assert!(detail(Step::Revoke).contains("access token inactive; refresh token inactive"));
+    assert!(detail(Step::Logout).contains("login_required"));
+
+    let secret = target.settings().client().unwrap().secret().unwrap().secret().to_owned();
+    assert_no_secrets(&text, &[&secret, DEMO_PASSWORD]);
+    assert_no_secrets(&format!("{report:?}"), &[&secret, DEMO_PASSWORD]);
+}
+
+#[tokio::test]
+async fn the_authn_and_session_token_sign_in_of_real_orgs_works_offline() {
+    let target = Target::devserver().await.unwrap();
+    let mut options = FlowOptions::new(&target, Credentials::demo());
+    options.sign_in = SignInMethod::SessionToken;
+    let (report, text) = run(&target, &options).await;
+    assert!(report.is_success(), "{text}");
+    let server = target.devserver_handle().unwrap();
+    assert_eq!(server.count(Method::POST, "/api/v1/authn"), 1);
+    assert_eq!(server.count(Method::POST, "/login/signin"), 0);
+}
+
+#[tokio::test]
+async fn repeated_runs_give_percentiles_for_every_step() {
+    let target = Target::devserver().await.unwrap();
+    let options = FlowOptions::new(&target, Credentials::demo());
+    let mut seen = Vec::new();
+    let reports = run_repeated(&target, okta_e2e::Agent::Http, &options, 3, &mut |run, record| {
+        seen.push((run, record.step()));
+    })
+    .await;
+    assert_eq!(reports.len(), 3);
+    assert!(reports.iter().all(okta_e2e::FlowReport::is_success));
+    assert_eq!(seen.len(), 39);
+    assert_eq!(seen[13], (2, Step::Discovery));
+    let rows = report::statistics(&reports);
+    assert_eq!(rows.len(), 14, "13 steps and the whole flow");
+    assert!(rows.iter().all(|row| row.samples == 3 && row.p50 <= row.p95 && row.p95 <= row.p99));
+    let table = report::render_statistics(&rows);
+    assert!(table.contains("code exchange") && table.contains("whole flow"), "{table}");
+    // Every run signed in again through the form: the logout really ended each session.
+    let server = target.devserver_handle().unwrap();
+    assert_eq!(server.count(Method::POST, "/login/signin"), 3);
+}
+
+#[tokio::test]
+async fn a_run_as_someone_else_signs_in_that_user() {
+    let target = Target::devserver().await.unwrap();
+    let options = FlowOptions::new(
+        &target,
+        Credentials::new(
+            okta_devserver::DEMO_SECOND_USERNAME,
+            okta_devserver::DEMO_SECOND_PASSWORD,
+        ),
+    );
+    let (report, text) = run(&target, &options).await;
+    assert!(report.is_success(), "{text}");
+    assert!(text.contains("bob@example.com"), "{text}");
+    assert!(!text.contains(DEMO_USERNAME), "{text}");
+}
