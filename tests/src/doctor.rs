@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
-use okta_config::{ClientAuthMethod, LoadError, Role, Settings};
+use okta_config::{ClientAuthMethod, LoadError, Role, Settings, SettingsLoader};
 use okta_verify::http::{HttpClient, ReqwestHttpClient, TransportError, redacted_url, same_origin};
 use okta_verify::{ClientCredentials, Clock, JwksCache, JwksCacheOptions};
 use serde_json::Value;
@@ -152,34 +152,42 @@ impl DoctorReport {
     }
 }
 
-/// Runs every check. `load` loads the settings for a role (`None`: only what every role needs,
-/// used to reach the server when the client settings have problems).
-pub async fn doctor(
-    load: impl Fn(Option<Role>) -> Result<Settings, LoadError>,
-    clock: Clock,
-) -> DoctorReport {
+/// Runs every check on the settings `loader` gives (`SettingsLoader::new` for the usual
+/// `okta.toml` and `OKTA_*` sources): loaded for a client, then checked live against the issuer.
+/// When the client settings have problems, the issuer is still checked, with the client
+/// settings replaced by placeholders and the checks that need them skipped.
+pub async fn doctor(loader: impl Fn() -> SettingsLoader, clock: Clock) -> DoctorReport {
     let mut report = DoctorReport::default();
-    let settings = match load(Some(Role::Client)) {
+    let (settings, client_usable) = match loader().role(Role::Client).load() {
         Ok(settings) => {
-            report.push(
-                Check::Settings,
-                Verdict::Ok {
-                    detail: format!("valid for a client (issuer {})", settings.issuer()),
-                },
-            );
-            Some(settings)
+            let detail = format!("valid for a client (issuer {})", settings.issuer());
+            report.push(Check::Settings, Verdict::Ok { detail });
+            (Some(settings), true)
         }
         Err(err) => {
             settings_problems(&mut report, &err);
-            load(None).ok()
+            (issuer_only(loader()).ok(), false)
         }
     };
     let Some(settings) = settings else {
         skip_live_checks(&mut report, "no usable issuer in the settings");
         return report;
     };
-    live_checks(&mut report, &settings, &clock).await;
+    live_checks(&mut report, &settings, client_usable, &clock).await;
     report
+}
+
+/// The settings with every client key replaced by a valid placeholder, to reach the issuer.
+fn issuer_only(loader: SettingsLoader) -> Result<Settings, LoadError> {
+    loader
+        .set("client_id", "okta-doctor-placeholder")
+        .set("client_secret", "okta-doctor-placeholder")
+        .set("client_auth_method", "client_secret_basic")
+        .set("redirect_uri", "http://127.0.0.1/okta-doctor-placeholder")
+        .set("post_logout_redirect_uri", "http://127.0.0.1/")
+        .set("scopes", ["openid"])
+        .set("cookie_secret", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+        .load()
 }
 
 fn settings_problems(report: &mut DoctorReport, err: &LoadError) {
@@ -212,7 +220,13 @@ fn skip_live_checks(report: &mut DoctorReport, reason: &str) {
     }
 }
 
-async fn live_checks(report: &mut DoctorReport, settings: &Settings, clock: &Clock) {
+async fn live_checks(
+    report: &mut DoctorReport,
+    settings: &Settings,
+    client_usable: bool,
+    clock: &Clock,
+) {
+    let client = if client_usable { settings.client() } else { None };
     let http: Arc<dyn HttpClient> = match ReqwestHttpClient::from_settings(settings) {
         Ok(http) => Arc::new(http),
         Err(err) => {
@@ -295,7 +309,7 @@ async fn live_checks(report: &mut DoctorReport, settings: &Settings, clock: &Clo
 
     report.push(
         Check::AuthMethod,
-        match settings.client() {
+        match client {
             Some(client) => auth_method_verdict(client.auth_method(), &metadata),
             None => Verdict::Skipped {
                 reason: "no client settings (see the settings problems)".to_owned(),
@@ -303,7 +317,14 @@ async fn live_checks(report: &mut DoctorReport, settings: &Settings, clock: &Clo
         },
     );
 
-    report.push(Check::Keys, keys_verdict(settings, &metadata, http.clone(), clock).await);
+    report.push(
+        Check::Keys,
+        if issuer_ok {
+            keys_verdict(settings, &metadata, http.clone(), clock).await
+        } else {
+            Verdict::Skipped { reason: "the issuer does not match".to_owned() }
+        },
+    );
     report.push(
         Check::ClockSkew,
         match date {
@@ -321,7 +342,7 @@ async fn live_checks(report: &mut DoctorReport, settings: &Settings, clock: &Clo
         |name: &str| metadata.get(name).and_then(Value::as_str).and_then(|u| Url::parse(u).ok());
     report.push(
         Check::RedirectUri,
-        match (settings.client(), endpoint("authorization_endpoint")) {
+        match (client, endpoint("authorization_endpoint")) {
             (Some(client), Some(authorize)) => match client.redirect_uri() {
                 Some(redirect) => {
                     redirect_verdict(settings, client.id().as_str(), redirect, &authorize).await
@@ -339,7 +360,7 @@ async fn live_checks(report: &mut DoctorReport, settings: &Settings, clock: &Clo
     );
     report.push(
         Check::ClientCredentials,
-        match settings.client() {
+        match client {
             Some(client) => {
                 let introspect =
                     endpoint("introspection_endpoint").unwrap_or_else(|| issuer.introspect_url());

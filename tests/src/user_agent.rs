@@ -41,7 +41,8 @@ impl Credentials {
         &self.username
     }
 
-    pub(crate) fn password(&self) -> &str {
+    /// The password (never printed).
+    pub fn password(&self) -> &str {
         &self.password
     }
 }

@@ -79,6 +79,9 @@ pub enum BrowserError {
 pub struct Browser {
     client: Client,
     driver: Child,
+    port: u16,
+    /// The WebDriver session, deleted on drop unless [`Browser::close`] did it.
+    session: Option<String>,
     profile: tempfile::TempDir,
     timeout: Duration,
 }
@@ -155,11 +158,17 @@ impl Browser {
             let _ = client.close().await;
             return Err(BrowserError::Start(format!("cannot set timeouts: {err}")));
         }
+        let session = client.session_id().await.ok().flatten();
         let driver = starting
             .driver
             .take()
             .ok_or_else(|| BrowserError::Start("lost ChromeDriver".into()))?;
-        Ok(Self { client, driver, profile, timeout: options.timeout })
+        Ok(Self { client, driver, port, session, profile, timeout: options.timeout })
+    }
+
+    /// The fresh profile directory of this session (removed on drop).
+    pub fn profile_dir(&self) -> &Path {
+        self.profile.path()
     }
 
     /// Navigates to `url` and waits for the page to load.
@@ -260,14 +269,59 @@ impl Browser {
     pub async fn close(mut self) -> Result<(), BrowserError> {
         let result =
             self.client.clone().close().await.map_err(|err| command("closing the session", &err));
-        stop(&mut self.driver);
+        if result.is_ok() {
+            self.session = None;
+        }
         result
     }
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        // Killing ChromeDriver alone would leave the browser running: end the session first.
+        if let Some(session) = self.session.take() {
+            delete_session(self.port, &session);
+        }
         stop(&mut self.driver);
+    }
+}
+
+/// `DELETE /session/{id}` with a blocking socket (a drop cannot await); bounded by timeouts.
+fn delete_session(port: u16, session: &str) {
+    use std::io::{Read as _, Write as _};
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let Ok(mut stream) = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2)) else {
+        return;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(2)));
+    let request = format!(
+        "DELETE /session/{session} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\n\
+         Connection: close\r\n\r\n"
+    );
+    if stream.write_all(request.as_bytes()).is_err() {
+        return;
+    }
+    // ChromeDriver answers once the browser has quit; it may keep the connection open, so read
+    // exactly one response (headers, then Content-Length bytes).
+    let mut answer = Vec::new();
+    let mut buffer = [0_u8; 1024];
+    loop {
+        if let Some(end) = answer.windows(4).position(|window| window == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&answer[..end]).to_ascii_lowercase();
+            let length = head
+                .lines()
+                .find_map(|line| line.strip_prefix("content-length:"))
+                .and_then(|value| value.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if answer.len() >= end + 4 + length {
+                return;
+            }
+        }
+        match stream.read(&mut buffer) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => answer.extend_from_slice(&buffer[..n]),
+        }
     }
 }
 

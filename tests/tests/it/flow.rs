@@ -2,7 +2,8 @@
 //! the devserver, each doing what its name says, and nothing secret is printed.
 
 use http::Method;
-use okta_devserver::{DEMO_PASSWORD, DEMO_USERNAME};
+use okta_config::{Role, SettingsLoader};
+use okta_devserver::{DEMO_PASSWORD, DEMO_USERNAME, DevServer};
 use okta_e2e::{
     Credentials, E2E_CLIENT_ID, FlowOptions, Outcome, SignInMethod, Step, Target, report,
     run_repeated,
@@ -16,7 +17,7 @@ async fn every_step_passes_against_the_devserver() {
     let options = FlowOptions::new(&target, Credentials::demo());
     let (report, text) = run(&target, &options).await;
     assert!(report.is_success(), "{text}");
-    let steps: Vec<Step> = report.steps().iter().map(|record| record.step()).collect();
+    let steps: Vec<Step> = report.steps().iter().map(okta_e2e::StepRecord::step).collect();
     assert_eq!(steps, Step::ALL);
     assert_eq!(report.counts(), (13, 0, 0));
 
@@ -110,4 +111,86 @@ async fn a_run_as_someone_else_signs_in_that_user() {
     assert!(report.is_success(), "{text}");
     assert!(text.contains("bob@example.com"), "{text}");
     assert!(!text.contains(DEMO_USERNAME), "{text}");
+}
+
+/// A devserver client registered like a team's app in a real org, and the settings a team would
+/// write for it (no `offline_access`: the org grants no refresh token).
+async fn org_like(
+    redirect_uri: &str,
+    post_logout: Option<&str>,
+) -> (DevServer, okta_config::Settings) {
+    let server = DevServer::builder().start().await.expect("devserver starts");
+    let mut client =
+        okta_devserver::Client::confidential("team-app", "team-app-secret-0123456789abcdef")
+            .with_redirect_uri(redirect_uri);
+    if let Some(uri) = post_logout {
+        client = client.with_post_logout_redirect_uri(uri);
+    }
+    server.clients().add(client).expect("a new client");
+    let mut loader = SettingsLoader::isolated();
+    for (key, value) in server.okta_settings("default", "team-app").expect("the client exists") {
+        loader = loader.set(key, value);
+    }
+    let settings = loader
+        .set("scopes", ["openid", "profile", "email"])
+        .role(Role::Client)
+        .load()
+        .expect("valid");
+    (server, settings)
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("bound").port()
+}
+
+#[tokio::test]
+async fn against_an_org_what_it_does_not_allow_is_skipped_with_the_reason_never_passed() {
+    let port = free_port();
+    let (server, settings) = org_like(
+        &format!("http://localhost:{port}/authorization-code/callback"),
+        Some(&format!("http://localhost:{port}/")),
+    )
+    .await;
+    let target = Target::okta_org(settings).await.unwrap();
+    assert!(!target.is_devserver());
+    let options = FlowOptions::new(&target, Credentials::demo());
+    assert_eq!(options.sign_in, SignInMethod::SessionToken, "Okta's own page needs JavaScript");
+    let (report, text) = run(&target, &options).await;
+    assert!(report.failure().is_none(), "{text}");
+    assert_eq!(report.counts(), (12, 1, 0), "{text}");
+    let Outcome::Skipped { reason } = report.get(Step::Refresh).unwrap().outcome() else {
+        panic!("refresh must be skipped: {text}");
+    };
+    assert!(reason.starts_with("no refresh token was granted: ask for the offline_access scope"));
+    assert!(text.contains("1 skipped"), "{text}");
+    assert_eq!(
+        report.get(Step::Revoke).unwrap().outcome().text(),
+        "access token revoked; access token inactive"
+    );
+    assert_eq!(server.count(Method::POST, "/api/v1/authn"), 1);
+}
+
+#[tokio::test]
+async fn without_a_loopback_redirect_uri_the_code_is_read_from_the_location_header() {
+    let (_server, settings) =
+        org_like("https://app.example.com/authorization-code/callback", None).await;
+    let target = Target::okta_org(settings).await.unwrap();
+    assert!(target.listener().is_none());
+    let options = FlowOptions::new(&target, Credentials::demo());
+    let (report, text) = run(&target, &options).await;
+    assert!(report.failure().is_none(), "{text}");
+    let Outcome::Skipped { reason } = report.get(Step::Redirect).unwrap().outcome() else {
+        panic!("the listener step must be skipped: {text}");
+    };
+    assert!(reason.contains("is not a loopback address"), "{reason}");
+    assert!(matches!(report.get(Step::CodeExchange).unwrap().outcome(), Outcome::Passed { .. }));
+    assert!(
+        report
+            .get(Step::Logout)
+            .unwrap()
+            .outcome()
+            .text()
+            .starts_with("no post_logout_redirect_uri")
+    );
 }
