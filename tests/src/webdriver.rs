@@ -416,3 +416,6 @@ fn command(action: &str, err: &fantoccini::error::CmdError) -> BrowserError {
     let reason = reason.split('?').next().unwrap_or_default().to_owned();
     BrowserError::Command { action: action.to_owned(), reason }
 }
+
+#[cfg(test)]
+mod tests;
