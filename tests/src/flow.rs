@@ -291,6 +291,7 @@ impl<'a> Run<'a> {
 
     /// Signs in; returns where the navigation stopped when nobody listens at the redirect URI.
     async fn sign_in(&self, url: &Url) -> StepResult<Option<Url>> {
+        self.forget_earlier_redirects().await;
         let credentials = &self.options.credentials;
         let mut url = url.clone();
         let mut how = String::new();
@@ -757,6 +758,7 @@ impl<'a> Run<'a> {
 
     /// Opens `url` with the agent; returns where it stopped when it reached a URI nobody serves.
     async fn navigate(&self, url: &Url) -> Result<Option<Url>, Halt> {
+        self.forget_earlier_redirects().await;
         match self.agent {
             Agent::Http => {
                 let page = self.http.open(url).await.map_err(fail)?;
@@ -766,6 +768,14 @@ impl<'a> Run<'a> {
                 browser.goto(url).await.map_err(fail)?;
                 Ok(None)
             }
+        }
+    }
+
+    /// Drops whatever the listener caught before this navigation (a browser may request a page
+    /// twice), so the next redirect waited for is the one this navigation causes.
+    async fn forget_earlier_redirects(&self) {
+        if let Some(listener) = self.target.listener() {
+            listener.clear().await;
         }
     }
 

@@ -92,7 +92,12 @@ fn render(medians: &[Option<f64>], stats: &[table::StepStats]) -> String {
         }
         let label = row.step.map_or("the whole flow (13 steps)", Step::name);
         let p50 = row.p50.as_secs_f64() * 1e9;
-        let ratio = b.map(|b| format!("{:.0} × (b) time", p50 / b)).unwrap_or_default();
+        let ratio = b
+            .map(|b| match p50 / b {
+                small if small < 10.0 => format!("{small:.1} × (b) time"),
+                large => format!("{large:.0} × (b) time"),
+            })
+            .unwrap_or_default();
         let _ = writeln!(
             text,
             "| flow: {label}, p50 (p95 {}, p99 {}) | {} | {ratio} | - |",
@@ -147,15 +152,22 @@ mod tests {
     #[test]
     fn the_table_gives_ratios_against_a_and_b() {
         let medians = [Some(12_800.0), Some(14_200.0), Some(460.0), Some(7_480.0), None];
-        let stats = vec![table::StepStats {
-            step: Some(Step::CodeExchange),
+        let row = |step, p50| table::StepStats {
+            step: Some(step),
             samples: 20,
-            p50: Duration::from_micros(2_840),
+            p50: Duration::from_micros(p50),
             p95: Duration::from_micros(3_100),
             p99: Duration::from_micros(3_500),
             max: Duration::from_micros(3_500),
-        }];
+        };
+        let stats = vec![
+            row(Step::CodeExchange, 2_840),
+            row(Step::AccessToken, 41),
+            row(Step::Introspect, 700),
+        ];
         let text = render(&medians, &stats);
+        assert!(text.contains("| flow: access token verified, p50 (p95 3.10 ms, p99 3.50 ms) | 0.04 ms | 2.9 × (b) time |"), "{text}");
+        assert!(!text.contains("introspect"), "only the listed steps: {text}");
         assert!(text.contains("| (b) full access-token validation, warm keys | 14.20 µs | 0.90 × (a) speed | ≥ 0.9 × (a) |"), "{text}");
         assert!(
             text.contains("| (c) verified-token cache hit | 0.46 µs | 27.83 × (a) speed |"),
