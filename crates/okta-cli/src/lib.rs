@@ -1,5 +1,41 @@
-//! The `okta` command.
+//! The `okta` command: sign in from a terminal, and see exactly why a token is accepted or
+//! refused.
 //!
-//! This crate is not built yet (issue #7). It will hold the `okta` binary: `okta login` to sign
-//! in from a terminal, `okta verify` to see exactly why a token is accepted or refused, and
-//! `okta decode` and `okta discover` for quick inspection.
+//! This library is the binary's internals, kept apart so they can be unit-tested; the command
+//! line and its output are the contract, documented in `docs/cli.md`:
+//!
+//! - `okta login`: the Authorization Code flow with state, nonce and PKCE through a loopback
+//!   redirect (RFC 8252), ID and access tokens verified, tokens printed (`--json`, `--output`).
+//! - `okta verify`: okta-verify's verdict on a token, `{"valid":true,"claims":{…}}` or
+//!   `{"valid":false,"error":{"kind":…,"message":…}}`, exit code 0 or 1.
+//! - `okta decode`: header and claims with dates, clearly unverified, offline.
+//! - `okta discover`: an issuer's endpoints, methods and keys.
+//!
+//! Settings come from okta-config (`okta.toml`, `OKTA_*`, `--profile`), with the flags applied
+//! as overrides from code, so the files and variables of a service work here unchanged.
+//!
+//! ```console
+//! $ okta login --json | jq -r .access_token
+//! $ okta verify --audience api://default "$TOKEN"
+//! {"valid":false,"error":{"kind":"expired","message":"token expired at 1764316713 (now 1764320313, leeway 120 s)"}}
+//! $ okta decode "$TOKEN"
+//! ```
+
+mod app;
+mod cli;
+mod decode;
+mod discover;
+mod error;
+mod login;
+mod loopback;
+mod output;
+mod settings;
+mod time;
+mod verify;
+
+// The public interface: what `main.rs` needs.
+pub use crate::app::run;
+pub use crate::cli::{
+    Cli, ColorChoice, Command, DecodeArgs, DiscoverArgs, GlobalArgs, LoginArgs, PromptArg,
+    TokenKindArg, VerifyArgs,
+};

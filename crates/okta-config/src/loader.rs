@@ -39,8 +39,17 @@ pub struct SettingsLoader {
     file: FileChoice,
     env: EnvChoice,
     profile: Option<String>,
-    overrides: Vec<(String, SettingValue)>,
+    overrides: Vec<Override>,
     roles: BTreeSet<Role>,
+}
+
+/// A value set from code, and how problems should name its source.
+#[derive(Clone, Debug)]
+struct Override {
+    key: String,
+    value: SettingValue,
+    /// `None`: "set from code".
+    description: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -221,7 +230,25 @@ impl SettingsLoader {
     /// code; this wins over every other source.
     #[must_use]
     pub fn set(mut self, key: impl Into<String>, value: impl Into<SettingValue>) -> Self {
-        self.overrides.push((key.into(), value.into()));
+        self.overrides.push(Override { key: key.into(), value: value.into(), description: None });
+        self
+    }
+
+    /// Like [`set`](Self::set), with a description of where the value came from that problems
+    /// and [`Settings::origin`] report instead of "set from code", such as
+    /// `"command-line flag --issuer"`.
+    #[must_use]
+    pub fn set_with_origin(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<SettingValue>,
+        description: impl Into<String>,
+    ) -> Self {
+        self.overrides.push(Override {
+            key: key.into(),
+            value: value.into(),
+            description: Some(description.into()),
+        });
         self
     }
 
@@ -452,17 +479,14 @@ fn env_layer(env: &[(String, String)]) -> Map<String, Value> {
     layer
 }
 
-fn code_layer(
-    overrides: Vec<(String, SettingValue)>,
-    problems: &mut Vec<Problem>,
-) -> Map<String, Value> {
-    let origin = tag::code();
+fn code_layer(overrides: Vec<Override>, problems: &mut Vec<Problem>) -> Map<String, Value> {
     let mut layer = Map::new();
-    for (key, value) in overrides {
+    for Override { key, value, description } in overrides {
+        let origin = description.as_deref().map_or_else(tag::code, tag::described);
         if !raw::is_known(&key) {
             problems.push(Problem::new(
                 key.clone(),
-                Some(Origin::Code),
+                Some(tag::parse(Some(&origin))),
                 format!("is not a setting{}", raw::suggestion(&key)),
             ));
             continue;

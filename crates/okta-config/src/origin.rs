@@ -14,6 +14,12 @@ pub enum Origin {
     Code,
     /// A built-in default.
     Default,
+    /// Set from code with [`SettingsLoader::set_with_origin`](crate::SettingsLoader::set_with_origin),
+    /// which said where the value came from (for example "command-line flag --issuer").
+    Described {
+        /// The caller's description.
+        description: String,
+    },
     /// An environment variable.
     Environment {
         /// The variable's name, for example `OKTA_CLIENT_ID`.
@@ -38,6 +44,7 @@ impl fmt::Display for Origin {
         match self {
             Self::Code => f.write_str("set from code"),
             Self::Default => f.write_str("default"),
+            Self::Described { description } => f.write_str(description),
             Self::Environment { variable } => write!(f, "environment variable {variable}"),
             Self::File { path } => write!(f, "{}", path.display()),
             Self::Profile { name, path } => write!(f, "{} [profiles.{name}]", path.display()),
@@ -63,6 +70,10 @@ pub(crate) mod tag {
         format!("{PREFIX}code")
     }
 
+    pub(crate) fn described(description: &str) -> String {
+        format!("{PREFIX}described:{description}")
+    }
+
     pub(crate) fn profile(name: &str, path: &str) -> String {
         // A profile name is a TOML key and may hold anything but a NUL, which separates the parts.
         format!("{PREFIX}profile:{name}\u{0}{path}")
@@ -75,6 +86,8 @@ pub(crate) mod tag {
         };
         if let Some(variable) = rest.strip_prefix("env:") {
             Origin::Environment { variable: variable.to_owned() }
+        } else if let Some(description) = rest.strip_prefix("described:") {
+            Origin::Described { description: description.to_owned() }
         } else if let Some(profile) = rest.strip_prefix("profile:") {
             let (name, path) = profile.split_once('\u{0}').unwrap_or((profile, ""));
             Origin::Profile { name: name.to_owned(), path: PathBuf::from(path) }

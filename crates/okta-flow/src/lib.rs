@@ -100,6 +100,55 @@ mod test_support;
 mod token;
 mod userinfo;
 
+/// Entry points for the fuzz targets in `fuzz/` (outside the workspace). Not a stable API.
+#[doc(hidden)]
+pub mod internal {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use okta_config::Issuer;
+
+    use crate::{CallbackError, PendingLogin};
+
+    /// The issuer the fuzz targets use.
+    pub const ISSUER: &str = "https://dev-1.okta.com/oauth2/default";
+
+    /// Checks a discovery document as `discover` does, from the bytes of a 200 JSON answer.
+    pub fn check_metadata(body: &[u8]) -> bool {
+        let Ok(issuer) = Issuer::parse(ISSUER) else { return false };
+        let Ok(response) = http::Response::builder()
+            .status(200)
+            .header("content-type", "application/json")
+            .body(body.to_vec())
+        else {
+            return false;
+        };
+        crate::metadata::check(&issuer, &response).is_ok()
+    }
+
+    /// Parses a token response as the code exchange does (before the ID token is verified).
+    pub fn parse_token_response(body: &[u8]) -> bool {
+        serde_path_to_error::deserialize::<_, crate::token::OktaTokenResponse>(
+            &mut serde_json::Deserializer::from_slice(body),
+        )
+        .is_ok()
+    }
+
+    /// A pending login started at the epoch + 1000 s, for the callback target.
+    pub fn pending_login() -> PendingLogin {
+        PendingLogin::start(
+            "https://app.example.com/cb",
+            UNIX_EPOCH + Duration::from_secs(1000),
+            None,
+        )
+        .0
+    }
+
+    /// Checks a callback query against `pending`.
+    pub fn check_callback(query: &str, pending: &PendingLogin) -> Result<(), CallbackError> {
+        crate::callback::check(query, pending, ISSUER, false).map(|_| ())
+    }
+}
+
 // The public interface.
 pub use crate::authorize::{AuthorizeError, AuthorizeOptions, Prompt};
 pub use crate::callback::{

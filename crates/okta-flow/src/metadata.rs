@@ -253,7 +253,10 @@ pub async fn discover(issuer: &Issuer, http: &dyn HttpClient) -> Result<Metadata
     result
 }
 
-fn check(issuer: &Issuer, response: &http::Response<Vec<u8>>) -> Result<Metadata, DiscoveryError> {
+pub(crate) fn check(
+    issuer: &Issuer,
+    response: &http::Response<Vec<u8>>,
+) -> Result<Metadata, DiscoveryError> {
     if response.status() != StatusCode::OK {
         return Err(DiscoveryError::Status { status: response.status().as_u16() });
     }

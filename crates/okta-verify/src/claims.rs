@@ -54,7 +54,8 @@ impl OktaAccessTokenClaims {
 /// The claims of a verified Okta ID token.
 ///
 /// Profile claims (`name`, `email`, ...) have accessors that read [`OktaIdTokenClaims::extra`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// `Debug` redacts `nonce`, which binds the token to one browser session.
+#[derive(Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct OktaIdTokenClaims {
     /// `iss`: the issuer, equal to the configured one.
@@ -87,6 +88,28 @@ pub struct OktaIdTokenClaims {
     pub ver: Option<i64>,
     /// Every other claim, as JSON (profile claims, `groups`, custom claims).
     pub extra: Map<String, Value>,
+}
+
+impl std::fmt::Debug for OktaIdTokenClaims {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OktaIdTokenClaims")
+            .field("iss", &self.iss)
+            .field("sub", &self.sub)
+            .field("aud", &self.aud)
+            .field("exp", &self.exp)
+            .field("iat", &self.iat)
+            .field("auth_time", &self.auth_time)
+            .field("azp", &self.azp)
+            .field("nonce", &self.nonce.as_ref().map(|_| "[redacted]"))
+            .field("at_hash", &self.at_hash)
+            .field("amr", &self.amr)
+            .field("idp", &self.idp)
+            .field("acr", &self.acr)
+            .field("jti", &self.jti)
+            .field("ver", &self.ver)
+            .field("extra", &self.extra)
+            .finish()
+    }
 }
 
 impl OktaIdTokenClaims {

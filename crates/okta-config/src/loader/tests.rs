@@ -700,3 +700,21 @@ fn entries_show_every_setting_with_secrets_redacted() {
     assert_eq!(find("scopes").value(), "openid profile email");
     assert!(entries.iter().all(|entry| !entry.value().contains(SECRET)));
 }
+
+#[test]
+fn a_described_override_names_its_source() {
+    let report = client()
+        .set_with_origin("issuer", "http://dev-1.okta.com", "command-line flag --issuer")
+        .load()
+        .unwrap_err()
+        .to_string();
+    assert!(report.contains("issuer (from command-line flag --issuer): "), "{report}");
+    let settings = client()
+        .set_with_origin("leeway_secs", 30_i64, "command-line flag --leeway")
+        .load()
+        .unwrap();
+    assert_eq!(
+        settings.origin("leeway_secs"),
+        Some(&Origin::Described { description: "command-line flag --leeway".to_owned() })
+    );
+}

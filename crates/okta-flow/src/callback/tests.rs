@@ -204,3 +204,38 @@ fn errors_never_carry_the_code_or_the_state() {
         assert!(!text.contains("SECRETCODE") && !text.contains(&s), "{text}");
     }
 }
+
+mod properties {
+    //! SC-120: the callback check never panics, and never accepts a state it was not given.
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn any_query_is_handled_without_panic(query in ".{0,300}") {
+            let p = pending();
+            let _ = run(&query, &p, false);
+            let _ = run(&query, &p, true);
+        }
+
+        #[test]
+        fn structured_queries_never_pass_without_the_state(
+            code in "[ -~]{0,40}",
+            state in "[A-Za-z0-9_-]{0,50}",
+            extra in "[a-z_%=&+]{0,40}",
+        ) {
+            let p = pending();
+            prop_assume!(state != p.state.secret().as_str());
+            let query = format!("code={code}&state={state}&{extra}");
+            prop_assert!(run(&query, &p, false).is_err());
+        }
+
+        #[test]
+        fn the_right_state_with_any_printable_code_gives_that_code(code in "[!-~&&[^&%+]]{1,100}") {
+            let p = pending();
+            let query = format!("code={code}&state={}", state(&p));
+            prop_assert_eq!(run(&query, &p, false), Ok(code));
+        }
+    }
+}

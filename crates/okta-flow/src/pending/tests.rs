@@ -152,3 +152,36 @@ fn replicas_sharing_the_cookie_secret_share_the_key() {
         UnsealError::Tampered
     );
 }
+
+mod properties {
+    //! SC-120: the sealed-state format never panics and never opens what it did not seal.
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn random_text_never_opens(text in ".{0,400}") {
+            prop_assert!(PendingLogin::unseal(&key(1), &text, t(1_000_010), LEEWAY).is_err());
+        }
+
+        #[test]
+        fn random_v1_payloads_never_open(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let text = format!("v1.{}", URL_SAFE_NO_PAD.encode(bytes));
+            prop_assert!(PendingLogin::unseal(&key(1), &text, t(1_000_010), LEEWAY).is_err());
+        }
+
+        #[test]
+        fn any_bit_flip_of_a_sealed_login_is_refused(position in any::<prop::sample::Index>(), bit in 0_u8..8) {
+            let sealed = login().seal(&key(1)).unwrap();
+            let mut bytes = URL_SAFE_NO_PAD.decode(&sealed[3..]).unwrap();
+            let index = position.index(bytes.len());
+            bytes[index] ^= 1 << bit;
+            let altered = format!("v1.{}", URL_SAFE_NO_PAD.encode(bytes));
+            prop_assert_eq!(
+                PendingLogin::unseal(&key(1), &altered, t(1_000_010), LEEWAY).unwrap_err(),
+                UnsealError::Tampered
+            );
+        }
+    }
+}

@@ -5,13 +5,10 @@ use std::time::Duration;
 
 use http::Method;
 use okta_devserver::{Endpoint, Fault, TokenFault};
-use okta_flow::{
-    AuthorizeOptions, CallbackError, DiscoveryError, LoginError, SetupError, TokenError,
-    UserInfoError,
-};
+use okta_flow::{AuthorizeOptions, CallbackError, LoginError, TokenError};
 use okta_verify::VerifyError;
 
-use crate::harness::{Harness, settings_for};
+use crate::harness::Harness;
 
 fn id_token_error(result: Result<okta_flow::TokenSet, LoginError>) -> VerifyError {
     match result {
@@ -20,25 +17,15 @@ fn id_token_error(result: Result<okta_flow::TokenSet, LoginError>) -> VerifyErro
     }
 }
 
+/// The ID-token faults no conformance module names (those are in `conformance.rs`).
 #[tokio::test]
-async fn each_id_token_fault_is_refused_with_its_own_error() {
+async fn other_id_token_faults_are_refused_with_their_own_error() {
     let h = Harness::start().await;
     let cases = [
-        (TokenFault::AlgNone, "algorithm_not_allowed"),
-        (TokenFault::BadSignature, "invalid_signature"),
         (TokenFault::Expired, "expired"),
         (TokenFault::IssuedWeekAgo, "too_old"),
-        (TokenFault::KidAbsentMultipleKeys, "ambiguous_key"),
-        (TokenFault::MissingAudience, "missing_claim"),
         (TokenFault::MissingExpiry, "missing_claim"),
-        (TokenFault::MissingIssuedAt, "missing_claim"),
-        (TokenFault::MissingNonce, "missing_claim"),
-        (TokenFault::MissingSubject, "missing_claim"),
         (TokenFault::UnpublishedKey, "key_not_found"),
-        (TokenFault::WrongAtHash, "at_hash_mismatch"),
-        (TokenFault::WrongAudience, "audience_mismatch"),
-        (TokenFault::WrongIssuer, "wrong_issuer"),
-        (TokenFault::WrongNonce, "nonce_mismatch"),
     ];
     for (fault, kind) in cases {
         h.server.faults().arm(Fault::IdToken(fault));
@@ -55,43 +42,11 @@ async fn each_id_token_fault_is_refused_with_its_own_error() {
 }
 
 #[tokio::test]
-async fn faults_that_a_careful_client_accepts() {
+async fn an_id_token_without_at_hash_is_accepted() {
+    // `at_hash` is optional in the code flow (OpenID Connect Core 3.1.3.8); a wrong one is not.
     let h = Harness::start().await;
-    for fault in [
-        TokenFault::KidAbsentSingleKey,
-        TokenFault::MissingAtHash,
-        TokenFault::RotateKeysBeforeSigning,
-    ] {
-        h.server.faults().arm(Fault::IdToken(fault));
-        h.login().await.unwrap_or_else(|err| panic!("{fault:?}: {err}"));
-        h.server.faults().clear();
-        // Each case changes the published keys; keep them apart by more than the refetch
-        // cooldown, as independent events would be.
-        h.clock.advance(Duration::from_secs(31));
-    }
-    h.server.faults().arm(Fault::JwksUnusableKeys);
-    h.server.rotate_keys("default").unwrap();
-    h.login().await.expect("unusable extra keys are ignored");
-}
-
-#[tokio::test]
-async fn a_random_jwks_path_is_taken_from_discovery() {
-    let h = Harness::with(|b| b, |s| s).await;
-    h.server.faults().arm(Fault::JwksUriRandomPath);
-    let settings = settings_for(&h.issuer).load().unwrap();
-    let client = Harness::client_for(&settings, &h.clock).await.unwrap();
-    assert!(client.metadata().jwks_uri().path().contains("/v1/jwks"));
-    let (query, pending) = h.sign_in(AuthorizeOptions::new()).await;
-    client.finish_login(&query, &pending).await.expect("keys fetched from the discovered path");
-}
-
-#[tokio::test]
-async fn a_discovery_issuer_mismatch_means_no_client_and_no_authorization_request() {
-    let h = Harness::start().await;
-    h.server.faults().arm(Fault::DiscoveryIssuerMismatch);
-    let settings = settings_for(&h.issuer).load().unwrap();
-    let err = Harness::client_for(&settings, &h.clock).await.unwrap_err();
-    assert!(matches!(err, SetupError::Discovery(DiscoveryError::IssuerMismatch { .. })), "{err:?}");
+    h.server.faults().arm(Fault::IdToken(TokenFault::MissingAtHash));
+    h.login().await.expect("accepted");
 }
 
 #[tokio::test]
@@ -124,35 +79,6 @@ async fn token_endpoint_faults_are_typed_and_never_retried() {
         0,
         "redirects are never followed"
     );
-}
-
-#[tokio::test]
-async fn userinfo_for_another_subject_is_refused() {
-    let h = Harness::start().await;
-    let tokens = h.login().await.unwrap();
-    let sub = &tokens.id_token_claims().unwrap().sub;
-    h.server.faults().arm(Fault::UserinfoSubMismatch);
-    let err = h.client.userinfo(tokens.access_token(), sub).await.unwrap_err();
-    assert!(matches!(err, UserInfoError::SubjectMismatch), "{err:?}");
-}
-
-#[tokio::test]
-async fn a_refreshed_id_token_for_another_issuer_or_subject_is_refused() {
-    let h = Harness::start().await;
-    let tokens = h.login().await.unwrap();
-    let sub = tokens.id_token_claims().unwrap().sub.clone();
-    let refresh_token = tokens.refresh_token().unwrap();
-    for (fault, kind) in [
-        (Fault::RefreshIdTokenWrongIssuer, "wrong_issuer"),
-        (Fault::RefreshIdTokenWrongSubject, "subject_mismatch"),
-    ] {
-        h.server.faults().arm(fault.clone());
-        let err = match h.client.refresh(refresh_token, Some(&sub)).await {
-            Err(TokenError::IdToken(err)) => err,
-            other => panic!("{fault:?}: {other:?}"),
-        };
-        assert_eq!(err.kind(), kind);
-    }
 }
 
 #[tokio::test]

@@ -114,7 +114,7 @@ fn sc_009_claims_are_typed() {
             ),
             azp: None,
             nonce: Some(
-                "n-0S6_WzA2Mj",
+                "[redacted]",
             ),
             at_hash: Some(
                 "pAygaAJIXg4hpT14ifVmcw",

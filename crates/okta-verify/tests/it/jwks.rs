@@ -616,3 +616,154 @@ fn fixed_key_set_errors() {
     .assert_debug_eq(&errors);
     assert!(matches!(JwksCache::from_json(b"{}"), Err(JwksError::NoKeysArray)));
 }
+
+/// Issue 8: eight tasks verify continuously while the keys rotate twice (A, then B, then A
+/// again, each new key published before it signs and the old one withdrawn after): every token
+/// signed by a published key is accepted, every token signed by a never-published key is
+/// refused. Rotations are 31 s apart on the test clock, as real ones are far apart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_with_rotation_has_no_false_accepts_and_no_false_rejects() {
+    use std::sync::atomic::AtomicBool;
+
+    const TASKS: usize = 8;
+    let fake = FakeKeys::new(jwks_of([Key::RsaA.public_jwk()]));
+    let clock = TestClock::new();
+    let verifier = verifier(remote(&fake, &clock), &clock);
+    let signer = Arc::new(Mutex::new(Arc::new(fresh_token(Key::RsaA, &clock))));
+    let forged = Arc::new(fresh_token(Key::Attacker, &clock));
+    let phase = Arc::new(AtomicUsize::new(0));
+    let acknowledged = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|_| {
+            let (verifier, signer, forged) = (verifier.clone(), signer.clone(), forged.clone());
+            let (phase, acknowledged, stop) = (phase.clone(), acknowledged.clone(), stop.clone());
+            tokio::spawn(async move {
+                let (mut seen_phase, mut verified) = (0, 0_usize);
+                while !stop.load(Ordering::Acquire) && verified < 200_000 {
+                    let current = phase.load(Ordering::Acquire);
+                    let token = signer.lock().unwrap().clone();
+                    if current != seen_phase {
+                        seen_phase = current;
+                        acknowledged.fetch_add(1, Ordering::AcqRel);
+                    }
+                    if let Err(err) = verifier.verify(&token).await {
+                        panic!("false reject in phase {current}: {err}");
+                    }
+                    assert!(
+                        verifier.verify(&forged).await.is_err(),
+                        "false accept of a forged token"
+                    );
+                    verified += 1;
+                    tokio::task::yield_now().await;
+                }
+                verified
+            })
+        })
+        .collect();
+
+    let rotate = |published: Vec<Value>, next: Key, number: usize| {
+        // Publish the new key beside the old one, then sign with it, then withdraw the old one once
+        // every task has moved on.
+        fake.serve(jwks_of(published));
+        clock.advance(31);
+        *signer.lock().unwrap() = Arc::new(fresh_token(next, &clock));
+        acknowledged.store(0, Ordering::Release);
+        phase.store(number, Ordering::Release);
+    };
+    let wait_for_tasks = || async {
+        for _ in 0..2_000 {
+            if acknowledged.load(Ordering::Acquire) >= TASKS {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        panic!("the tasks did not reach the new phase within ten seconds");
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    rotate(vec![Key::RsaA.public_jwk(), Key::RsaB.public_jwk()], Key::RsaB, 1);
+    wait_for_tasks().await;
+    fake.serve(jwks_of([Key::RsaB.public_jwk()]));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    rotate(vec![Key::RsaB.public_jwk(), Key::RsaA.public_jwk()], Key::RsaA, 2);
+    wait_for_tasks().await;
+    fake.serve(jwks_of([Key::RsaA.public_jwk()]));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    stop.store(true, Ordering::Release);
+
+    let mut total = 0;
+    for task in tasks {
+        total += task.await.expect("no task panicked: no false accept or reject");
+    }
+    assert!(total > 100, "the tasks verified continuously ({total} tokens)");
+    // The load, then at most one refetch per 30 s cooldown window (the clock covered three); the
+    // forged token's unknown kid and the rotations share them.
+    assert!(fake.calls() <= 4, "{} fetches", fake.calls());
+}
+
+/// Issue 8: while `/keys` hangs (here: fails after 2 s), known keys keep verifying without
+/// waiting for it, and an unknown kid gets its answer from the one fetch in flight rather than
+/// queueing fetches of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_keys_endpoint_never_delays_known_keys() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let hanging = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let client = {
+        let (calls, hanging) = (calls.clone(), hanging.clone());
+        move |_request: http::Request<Vec<u8>>| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            let hang = hanging.load(Ordering::SeqCst);
+            async move {
+                if hang {
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                    return Err(TransportError::Timeout {
+                        after: Duration::from_secs(2),
+                        url: KEYS_URL.into(),
+                    });
+                }
+                Ok(http::Response::builder().status(200).body(jwks_json().into_bytes()).unwrap())
+            }
+        }
+    };
+    let clock = TestClock::new();
+    let keys = JwksCache::remote(
+        KEYS_URL.parse().unwrap(),
+        Arc::new(client),
+        JwksCacheOptions::default(),
+        clock.clock(),
+    )
+    .unwrap();
+    keys.refresh().await.unwrap();
+    let verifier = verifier(keys, &clock);
+    hanging.store(true, Ordering::SeqCst);
+
+    // An unknown kid starts the (hanging) refetch in the background of this task...
+    let unknown = tokio::spawn({
+        let verifier = verifier.clone();
+        async move { verifier.verify(&unsigned_with_kid("rotated")).await }
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    // ...while known keys answer at once (a generous bound: the fetch takes 2 s).
+    let token = fresh_token(Key::RsaA, &clock);
+    let started = std::time::Instant::now();
+    for _ in 0..100 {
+        verifier.verify(&token).await.expect("known key verifies");
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "known keys waited: {:?}",
+        started.elapsed()
+    );
+    let outcome = unknown.await.unwrap().unwrap_err();
+    assert_eq!(outcome.kind(), "key_not_found");
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "the load and the one refetch");
+    // Within the cooldown of that failure, unknown kids are refused at once.
+    let started = std::time::Instant::now();
+    assert_eq!(
+        verifier.verify(&unsigned_with_kid("other")).await.unwrap_err().kind(),
+        "key_not_found"
+    );
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}

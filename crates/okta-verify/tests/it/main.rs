@@ -17,6 +17,7 @@ mod id_token;
 mod jose;
 mod jwks;
 mod leak;
+mod properties;
 mod support;
 mod time;
 mod vectors;

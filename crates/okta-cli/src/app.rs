@@ -1,0 +1,40 @@
+//! Dispatch: one runtime, one command, one exit code, and the error line on stderr.
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+use crate::error::CliError;
+use crate::output::{self, Terminal};
+use crate::{decode, discover, login, verify};
+
+/// Runs a parsed command line and returns the process's exit code: 0 success, 1 failure (a
+/// refused token, a failed or timed-out sign-in, an unreachable issuer), 2 usage or
+/// configuration error. Errors are printed on stderr; tokens never are.
+pub fn run(cli: &Cli) -> ExitCode {
+    let terminal = Terminal::detect(cli.global.color);
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            let err =
+                CliError::Failed(anyhow::Error::new(err).context("starting the async runtime"));
+            return report(&err, terminal);
+        }
+    };
+    let result = runtime.block_on(async {
+        match &cli.command {
+            Command::Login(args) => login::run(&cli.global, args, terminal).await,
+            Command::Verify(args) => verify::run(&cli.global, args, terminal).await,
+            Command::Decode(args) => decode::run(args, terminal),
+            Command::Discover(args) => discover::run(&cli.global, args, terminal).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(err) => report(&err, terminal),
+    }
+}
+
+fn report(err: &CliError, terminal: Terminal) -> ExitCode {
+    output::err(&format!("{} {:#}", terminal.stderr.red("okta: error:"), err.error()));
+    err.exit_code()
+}

@@ -1,0 +1,172 @@
+//! The command line of `okta`: every subcommand, flag and default, declared with clap's derive.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Sign in with Okta from a terminal, and see exactly why a token is accepted or refused.
+///
+/// Settings come from `okta.toml` (or `$OKTA_CONFIG`), the profile in `$OKTA_PROFILE` or
+/// `--profile`, and `OKTA_*` variables; flags override them. Set `RUST_LOG=debug` for tracing
+/// on stderr. The output of every command is documented in docs/cli.md.
+#[derive(Debug, Parser)]
+#[command(name = "okta", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// Options every subcommand takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Use the `[profiles.NAME]` table of the settings file (overrides `OKTA_PROFILE`).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Read this settings file instead of `okta.toml` or `$OKTA_CONFIG`.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// When to use colours and the spinner: `auto` (on a terminal, unless `NO_COLOR` is set),
+    /// `always` or `never`.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorChoice,
+}
+
+/// When to colour the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour what goes to a terminal.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Sign in through the browser and print the tokens (Authorization Code flow with PKCE).
+    Login(LoginArgs),
+    /// Verify a token and say exactly why it is accepted or refused.
+    Verify(VerifyArgs),
+    /// Show a token's header and claims without verifying anything.
+    Decode(DecodeArgs),
+    /// Show an issuer's endpoints, supported methods and signing keys.
+    Discover(DiscoverArgs),
+}
+
+/// `okta login`.
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The issuer to sign in at (overrides the `issuer` setting).
+    #[arg(long, value_name = "URL")]
+    pub issuer: Option<String>,
+    /// A scope to request (repeatable; `openid` is always added). Overrides the `scopes` setting.
+    #[arg(long = "scope", value_name = "SCOPE")]
+    pub scopes: Vec<String>,
+    /// Ask Okta to show the sign-in page, the consent page, both, or nothing.
+    #[arg(long, value_name = "PROMPT")]
+    pub prompt: Option<PromptArg>,
+    /// Pre-fill the username on the sign-in page.
+    #[arg(long, value_name = "USERNAME")]
+    pub login_hint: Option<String>,
+    /// Do not open a browser: print the authorization URL alone on the first line of stdout.
+    #[arg(long)]
+    pub no_browser: bool,
+    /// Print the tokens and their verified claims as one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Write that JSON object to FILE, created with mode 0600 (stdout then shows the tokens only
+    /// with --json).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// How long to wait for the browser to come back, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub timeout: u64,
+}
+
+/// The `prompt` values Okta accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PromptArg {
+    /// `consent`: ask for consent even if given before.
+    Consent,
+    /// `login`: sign in again even with a session.
+    Login,
+    /// `login consent`: both.
+    LoginConsent,
+    /// `none`: show no page; fail if one is needed.
+    None,
+}
+
+/// `okta verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The kind of token.
+    #[arg(long, value_name = "KIND", default_value = "access")]
+    pub kind: TokenKindArg,
+    /// The issuer the token must come from (overrides the `issuer` setting).
+    #[arg(long, value_name = "URL")]
+    pub issuer: Option<String>,
+    /// An accepted audience (repeatable). Access tokens: overrides the `audience` setting. ID
+    /// tokens: an audience trusted beside the client id.
+    #[arg(long = "audience", value_name = "AUDIENCE")]
+    pub audiences: Vec<String>,
+    /// Access tokens: an accepted `cid` (repeatable; overrides `client_ids`). ID tokens: the
+    /// client id the token was issued to (once; overrides `client_id`).
+    #[arg(long = "client-id", value_name = "ID")]
+    pub client_ids: Vec<String>,
+    /// Access tokens: a scope `scp` must grant (repeatable; overrides `required_scopes`).
+    #[arg(long = "scope", value_name = "SCOPE")]
+    pub scopes: Vec<String>,
+    /// ID tokens: the nonce sent to /authorize; the token must carry it.
+    #[arg(long, value_name = "NONCE")]
+    pub nonce: Option<String>,
+    /// ID tokens: the access token issued with it, to check `at_hash`.
+    #[arg(long, value_name = "TOKEN")]
+    pub access_token: Option<String>,
+    /// Verify offline with the keys in this JWK Set file instead of fetching the issuer's keys.
+    #[arg(long, value_name = "PATH")]
+    pub jwks_file: Option<PathBuf>,
+    /// Clock leeway for `exp`, `nbf` and `iat`, 0 to 300 (overrides `leeway_secs`).
+    #[arg(long, value_name = "SECS")]
+    pub leeway: Option<u16>,
+    /// The token, or `-` to read it from stdin.
+    #[arg(value_name = "TOKEN")]
+    pub token: String,
+}
+
+/// The kinds of tokens `okta verify` checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TokenKindArg {
+    /// An access token from a custom authorization server.
+    Access,
+    /// An ID token.
+    Id,
+}
+
+/// `okta decode`.
+#[derive(Debug, Args)]
+pub struct DecodeArgs {
+    /// Print one JSON object instead of the human rendering.
+    #[arg(long)]
+    pub json: bool,
+    /// The token, or `-` to read it from stdin.
+    #[arg(value_name = "TOKEN")]
+    pub token: String,
+}
+
+/// `okta discover`.
+#[derive(Debug, Args)]
+pub struct DiscoverArgs {
+    /// The issuer to look at (overrides the `issuer` setting).
+    #[arg(long, value_name = "URL")]
+    pub issuer: Option<String>,
+    /// Print one JSON object instead of the human rendering.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,306 @@
+//! `okta login`: the Authorization Code flow with PKCE from a terminal, through a loopback
+//! redirect (RFC 8252), ending with verified tokens on stdout.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{Duration, Instant, UNIX_EPOCH};
+
+use okta_config::{Role, Settings};
+use okta_flow::{
+    AuthorizeOptions, OktaClient, PendingLogin, Prompt, SealingKey, SetupError, TokenError,
+    TokenSet,
+};
+use okta_verify::{AccessTokenOptions, AccessTokenVerifier, Clock, VerifyError};
+use serde_json::{Map, Value};
+
+use crate::cli::{GlobalArgs, LoginArgs, PromptArg, TokenKindArg};
+use crate::decode::{self, verified_claims};
+use crate::error::{CliError, EXIT_OK, FailedContext as _};
+use crate::loopback::{self, Page, Server};
+use crate::output::{self, LoginReport, LoginSummary, Spinner, Terminal};
+use crate::settings::{self, Overrides};
+use crate::verify;
+
+/// Runs `okta login`.
+pub(crate) async fn run(
+    global: &GlobalArgs,
+    args: &LoginArgs,
+    terminal: Terminal,
+) -> Result<ExitCode, CliError> {
+    let mut overrides = Overrides::default();
+    overrides.text("issuer", "--issuer", args.issuer.as_deref()).list(
+        "scopes",
+        "--scope",
+        &with_openid(&args.scopes),
+    );
+    let settings = settings::load(global, &overrides, Some(Role::Client))?;
+    let redirect_uri = settings
+        .client()
+        .and_then(|client| client.redirect_uri())
+        .ok_or_else(|| CliError::usage("no redirect_uri configured"))?;
+    let bound = loopback::bind(redirect_uri.url()).await?;
+    let settings = if bound.port_picked {
+        // The authorization server must accept any port on the loopback host (RFC 8252 §7.3).
+        overrides.derived(
+            "redirect_uri",
+            bound.redirect_uri.as_str(),
+            "the port okta login picked for the configured redirect URI",
+        );
+        settings::load(global, &overrides, Some(Role::Client))?
+    } else {
+        settings
+    };
+    let redirect_uri = bound.redirect_uri.clone();
+
+    // The pending login never leaves this process, so a throw-away sealing key is right (and
+    // spares the "no cookie_secret" warning meant for web applications).
+    let sealing_key = SealingKey::generate().failed("generating a random key")?;
+    let client = OktaClient::builder(&settings)
+        .sealing_key(sealing_key)
+        .discover()
+        .await
+        .map_err(|err| setup_error(err, &settings))?;
+    let (url, pending) =
+        client.authorize(&authorize_options(args)).usage("building the authorization URL")?;
+
+    let mut server = Server::start(bound);
+    if args.no_browser {
+        output::out(url.as_str())?;
+        if terminal.stderr_tty {
+            output::err("Open the URL printed on stdout in a browser to sign in.");
+        }
+    } else {
+        output::err(&format!(
+            "Opening the browser to sign in at {}. If it does not open, visit:\n  {}",
+            settings.issuer(),
+            terminal.stderr.cyan(url.as_str())
+        ));
+        if let Err(err) = open::that_detached(url.as_str()) {
+            tracing::debug!(error = %err, "opening the browser failed");
+            output::err("Could not open a browser: open the URL above yourself.");
+        }
+    }
+
+    let deadline = Instant::now() + Duration::from_secs(args.timeout);
+    let spinner =
+        Spinner::start(terminal, "Waiting for the sign-in in the browser".to_owned(), deadline);
+    let arrival = tokio::time::timeout_at(deadline.into(), server.next()).await;
+    spinner.stop().await;
+    let arrival = match arrival {
+        Ok(Some(arrival)) => arrival,
+        Ok(None) => {
+            server.shut_down().await;
+            return Err(CliError::Failed(anyhow::anyhow!("the loopback listener stopped")));
+        }
+        Err(_) => {
+            server.shut_down().await;
+            return Err(CliError::Failed(anyhow::anyhow!(
+                "timed out after {} s waiting for the browser to come back to {redirect_uri}; \
+                 run okta login again (--timeout SECS allows more time)",
+                args.timeout
+            )));
+        }
+    };
+
+    match finish(&client, &settings, &arrival.query, &pending).await {
+        Ok(finished) => {
+            arrival.answer(Page::done());
+            server.shut_down().await;
+            report(&finished, &settings, args, terminal)?;
+            Ok(ExitCode::from(EXIT_OK))
+        }
+        Err(failure) => {
+            arrival.answer(Page::failed(failure.to_string()));
+            server.shut_down().await;
+            Err(CliError::Failed(failure))
+        }
+    }
+}
+
+/// The requested scopes with `openid` first, as okta-config requires it.
+fn with_openid(scopes: &[String]) -> Vec<String> {
+    if scopes.is_empty() || scopes.iter().any(|scope| scope == "openid") {
+        return scopes.to_vec();
+    }
+    std::iter::once("openid".to_owned()).chain(scopes.iter().cloned()).collect()
+}
+
+fn authorize_options(args: &LoginArgs) -> AuthorizeOptions {
+    let mut options = AuthorizeOptions::new();
+    if let Some(prompt) = args.prompt {
+        options = options.prompt(match prompt {
+            PromptArg::Consent => Prompt::Consent,
+            PromptArg::Login => Prompt::Login,
+            PromptArg::LoginConsent => Prompt::LoginAndConsent,
+            PromptArg::None => Prompt::None,
+        });
+    }
+    if let Some(hint) = &args.login_hint {
+        options = options.login_hint(hint.clone());
+    }
+    options
+}
+
+fn setup_error(err: SetupError, settings: &Settings) -> CliError {
+    let context = format!("setting up the sign-in at {}", settings.issuer());
+    match err {
+        SetupError::Settings(_) | SetupError::Config(_) => {
+            CliError::Usage(anyhow::Error::new(err).context(context))
+        }
+        _ => CliError::Failed(anyhow::Error::new(err).context(context)),
+    }
+}
+
+/// A sign-in that went through: the tokens and their verified claims.
+struct Finished {
+    tokens: TokenSet,
+    id_token_claims: Option<Map<String, Value>>,
+    /// `None` for the org authorization server.
+    access_token_claims: Option<Map<String, Value>>,
+    /// The configured audiences, or `None` when none is configured and the token's were taken.
+    audiences: Option<Vec<String>>,
+}
+
+/// Checks the callback, redeems the code (okta-flow verifies the ID token), then verifies the
+/// access token. The error names the step and the stable kind, never a token.
+async fn finish(
+    client: &OktaClient,
+    settings: &Settings,
+    query: &str,
+    pending: &PendingLogin,
+) -> anyhow::Result<Finished> {
+    let code = client.handle_callback(query, pending).map_err(|err| {
+        anyhow::anyhow!("the redirect back from Okta was refused ({}): {err}", err.kind())
+    })?;
+    let tokens = client.exchange_code(code, pending).await.map_err(|err| match err {
+        TokenError::IdToken(err) => {
+            anyhow::anyhow!("the ID token was refused ({}): {err}", err.kind())
+        }
+        err => anyhow::anyhow!("the code exchange failed ({}): {err}", err.kind()),
+    })?;
+    let id_token_claims = match tokens.id_token() {
+        Some(id_token) => Some(
+            verified_claims(id_token.secret())
+                .map_err(|err| anyhow::anyhow!("{:#}", err.error()))?,
+        ),
+        None => None,
+    };
+    let access_token = tokens.access_token().secret();
+    let (access_token_claims, audiences) =
+        verify_access_token(client, settings, access_token).await.map_err(|err| {
+            let why =
+                verify::explain(&err, access_token, settings, &client.keys(), TokenKindArg::Access);
+            anyhow::anyhow!("the access token was refused ({}): {why}", err.kind())
+        })?;
+    Ok(Finished { tokens, id_token_claims, access_token_claims, audiences })
+}
+
+/// Verifies the access token like a resource server of this issuer would, with the key cache
+/// discovery set up. Org-server access tokens are opaque to local validation: skipped.
+async fn verify_access_token(
+    client: &OktaClient,
+    settings: &Settings,
+    token: &str,
+) -> Result<(Option<Map<String, Value>>, Option<Vec<String>>), VerifyError> {
+    if settings.issuer().is_org() {
+        tracing::info!("org authorization server: the access token is opaque to local validation");
+        return Ok((None, None));
+    }
+    let mut options = AccessTokenOptions::from_settings(settings);
+    // Scopes a resource server requires are not this sign-in's business; the token must have
+    // been issued to this client.
+    options.required_scopes.clear();
+    options.client_ids =
+        settings.client().map(|c| vec![c.id().as_str().to_owned()]).unwrap_or_default();
+    let audiences = if options.audiences.is_empty() {
+        // No audience configured: check everything else, and say which audience was taken.
+        let claims = decode::decode(token)
+            .ok()
+            .and_then(|report| report.claims)
+            .ok_or(VerifyError::Malformed { reason: "the access token is not a JWT" })?;
+        options.audiences = match claims.get("aud") {
+            Some(Value::String(aud)) => vec![aud.clone()],
+            Some(Value::Array(values)) => {
+                values.iter().filter_map(Value::as_str).map(str::to_owned).collect()
+            }
+            _ => Vec::new(),
+        };
+        if options.audiences.is_empty() {
+            return Err(VerifyError::MissingClaim { claim: "aud" });
+        }
+        None
+    } else {
+        Some(options.audiences.clone())
+    };
+    let verifier = AccessTokenVerifier::new(options, client.keys())
+        .map_err(|_| VerifyError::Malformed { reason: "the access token cannot be checked" })?;
+    verifier.verify(token).await?;
+    let claims = verified_claims(token)
+        .map_err(|_| VerifyError::Malformed { reason: "the payload cannot be decoded" })?;
+    Ok((Some(claims), audiences))
+}
+
+/// Prints the result: the JSON object (`--json`, `--output`), or the access token alone, and
+/// the human summary on a terminal.
+fn report(
+    finished: &Finished,
+    settings: &Settings,
+    args: &LoginArgs,
+    terminal: Terminal,
+) -> Result<(), CliError> {
+    let tokens = &finished.tokens;
+    let scope = if tokens.scopes().is_empty() {
+        // RFC 6749 §5.1: no `scope` in the response means the requested ones were granted.
+        settings
+            .client()
+            .map(|client| {
+                client.scopes().iter().map(okta_config::Scope::as_str).collect::<Vec<_>>().join(" ")
+            })
+            .unwrap_or_default()
+    } else {
+        tokens.scopes().join(" ")
+    };
+    let report = LoginReport {
+        token_type: "Bearer",
+        access_token: tokens.access_token().secret(),
+        id_token: tokens.id_token().map(okta_flow::IdToken::secret),
+        refresh_token: tokens.refresh_token().map(|token| token.secret().as_str()),
+        expires_at: tokens
+            .expires_at()
+            .and_then(|at| at.duration_since(UNIX_EPOCH).ok())
+            .and_then(|since| i64::try_from(since.as_secs()).ok()),
+        scope,
+        id_token_claims: finished.id_token_claims.clone(),
+        access_token_claims: finished.access_token_claims.clone(),
+    };
+    if terminal.stderr_tty {
+        let summary = LoginSummary {
+            issuer: settings.issuer().as_str(),
+            report: &report,
+            now: Clock::system().unix_seconds(),
+            audiences: finished.audiences.as_deref(),
+        };
+        output::err(output::login_summary(&summary, terminal.stderr).trim_end());
+    }
+    if let Some(path) = &args.output {
+        let json = serde_json::to_vec(&report).failed("encoding JSON")?;
+        output::write_private_file(path, &json)
+            .failed(&format!("writing the tokens to {}", path.display()))?;
+        if terminal.stderr_tty {
+            output::err(&format!("Tokens written to {} (mode 0600).", display(path)));
+        }
+    }
+    if args.json {
+        output::json(&report)?;
+    } else if args.output.is_none() {
+        output::out(report.access_token)?;
+    }
+    Ok(())
+}
+
+fn display(path: &Path) -> String {
+    output::untrusted(&path.display().to_string(), 256)
+}
+
+#[cfg(test)]
+mod tests;

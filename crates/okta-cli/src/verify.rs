@@ -1,0 +1,253 @@
+//! `okta verify`: validates a token with okta-verify and reports the verdict as JSON on stdout,
+//! with a one-line explanation on stderr when it is refused.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use okta_config::Settings;
+use okta_verify::http::ReqwestHttpClient;
+use okta_verify::{
+    AccessTokenOptions, AccessTokenVerifier, Clock, IdTokenChecks, IdTokenOptions, IdTokenVerifier,
+    JwksCache, JwksCacheOptions, VerifyError,
+};
+
+use crate::cli::{GlobalArgs, TokenKindArg, VerifyArgs};
+use crate::decode::{self, read_token, verified_claims};
+use crate::error::{CliError, EXIT_FAILED, EXIT_OK, FailedContext as _};
+use crate::output::{self, ErrorReport, Terminal, VerifyReport};
+use crate::settings::{self, Overrides};
+use crate::time;
+
+/// Runs `okta verify`.
+pub(crate) async fn run(
+    global: &GlobalArgs,
+    args: &VerifyArgs,
+    terminal: Terminal,
+) -> Result<ExitCode, CliError> {
+    check_flags(args)?;
+    let token = read_token(&args.token)?;
+    let access_token = args.access_token.as_deref().map(read_token).transpose()?;
+
+    let mut overrides = Overrides::default();
+    overrides.text("issuer", "--issuer", args.issuer.as_deref()).integer(
+        "leeway_secs",
+        "--leeway",
+        args.leeway.map(i64::from),
+    );
+    match args.kind {
+        TokenKindArg::Access => {
+            overrides
+                .list("audience", "--audience", &args.audiences)
+                .list("client_ids", "--client-id", &args.client_ids)
+                .list("required_scopes", "--scope", &args.scopes);
+        }
+        TokenKindArg::Id => {
+            overrides.text("client_id", "--client-id", args.client_ids.first().map(String::as_str));
+        }
+    }
+    let settings = settings::load(global, &overrides, None)?;
+    let keys = keys(&settings, args)?;
+
+    let result = match args.kind {
+        TokenKindArg::Access => verify_access(&settings, keys.clone(), &token).await?,
+        TokenKindArg::Id => {
+            verify_id(&settings, keys.clone(), &token, args, access_token.as_deref()).await?
+        }
+    };
+    match result {
+        Ok(()) => {
+            let claims = verified_claims(&token)?;
+            output::json(&VerifyReport { valid: true, claims: Some(claims), error: None })?;
+            Ok(ExitCode::from(EXIT_OK))
+        }
+        Err(err) => {
+            output::json(&VerifyReport {
+                valid: false,
+                claims: None,
+                error: Some(ErrorReport { kind: err.kind(), message: err.to_string() }),
+            })?;
+            let style = terminal.stderr;
+            output::err(&format!(
+                "{} token refused ({}): {}",
+                style.red("okta verify:"),
+                style.bold(err.kind()),
+                explain(&err, &token, &settings, &keys, args.kind)
+            ));
+            Ok(ExitCode::from(EXIT_FAILED))
+        }
+    }
+}
+
+/// Flags that only make sense for the other kind of token are usage errors, not silently
+/// ignored checks.
+fn check_flags(args: &VerifyArgs) -> Result<(), CliError> {
+    match args.kind {
+        TokenKindArg::Access => {
+            if args.nonce.is_some() {
+                return Err(CliError::usage("--nonce applies to ID tokens (--kind id)"));
+            }
+            if args.access_token.is_some() {
+                return Err(CliError::usage("--access-token applies to ID tokens (--kind id)"));
+            }
+        }
+        TokenKindArg::Id => {
+            if !args.scopes.is_empty() {
+                return Err(CliError::usage(
+                    "--scope applies to access tokens: ID tokens carry no scopes",
+                ));
+            }
+            if args.client_ids.len() > 1 {
+                return Err(CliError::usage(
+                    "an ID token is issued to one client: give --client-id once",
+                ));
+            }
+        }
+    }
+    if args.token == "-" && args.access_token.as_deref() == Some("-") {
+        return Err(CliError::usage("only one of TOKEN and --access-token can be read from stdin"));
+    }
+    Ok(())
+}
+
+/// The key set: the file given (offline), or the issuer's `/keys` endpoint, fetched when the
+/// token is verified.
+fn keys(settings: &Settings, args: &VerifyArgs) -> Result<JwksCache, CliError> {
+    if let Some(path) = &args.jwks_file {
+        let json =
+            std::fs::read(path).usage(&format!("reading the key set file {}", path.display()))?;
+        return JwksCache::from_json(&json)
+            .usage(&format!("the key set file {} is not a usable JWK Set", path.display()));
+    }
+    let http = ReqwestHttpClient::from_settings(settings).usage("building the HTTP client")?;
+    JwksCache::for_issuer(
+        settings.issuer().as_str(),
+        Arc::new(http),
+        JwksCacheOptions::from_settings(settings),
+        Clock::system(),
+    )
+    .usage("the issuer's key set URL")
+}
+
+async fn verify_access(
+    settings: &Settings,
+    keys: JwksCache,
+    token: &str,
+) -> Result<Result<(), VerifyError>, CliError> {
+    if settings.issuer().is_org() {
+        // What AccessTokenVerifier answers first for an org issuer, without asking for an
+        // audience that such tokens cannot be checked against anyway.
+        return Ok(Err(VerifyError::OrgServerToken));
+    }
+    let options = AccessTokenOptions::from_settings(settings);
+    if options.audiences.is_empty() {
+        return Err(CliError::usage(
+            "no audience to check access tokens against: pass --audience or set `audience`",
+        ));
+    }
+    let verifier = AccessTokenVerifier::new(options, keys).usage("invalid verification options")?;
+    Ok(verifier.verify(token).await.map(|_| ()))
+}
+
+async fn verify_id(
+    settings: &Settings,
+    keys: JwksCache,
+    token: &str,
+    args: &VerifyArgs,
+    access_token: Option<&str>,
+) -> Result<Result<(), VerifyError>, CliError> {
+    let client_id = settings.client().map(|client| client.id().as_str()).ok_or_else(|| {
+        CliError::usage(
+            "ID tokens are checked against a client id: pass --client-id or set `client_id`",
+        )
+    })?;
+    let mut options = IdTokenOptions::new(settings.issuer().as_str(), client_id);
+    options.leeway = settings.leeway();
+    options.trusted_audiences.clone_from(&args.audiences);
+    let verifier = IdTokenVerifier::new(options, keys).usage("invalid verification options")?;
+    let checks = IdTokenChecks::new(args.nonce.as_deref(), access_token);
+    Ok(verifier.verify(token, &checks).await.map(|_| ()))
+}
+
+/// One line saying why the token was refused, with what a person needs to fix it: dates
+/// instead of epoch seconds, the accepted values next to the token's. Values copied from the
+/// token are escaped and cut; the token itself never appears.
+pub(crate) fn explain(
+    err: &VerifyError,
+    token: &str,
+    settings: &Settings,
+    keys: &JwksCache,
+    kind: TokenKindArg,
+) -> String {
+    let claims = decode::decode(token).ok().and_then(|report| report.claims).unwrap_or_default();
+    let claim = |name: &str| output::audience_text(claims.get(name));
+    match err {
+        VerifyError::Expired { exp, now, leeway } => format!(
+            "the token expired at {} ({} ago; leeway {leeway} s)",
+            time::rfc3339(*exp),
+            time::duration(now - exp)
+        ),
+        VerifyError::NotYetValid { nbf, now, leeway } => format!(
+            "the token is not valid before {} (in {}; leeway {leeway} s)",
+            time::rfc3339(*nbf),
+            time::duration(nbf - now)
+        ),
+        VerifyError::IssuedInFuture { iat, now, leeway } => format!(
+            "the token says it was issued at {}, {} in the future (leeway {leeway} s): check the clocks",
+            time::rfc3339(*iat),
+            time::duration(iat - now)
+        ),
+        VerifyError::AudienceMismatch if kind == TokenKindArg::Access => format!(
+            "audience mismatch: the token's aud is {}, accepted: {} (--audience)",
+            output::untrusted(&claim("aud"), 128),
+            join(settings.audiences().iter().map(okta_config::Audience::as_str))
+        ),
+        VerifyError::AudienceMismatch => format!(
+            "audience mismatch: the token's aud is {}, expected the client id {} (--client-id) \
+             and no other audience than those trusted (--audience)",
+            output::untrusted(&claim("aud"), 128),
+            settings.client().map_or("(none)", |client| client.id().as_str())
+        ),
+        VerifyError::ClientIdNotAllowed { .. } => format!(
+            "{err}; accepted: {} (--client-id)",
+            join(settings.client_ids().iter().map(okta_config::ClientId::as_str))
+        ),
+        VerifyError::KeyNotFound { .. } => {
+            let kids: Vec<String> = keys
+                .kids()
+                .into_iter()
+                .map(|kid| {
+                    kid.map_or_else(|| "(no kid)".to_owned(), |kid| output::untrusted(&kid, 64))
+                })
+                .collect();
+            format!(
+                "{err}; the key set has {}",
+                if kids.is_empty() { "no usable key".to_owned() } else { kids.join(", ") }
+            )
+        }
+        VerifyError::OrgServerToken => format!(
+            "{} is the org authorization server: its access tokens are meant for Okta only and \
+             cannot be validated locally (use introspection)",
+            settings.issuer()
+        ),
+        _ => with_sources(err),
+    }
+}
+
+/// The error's text followed by its sources that it does not already mention.
+fn with_sources(err: &VerifyError) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text = format!("{text}: {cause_text}");
+        }
+        source = cause.source();
+    }
+    text
+}
+
+fn join<'a>(values: impl Iterator<Item = &'a str>) -> String {
+    let values: Vec<&str> = values.collect();
+    if values.is_empty() { "(none)".to_owned() } else { values.join(", ") }
+}

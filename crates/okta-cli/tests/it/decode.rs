@@ -1,0 +1,85 @@
+//! `okta decode`: header and claims with dates, labelled UNVERIFIED, offline.
+
+use expect_test::expect;
+use okta_devserver::DevServer;
+use serde_json::json;
+
+use crate::harness::{Okta, mask, now};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decode_shows_header_claims_and_times_unverified() {
+    let server = DevServer::builder().start().await.expect("devserver");
+    let kid = server.keys().signing_kid("default").expect("kid");
+    let now = now();
+    let token = server
+        .keys()
+        .sign(
+            "default",
+            &json!({
+                "iss": server.issuer("default"), "sub": "alice@example.com", "aud": "api://default",
+                "iat": now - 5400, "exp": now + 9030, "scp": ["openid"],
+            }),
+        )
+        .expect("signed");
+    // Decoding needs no settings and no network: the server could be gone.
+    let run = Okta::new(["decode", &token]).run().await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stderr, "");
+    expect![[r#"
+        UNVERIFIED decoded only: the signature, issuer, audience and times were not checked (use `okta verify`)
+
+        Header
+        {
+          "alg": "RS256",
+          "kid": "KID"
+        }
+
+        Claims
+        {
+          "aud": "api://default",
+          "exp": EXP,
+          "iat": IAT,
+          "iss": "http://127.0.0.1:PORT/oauth2/default",
+          "scp": [
+            "openid"
+          ],
+          "sub": "alice@example.com"
+        }
+
+        Times (now DATE)
+          iat        DATE  1 hour 30 minutes ago
+          exp        DATE  expires in 2 hours 30 minutes
+
+        Signature 256 bytes, not checked
+    "#]]
+    .assert_eq(
+        &mask(
+            &run.stdout
+                .replace(&format!(": {},", now - 5400), ": IAT,")
+                .replace(&format!(": {},", now + 9030), ": EXP,"),
+            &server,
+            &[kid],
+        ),
+    );
+
+    let run =
+        Okta::new(["decode", "--json", "-"]).run_with_stdin(&format!("Bearer {token}\n")).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let json = run.json();
+    assert_eq!(json["verified"], false);
+    assert_eq!(json["encrypted"], false);
+    assert_eq!(json["header"]["alg"], "RS256");
+    assert_eq!(json["claims"]["exp"], now + 9030);
+    assert_eq!(json["signature_bytes"], 256);
+}
+
+#[tokio::test]
+async fn decode_says_what_is_wrong_with_a_broken_token_and_exits_1() {
+    let run = Okta::new(["decode", "eyJhbGciOiJSUzI1NiJ9.bm90IGpzb24.c2ln"]).run().await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        "okta: error: cannot decode the token: the payload is not a JSON object\n"
+    );
+}

@@ -1,0 +1,8 @@
+//! Integration tests: the built `okta` binary against the in-process devserver.
+
+mod decode;
+mod discover;
+mod docs;
+mod harness;
+mod login;
+mod verify;

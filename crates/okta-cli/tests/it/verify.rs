@@ -1,0 +1,323 @@
+//! `okta verify`: a fresh token accepted, one token refused for each kind, with exit codes,
+//! the `kind` on stdout and one line on stderr; usage errors exit 2.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use expect_test::expect;
+use okta_devserver::{DEMO_CLIENT_ID, DevServer, Endpoint, Fault, TokenFault};
+use serde_json::{Value, json};
+
+use crate::harness::{Issued, NONCE, Okta, Run, issue, now};
+
+/// `okta verify ARGS TOKEN` with the devserver's `default` issuer and the demo client configured
+/// through the environment.
+async fn verify(server: &DevServer, args: &[&str], token: &str) -> Run {
+    Okta::new(["verify"].iter().chain(args).chain([&token]))
+        .env("OKTA_ISSUER", &server.issuer("default"))
+        .env("OKTA_CLIENT_ID", DEMO_CLIENT_ID)
+        .run()
+        .await
+}
+
+/// Tokens issued while `fault` is armed.
+async fn issue_with(server: &DevServer, fault: Fault) -> Issued {
+    server.faults().arm(fault);
+    issue(server).await
+}
+
+/// A valid access token's claims, for tokens the endpoints would never issue.
+fn access_claims(server: &DevServer) -> Value {
+    let now = now();
+    json!({
+        "ver": 1, "jti": "AT.custom", "iss": server.issuer("default"), "aud": "api://default",
+        "iat": now, "exp": now + 3600, "cid": DEMO_CLIENT_ID, "uid": "00u1",
+        "scp": ["openid"], "sub": "alice@example.com",
+    })
+}
+
+fn sign(server: &DevServer, claims: &Value) -> String {
+    server.keys().sign("default", claims).expect("signed")
+}
+
+/// The token with its header replaced (the payload and signature kept).
+fn with_header(token: &str, header: &Value) -> String {
+    let (_, rest) = token.split_once('.').expect("a JWT");
+    format!("{}.{rest}", URL_SAFE_NO_PAD.encode(header.to_string()))
+}
+
+/// One row of the verdict table, after checking what every refusal must look like.
+fn row(name: &str, token: &str, run: &Run) -> String {
+    let json = run.json();
+    let secret_part = token.rsplit('.').next().unwrap_or(token);
+    for (stream, text) in [("stdout", &run.stdout), ("stderr", &run.stderr)] {
+        assert!(!text.contains(token), "{name}: the token is in {stream}: {run:?}");
+        if secret_part.len() > 16 {
+            assert!(!text.contains(secret_part), "{name}: the signature is in {stream}");
+        }
+    }
+    if json["valid"] == true {
+        assert_eq!(run.code, 0, "{name}: {run:?}");
+        assert!(json["claims"].is_object(), "{name}: {run:?}");
+        assert_eq!(run.stderr, "", "{name}: {run:?}");
+        return format!("{name:<34} exit {} valid\n", run.code);
+    }
+    let kind = json["error"]["kind"].as_str().expect("a kind");
+    assert_eq!(json["valid"], false, "{name}: {run:?}");
+    assert!(json["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{name}: {run:?}");
+    assert_eq!(
+        json.as_object().map(serde_json::Map::len),
+        Some(2),
+        "{name}: only valid and error: {run:?}"
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{name}: one line on stderr: {run:?}");
+    assert!(
+        run.stderr.starts_with(&format!("okta verify: token refused ({kind}): ")),
+        "{name}: {run:?}"
+    );
+    format!("{name:<34} exit {} {kind}\n", run.code)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_accepts_fresh_tokens_and_refuses_one_of_each_kind() {
+    let server = DevServer::builder().start().await.expect("devserver");
+    let fresh = issue(&server).await;
+    let other = issue(&server).await;
+    let kid = server.keys().signing_kid("default").expect("kid");
+    let mut table = String::new();
+    let mut check = |name: &str, token: &str, run: Run| table.push_str(&row(name, token, &run));
+
+    check(
+        "fresh access token",
+        &fresh.access_token,
+        verify(&server, &[], &fresh.access_token).await,
+    );
+    let stdin = Okta::new([
+        "verify",
+        "--kind",
+        "id",
+        "--nonce",
+        NONCE,
+        "--access-token",
+        &fresh.access_token,
+        "-",
+    ])
+    .env("OKTA_ISSUER", &server.issuer("default"))
+    .env("OKTA_CLIENT_ID", DEMO_CLIENT_ID)
+    .run_with_stdin(&format!("{}\n", fresh.id_token))
+    .await;
+    check("fresh ID token (stdin)", &fresh.id_token, stdin);
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut jwks = server.keys().jwks("default").expect("JWKS");
+    let good = dir.path().join("jwks.json");
+    std::fs::write(&good, jwks.to_string()).expect("write");
+    let good = good.to_str().expect("UTF-8").to_owned();
+    check(
+        "offline, --jwks-file",
+        &fresh.access_token,
+        verify(&server, &["--jwks-file", &good], &fresh.access_token).await,
+    );
+
+    check("malformed", "not-a-jwt", verify(&server, &[], "not-a-jwt").await);
+    let large = "a".repeat(20_000);
+    check("token_too_large", &large, verify(&server, &[], &large).await);
+    let jwe = "eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ.a.b.c.d";
+    check("jwe_unsupported", jwe, verify(&server, &[], jwe).await);
+    let crit =
+        with_header(&fresh.access_token, &json!({"alg": "RS256", "kid": kid, "crit": ["exp"]}));
+    check("unsupported_header", &crit, verify(&server, &[], &crit).await);
+
+    let token = issue_with(&server, Fault::AccessToken(TokenFault::AlgNone)).await.access_token;
+    check("algorithm_not_allowed", &token, verify(&server, &[], &token).await);
+    let token =
+        issue_with(&server, Fault::AccessToken(TokenFault::UnpublishedKey)).await.access_token;
+    check("key_not_found", &token, verify(&server, &[], &token).await);
+    let token = issue_with(&server, Fault::AccessToken(TokenFault::KidAbsentMultipleKeys))
+        .await
+        .access_token;
+    check("ambiguous_key", &token, verify(&server, &[], &token).await);
+    server.faults().clear();
+    for key in jwks["keys"].as_array_mut().expect("keys") {
+        if key["kid"] == kid.as_str() {
+            key["use"] = json!("enc");
+        }
+    }
+    let unusable = dir.path().join("enc.json");
+    std::fs::write(&unusable, jwks.to_string()).expect("write");
+    let unusable = unusable.to_str().expect("UTF-8").to_owned();
+    check(
+        "key_unusable",
+        &fresh.access_token,
+        verify(&server, &["--jwks-file", &unusable], &fresh.access_token).await,
+    );
+    let token =
+        issue_with(&server, Fault::AccessToken(TokenFault::BadSignature)).await.access_token;
+    check("invalid_signature", &token, verify(&server, &[], &token).await);
+    server.faults().arm_always(Fault::ServerError { endpoint: Endpoint::Keys, status: 503 });
+    check("jwks_unavailable", &fresh.access_token, verify(&server, &[], &fresh.access_token).await);
+    server.faults().clear();
+
+    let token = issue_with(&server, Fault::AccessToken(TokenFault::Expired)).await.access_token;
+    check("expired", &token, verify(&server, &[], &token).await);
+    let mut claims = access_claims(&server);
+    claims["nbf"] = json!(now() + 3600);
+    let token = sign(&server, &claims);
+    check("not_yet_valid", &token, verify(&server, &[], &token).await);
+    let mut claims = access_claims(&server);
+    claims["iat"] = json!(now() + 3600);
+    claims["exp"] = json!(now() + 7200);
+    let token = sign(&server, &claims);
+    check("issued_in_future", &token, verify(&server, &[], &token).await);
+    let token =
+        issue_with(&server, Fault::AccessToken(TokenFault::IssuedWeekAgo)).await.access_token;
+    check("too_old", &token, verify(&server, &[], &token).await);
+    let token = issue_with(&server, Fault::AccessToken(TokenFault::WrongIssuer)).await.access_token;
+    check("wrong_issuer", &token, verify(&server, &[], &token).await);
+    let token =
+        issue_with(&server, Fault::AccessToken(TokenFault::WrongAudience)).await.access_token;
+    check("audience_mismatch", &token, verify(&server, &[], &token).await);
+    check(
+        "client_id_not_allowed",
+        &fresh.access_token,
+        verify(&server, &["--client-id", "another-app"], &fresh.access_token).await,
+    );
+    check(
+        "insufficient_scope",
+        &fresh.access_token,
+        verify(&server, &["--scope", "orders:write"], &fresh.access_token).await,
+    );
+    let token =
+        issue_with(&server, Fault::AccessToken(TokenFault::MissingExpiry)).await.access_token;
+    check("missing_claim", &token, verify(&server, &[], &token).await);
+    let mut claims = access_claims(&server);
+    claims["exp"] = json!("tomorrow");
+    let token = sign(&server, &claims);
+    check("invalid_claim_type", &token, verify(&server, &[], &token).await);
+    check("wrong_token_kind", &fresh.id_token, verify(&server, &[], &fresh.id_token).await);
+    check(
+        "nonce_mismatch",
+        &fresh.id_token,
+        verify(&server, &["--kind", "id", "--nonce", "another-nonce"], &fresh.id_token).await,
+    );
+    check(
+        "at_hash_mismatch",
+        &fresh.id_token,
+        verify(&server, &["--kind", "id", "--access-token", &other.access_token], &fresh.id_token)
+            .await,
+    );
+    check(
+        "org_server_token",
+        &fresh.access_token,
+        verify(&server, &["--issuer", server.org_issuer()], &fresh.access_token).await,
+    );
+
+    expect![[r#"
+        fresh access token                 exit 0 valid
+        fresh ID token (stdin)             exit 0 valid
+        offline, --jwks-file               exit 0 valid
+        malformed                          exit 1 malformed
+        token_too_large                    exit 1 token_too_large
+        jwe_unsupported                    exit 1 jwe_unsupported
+        unsupported_header                 exit 1 unsupported_header
+        algorithm_not_allowed              exit 1 algorithm_not_allowed
+        key_not_found                      exit 1 key_not_found
+        ambiguous_key                      exit 1 ambiguous_key
+        key_unusable                       exit 1 key_unusable
+        invalid_signature                  exit 1 invalid_signature
+        jwks_unavailable                   exit 1 jwks_unavailable
+        expired                            exit 1 expired
+        not_yet_valid                      exit 1 not_yet_valid
+        issued_in_future                   exit 1 issued_in_future
+        too_old                            exit 1 too_old
+        wrong_issuer                       exit 1 wrong_issuer
+        audience_mismatch                  exit 1 audience_mismatch
+        client_id_not_allowed              exit 1 client_id_not_allowed
+        insufficient_scope                 exit 1 insufficient_scope
+        missing_claim                      exit 1 missing_claim
+        invalid_claim_type                 exit 1 invalid_claim_type
+        wrong_token_kind                   exit 1 wrong_token_kind
+        nonce_mismatch                     exit 1 nonce_mismatch
+        at_hash_mismatch                   exit 1 at_hash_mismatch
+        org_server_token                   exit 1 org_server_token
+    "#]]
+    .assert_eq(&table);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_are_explained_for_people_on_stderr() {
+    let server = DevServer::builder().start().await.expect("devserver");
+    let token = issue_with(&server, Fault::AccessToken(TokenFault::Expired)).await.access_token;
+    let run = verify(&server, &[], &token).await;
+    let message = run.json()["error"]["message"].as_str().expect("message").to_owned();
+    assert!(message.starts_with("token expired at "), "{message}");
+    assert!(
+        run.stderr.contains("the token expired at ") && run.stderr.contains(" ago; leeway 120 s)"),
+        "dates and durations on stderr: {run:?}"
+    );
+
+    let fresh = issue(&server).await;
+    let run = verify(&server, &["--audience", "api://payments"], &fresh.access_token).await;
+    assert_eq!(
+        run.stderr.trim_end(),
+        "okta verify: token refused (audience_mismatch): audience mismatch: the token's aud is \
+         api://default, accepted: api://payments (--audience)"
+    );
+    let run = verify(
+        &server,
+        &["--leeway", "0", "--scope", "a", "--scope", "openid", "--scope", "b"],
+        &fresh.access_token,
+    )
+    .await;
+    assert_eq!(
+        run.json()["error"],
+        json!({"kind": "insufficient_scope", "message": "insufficient scope: missing a b"})
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_and_configuration_errors_exit_2() {
+    let server = DevServer::builder().start().await.expect("devserver");
+    let fresh = issue(&server).await;
+    let token = fresh.access_token.as_str();
+    let issuer = server.issuer("default");
+    let other_server = format!("{}/oauth2/payments", server.base_url());
+    let missing = "/nonexistent/jwks.json";
+    let cases: Vec<(&str, Vec<&str>, &str)> = vec![
+        ("no issuer anywhere", vec!["verify", token], "issuer"),
+        (
+            "no audience for a custom server",
+            vec!["verify", "--issuer", &other_server, token],
+            "no audience",
+        ),
+        (
+            "ID token without a client id",
+            vec!["verify", "--issuer", &issuer, "--kind", "id", &fresh.id_token],
+            "--client-id",
+        ),
+        (
+            "nonce for an access token",
+            vec!["verify", "--issuer", &issuer, "--nonce", "n", token],
+            "--nonce applies to ID tokens",
+        ),
+        (
+            "missing key file",
+            vec!["verify", "--issuer", &issuer, "--jwks-file", missing, token],
+            "reading the key set file",
+        ),
+        (
+            "leeway out of range",
+            vec!["verify", "--issuer", &issuer, "--leeway", "301", token],
+            "leeway_secs",
+        ),
+        ("unknown flag", vec!["verify", "--audiences", "x", token], "unexpected argument"),
+        ("no token", vec!["verify"], "TOKEN"),
+        ("empty token", vec!["verify", "--issuer", &issuer, "  "], "the token is empty"),
+    ];
+    for (name, args, needle) in cases {
+        let run = Okta::new(&args).run().await;
+        assert_eq!(run.code, 2, "{name}: {run:?}");
+        assert!(run.stderr.contains(needle), "{name}: {run:?}");
+        assert_eq!(run.stdout, "", "{name}: no verdict on stdout: {run:?}");
+        assert!(!run.stderr.contains(token), "{name}: {run:?}");
+    }
+}

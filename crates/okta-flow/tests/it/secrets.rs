@@ -1,0 +1,146 @@
+//! No secret reaches a log line, a `Debug` output or an error message (SC-119): a complete flow
+//! with its error paths runs with every `tracing` event at TRACE captured, then every secret the
+//! flow handled is searched for in the capture.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use http::Method;
+use okta_devserver::{DEMO_CLIENT_SECRET, Fault, TokenFault};
+use okta_flow::{AuthorizeOptions, PendingLogin, Revocable};
+use tracing_subscriber::fmt::MakeWriter;
+
+use crate::harness::{Harness, follow_authorize, session_token};
+
+/// A `tracing` writer into a shared buffer.
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned capture"))?
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Capture {
+    type Writer = Self;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn no_secret_or_token_in_any_log_line_debug_output_or_error() {
+    let capture = Capture::default();
+    // Everything our client side logs, at TRACE, with span fields; the devserver's own logs are
+    // the server's business and are left out.
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter("trace,okta_devserver=off")
+        .with_writer(capture.clone())
+        .with_ansi(false)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let h = Harness::start().await;
+    let mut secrets: Vec<String> = vec![DEMO_CLIENT_SECRET.to_owned()];
+    let mut outputs: Vec<String> = Vec::new();
+
+    // A complete login, sealing the pending login as a web app would.
+    let session =
+        session_token(&h.server, okta_devserver::DEMO_USERNAME, okta_devserver::DEMO_PASSWORD)
+            .await;
+    let (url, pending) =
+        h.client.authorize(&AuthorizeOptions::new().session_token(session.clone())).unwrap();
+    let sealed = pending.seal(h.client.sealing_key()).unwrap();
+    let pending =
+        PendingLogin::unseal(h.client.sealing_key(), &sealed, h.now(), h.client.leeway()).unwrap();
+    let location = follow_authorize(url.as_str()).await;
+    let query = location.split_once('?').unwrap().1.to_owned();
+    let params: Vec<(String, String)> =
+        url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    let url_params: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    let value = |pairs: &[(String, String)], name: &str| {
+        pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap()
+    };
+    secrets.extend([
+        session,
+        sealed,
+        value(&params, "code"),
+        value(&params, "state"),
+        value(&url_params, "nonce"),
+    ]);
+    let tokens = h.client.finish_login(&query, &pending).await.expect("login");
+    let verifier = h
+        .server
+        .requests()
+        .iter()
+        .find(|r| r.path().ends_with("/v1/token"))
+        .and_then(|r| r.form("code_verifier").map(str::to_owned))
+        .expect("the token request carried the PKCE verifier");
+    secrets.push(verifier);
+    secrets.push(tokens.access_token().secret().clone());
+    secrets.push(tokens.refresh_token().unwrap().secret().clone());
+    secrets.push(tokens.id_token().unwrap().secret().to_owned());
+    outputs.push(format!("{tokens:?} {pending:?} {:?}", h.client));
+
+    // The rest of the tokens' life.
+    let sub = tokens.id_token_claims().unwrap().sub.clone();
+    outputs.push(format!("{:?}", h.client.userinfo(tokens.access_token(), &sub).await.unwrap()));
+    let refreshed = h.client.refresh(tokens.refresh_token().unwrap(), Some(&sub)).await.unwrap();
+    secrets.push(refreshed.access_token().secret().clone());
+    outputs.push(format!("{refreshed:?}"));
+    outputs.push(format!(
+        "{:?}",
+        h.client.introspect(refreshed.access_token().secret()).await.unwrap()
+    ));
+    h.client.revoke(Revocable::AccessToken(refreshed.access_token())).await.unwrap();
+    h.client.revoke(Revocable::RefreshToken(tokens.refresh_token().unwrap())).await.unwrap();
+    let inactive = h.client.introspect(refreshed.access_token().secret()).await.unwrap_err();
+    outputs.push(format!("{inactive} {inactive:?}"));
+    let refused = h.client.refresh(tokens.refresh_token().unwrap(), Some(&sub)).await.unwrap_err();
+    outputs.push(format!("{refused} {refused:?}"));
+
+    // Error paths: a replayed code, a bad ID token, a forged callback.
+    let replay = h.client.finish_login(&query, &pending).await.unwrap_err();
+    outputs.push(format!("{replay} {replay:?}"));
+    h.server.faults().arm(Fault::IdToken(TokenFault::BadSignature));
+    let (bad_query, bad_pending) = h.sign_in(AuthorizeOptions::new()).await;
+    let bad = h.client.finish_login(&bad_query, &bad_pending).await.unwrap_err();
+    outputs.push(format!("{bad} {bad:?}"));
+    let bad_code = url::form_urlencoded::parse(bad_query.as_bytes())
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    secrets.push(bad_code);
+    let forged = h
+        .client
+        .handle_callback(&format!("code=x&state={}", value(&params, "state")), &bad_pending);
+    outputs.push(format!("{forged:?}"));
+    assert_eq!(h.count(&Method::POST, "/v1/revoke"), 2);
+
+    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("okta.exchange_code"), "the capture holds the flow's spans:\n{logs}");
+    assert!(logs.len() > 2000, "TRACE captured the transport too ({} bytes)", logs.len());
+    let outputs = outputs.join("\n");
+    for secret in &secrets {
+        assert!(secret.len() >= 16, "a secret long enough to search for: {secret:?}");
+        assert!(!logs.contains(secret.as_str()), "a secret reached the logs: {}…", &secret[..8]);
+        let leak = outputs.lines().find(|line| line.contains(secret.as_str()));
+        assert!(
+            leak.is_none(),
+            "a secret reached Debug/Display: {}… in {:.300}",
+            &secret[..8],
+            leak.unwrap_or_default()
+        );
+    }
+}
