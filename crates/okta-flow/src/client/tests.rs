@@ -333,3 +333,20 @@ async fn nothing_secret_in_debug_output() {
     assert!(!debug.contains("client-secret-value"));
     assert!(!debug.contains(pending.state.secret().as_str()));
 }
+
+#[tokio::test]
+async fn sc116_a_signed_userinfo_answer_is_refused() {
+    // Okta answers /userinfo with JSON; a JWT answer (which we cannot verify here) is refused.
+    let op = FakeOp::new();
+    op.answer(
+        "/oauth2/default/v1/userinfo",
+        Answer::Respond(
+            200,
+            "application/jwt",
+            b"eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1c2VyIn0.".to_vec(),
+        ),
+    );
+    let client = client(&op).await;
+    let result = client.userinfo(&AccessToken::new("at".into()), "user").await;
+    assert!(result.is_err(), "{result:?}");
+}

@@ -185,3 +185,22 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn sc020_states_and_nonces_are_unique_over_100k_logins() {
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..100_000 {
+        let (pending, _) = PendingLogin::start("https://a.example/cb", t(0), None);
+        assert!(seen.insert(pending.state.secret().clone()), "a repeated state");
+        assert!(seen.insert(pending.nonce.secret().clone()), "a repeated nonce");
+    }
+}
+
+#[test]
+fn sc022_pkce_s256_matches_the_rfc_7636_known_answer() {
+    // RFC 7636 Appendix B, through the same openidconnect function our logins use.
+    let verifier = PkceCodeVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into());
+    let challenge = PkceCodeChallenge::from_code_verifier_sha256(&verifier);
+    assert_eq!(challenge.as_str(), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+    assert_eq!(challenge.method().as_str(), "S256");
+}

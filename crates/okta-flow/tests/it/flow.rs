@@ -129,9 +129,9 @@ async fn a_tampered_foreign_or_stale_sealed_login_is_refused() {
     let h = Harness::start().await;
     let (_, pending) = h.sign_in(AuthorizeOptions::new()).await;
     let sealed = pending.seal(h.client.sealing_key()).unwrap();
+    // A character in the middle: the last one also carries padding bits, whose change would be
+    // a malformed encoding rather than a tampered ciphertext.
     let mut tampered = sealed.clone().into_bytes();
-    // A middle character: all six of its bits are data. The last one may carry unused bits,
-    // where a flip gives a non-canonical encoding (Malformed) instead of a failed tag.
     let middle = tampered.len() / 2;
     tampered[middle] = if tampered[middle] == b'A' { b'B' } else { b'A' };
     let tampered = String::from_utf8(tampered).unwrap();
@@ -198,4 +198,32 @@ async fn a_refresh_keeps_the_refresh_token_without_rotation_and_takes_the_new_on
     let refresh_token = tokens.refresh_token().unwrap();
     let refreshed = h.client.refresh(refresh_token, None).await.unwrap();
     assert_eq!(refreshed.refresh_token().unwrap().secret(), refresh_token.secret());
+}
+
+#[tokio::test]
+async fn sc037_an_injected_code_fails_pkce_at_the_token_endpoint() {
+    let h = Harness::start().await;
+    // The attacker runs a login of their own (their own state and PKCE challenge) and keeps the
+    // code instead of redeeming it.
+    let (attacker_query, _) = h.sign_in(AuthorizeOptions::new()).await;
+    let code = url::form_urlencoded::parse(attacker_query.as_bytes())
+        .find(|(name, _)| name == "code")
+        .map(|(_, value)| value.into_owned())
+        .unwrap();
+    // The victim starts a login, and the attacker's code reaches the victim's callback together
+    // with the victim's valid state.
+    let (url, victim) = h.client.authorize(&AuthorizeOptions::new()).unwrap();
+    let state = url.query_pairs().find(|(name, _)| name == "state").unwrap().1.into_owned();
+    let injected = format!("code={code}&state={state}");
+    let err = h.client.finish_login(&injected, &victim).await.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            okta_flow::LoginError::Token(TokenError::Rejected {
+                code: TokenErrorCode::InvalidGrant,
+                ..
+            })
+        ),
+        "the victim's PKCE verifier does not match the attacker's code: {err:?}"
+    );
 }

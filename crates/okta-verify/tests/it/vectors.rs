@@ -1,4 +1,5 @@
-//! Published vectors: RFC 7515 Appendix A.2 (RS256) and A.3 (ES256), and a transcribed subset of
+//! Published vectors: RFC 7515 Appendix A.2 (RS256) and A.3 (ES256), RFC 7520 §4.1 (RS256, with
+//! an independent signer reproducing it), and a transcribed subset of
 //! Wycheproof's JSON Web Signature tests (`tests/data/wycheproof-jws-subset.json`), checked at the
 //! JWS level since their payloads are not JWT claim sets.
 
@@ -106,4 +107,31 @@ fn wycheproof_jws_subset() {
         67 appendingGarbageToSequence => invalid_signature
     "#]]
     .assert_eq(&out);
+}
+
+/// RFC 7520 §4.1 ("RSA v1.5 Signature", the JOSE cookbook): the RFC's signed JWS verifies with
+/// the RFC's public key (§3.3), and an independent signer (`jsonwebtoken`) given the RFC's
+/// private key (§3.4, in PEM) reproduces the signature byte for byte (RS256 is deterministic).
+/// The files are transcribed in `tests/data/rfc7520/`.
+#[test]
+fn rfc7520_4_1_rs256_known_answer() {
+    let dir = data_dir().join("rfc7520");
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+    let token = read("4.1-rs256.jws").trim().to_owned();
+    let jwk: Value = serde_json::from_str(&read("3.3-rsa-public.jwk.json")).unwrap();
+    let keys = JwksCache::from_json(json!({ "keys": [jwk] }).to_string().as_bytes()).unwrap();
+    let payload = block_on(verify_jws(&token, &keys, &[Algorithm::Rs256])).unwrap();
+    assert_eq!(
+        String::from_utf8(payload).unwrap(),
+        "It\u{2019}s a dangerous business, Frodo, going out your door. You step onto the road, \
+         and if you don't keep your feet, there\u{2019}s no knowing where you might be swept off to."
+    );
+
+    let (signing_input, signature) = token.rsplit_once('.').unwrap();
+    let key =
+        jsonwebtoken::EncodingKey::from_rsa_pem(read("3.4-rsa-private.pem").as_bytes()).unwrap();
+    let signed =
+        jsonwebtoken::crypto::sign(signing_input.as_bytes(), &key, jsonwebtoken::Algorithm::RS256)
+            .unwrap();
+    assert_eq!(signed, signature, "the independent signer reproduces the RFC's signature");
 }
