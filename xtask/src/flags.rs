@@ -3,29 +3,152 @@
 /// What `cargo xtask` was asked to do.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Command {
+    /// Run the benchmarks and the flow latency, and print one table of ratios.
+    Bench(Bench),
+    /// Check the configured settings against the authorization server.
+    Doctor(Doctor),
+    /// Run the whole Authorization Code flow end to end.
+    E2e(E2e),
+    /// Regenerate (or check) okta-verify's committed test fixtures.
+    Fixtures(Fixtures),
     /// Print the usage text.
     Help,
     /// Check the repository's invariants (file docs, dependency graph, duplicate versions).
     Tidy,
 }
 
+/// `cargo xtask e2e`.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct E2e {
+    /// A real Okta org's issuer; `None` runs against the in-process devserver.
+    pub(crate) issuer: Option<String>,
+    /// Sign in with headless Chromium.
+    pub(crate) browser: bool,
+    /// How many runs (percentiles from 2 on).
+    pub(crate) repeat: usize,
+}
+
+/// `cargo xtask doctor`.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Doctor {
+    /// Overrides the configured issuer.
+    pub(crate) issuer: Option<String>,
+    /// Checks the in-process devserver's e2e client instead of the configured settings.
+    pub(crate) devserver: bool,
+}
+
+/// `cargo xtask bench`.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Bench {
+    /// How many flow runs to take percentiles from.
+    pub(crate) repeat: usize,
+    /// criterion's `--quick` mode (a rough number in a fraction of the time).
+    pub(crate) quick: bool,
+}
+
+/// `cargo xtask fixtures`.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Fixtures {
+    /// Only check that the fixtures are current.
+    pub(crate) check: bool,
+}
+
 pub(crate) const USAGE: &str = "\
-cargo xtask <command>
+cargo xtask <command> [options]
 
 Commands:
-  tidy    check repository invariants: every file opens with //!, the dependency graph
-          (okta-devserver and okta-verify never depend on each other, no OpenSSL), and one
-          version of each direct dependency in the tree
-  help    print this text";
+  e2e       the whole Authorization Code flow, step by step, against okta-devserver started
+            in-process (exits non-zero naming the failed step)
+              --issuer URL  against a real Okta org instead: client settings from okta.toml
+                            and OKTA_* (client id, secret, redirect URI ...), the test user from
+                            OKTA_E2E_USERNAME and OKTA_E2E_PASSWORD
+              --browser     sign in with headless Chromium through ChromeDriver
+                            (apt-get install -y chromium chromium-driver)
+              --repeat N    run N times and print p50/p95/p99 per step
+  doctor    check the Okta settings (okta.toml, OKTA_*) and the authorization server before
+            going live: every problem at once, each with its fix
+              --issuer URL  check this issuer instead of the configured one
+              --devserver   check the in-process devserver's e2e client (what passing looks like)
+  bench     cargo bench -p okta-verify, then e2e --repeat, as one table of ratios
+              --repeat N    flow runs for the latency percentiles (default 20)
+              --quick       criterion's quick mode (rough numbers, much faster)
+  fixtures  regenerate okta-verify's test fixtures (keys, key set, tokens)
+              --check       only check that they are current
+  tidy      check repository invariants: every file opens with //!, the dependency graph
+            (okta-devserver and okta-verify never depend on each other, no OpenSSL), and one
+            version of each direct dependency in the tree
+  help      print this text";
 
 pub(crate) fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Command> {
-    let command = match args.next().as_deref() {
+    let command = args.next();
+    let mut args = Args { rest: args.collect() };
+    let command = match command.as_deref() {
         None | Some("help" | "-h" | "--help") => Command::Help,
         Some("tidy") => Command::Tidy,
+        Some("e2e") => Command::E2e(E2e {
+            issuer: args.value("--issuer")?,
+            browser: args.flag("--browser"),
+            repeat: args.number("--repeat")?.unwrap_or(1),
+        }),
+        Some("doctor") => Command::Doctor(Doctor {
+            issuer: args.value("--issuer")?,
+            devserver: args.flag("--devserver"),
+        }),
+        Some("bench") => Command::Bench(Bench {
+            repeat: args.number("--repeat")?.unwrap_or(20),
+            quick: args.flag("--quick"),
+        }),
+        Some("fixtures") => Command::Fixtures(Fixtures { check: args.flag("--check") }),
         Some(other) => anyhow::bail!("unknown command `{other}`\n\n{USAGE}"),
     };
-    if let Some(extra) = args.next() {
+    if let Some(extra) = args.rest.first() {
         anyhow::bail!("unexpected argument `{extra}`\n\n{USAGE}");
+    }
+    if let Command::Doctor(Doctor { issuer: Some(_), devserver: true }) = command {
+        anyhow::bail!("--issuer and --devserver exclude each other");
     }
     Ok(command)
 }
+
+/// The arguments after the command, consumed option by option.
+struct Args {
+    rest: Vec<String>,
+}
+
+impl Args {
+    fn flag(&mut self, name: &str) -> bool {
+        let before = self.rest.len();
+        self.rest.retain(|arg| arg != name);
+        self.rest.len() != before
+    }
+
+    /// `--name value` or `--name=value`.
+    fn value(&mut self, name: &str) -> anyhow::Result<Option<String>> {
+        let prefix = format!("{name}=");
+        if let Some(at) = self.rest.iter().position(|arg| arg.starts_with(&prefix)) {
+            let arg = self.rest.remove(at);
+            return Ok(Some(arg[prefix.len()..].to_owned()));
+        }
+        let Some(at) = self.rest.iter().position(|arg| arg == name) else {
+            return Ok(None);
+        };
+        self.rest.remove(at);
+        if at >= self.rest.len() || self.rest[at].starts_with("--") {
+            anyhow::bail!("{name} needs a value\n\n{USAGE}");
+        }
+        Ok(Some(self.rest.remove(at)))
+    }
+
+    fn number(&mut self, name: &str) -> anyhow::Result<Option<usize>> {
+        match self.value(name)? {
+            None => Ok(None),
+            Some(text) => match text.parse::<usize>() {
+                Ok(n) if n >= 1 => Ok(Some(n)),
+                _ => anyhow::bail!("{name} takes a whole number of at least 1, not `{text}`"),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

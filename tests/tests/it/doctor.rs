@@ -1,0 +1,186 @@
+//! `cargo xtask doctor` against the devserver: a good configuration passes every check, and each
+//! usual mistake gives its finding with a fix, all at once.
+
+use std::time::Duration;
+
+use okta_config::SettingsLoader;
+use okta_e2e::{Check, DoctorReport, E2E_CLIENT_ID, Target, Verdict, doctor};
+use okta_verify::Clock;
+
+/// The doctor over settings made of `pairs`, with `changes` applied on top.
+async fn diagnose(
+    pairs: &[(&'static str, String)],
+    changes: &[(&'static str, &str)],
+    clock: Clock,
+) -> DoctorReport {
+    let loader = || {
+        let mut loader = SettingsLoader::isolated();
+        for (key, value) in pairs {
+            loader = loader.set(*key, value.clone());
+        }
+        for (key, value) in changes {
+            loader = loader.set(*key, *value);
+        }
+        loader
+    };
+    let report = doctor(loader, clock).await;
+    #[allow(clippy::print_stdout, reason = "the findings go to the test log")]
+    {
+        println!("{}", report.render());
+    }
+    report
+}
+
+async fn devserver_settings() -> (Target, Vec<(&'static str, String)>) {
+    let target = Target::devserver().await.expect("devserver starts");
+    let server = target.devserver_handle().expect("a devserver target");
+    let pairs = server.okta_settings("default", E2E_CLIENT_ID).expect("the e2e client exists");
+    (target, pairs)
+}
+
+fn problem(report: &DoctorReport, check: Check) -> (String, String) {
+    let found = report.of(check);
+    match found.as_slice() {
+        [Verdict::Problem { message, fix }] => (message.clone(), fix.clone().unwrap_or_default()),
+        other => panic!("expected one problem for {check:?}, found {other:?}\n{}", report.render()),
+    }
+}
+
+fn is_ok(report: &DoctorReport, check: Check) -> bool {
+    matches!(report.of(check).as_slice(), [Verdict::Ok { .. }])
+}
+
+#[tokio::test]
+async fn a_good_configuration_passes_every_check() {
+    let (_target, pairs) = devserver_settings().await;
+    let report = diagnose(&pairs, &[], Clock::system()).await;
+    assert_eq!((report.problems(), report.warnings()), (0, 0), "{}", report.render());
+    assert_eq!(report.findings().len(), 9);
+    assert!(report.findings().iter().all(|finding| matches!(finding.verdict, Verdict::Ok { .. })));
+    let text = report.render();
+    assert!(text.contains(" usable key(s) at http://127.0.0.1:"), "{text}");
+    assert!(text.contains("accepted with client_secret_basic"), "{text}");
+    let secret = &pairs.iter().find(|(key, _)| *key == "client_secret").unwrap().1;
+    assert!(!text.contains(secret.as_str()), "the client secret is never printed");
+}
+
+#[tokio::test]
+async fn a_wrong_issuer_names_the_one_the_server_uses() {
+    let (target, pairs) = devserver_settings().await;
+    let port = target.devserver_handle().unwrap().addr().port();
+    let localhost = format!("http://localhost:{port}/oauth2/default");
+    let report = diagnose(&pairs, &[("issuer", &localhost)], Clock::system()).await;
+    assert!(is_ok(&report, Check::Discovery), "localhost reaches the same server");
+    let (message, fix) = problem(&report, Check::Issuer);
+    let real = format!("http://127.0.0.1:{port}/oauth2/default");
+    assert_eq!(
+        message,
+        format!("the server says its issuer is {real:?}, the settings say {localhost:?}")
+    );
+    assert!(fix.starts_with(&format!("set issuer to exactly {real} ")), "{fix}");
+    assert!(matches!(report.of(Check::Keys).as_slice(), [Verdict::Skipped { .. }]));
+}
+
+#[tokio::test]
+async fn an_authorization_server_that_does_not_exist_is_a_discovery_problem() {
+    let (target, pairs) = devserver_settings().await;
+    let missing = format!("{}/oauth2/nope", target.devserver_handle().unwrap().base_url());
+    let report = diagnose(&pairs, &[("issuer", &missing)], Clock::system()).await;
+    let (message, fix) = problem(&report, Check::Discovery);
+    assert!(
+        message.ends_with("/oauth2/nope/.well-known/openid-configuration answered HTTP 404"),
+        "{message}"
+    );
+    assert!(fix.contains("/oauth2/{authorizationServerId}"), "{fix}");
+    assert_eq!(report.problems(), 1, "the checks after discovery are skipped, not failed");
+    let skipped =
+        report.findings().iter().filter(|f| matches!(f.verdict, Verdict::Skipped { .. })).count();
+    assert_eq!(skipped, 7);
+}
+
+#[tokio::test]
+async fn an_unreachable_port_says_it_cannot_connect() {
+    let (_target, pairs) = devserver_settings().await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let issuer = format!("http://127.0.0.1:{closed}/oauth2/default");
+    let report = diagnose(&pairs, &[("issuer", &issuer)], Clock::system()).await;
+    let (message, fix) = problem(&report, Check::Discovery);
+    assert!(
+        message.starts_with(&format!("cannot connect to http://127.0.0.1:{closed}/")),
+        "{message}"
+    );
+    assert!(fix.contains("reachable"), "{fix}");
+}
+
+#[tokio::test]
+async fn a_client_authentication_the_app_does_not_use_is_refused_with_the_fix() {
+    let (_target, pairs) = devserver_settings().await;
+    let report =
+        diagnose(&pairs, &[("client_auth_method", "client_secret_post")], Clock::system()).await;
+    assert!(is_ok(&report, Check::AuthMethod), "the server advertises client_secret_post");
+    let (message, fix) = problem(&report, Check::ClientCredentials);
+    assert_eq!(message, "/introspect refused the client credentials (HTTP 401, invalid_client)");
+    assert!(fix.contains("Client authentication is client_secret_post"), "{fix}");
+
+    let report =
+        diagnose(&pairs, &[("client_secret", "a-wrong-secret-of-some-length")], Clock::system())
+            .await;
+    let (message, _) = problem(&report, Check::ClientCredentials);
+    assert!(message.contains("invalid_client"), "{message}");
+    assert!(!report.render().contains("a-wrong-secret-of-some-length"));
+}
+
+#[tokio::test]
+async fn an_unregistered_redirect_uri_is_refused_by_authorize() {
+    let (_target, pairs) = devserver_settings().await;
+    let report =
+        diagnose(&pairs, &[("redirect_uri", "http://127.0.0.1:1/elsewhere")], Clock::system())
+            .await;
+    let (message, fix) = problem(&report, Check::RedirectUri);
+    assert!(
+        message.starts_with("/authorize refused the request before any sign-in (HTTP 400)"),
+        "{message}"
+    );
+    assert!(fix.starts_with("add http://127.0.0.1:1/elsewhere exactly"), "{fix}");
+    assert_eq!(report.problems(), 1);
+}
+
+#[tokio::test]
+async fn a_clock_ten_minutes_ahead_is_a_problem() {
+    let (_target, pairs) = devserver_settings().await;
+    let ahead = Clock::system().now() + Duration::from_secs(600);
+    let report = diagnose(&pairs, &[], Clock::fixed(ahead)).await;
+    let (message, fix) = problem(&report, Check::ClockSkew);
+    let seconds: u64 = message
+        .strip_prefix("the local clock is ")
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|number| number.parse().ok())
+        .unwrap_or_else(|| panic!("{message}"));
+    assert!((598..=602).contains(&seconds), "{message}");
+    assert!(
+        message.contains(" s ahead of the server's, more than the leeway of 120 s"),
+        "{message}"
+    );
+    assert!(fix.contains("NTP"));
+}
+
+#[tokio::test]
+async fn settings_problems_and_live_checks_are_reported_together() {
+    let (_target, pairs) = devserver_settings().await;
+    let report = diagnose(&pairs, &[("client_id", "{clientId}")], Clock::system()).await;
+    let settings = report.of(Check::Settings);
+    assert_eq!(settings.len(), 1, "{}", report.render());
+    let Verdict::Problem { message, .. } = settings[0] else { panic!() };
+    assert!(message.starts_with("client_id (from set from code)"), "{message}");
+    // The issuer is fine, so the server is still checked.
+    assert!(is_ok(&report, Check::Discovery));
+    assert!(is_ok(&report, Check::Keys));
+    assert!(matches!(report.of(Check::ClientCredentials).as_slice(), [Verdict::Skipped { .. }]));
+}
+
+#[tokio::test]
+async fn no_issuer_at_all_skips_the_live_checks() {
+    let report = diagnose(&[], &[], Clock::system()).await;
+    assert!(report.problems() >= 1);
+    assert!(matches!(report.of(Check::Discovery).as_slice(), [Verdict::Skipped { .. }]));
+}

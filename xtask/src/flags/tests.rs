@@ -1,0 +1,64 @@
+//! Tests of the command-line parser.
+
+use super::*;
+
+fn parse_args(line: &str) -> anyhow::Result<Command> {
+    parse(line.split_whitespace().map(str::to_owned))
+}
+
+#[test]
+fn commands_and_defaults() {
+    assert_eq!(parse_args("").unwrap(), Command::Help);
+    assert_eq!(parse_args("tidy").unwrap(), Command::Tidy);
+    assert_eq!(
+        parse_args("e2e").unwrap(),
+        Command::E2e(E2e { issuer: None, browser: false, repeat: 1 })
+    );
+    assert_eq!(parse_args("bench").unwrap(), Command::Bench(Bench { repeat: 20, quick: false }));
+    assert_eq!(
+        parse_args("fixtures --check").unwrap(),
+        Command::Fixtures(Fixtures { check: true })
+    );
+    assert_eq!(
+        parse_args("doctor --devserver").unwrap(),
+        Command::Doctor(Doctor { issuer: None, devserver: true })
+    );
+}
+
+#[test]
+fn options_in_any_order_and_both_value_forms() {
+    let expected = Command::E2e(E2e {
+        issuer: Some("https://dev-1.okta.com/oauth2/default".to_owned()),
+        browser: true,
+        repeat: 5,
+    });
+    assert_eq!(
+        parse_args("e2e --repeat 5 --browser --issuer https://dev-1.okta.com/oauth2/default")
+            .unwrap(),
+        expected
+    );
+    assert_eq!(
+        parse_args("e2e --issuer=https://dev-1.okta.com/oauth2/default --browser --repeat=5")
+            .unwrap(),
+        expected
+    );
+}
+
+#[test]
+fn mistakes_are_explained() {
+    let message = |line| parse_args(line).unwrap_err().to_string();
+    assert!(
+        message("e2e --repeat 0")
+            .starts_with("--repeat takes a whole number of at least 1, not `0`")
+    );
+    assert!(message("e2e --repeat many").contains("not `many`"));
+    assert!(message("e2e --issuer").starts_with("--issuer needs a value"));
+    assert!(message("e2e --issuer --browser").starts_with("--issuer needs a value"));
+    assert!(message("e2e --brwser").starts_with("unexpected argument `--brwser`"));
+    assert!(message("deploy").starts_with("unknown command `deploy`"));
+    assert!(message("tidy --fix").starts_with("unexpected argument `--fix`"));
+    assert_eq!(
+        message("doctor --devserver --issuer https://x.okta.com"),
+        "--issuer and --devserver exclude each other"
+    );
+}
