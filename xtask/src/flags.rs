@@ -11,6 +11,8 @@ pub(crate) enum Command {
     E2e(E2e),
     /// Regenerate (or check) okta-verify's committed test fixtures.
     Fixtures(Fixtures),
+    /// Run every fuzz target in turn.
+    Fuzz(Fuzz),
     /// Print the usage text.
     Help,
     /// Check the repository's invariants (file docs, dependency graph, duplicate versions).
@@ -53,6 +55,15 @@ pub(crate) struct Fixtures {
     pub(crate) check: bool,
 }
 
+/// `cargo xtask fuzz`.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Fuzz {
+    /// How long to fuzz each target.
+    pub(crate) seconds: usize,
+    /// Only this target (all of them when `None`).
+    pub(crate) target: Option<String>,
+}
+
 pub(crate) const USAGE: &str = "\
 cargo xtask <command> [options]
 
@@ -74,6 +85,10 @@ Commands:
               --quick       criterion's quick mode (rough numbers, much faster)
   fixtures  regenerate okta-verify's test fixtures (keys, key set, tokens)
               --check       only check that they are current
+  fuzz      run every cargo-fuzz target of fuzz/ in turn, with no sanitizer (stable toolchain),
+            and report executions per target (cargo install cargo-fuzz --locked --version 0.13.2)
+              --seconds N   how long to fuzz each target (default 10)
+              --target T    only this target
   tidy      check repository invariants: every file opens with //!, the dependency graph
             (okta-devserver and okta-verify never depend on each other, no OpenSSL), and one
             version of each direct dependency in the tree
@@ -99,6 +114,10 @@ pub(crate) fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Co
             quick: args.flag("--quick"),
         }),
         Some("fixtures") => Command::Fixtures(Fixtures { check: args.flag("--check") }),
+        Some("fuzz") => Command::Fuzz(Fuzz {
+            seconds: args.number("--seconds")?.unwrap_or(10),
+            target: args.value("--target")?,
+        }),
         Some(other) => anyhow::bail!("unknown command `{other}`\n\n{USAGE}"),
     };
     if let Some(extra) = args.rest.first() {

@@ -10,6 +10,7 @@ mod doctor;
 mod e2e;
 mod fixtures;
 mod flags;
+mod fuzz;
 mod tidy;
 
 use std::path::{Path, PathBuf};
@@ -31,6 +32,7 @@ fn run() -> anyhow::Result<()> {
         flags::Command::Doctor(doctor) => doctor.run(),
         flags::Command::E2e(e2e) => e2e.run(),
         flags::Command::Fixtures(fixtures) => fixtures.run(),
+        flags::Command::Fuzz(fuzz) => fuzz.run(),
         flags::Command::Help => {
             report(flags::USAGE);
             Ok(())

@@ -62,3 +62,13 @@ fn mistakes_are_explained() {
         "--issuer and --devserver exclude each other"
     );
 }
+
+#[test]
+fn fuzz_takes_seconds_and_a_target() {
+    assert_eq!(parse_args("fuzz").unwrap(), Command::Fuzz(Fuzz { seconds: 10, target: None }));
+    assert_eq!(
+        parse_args("fuzz --seconds 60 --target jwt_parse").unwrap(),
+        Command::Fuzz(Fuzz { seconds: 60, target: Some("jwt_parse".into()) })
+    );
+    assert!(parse_args("fuzz --seconds 0").is_err());
+}
