@@ -2,26 +2,33 @@
 //! with its error paths runs with every `tracing` event at TRACE captured, then every secret the
 //! flow handled is searched for in the capture.
 
+use std::cell::RefCell;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Once;
 
 use http::Method;
 use okta_devserver::{DEMO_CLIENT_SECRET, Fault, TokenFault};
 use okta_flow::{AuthorizeOptions, PendingLogin, Revocable};
-use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::Layer as _;
+use tracing_subscriber::layer::SubscriberExt as _;
 
 use crate::harness::{Harness, follow_authorize, session_token};
 
-/// A `tracing` writer into a shared buffer.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
+thread_local! {
+    /// What the global test subscriber wrote for this thread, while capturing.
+    static CAPTURED: RefCell<Option<Vec<u8>>> = const { RefCell::new(None) };
+}
 
-impl Write for Capture {
+/// A `tracing` writer that appends to the calling thread's capture.
+struct ThreadCapture;
+
+impl Write for ThreadCapture {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .map_err(|_| std::io::Error::other("poisoned capture"))?
-            .extend_from_slice(bytes);
+        CAPTURED.with(|captured| {
+            if let Some(buffer) = captured.borrow_mut().as_mut() {
+                buffer.extend_from_slice(bytes);
+            }
+        });
         Ok(bytes.len())
     }
 
@@ -30,26 +37,39 @@ impl Write for Capture {
     }
 }
 
-impl<'a> MakeWriter<'a> for Capture {
-    type Writer = Self;
+/// Starts capturing every `tracing` event of this thread at TRACE (the devserver's own excepted).
+///
+/// The subscriber is the process-wide default, installed once and filtering per thread: a scoped
+/// subscriber races with the tests that run in parallel without one, whose threads can cache a
+/// callsite as "never interested" and so drop events at random.
+fn start_capture() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let capturing = tracing_subscriber::filter::filter_fn(|metadata| {
+            !metadata.target().starts_with("okta_devserver")
+                && CAPTURED.with(|captured| captured.borrow().is_some())
+        });
+        let layer = tracing_subscriber::fmt::layer()
+            .with_writer(|| ThreadCapture)
+            .with_ansi(false)
+            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
+            .with_filter(capturing);
+        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer))
+            .expect("no other test installs a global subscriber");
+    });
+    CAPTURED.with(|captured| *captured.borrow_mut() = Some(Vec::new()));
+}
 
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
+fn captured() -> String {
+    let bytes = CAPTURED.with(|captured| captured.borrow_mut().take()).unwrap_or_default();
+    String::from_utf8(bytes).expect("UTF-8 logs")
 }
 
 #[tokio::test]
 async fn no_secret_or_token_in_any_log_line_debug_output_or_error() {
-    let capture = Capture::default();
     // Everything our client side logs, at TRACE, with span fields; the devserver's own logs are
     // the server's business and are left out.
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter("trace,okta_devserver=off")
-        .with_writer(capture.clone())
-        .with_ansi(false)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    start_capture();
 
     let h = Harness::start().await;
     let mut secrets: Vec<String> = vec![DEMO_CLIENT_SECRET.to_owned()];
@@ -128,7 +148,7 @@ async fn no_secret_or_token_in_any_log_line_debug_output_or_error() {
     outputs.push(format!("{forged:?}"));
     assert_eq!(h.count(&Method::POST, "/v1/revoke"), 2);
 
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = captured();
     assert!(logs.contains("okta.exchange_code"), "the capture holds the flow's spans:\n{logs}");
     assert!(logs.len() > 2000, "TRACE captured the transport too ({} bytes)", logs.len());
     let outputs = outputs.join("\n");

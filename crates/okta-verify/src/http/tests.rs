@@ -1,7 +1,6 @@
 //! Tests of the hardened transport against a raw HTTP server on 127.0.0.1:0.
 
 use std::io::Write as _;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -156,13 +155,22 @@ fn redacted_urls_drop_credentials_query_and_fragment() {
     assert!(!same_origin(&url, &Url::parse("https://example.okta.com/x").unwrap()));
 }
 
-/// A writer for `tracing-subscriber` that keeps what it is given.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
+thread_local! {
+    /// What the global test subscriber wrote for this thread, while capturing.
+    static CAPTURED: std::cell::RefCell<Option<Vec<u8>>> = const { std::cell::RefCell::new(None) };
+}
 
-impl std::io::Write for Captured {
+/// A writer for `tracing-subscriber` that appends to the calling thread's capture.
+struct ThreadCapture;
+
+impl std::io::Write for ThreadCapture {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        std::io::Write::write(&mut *self.0.lock().unwrap(), bytes)
+        CAPTURED.with(|captured| {
+            if let Some(buffer) = captured.borrow_mut().as_mut() {
+                buffer.extend_from_slice(bytes);
+            }
+        });
+        Ok(bytes.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
@@ -170,17 +178,37 @@ impl std::io::Write for Captured {
     }
 }
 
+/// Runs `f` with every `tracing` event at INFO and above, on this thread, captured as text.
+///
+/// The subscriber is the process-wide default, installed once and filtering per thread: a scoped
+/// subscriber (`with_default`) races with the tests that run in parallel without one, whose
+/// threads can cache a callsite as "never interested" and so drop spans at random.
+fn capture_logs(f: impl FnOnce()) -> String {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let capturing = tracing_subscriber::filter::filter_fn(|metadata| {
+            *metadata.level() <= tracing::Level::INFO
+                && CAPTURED.with(|captured| captured.borrow().is_some())
+        });
+        let layer = tracing_subscriber::fmt::layer()
+            .with_writer(|| ThreadCapture)
+            .with_ansi(false)
+            .with_filter(capturing);
+        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer))
+            .expect("no other test installs a global subscriber");
+    });
+    CAPTURED.with(|captured| *captured.borrow_mut() = Some(Vec::new()));
+    f();
+    let bytes = CAPTURED.with(|captured| captured.borrow_mut().take()).unwrap_or_default();
+    String::from_utf8(bytes).expect("UTF-8 logs")
+}
+
 #[test]
 fn rate_limit_headers_are_traced_and_low_remaining_warns() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .with_max_level(tracing::Level::INFO)
-        .finish();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    tracing::subscriber::with_default(subscriber, || {
+    let output = capture_logs(|| {
         runtime.block_on(async {
             let base = serve(Some(
                 b"HTTP/1.1 429 Too Many Requests\r\nX-Rate-Limit-Limit: 100\r\nX-Rate-Limit-Remaining: 3\r\nX-Rate-Limit-Reset: 1700000060\r\nContent-Length: 0\r\n\r\n"
@@ -193,7 +221,6 @@ fn rate_limit_headers_are_traced_and_low_remaining_warns() {
             assert_eq!(response.status(), 429);
         });
     });
-    let output = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(output.contains("Okta rate limit nearly exhausted"), "{output}");
     assert!(output.contains("remaining=3") && output.contains("limit=100"), "{output}");
     assert!(output.contains("path=/oauth2/v1/token"), "{output}");
