@@ -283,7 +283,8 @@ fn browser_options() -> BrowserOptions {
 async fn wait_for(browser: &Browser, expected: &str, instead: &[&str]) -> Result<(), Problem> {
     let ids: Vec<&str> = std::iter::once(expected).chain(instead.iter().copied()).collect();
     let found = browser.wait_for_any(&ids).await?;
-    if found == expected {
+    // The page may have changed between looking for `expected` and finding `found`: look again.
+    if found == expected || browser.has_element(expected).await? {
         return Ok(());
     }
     let shown = browser.text_of(&found).await?.unwrap_or_default();
