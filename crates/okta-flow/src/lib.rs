@@ -101,6 +101,8 @@ mod authorize;
 pub mod axum;
 mod callback;
 mod client;
+#[cfg(any(feature = "axum", feature = "loopback"))]
+mod html;
 mod http;
 mod metadata;
 mod pending;
