@@ -104,6 +104,7 @@ mod client;
 mod http;
 mod metadata;
 mod pending;
+mod percent;
 #[cfg(test)]
 mod test_support;
 mod token;
