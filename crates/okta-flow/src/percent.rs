@@ -4,6 +4,10 @@
 /// Whether `+` stands for a space (`application/x-www-form-urlencoded`) or for itself (a path).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Plus {
+    #[cfg_attr(
+        not(feature = "axum"),
+        allow(dead_code, reason = "only the axum return_to check reads paths")
+    )]
     Literal,
     Space,
 }
