@@ -114,6 +114,7 @@ mod http;
 pub mod loopback;
 mod metadata;
 mod pending;
+mod percent;
 #[cfg(test)]
 mod test_support;
 mod token;
