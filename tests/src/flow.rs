@@ -20,9 +20,8 @@ use okta_verify::{
 };
 use url::Url;
 
-use crate::listener::CALLBACK_PAGE_ID;
 use crate::steps::{FlowReport, Halt, Recorder, Step, StepRecord, StepResult, Stopped};
-use crate::target::Target;
+use crate::target::{CALLBACK_PAGE_ID, Target};
 use crate::user_agent::{Credentials, Page, UserAgent};
 use crate::webdriver::Browser;
 
@@ -426,10 +425,10 @@ impl<'a> Run<'a> {
         match self.target.listener() {
             Some(listener) => {
                 let caught =
-                    listener.next(path, self.options.step_timeout / 2).await.map_err(fail)?;
+                    listener.next_at(path, self.options.step_timeout / 2).await.map_err(fail)?;
                 let detail = format!(
                     "GET {path} on {} with {}",
-                    listener.addr(),
+                    listener.local_addr(),
                     caught.parameter_names().join(", ")
                 );
                 Ok((caught.query().to_owned(), detail))
@@ -785,7 +784,7 @@ impl<'a> Run<'a> {
         let wait = self.options.step_timeout / 2;
         match self.target.listener() {
             Some(listener) if listener.serves(expected) => {
-                Ok(listener.next(expected.path(), wait).await.map_err(fail)?.query().to_owned())
+                Ok(listener.next_at(expected.path(), wait).await.map_err(fail)?.query().to_owned())
             }
             _ => {
                 let at = match (self.agent, stopped) {

@@ -8,7 +8,8 @@
 //! # Contents
 //!
 //! - [`Target`]: what to sign in to. [`Target::devserver`] starts the devserver on a free
-//!   loopback port and registers a client whose redirect URIs point at a [`CallbackListener`];
+//!   loopback port and registers a client whose redirect URIs point at okta-flow's
+//!   `LoopbackListener` ([`Target::listener`]);
 //!   [`Target::okta_org`] takes okta-config settings.
 //! - [`run_flow`] and [`run_repeated`]: the driver. Each [`Step`] is timed and ends
 //!   [`Outcome::Passed`], [`Outcome::Skipped`] (the org does not allow it; never counted as
@@ -43,7 +44,6 @@ mod cookies;
 mod doctor;
 mod flow;
 mod html;
-mod listener;
 pub mod report;
 mod steps;
 mod target;
@@ -53,10 +53,10 @@ mod webdriver;
 // The public interface.
 pub use crate::doctor::{Check, DoctorReport, Finding, Verdict, doctor};
 pub use crate::flow::{Agent, ConsentDecision, FlowOptions, SignInMethod, run_flow, run_repeated};
-pub use crate::listener::{CALLBACK_PAGE_ID, CallbackListener, Caught, ListenerError};
 pub use crate::steps::{FlowReport, Outcome, Step, StepRecord};
 pub use crate::target::{
-    CALLBACK_PATH, E2E_CLIENT_ID, E2E_SCOPES, SIGNED_OUT_PATH, Target, TargetError,
+    CALLBACK_PAGE_ID, CALLBACK_PATH, E2E_CLIENT_ID, E2E_SCOPES, SIGNED_OUT_PATH, Target,
+    TargetError,
 };
 pub use crate::user_agent::{Credentials, Page, SessionToken, UserAgent, UserAgentError};
 pub use crate::webdriver::{Browser, BrowserError, BrowserOptions, INSTALL_HINT};

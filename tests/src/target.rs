@@ -4,12 +4,11 @@
 use std::fmt;
 use std::fmt::Write as _;
 
-use okta_config::{LoadError, Role, Settings, SettingsLoader};
+use okta_config::{LoadError, RedirectUri, Role, Settings, SettingsLoader};
 use okta_devserver::{Client, DevServer, DevServerBuilder, GrantType, StartError};
+use okta_flow::loopback::{BindError, CallbackPage, LoopbackListener, LoopbackListenerBuilder};
 use okta_verify::Clock;
 use url::Url;
-
-use crate::listener::{CallbackListener, ListenerError};
 
 /// The client id registered on the devserver for end-to-end runs.
 pub const E2E_CLIENT_ID: &str = "okta-e2e";
@@ -19,6 +18,8 @@ pub const CALLBACK_PATH: &str = "/authorization-code/callback";
 pub const SIGNED_OUT_PATH: &str = "/signed-out";
 /// The scopes an end-to-end run asks the devserver for.
 pub const E2E_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
+/// The id of an element on every page the loopback listener answers the browser with.
+pub const CALLBACK_PAGE_ID: &str = CallbackPage::ELEMENT_ID;
 
 /// Why a target could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -29,7 +30,7 @@ pub enum TargetError {
     DevServer(#[source] StartError),
     /// The loopback listener could not listen at the redirect URI.
     #[error(transparent)]
-    Listener(#[from] ListenerError),
+    Listener(#[from] BindError),
     /// The devserver's signing keys could not be generated.
     #[error("the devserver's keys could not be generated: {0}")]
     Keys(String),
@@ -47,7 +48,7 @@ pub enum TargetError {
 /// An authorization server to run the flow against, with the listener at its redirect URI.
 pub struct Target {
     settings: Settings,
-    listener: Option<CallbackListener>,
+    listener: Option<LoopbackListener>,
     devserver: Option<DevServer>,
     clock: Clock,
 }
@@ -72,16 +73,21 @@ impl Target {
 
     /// Like [`Target::devserver`], from a builder the caller prepared (a `ManualClock`, short
     /// lifetimes, extra users ...); `clock` is the clock the client checks times with.
+    #[allow(clippy::missing_panics_doc, reason = "the only expect parses a constant URL")]
     pub async fn devserver_with(
         builder: DevServerBuilder,
         clock: Clock,
     ) -> Result<Self, TargetError> {
-        let listener = CallbackListener::bind_free_port().await?;
-        let base = listener.base_url();
+        // A constant URL: parsing cannot fail.
+        let free_port = Url::parse(&format!("http://127.0.0.1:0{CALLBACK_PATH}")).expect("a URL");
+        let listener = listener_builder(&free_port).also_catch(SIGNED_OUT_PATH).bind().await?;
+        let redirect_uri = listener.redirect_uri().clone();
+        let mut signed_out = redirect_uri.clone();
+        signed_out.set_path(SIGNED_OUT_PATH);
         let secret = random_secret()?;
         let client = Client::confidential(E2E_CLIENT_ID, secret)
-            .with_redirect_uri(format!("{base}{CALLBACK_PATH}"))
-            .with_post_logout_redirect_uri(format!("{base}{SIGNED_OUT_PATH}"))
+            .with_redirect_uri(redirect_uri.as_str())
+            .with_post_logout_redirect_uri(signed_out.as_str())
             .with_grant_types([GrantType::AuthorizationCode, GrantType::RefreshToken]);
         let server = builder.client(client).start().await.map_err(TargetError::DevServer)?;
         // Generate the signing keys now, so that no step's time includes RSA key generation.
@@ -102,13 +108,22 @@ impl Target {
     }
 
     /// A real Okta org (or any server) described by `settings` (loaded with `Role::Client`).
-    /// When the redirect URI is a loopback address, a listener starts there; otherwise the
-    /// redirect is read from the `Location` header and the listener step is skipped.
+    /// When the redirect URI is a loopback address, a listener starts there (catching the
+    /// post-logout redirect URI too when it is on the same port); otherwise the redirect is read
+    /// from the `Location` header and the listener step is skipped.
     pub async fn okta_org(settings: Settings) -> Result<Self, TargetError> {
         let client = settings.client().ok_or(TargetError::NoClient("client_id"))?;
         let redirect = client.redirect_uri().ok_or(TargetError::NoClient("redirect_uri"))?;
         let listener = if redirect.is_loopback() {
-            Some(CallbackListener::bind_for(redirect.url()).await?)
+            let mut builder = listener_builder(redirect.url());
+            if let Some(signed_out) = client.post_logout_redirect_uri().map(RedirectUri::url)
+                && signed_out.scheme() == "http"
+                && okta_config::is_loopback_url(signed_out)
+                && signed_out.port_or_known_default() == redirect.url().port_or_known_default()
+            {
+                builder = builder.also_catch(signed_out.path());
+            }
+            Some(builder.bind().await?)
         } else {
             None
         };
@@ -131,7 +146,7 @@ impl Target {
     }
 
     /// The loopback listener at the redirect URI, if it is a loopback address.
-    pub fn listener(&self) -> Option<&CallbackListener> {
+    pub fn listener(&self) -> Option<&LoopbackListener> {
         self.listener.as_ref()
     }
 
@@ -152,7 +167,7 @@ impl Target {
     pub fn describe(&self) -> String {
         let issuer = self.settings.issuer().as_str();
         let listener = match &self.listener {
-            Some(listener) => format!("listener on {}", listener.addr()),
+            Some(listener) => format!("listener on {}", listener.local_addr()),
             None => "no listener (redirect URI not on loopback)".to_owned(),
         };
         match &self.devserver {
@@ -162,6 +177,14 @@ impl Target {
             None => format!("{issuer}, {listener}"),
         }
     }
+}
+
+/// A listener for `redirect_uri` that records every redirect and answers each at once with the
+/// page the driver waits for ([`CALLBACK_PAGE_ID`]).
+fn listener_builder(redirect_uri: &Url) -> LoopbackListenerBuilder {
+    LoopbackListener::builder(redirect_uri).application("okta-e2e").answer_at_once(
+        CallbackPage::success("You can close this window.").with_title("Back at the application"),
+    )
 }
 
 /// 32 random bytes as 64 hex characters.

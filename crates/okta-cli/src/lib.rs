@@ -27,7 +27,6 @@ mod decode;
 mod discover;
 mod error;
 mod login;
-mod loopback;
 mod output;
 mod settings;
 mod time;

@@ -6,17 +6,18 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use okta_config::{Role, Settings};
+use okta_flow::loopback::{BindError, CallbackPage, LoopbackListener, WaitError};
 use okta_flow::{
     AuthorizeOptions, OktaClient, PendingLogin, Prompt, SealingKey, SetupError, TokenError,
     TokenSet,
 };
 use okta_verify::{AccessTokenOptions, AccessTokenVerifier, Clock, VerifyError};
 use serde_json::{Map, Value};
+use url::Url;
 
 use crate::cli::{GlobalArgs, LoginArgs, PromptArg, TokenKindArg};
 use crate::decode::{self, verified_claims};
 use crate::error::{CliError, EXIT_OK, FailedContext as _};
-use crate::loopback::{self, Page, Server};
 use crate::output::{self, LoginReport, LoginSummary, Spinner, Terminal};
 use crate::settings::{self, Overrides};
 use crate::verify;
@@ -38,19 +39,20 @@ pub(crate) async fn run(
         .client()
         .and_then(|client| client.redirect_uri())
         .ok_or_else(|| CliError::usage("no redirect_uri configured"))?;
-    let bound = loopback::bind(redirect_uri.url()).await?;
-    let settings = if bound.port_picked {
-        // The authorization server must accept any port on the loopback host (RFC 8252 §7.3).
+    let listener = listen(redirect_uri.url()).await?;
+    let settings = if listener.redirect_uri() == redirect_uri.url() {
+        settings
+    } else {
+        // Port 0: the authorization server must accept any port on the loopback host (RFC 8252
+        // §7.3).
         overrides.derived(
             "redirect_uri",
-            bound.redirect_uri.as_str(),
+            listener.redirect_uri().as_str(),
             "the port okta login picked for the configured redirect URI",
         );
         settings::load(global, &overrides, Some(Role::Client))?
-    } else {
-        settings
     };
-    let redirect_uri = bound.redirect_uri.clone();
+    let redirect_uri = listener.redirect_uri().clone();
 
     // The pending login never leaves this process, so a throw-away sealing key is right (and
     // spares the "no cookie_secret" warning meant for web applications).
@@ -63,7 +65,6 @@ pub(crate) async fn run(
     let (url, pending) =
         client.authorize(&authorize_options(args)).usage("building the authorization URL")?;
 
-    let mut server = Server::start(bound);
     if args.no_browser {
         output::out(url.as_str())?;
         if terminal.stderr_tty {
@@ -81,40 +82,66 @@ pub(crate) async fn run(
         }
     }
 
-    let deadline = Instant::now() + Duration::from_secs(args.timeout);
-    let spinner =
-        Spinner::start(terminal, "Waiting for the sign-in in the browser".to_owned(), deadline);
-    let arrival = tokio::time::timeout_at(deadline.into(), server.next()).await;
+    let timeout = Duration::from_secs(args.timeout);
+    let spinner = Spinner::start(
+        terminal,
+        "Waiting for the sign-in in the browser".to_owned(),
+        Instant::now() + timeout,
+    );
+    let callback = listener.next(timeout).await;
     spinner.stop().await;
-    let arrival = match arrival {
-        Ok(Some(arrival)) => arrival,
-        Ok(None) => {
-            server.shut_down().await;
-            return Err(CliError::Failed(anyhow::anyhow!("the loopback listener stopped")));
-        }
-        Err(_) => {
-            server.shut_down().await;
+    let callback = match callback {
+        Ok(callback) => callback,
+        Err(WaitError::Timeout { .. }) => {
             return Err(CliError::Failed(anyhow::anyhow!(
                 "timed out after {} s waiting for the browser to come back to {redirect_uri}; \
                  run okta login again (--timeout SECS allows more time)",
                 args.timeout
             )));
         }
+        Err(err) => return Err(CliError::Failed(err.into())),
     };
 
-    match finish(&client, &settings, &arrival.query, &pending).await {
+    match finish(&client, &settings, callback.query(), &pending).await {
         Ok(finished) => {
-            arrival.answer(Page::done());
-            server.shut_down().await;
+            callback.respond(signed_in_page());
+            listener.shut_down().await;
             report(&finished, &settings, args, terminal)?;
             Ok(ExitCode::from(EXIT_OK))
         }
         Err(failure) => {
-            arrival.answer(Page::failed(failure.to_string()));
-            server.shut_down().await;
+            callback.respond(failed_page(&failure.to_string()));
+            listener.shut_down().await;
             Err(CliError::Failed(failure))
         }
     }
+}
+
+/// Listens at the redirect URI, which must be a plain-`http` loopback URI (a usage error
+/// otherwise); `localhost` is served on 127.0.0.1, and port 0 picks a free port.
+async fn listen(redirect_uri: &Url) -> Result<LoopbackListener, CliError> {
+    let listener = LoopbackListener::builder(redirect_uri).application("okta login").bind().await;
+    listener.map_err(|err| match err {
+        BindError::Listen { .. } => CliError::Failed(err.into()),
+        refused => CliError::usage(format!(
+            "okta login receives the sign-in on this machine, so the redirect URI must be a \
+             plain-http loopback URI such as http://127.0.0.1:8400/callback (RFC 8252 §7.3); \
+             {refused}"
+        )),
+    })
+}
+
+/// The page the browser shows when the sign-in worked.
+fn signed_in_page() -> CallbackPage {
+    CallbackPage::success("You are signed in. You can close this tab and return to the terminal.")
+}
+
+/// The page the browser shows when the sign-in failed: why (never a token), and what to do.
+fn failed_page(why: &str) -> CallbackPage {
+    CallbackPage::failure(format!(
+        "{}. The terminal says more; run okta login again to retry.",
+        why.trim_end_matches('.')
+    ))
 }
 
 /// The requested scopes with `openid` first, as okta-config requires it.

@@ -1,16 +1,12 @@
 //! Dates and durations for people: RFC 3339 UTC dates and "in 2 hours 5 minutes" phrases.
 
-/// Seconds since the epoch as an RFC 3339 UTC date, such as `2026-11-28T09:38:33Z`.
+/// Seconds since the epoch as an RFC 3339 UTC date, such as `2026-11-28T09:38:33Z`; a time
+/// beyond the years 1 to 9999 (a hostile or broken claim) is shown as its raw number.
 pub(crate) fn rfc3339(seconds: i64) -> String {
-    let days = seconds.div_euclid(86_400);
-    let second_of_day = seconds.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        second_of_day / 3600,
-        second_of_day / 60 % 60,
-        second_of_day % 60
-    )
+    time::OffsetDateTime::from_unix_timestamp(seconds)
+        .ok()
+        .and_then(|date| date.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_else(|| format!("@{seconds} (out of range)"))
 }
 
 /// A duration in its two largest units, rounded down: `2 hours 5 minutes`, `3 days`,
@@ -61,23 +57,6 @@ fn expired_ago(delta: i64) -> String {
     } else {
         format!("expired {} ago", duration(delta))
     }
-}
-
-/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar (Howard
-/// Hinnant's `civil_from_days`), valid for every `i64` number of seconds divided by 86 400.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    // Both are small by construction (1..=31 and 1..=12).
-    (year, u32::try_from(month).unwrap_or(1), u32::try_from(day).unwrap_or(1))
 }
 
 #[cfg(test)]

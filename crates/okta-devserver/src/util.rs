@@ -1,7 +1,5 @@
 //! Small helpers shared by the endpoints: randomness, encodings, parameters and time formats.
 
-use std::fmt::Write as _;
-
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -86,33 +84,14 @@ pub(crate) fn html_escape(text: &str) -> String {
 /// Formats Unix seconds as an RFC 3339 UTC timestamp with milliseconds, as Okta's APIs do
 /// (`2026-11-28T07:14:48.000Z`).
 pub(crate) fn rfc3339(unix_secs: u64) -> String {
-    let days = unix_secs / 86_400;
-    let seconds_of_day = unix_secs % 86_400;
-    let (year, month, day) = civil_from_days(days);
-    let mut out = String::with_capacity(24);
-    let _ = write!(
-        out,
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.000Z",
-        seconds_of_day / 3600,
-        seconds_of_day % 3600 / 60,
-        seconds_of_day % 60
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
     );
-    out
-}
-
-/// Howard Hinnant's `civil_from_days` for days since 1970-01-01 (non-negative only).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
-    let year = year_of_era + era * 400 + u64::from(month <= 2);
-    (year, month, day)
+    i64::try_from(unix_secs)
+        .ok()
+        .and_then(|secs| time::OffsetDateTime::from_unix_timestamp(secs).ok())
+        .and_then(|date| date.format(format).ok())
+        .unwrap_or_else(|| "9999-12-31T23:59:59.999Z".to_owned())
 }
 
 /// Parameters of a query string or form body, in order, duplicates kept.

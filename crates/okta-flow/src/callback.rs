@@ -229,28 +229,9 @@ fn parse(query: &str) -> Result<Params, CallbackError> {
 }
 
 fn decode(text: &str) -> Result<String, CallbackError> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let invalid = CallbackError::Malformed("an invalid % escape");
-                let hex = bytes.get(i + 1..i + 3).ok_or(invalid.clone())?;
-                // `from_str_radix` alone would take a sign (`%+1`): require two hex digits.
-                if !hex.iter().all(u8::is_ascii_hexdigit) {
-                    return Err(invalid);
-                }
-                let hex = std::str::from_utf8(hex).map_err(|_| invalid.clone())?;
-                out.push(u8::from_str_radix(hex, 16).map_err(|_| invalid)?);
-                i += 2;
-            }
-            byte => out.push(byte),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).map_err(|_| CallbackError::Malformed("a value is not UTF-8"))
+    let bytes = crate::percent::decode(text.as_bytes(), crate::percent::Plus::Space)
+        .ok_or(CallbackError::Malformed("an invalid % escape"))?;
+    String::from_utf8(bytes).map_err(|_| CallbackError::Malformed("a value is not UTF-8"))
 }
 
 /// Keeps the characters RFC 6749 allows in `error_description` (printable ASCII but `"` and

@@ -89,6 +89,12 @@
 //! `AuthenticatedUser` extractor, in a few lines. `examples/webapp.rs` is a complete application:
 //! `cargo run -p okta-flow --example webapp --features axum`.
 //!
+//! # A loopback listener for command-line tools
+//!
+//! With the `loopback` feature, `okta_flow::loopback::LoopbackListener` receives the redirect on
+//! `127.0.0.1` for a command-line tool or native application (RFC 8252 §7.3) and answers the
+//! browser with a page saying whether the sign-in worked; `okta login` is built on it.
+//!
 //! # Choices documented elsewhere
 //!
 //! `docs/architecture.md` explains why ID tokens are verified by `okta-verify` rather than by
@@ -101,9 +107,14 @@ mod authorize;
 pub mod axum;
 mod callback;
 mod client;
+#[cfg(any(feature = "axum", feature = "loopback"))]
+mod html;
 mod http;
+#[cfg(feature = "loopback")]
+pub mod loopback;
 mod metadata;
 mod pending;
+mod percent;
 #[cfg(test)]
 mod test_support;
 mod token;

@@ -4,9 +4,10 @@
 use std::time::Duration;
 
 use okta_e2e::{
-    Agent, CALLBACK_PATH, Caught, Credentials, FlowOptions, FlowReport, Page, Target, UserAgent,
-    report, run_flow,
+    Agent, CALLBACK_PATH, Credentials, FlowOptions, FlowReport, Page, Target, UserAgent, report,
+    run_flow,
 };
+use okta_flow::loopback::Callback;
 use okta_flow::{AuthorizeOptions, OktaClient, PendingLogin};
 
 /// Runs the flow once with the HTTP agent and returns the report and the rendered table.
@@ -34,7 +35,7 @@ pub(crate) async fn sign_in(
     client: &OktaClient,
     options: &AuthorizeOptions,
     credentials: &Credentials,
-) -> (Page, Option<Caught>, PendingLogin) {
+) -> (Page, Option<Callback>, PendingLogin) {
     let (url, pending) = client.authorize(options).expect("authorization URL");
     let agent = UserAgent::new().expect("user agent");
     let form = agent.open(&url).await.expect("the sign-in page");
@@ -42,7 +43,7 @@ pub(crate) async fn sign_in(
     let fields = [("username", credentials.username()), ("password", credentials.password())];
     let page = agent.submit(&form, Some("submit"), &fields).await.expect("the form posts");
     let listener = target.listener().expect("a listener");
-    let caught = listener.next(CALLBACK_PATH, Duration::from_millis(500)).await.ok();
+    let caught = listener.next_at(CALLBACK_PATH, Duration::from_millis(500)).await.ok();
     (page, caught, pending)
 }
 

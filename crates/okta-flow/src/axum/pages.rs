@@ -8,6 +8,8 @@ use http::header::{
 };
 use http::{HeaderMap, HeaderValue, StatusCode};
 
+use crate::html::escape;
+
 /// A small HTML page: a title, one sentence and an optional link, everything escaped. The page
 /// has stable element ids (`auth-error-title`, `auth-error-message`, `auth-error-link`) for
 /// browser tests.
@@ -69,20 +71,4 @@ pub(crate) fn no_store(headers: &mut HeaderMap) {
 /// the next page's requests (RFC 9700 §4.2.4).
 pub(crate) fn no_referrer(headers: &mut HeaderMap) {
     headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-}
-
-/// Escapes text for HTML content and double-quoted attributes.
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }

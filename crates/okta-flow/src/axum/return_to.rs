@@ -36,7 +36,7 @@ pub fn is_safe_return_to(target: &str) -> bool {
         if !is_safe_layer(&layer) {
             return false;
         }
-        match percent_decode(&layer) {
+        match crate::percent::decode(&layer, crate::percent::Plus::Literal) {
             Some(decoded) if decoded == layer => return stays_on_origin(target),
             Some(decoded) => layer = decoded,
             None => return false,
@@ -52,28 +52,6 @@ fn is_safe_layer(bytes: &[u8]) -> bool {
     bytes.first() == Some(&b'/')
         && !matches!(bytes.get(1), Some(b'/' | b'\\'))
         && !bytes.iter().any(|&byte| byte == b'\\' || byte < 0x20 || byte == 0x7f)
-}
-
-/// Decodes `%XX` escapes; `None` for a `%` not followed by two hex digits.
-fn percent_decode(bytes: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let high = hex_value(*bytes.get(i + 1)?)?;
-            let low = hex_value(*bytes.get(i + 2)?)?;
-            out.push(high << 4 | low);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    Some(out)
-}
-
-fn hex_value(byte: u8) -> Option<u8> {
-    char::from(byte).to_digit(16).and_then(|digit| u8::try_from(digit).ok())
 }
 
 /// The last word goes to a real URL parser: resolved against an origin, the target must stay on

@@ -18,7 +18,7 @@ use tower_sessions::Session;
 use crate::axum::session::{self, Loaded, UserRecord};
 use crate::axum::{CSRF_FIELD, OktaAuth, pages};
 use crate::userinfo::UserInfoClaims;
-use crate::{AccessToken, UserInfo};
+use crate::{AccessToken, UserInfo, html};
 
 /// The signed-in user of a request: verified ID-token claims, `/userinfo` claims, and the
 /// access token to call APIs with on the user's behalf.
@@ -109,8 +109,8 @@ impl AuthenticatedUser {
     pub fn logout_form(&self) -> String {
         format!(
             r#"<form id="logout-form" method="post" action="{action}"><input type="hidden" name="{CSRF_FIELD}" value="{token}"><button id="logout" type="submit">Sign out</button></form>"#,
-            action = pages::escape(&self.inner.logout_path),
-            token = pages::escape(&self.inner.csrf),
+            action = html::escape(&self.inner.logout_path),
+            token = html::escape(&self.inner.csrf),
         )
     }
 }
