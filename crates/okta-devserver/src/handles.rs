@@ -105,7 +105,7 @@ impl fmt::Debug for Users {
 /// The signing keys of a running server (clones share state).
 ///
 /// Keys are RSA-2048, generated on first use (about 50 ms each) unless loaded with
-/// [`DevServerBuilder::signing_key_pem`]. Every server publishes two; the first signs.
+/// [`DevServerBuilder::signing_key_pem`](crate::DevServerBuilder::signing_key_pem). Every server publishes two; the first signs.
 #[derive(Clone)]
 pub struct Keys {
     pub(crate) shared: AppState,
