@@ -244,6 +244,20 @@ impl Browser {
         element.click().await.map_err(|err| command(&action, &err))
     }
 
+    /// The value of the cookie `name` that the current page can see (`HttpOnly` ones included),
+    /// if there is one.
+    ///
+    /// A cookie's value can be a secret, such as a session id: send it or compare it, never
+    /// print it.
+    pub async fn cookie(&self, name: &str) -> Result<Option<String>, BrowserError> {
+        let cookies =
+            self.client.get_all_cookies().await.map_err(|err| command("reading cookies", &err))?;
+        Ok(cookies
+            .iter()
+            .find(|cookie| cookie.name() == name)
+            .map(|cookie| cookie.value().to_owned()))
+    }
+
     /// Deletes the cookies the current page can see.
     pub async fn delete_cookies(&self) -> Result<(), BrowserError> {
         self.client.delete_all_cookies().await.map_err(|err| command("deleting cookies", &err))

@@ -24,8 +24,12 @@
 //!   cargo run -p okta-flow --example webapp --features axum
 //! ```
 //!
-//! Options: `--api <url>` (where the API runs, default `http://127.0.0.1:8081`) and
-//! `--redis <url>` (keep sessions in Redis, as several replicas would; `--features axum,redis`).
+//! Options: `--api <url>` (where the API runs, default `http://127.0.0.1:8081`),
+//! `--redis <url>` (keep sessions in Redis, as several replicas would; `--features axum,redis`),
+//! `--port <n>` (where the app listens, default the redirect URI's port: 8080 with the devserver,
+//! whose demo client then also accepts the redirect and post-logout URIs on this port) and
+//! `--devserver-port <n>` (where the devserver listens, default 8900; pass the same issuer to the
+//! API with `OKTA_ISSUER=http://127.0.0.1:<n>/oauth2/default`).
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -39,14 +43,17 @@ use axum::routing::get;
 use base64::Engine as _;
 use okta_config::{Role, Settings, SettingsLoader};
 use okta_devserver::{
-    AuthorizationServer, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD,
+    AuthorizationServer, Client, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD,
     DEMO_POST_LOGOUT_REDIRECT_URI, DEMO_REDIRECT_URI, DEMO_USERNAME, DevServer,
 };
 use okta_flow::OktaClient;
 use okta_flow::axum::{AuthenticatedUser, OktaAuth, tower_sessions::MemoryStore};
 
-/// Where the in-process devserver listens; the API example trusts its `default` server.
-const DEVSERVER_ADDR: ([u8; 4], u16) = ([127, 0, 0, 1], 8900);
+/// Where the in-process devserver listens by default; the API example trusts its `default`
+/// server.
+const DEVSERVER_PORT: u16 = 8900;
+/// Where the app listens by default with the devserver: the port of the demo redirect URI.
+const DEMO_PORT: u16 = 8080;
 /// Custom scopes of the devserver's `default` server, used by the API example's routes.
 const API_SCOPES: [&str; 2] = ["messages:read", "messages:admin"];
 
@@ -70,7 +77,8 @@ async fn main() -> anyhow::Result<()> {
     let (settings, _devserver) = if okta_issuer_is_set() {
         (Settings::load(Role::Client).context("loading the OKTA_* settings")?, None)
     } else {
-        let (settings, devserver) = start_devserver().await?;
+        let port = options.port.unwrap_or(DEMO_PORT);
+        let (settings, devserver) = start_devserver(options.devserver_port, port).await?;
         (settings, Some(devserver))
     };
     let client = OktaClient::discover(&settings).await.context("discovering the issuer")?;
@@ -98,7 +106,7 @@ async fn main() -> anyhow::Result<()> {
         .client()
         .and_then(|client| client.redirect_uri())
         .map(okta_config::RedirectUri::url);
-    let port = redirect.and_then(url::Url::port).unwrap_or(8080);
+    let port = options.port.or_else(|| redirect.and_then(url::Url::port)).unwrap_or(DEMO_PORT);
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -191,27 +199,47 @@ async fn call_api(State(state): State<AppState>, user: AuthenticatedUser) -> Htm
     page("API", &body)
 }
 
-/// The in-process devserver on 127.0.0.1:8900 with the demo client and users, and settings that
-/// point at it.
-async fn start_devserver() -> anyhow::Result<(Settings, DevServer)> {
+/// The in-process devserver on 127.0.0.1:`devserver_port` with the demo client and users, and
+/// settings that point at it for an app on 127.0.0.1:`app_port`.
+async fn start_devserver(
+    devserver_port: u16,
+    app_port: u16,
+) -> anyhow::Result<(Settings, DevServer)> {
     let mut default_server = AuthorizationServer::new("default");
     for scope in API_SCOPES {
         default_server = default_server.with_scope(scope);
     }
-    let devserver = DevServer::builder()
-        .bind(SocketAddr::from(DEVSERVER_ADDR))
-        .authorization_server(default_server)
+    // The demo client knows the URIs on port 8080; on another port it also needs that port's.
+    let (redirect_uri, post_logout_redirect_uri) = if app_port == DEMO_PORT {
+        (DEMO_REDIRECT_URI.to_owned(), DEMO_POST_LOGOUT_REDIRECT_URI.to_owned())
+    } else {
+        (
+            format!("http://127.0.0.1:{app_port}/authorization-code/callback"),
+            format!("http://127.0.0.1:{app_port}/"),
+        )
+    };
+    let addr = SocketAddr::from(([127, 0, 0, 1], devserver_port));
+    let mut builder = DevServer::builder().bind(addr).authorization_server(default_server);
+    if app_port != DEMO_PORT {
+        // Replaces the built-in demo client with one that knows both ports.
+        builder = builder.client(
+            Client::demo()
+                .with_redirect_uri(&redirect_uri)
+                .with_post_logout_redirect_uri(&post_logout_redirect_uri),
+        );
+    }
+    let devserver = builder
         .start()
         .await
-        .context("starting the devserver on 127.0.0.1:8900 (is one already running?)")?;
+        .with_context(|| format!("starting the devserver on {addr} (is one already running?)"))?;
     let issuer = devserver.issuer("default");
     tracing::info!(%issuer, "devserver started: sign in as {DEMO_USERNAME} / {DEMO_PASSWORD}");
     let settings = SettingsLoader::isolated()
         .set("issuer", issuer.as_str())
         .set("client_id", DEMO_CLIENT_ID)
         .set("client_secret", DEMO_CLIENT_SECRET)
-        .set("redirect_uri", DEMO_REDIRECT_URI)
-        .set("post_logout_redirect_uri", DEMO_POST_LOGOUT_REDIRECT_URI)
+        .set("redirect_uri", redirect_uri)
+        .set("post_logout_redirect_uri", post_logout_redirect_uri)
         .set("scopes", ["openid", "profile", "email", "offline_access", API_SCOPES[0]])
         .set("cookie_secret", random_cookie_secret()?)
         .role(Role::Client)
@@ -267,24 +295,42 @@ fn escape(text: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-/// The command line: `--api <url>`, `--redis <url>`.
+/// The command line: `--api <url>`, `--redis <url>`, `--port <n>`, `--devserver-port <n>`.
 struct Options {
     api: String,
     redis: Option<String>,
+    port: Option<u16>,
+    devserver_port: u16,
 }
 
 impl Options {
     fn parse() -> anyhow::Result<Self> {
-        let mut options = Self { api: "http://127.0.0.1:8081".to_owned(), redis: None };
+        let mut options = Self {
+            api: "http://127.0.0.1:8081".to_owned(),
+            redis: None,
+            port: None,
+            devserver_port: DEVSERVER_PORT,
+        };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
             let mut value = || args.next().with_context(|| format!("{arg} needs a value"));
             match arg.as_str() {
                 "--api" => options.api = value()?,
                 "--redis" => options.redis = Some(value()?),
-                other => anyhow::bail!("unknown argument {other:?} (expected --api or --redis)"),
+                "--port" => options.port = Some(port(&arg, &value()?)?),
+                "--devserver-port" => options.devserver_port = port(&arg, &value()?)?,
+                other => anyhow::bail!(
+                    "unknown argument {other:?} (expected --api, --redis, --port or --devserver-port)"
+                ),
             }
         }
         Ok(options)
+    }
+}
+
+fn port(arg: &str, value: &str) -> anyhow::Result<u16> {
+    match value.parse::<u16>() {
+        Ok(port) if port != 0 => Ok(port),
+        _ => anyhow::bail!("{arg} needs a port number from 1 to 65535, not {value:?}"),
     }
 }

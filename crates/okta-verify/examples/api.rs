@@ -22,6 +22,10 @@
 //!
 //! Try it without a token: `curl -i http://127.0.0.1:8081/api/whoami` answers 401 with
 //! `WWW-Authenticate: Bearer`.
+//!
+//! Option: `--port <n>` (where the API listens, default 8081). A webapp example started with
+//! `--devserver-port <m>` runs its devserver elsewhere: start the API with
+//! `OKTA_ISSUER=http://127.0.0.1:<m>/oauth2/default` and give the webapp `--api <url>`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -38,6 +42,8 @@ use okta_verify::{
 
 /// The issuer of the devserver the webapp example starts.
 const DEVSERVER_ISSUER: &str = "http://127.0.0.1:8900/oauth2/default";
+/// Where the API listens unless `--port` says otherwise.
+const DEFAULT_PORT: u16 = 8081;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -47,6 +53,7 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "info,okta_verify=info".into()),
         )
         .init();
+    let port = port_option()?;
     let settings = if okta_issuer_is_set() {
         Settings::load(Role::ResourceServer).context("loading the OKTA_* settings")?
     } else {
@@ -58,7 +65,7 @@ async fn main() -> anyhow::Result<()> {
     };
     let app = api(&settings)?;
 
-    let addr = SocketAddr::from(([127, 0, 0, 1], 8081));
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let listener =
         tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     tracing::info!(issuer = %settings.issuer(), "API on http://{addr}/api/whoami (Ctrl-C stops)");
@@ -113,6 +120,19 @@ async fn messages(token: VerifiedAccessToken) -> String {
 
 async fn admin_page(token: VerifiedAccessToken) -> String {
     serde_json::json!({ "admin": token.claims().sub }).to_string()
+}
+
+/// The command line: nothing, or `--port <n>`.
+fn port_option() -> anyhow::Result<u16> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.as_slice() {
+        [] => Ok(DEFAULT_PORT),
+        [flag, value] if flag == "--port" => match value.parse::<u16>() {
+            Ok(port) if port != 0 => Ok(port),
+            _ => anyhow::bail!("--port needs a port number from 1 to 65535, not {value:?}"),
+        },
+        _ => anyhow::bail!("unexpected arguments {args:?} (expected nothing or --port <n>)"),
+    }
 }
 
 #[allow(

@@ -11,7 +11,7 @@ use okta_e2e::{
 
 /// Whether the browser tests can run here; fails under CI when they cannot.
 #[allow(clippy::print_stdout, reason = "the reason for skipping goes to the test log")]
-fn browser_installed() -> bool {
+pub(crate) fn browser_installed() -> bool {
     match Browser::check_installed(&BrowserOptions::default()) {
         Ok(_) => true,
         Err(err) if on_ci() => panic!("CI must run the browser tests: {err}"),
@@ -97,7 +97,7 @@ async fn dropping_the_browser_without_closing_it_leaves_no_browser_running() {
 }
 
 /// The ids of the processes whose command line mentions `needle` (Linux `/proc`).
-fn processes_using(needle: &str) -> Vec<u32> {
+pub(crate) fn processes_using(needle: &str) -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
     entries
         .filter_map(Result::ok)
