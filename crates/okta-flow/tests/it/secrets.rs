@@ -41,13 +41,18 @@ impl Write for ThreadCapture {
 ///
 /// The subscriber is the process-wide default, installed once and filtering per thread: a scoped
 /// subscriber races with the tests that run in parallel without one, whose threads can cache a
-/// callsite as "never interested" and so drop events at random.
+/// callsite as "never interested" and so drop events at random. The filter is
+/// dynamic (`dynamic_filter_fn`) for the same reason: a plain `filter_fn` caches its first
+/// answer per callsite, so a callsite first reached by a thread that is not capturing would
+/// stay disabled for the capturing one.
 fn start_capture() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
-        let capturing = tracing_subscriber::filter::filter_fn(|metadata| {
+        let capturing = tracing_subscriber::filter::dynamic_filter_fn(|metadata, _context| {
             !metadata.target().starts_with("okta_devserver")
-                && CAPTURED.with(|captured| captured.borrow().is_some())
+                && CAPTURED
+                    .try_with(|captured| captured.try_borrow().is_ok_and(|c| c.is_some()))
+                    .unwrap_or(false)
         });
         let layer = tracing_subscriber::fmt::layer()
             .with_writer(|| ThreadCapture)

@@ -182,15 +182,20 @@ impl std::io::Write for ThreadCapture {
 ///
 /// The subscriber is the process-wide default, installed once and filtering per thread: a scoped
 /// subscriber (`with_default`) races with the tests that run in parallel without one, whose
-/// threads can cache a callsite as "never interested" and so drop spans at random.
+/// threads can cache a callsite as "never interested" and so drop spans at random. The filter is
+/// dynamic (`dynamic_filter_fn`) for the same reason: a plain `filter_fn` caches its first
+/// answer per callsite, so a callsite first reached by a thread that is not capturing would
+/// stay disabled for the capturing one.
 fn capture_logs(f: impl FnOnce()) -> String {
     use tracing_subscriber::Layer as _;
     use tracing_subscriber::layer::SubscriberExt as _;
     static INSTALL: std::sync::Once = std::sync::Once::new();
     INSTALL.call_once(|| {
-        let capturing = tracing_subscriber::filter::filter_fn(|metadata| {
+        let capturing = tracing_subscriber::filter::dynamic_filter_fn(|metadata, _context| {
             *metadata.level() <= tracing::Level::INFO
-                && CAPTURED.with(|captured| captured.borrow().is_some())
+                && CAPTURED
+                    .try_with(|captured| captured.try_borrow().is_ok_and(|c| c.is_some()))
+                    .unwrap_or(false)
         });
         let layer = tracing_subscriber::fmt::layer()
             .with_writer(|| ThreadCapture)
