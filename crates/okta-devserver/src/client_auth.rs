@@ -7,7 +7,9 @@ use http::{HeaderMap, header};
 use serde::Serialize;
 
 use crate::config::{Client, ClientAuthMethod};
-use crate::error::OAuthError;
+use crate::error::{Failure, OAuthError};
+use crate::routes::require_form;
+use crate::state::Shared;
 use crate::util::{Params, form_decode, secrets_equal};
 
 /// The client authentication a request presented, as recorded in
@@ -234,3 +236,24 @@ fn decode_basic(credentials: &str) -> Option<(String, String)> {
 
 #[cfg(test)]
 mod tests;
+
+/// Reads a client-authenticated form POST (`/token`, `/introspect`, `/revoke`): a form body, no
+/// parameter given twice, then exactly one client authentication method that succeeds.
+pub(crate) fn authenticated_form(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Client, Params), Failure> {
+    require_form(headers)?;
+    let form = Params::parse(body);
+    if let Some(name) = form.first_duplicate() {
+        return Err(OAuthError::invalid_request(format!(
+            "The '{name}' parameter was provided more than once."
+        ))
+        .into());
+    }
+    let client = Presented::from_request(headers, &form)
+        .authenticate(|id| shared.client(id))
+        .map_err(OAuthError::from)?;
+    Ok((client, form))
+}

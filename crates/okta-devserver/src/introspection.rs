@@ -7,10 +7,10 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode};
 use serde_json::{Map, Value, json};
 
-use crate::client_auth::Presented;
+use crate::client_auth::authenticated_form;
 use crate::config::Client;
-use crate::error::{Failure, OAuthError};
-use crate::routes::{Server, require_form};
+use crate::error::OAuthError;
+use crate::routes::Server;
 use crate::servers::ServerInfo;
 use crate::state::{AppState, Shared};
 use crate::store::TokenKind;
@@ -26,12 +26,13 @@ pub(crate) async fn introspect(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (client, form) = match authenticated(&shared, &headers, &body) {
+    let (client, form) = match authenticated_form(&shared, &headers, &body) {
         Ok(found) => found,
         Err(failure) => return failure.into_response(),
     };
-    let Some(token) = form.get("token").filter(|token| !token.is_empty()) else {
-        return OAuthError::invalid_request("The 'token' parameter is required.").into_response();
+    let token = match required_token(&form) {
+        Ok(token) => token,
+        Err(failure) => return failure.into_response(),
     };
     if form.get("token_type_hint").is_some_and(|hint| !TOKEN_TYPE_HINTS.contains(&hint)) {
         return OAuthError::new(
@@ -51,12 +52,13 @@ pub(crate) async fn revoke(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (client, form) = match authenticated(&shared, &headers, &body) {
+    let (client, form) = match authenticated_form(&shared, &headers, &body) {
         Ok(found) => found,
         Err(failure) => return failure.into_response(),
     };
-    let Some(token) = form.get("token").filter(|token| !token.is_empty()) else {
-        return OAuthError::invalid_request("The 'token' parameter is required.").into_response();
+    let token = match required_token(&form) {
+        Ok(token) => token,
+        Err(failure) => return failure.into_response(),
     };
     shared.store.with(|store| {
         let Some(record) = store.tokens.get_mut(token) else { return };
@@ -74,23 +76,11 @@ pub(crate) async fn revoke(
     StatusCode::OK.into_response()
 }
 
-fn authenticated(
-    shared: &Shared,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<(Client, Params), Failure> {
-    require_form(headers)?;
-    let form = Params::parse(body);
-    if let Some(name) = form.first_duplicate() {
-        return Err(OAuthError::invalid_request(format!(
-            "The '{name}' parameter was provided more than once."
-        ))
-        .into());
-    }
-    let client = Presented::from_request(headers, &form)
-        .authenticate(|id| shared.client(id))
-        .map_err(OAuthError::from)?;
-    Ok((client, form))
+/// The `token` parameter of `/introspect` and `/revoke`, which both require it.
+fn required_token(form: &Params) -> Result<&str, OAuthError> {
+    form.get("token")
+        .filter(|token| !token.is_empty())
+        .ok_or_else(|| OAuthError::invalid_request("The 'token' parameter is required."))
 }
 
 /// The introspection response: `{"active": false}` unless the token is live, issued by this

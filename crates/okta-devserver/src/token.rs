@@ -7,11 +7,11 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, header};
 use serde_json::{Map, Value, json};
 
-use crate::client_auth::Presented;
+use crate::client_auth::authenticated_form;
 use crate::config::{Client, GrantType, User};
 use crate::error::{Failure, OAuthError};
 use crate::faults::Fault;
-use crate::routes::{Server, require_form};
+use crate::routes::Server;
 use crate::servers::ServerInfo;
 use crate::state::{AppState, Shared};
 use crate::store::{TokenKind, TokenRecord};
@@ -40,17 +40,7 @@ fn exchange(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Response, Failure> {
-    require_form(headers)?;
-    let form = Params::parse(body);
-    if let Some(name) = form.first_duplicate() {
-        return Err(OAuthError::invalid_request(format!(
-            "The '{name}' parameter was provided more than once."
-        ))
-        .into());
-    }
-    let client = Presented::from_request(headers, &form)
-        .authenticate(|id| shared.client(id))
-        .map_err(OAuthError::from)?;
+    let (client, form) = authenticated_form(shared, headers, body)?;
     let grant_type = form
         .get("grant_type")
         .filter(|value| !value.is_empty())

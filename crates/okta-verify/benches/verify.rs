@@ -203,6 +203,32 @@ fn micro_benchmarks(criterion: &mut Criterion) {
     group.finish();
 }
 
+/// A verifier whose keys come from [`keys_endpoint`], on a clock the benchmark moves.
+struct Remote {
+    verifier: AccessTokenVerifier,
+    keys: JwksCache,
+    /// How many times `/keys` was fetched.
+    fetches: Arc<AtomicUsize>,
+    /// The clock's time, in seconds since the epoch.
+    seconds: Arc<AtomicI64>,
+}
+
+fn remote_verifier(delay: Arc<AtomicI64>) -> Remote {
+    let (http, fetches) = keys_endpoint(delay);
+    let seconds = Arc::new(AtomicI64::new(i64::try_from(NOW).unwrap()));
+    let keys = JwksCache::remote(
+        format!("{ISSUER}/v1/keys").parse().unwrap(),
+        http,
+        JwksCacheOptions::default(),
+        moving_clock(&seconds),
+    )
+    .unwrap();
+    let mut options = options();
+    options.clock = moving_clock(&seconds);
+    let verifier = AccessTokenVerifier::new(options, keys.clone()).unwrap();
+    Remote { verifier, keys, fetches, seconds }
+}
+
 /// A `/keys` endpoint that counts fetches and can hold a fetch for `delay`.
 fn keys_endpoint(delay: Arc<AtomicI64>) -> (Arc<dyn HttpClient>, Arc<AtomicUsize>) {
     let fetches = Arc::new(AtomicUsize::new(0));
@@ -229,18 +255,7 @@ fn moving_clock(seconds: &Arc<AtomicI64>) -> Clock {
 fn unknown_kids() -> (usize, Duration) {
     let runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let (http, fetches) = keys_endpoint(Arc::new(AtomicI64::new(5)));
-    let seconds = Arc::new(AtomicI64::new(i64::try_from(NOW).unwrap()));
-    let keys = JwksCache::remote(
-        format!("{ISSUER}/v1/keys").parse().unwrap(),
-        http,
-        JwksCacheOptions::default(),
-        moving_clock(&seconds),
-    )
-    .unwrap();
-    let mut options = options();
-    options.clock = moving_clock(&seconds);
-    let verifier = AccessTokenVerifier::new(options, keys).unwrap();
+    let Remote { verifier, fetches, .. } = remote_verifier(Arc::new(AtomicI64::new(5)));
     let (header_and_payload, signature) = token().rsplit_once('.').unwrap();
     let payload = header_and_payload.split_once('.').unwrap().1;
     let elapsed = runtime.block_on(async {
@@ -287,18 +302,7 @@ fn refresh_tail_latency() -> Tail {
     let runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let delay = Arc::new(AtomicI64::new(0));
-    let (http, fetches) = keys_endpoint(Arc::clone(&delay));
-    let seconds = Arc::new(AtomicI64::new(i64::try_from(NOW).unwrap()));
-    let keys = JwksCache::remote(
-        format!("{ISSUER}/v1/keys").parse().unwrap(),
-        http,
-        JwksCacheOptions::default(),
-        moving_clock(&seconds),
-    )
-    .unwrap();
-    let mut options = options();
-    options.clock = moving_clock(&seconds);
-    let verifier = AccessTokenVerifier::new(options, keys.clone()).unwrap();
+    let Remote { verifier, keys, fetches, seconds } = remote_verifier(Arc::clone(&delay));
     runtime.block_on(async {
         keys.refresh().await.unwrap();
         let samples = 20_000;
