@@ -5,10 +5,10 @@ use std::time::Duration;
 use http::StatusCode;
 use serde_json::Value;
 
+use crate::form::form_encode;
 use crate::testing::{
     CHALLENGE, Harness, VERIFIER, claims, expected_at_hash, jwt_header, verifies,
 };
-use crate::util::form_encode;
 use crate::{
     AuthorizationServer, ClaimTarget, ClaimValue, Client, ClientAuthMethod, CustomClaim,
     DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REDIRECT_URI, DEMO_USERNAME, Fault, GrantType,
