@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::{
-    Audience, ClientAuthMethod, ClientId, ClientSecret, CookieSecret, Issuer, LoadError, Origin,
-    RedirectUri, Scope, SettingsLoader,
+    Audience, ClientAuthMethod, ClientId, ClientSecret, CookieSecret, Issuer, Origin, RedirectUri,
+    Scope,
 };
 
 /// What the settings will be used for, which decides the settings that must be present.
@@ -37,14 +37,6 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Loads settings from `okta.toml` (or `$OKTA_CONFIG`), the profile named by `$OKTA_PROFILE`
-    /// and the `OKTA_*` environment, requiring what `role` needs.
-    ///
-    /// The same as `SettingsLoader::new().role(role).load()`.
-    pub fn load(role: Role) -> Result<Self, LoadError> {
-        SettingsLoader::new().role(role).load()
-    }
-
     /// The authorization server's issuer.
     pub fn issuer(&self) -> &Issuer {
         &self.issuer
