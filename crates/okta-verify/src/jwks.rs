@@ -11,42 +11,10 @@ use http::{Method, Request, header};
 use url::Url;
 
 use crate::clock::Clock;
-use crate::error::{ConfigError, VerifyError};
+use crate::error::{ConfigError, JwksError, VerifyError};
 use crate::http::{HttpClient, TransportError, check_config_url, redacted_url};
 use crate::jws::Algorithm;
 use crate::keys::{KeySet, Selection};
-
-/// Why a key set could not be fetched or used.
-#[derive(Debug, Clone, thiserror::Error)]
-#[non_exhaustive]
-pub enum JwksError {
-    /// The HTTP exchange failed (timeout, connect error, redirect, body too large, ...).
-    #[error("fetching the key set failed")]
-    Transport(#[source] TransportError),
-    /// The server answered with a status other than 200.
-    #[error("the key set endpoint answered status {status}")]
-    Status {
-        /// The HTTP status.
-        status: u16,
-    },
-    /// The document is not a JSON object without duplicate members.
-    #[error("the key set is not a JSON object without duplicate members")]
-    InvalidJson,
-    /// The document has no `keys` array.
-    #[error("the key set has no `keys` array")]
-    NoKeysArray,
-    /// The document lists more keys than allowed.
-    #[error("the key set lists {found} keys, more than the {max} allowed")]
-    TooManyKeys {
-        /// The number of keys listed.
-        found: usize,
-        /// The cap.
-        max: usize,
-    },
-    /// No fetch has succeeded yet and the last attempt was too recent to try again.
-    #[error("no key set fetched yet; retrying after the cooldown")]
-    CoolingDown,
-}
 
 /// The outcome of a signature check that may need a key fetch first.
 #[derive(Debug)]

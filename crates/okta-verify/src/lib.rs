@@ -140,7 +140,7 @@ pub use crate::access::{
 };
 pub use crate::claims::{OktaAccessTokenClaims, OktaIdTokenClaims};
 pub use crate::clock::Clock;
-pub use crate::error::{ConfigError, TokenKind, VerifyError};
+pub use crate::error::{ConfigError, JwksError, TokenKind, VerifyError};
 pub use crate::id_token::{
     IdTokenChecks, IdTokenOptions, IdTokenVerifier, VerifiedIdToken, at_hash_of,
 };
@@ -148,7 +148,7 @@ pub use crate::introspection::{
     ClientAuthentication, ClientCredentials, IntrospectedToken, IntrospectionClaims,
     IntrospectionOptions, IntrospectionVerifier,
 };
-pub use crate::jwks::{JwksCache, JwksCacheOptions, JwksError};
+pub use crate::jwks::{JwksCache, JwksCacheOptions};
 pub use crate::jws::Algorithm;
 pub use crate::token_cache::TokenCacheOptions;
 
