@@ -321,7 +321,7 @@ fn scan(text: &str) -> Scan {
     let mut index = 0;
     while index < tokens.len() {
         let (token, line) = &tokens[index];
-        let context: ModPath = inline.iter().map(|(name, _)| name.clone()).collect();
+        let context = || -> ModPath { inline.iter().map(|(name, _)| name.clone()).collect() };
         match token {
             Token::Punct('{') => depth += 1,
             Token::Punct('}') => {
@@ -339,7 +339,7 @@ fn scan(text: &str) -> Scan {
                 if let Some((Token::Ident(name), _)) = tokens.get(index + 1) {
                     match tokens.get(index + 2) {
                         Some((Token::Punct(';'), _)) => {
-                            scan.declared.push((context, name.clone()));
+                            scan.declared.push((context(), name.clone()));
                             index += 3;
                             continue;
                         }
@@ -357,6 +357,7 @@ fn scan(text: &str) -> Scan {
             }
             Token::Ident(word) if starts_path(&tokens, index) => {
                 let (trees, next) = use_tree(&tokens, index);
+                let context = context();
                 for (segments, alias) in trees {
                     if let Some(path) = classify(word, segments) {
                         scan.paths.push(FoundPath {
