@@ -19,7 +19,8 @@ pub enum Role {
     ResourceServer,
 }
 
-/// Validated Okta settings. Build them with [`SettingsLoader`] or [`Settings::load`].
+/// Validated Okta settings. Build them with [`SettingsLoader`](crate::SettingsLoader) or
+/// [`Settings::load`].
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub(crate) issuer: Issuer,
