@@ -1,6 +1,7 @@
 //! `okta verify`: validates a token with okta-verify and reports the verdict as JSON on stdout,
 //! with a one-line explanation on stderr when it is refused.
 
+use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -64,7 +65,7 @@ pub(crate) async fn run(
             output::json(&VerifyReport {
                 valid: false,
                 claims: None,
-                error: Some(ErrorReport { kind: err.kind(), message: err.to_string() }),
+                error: Some(ErrorReport { kind: err.kind(), message: with_sources(&err) }),
             })?;
             let style = terminal.stderr;
             output::err(&format!(
@@ -233,15 +234,12 @@ pub(crate) fn explain(
     }
 }
 
-/// The error's text followed by its sources that it does not already mention.
+/// The error's text followed by each of its sources (each error states its own cause only).
 fn with_sources(err: &VerifyError) -> String {
     let mut text = err.to_string();
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text = format!("{text}: {cause_text}");
-        }
+        let _ = write!(text, ": {cause}");
         source = cause.source();
     }
     text

@@ -93,6 +93,8 @@ mod config;
 mod discovery;
 mod edge;
 mod error;
+#[cfg(test)]
+mod error_chains;
 mod faults;
 mod handles;
 mod introspection;

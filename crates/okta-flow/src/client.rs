@@ -109,13 +109,13 @@ pub enum SetupError {
     #[error("the settings cannot drive a sign-in: {0}")]
     Settings(&'static str),
     /// The HTTP client or a verifier could not be built from the settings.
-    #[error("invalid client configuration: {0}")]
+    #[error("invalid client configuration")]
     Config(#[source] okta_verify::ConfigError),
     /// Discovery failed: no authorization URL can be produced.
     #[error(transparent)]
     Discovery(#[from] DiscoveryError),
     /// No random key could be generated to seal pending logins.
-    #[error("cannot generate a sealing key: {0}")]
+    #[error("cannot generate a sealing key")]
     Seal(#[source] crate::SealError),
 }
 
@@ -283,6 +283,10 @@ impl OktaClient {
         let discovered =
             self.inner.config.discover(Some(&current)).await.map_err(|err| match err {
                 SetupError::Discovery(err) => err,
+                // The new metadata cannot be used (a `jwks_uri` the key cache refuses, say).
+                SetupError::Config(err) => DiscoveryError::Malformed {
+                    reason: format!("the metadata cannot be used: {err}"),
+                },
                 other => DiscoveryError::Malformed { reason: other.to_string() },
             })?;
         self.inner.discovered.store(Arc::new(discovered));
@@ -386,9 +390,11 @@ impl OktaClient {
         self.refresh_stale_metadata().await;
         let discovered = self.inner.discovered.load_full();
         async {
-            let redirect = RedirectUrl::new(pending.redirect_uri.clone())
-                .map_err(|_| TokenError::Configuration("the pending login's redirect URI is invalid".into()))?;
-            let verifier = openidconnect::PkceCodeVerifier::new(pending.pkce_verifier.secret().clone());
+            let redirect = RedirectUrl::new(pending.redirect_uri.clone()).map_err(|_| {
+                TokenError::Configuration("the pending login's redirect URI is invalid".into())
+            })?;
+            let verifier =
+                openidconnect::PkceCodeVerifier::new(pending.pkce_verifier.secret().clone());
             let recorder = Recorder::new(&*self.inner.config.http);
             let response = discovered
                 .oidc
@@ -408,7 +414,13 @@ impl OktaClient {
         .instrument(tracing::info_span!("okta.exchange_code", issuer = %self.inner.config.issuer))
         .await
         .inspect(|_| tracing::info!("code exchanged, ID token verified"))
-        .inspect_err(|err: &TokenError| tracing::warn!(kind = err.kind(), error = %err, "code exchange refused"))
+        .inspect_err(|err: &TokenError| {
+            tracing::warn!(
+                kind = err.kind(),
+                error = err as &dyn std::error::Error,
+                "code exchange refused"
+            )
+        })
     }
 
     /// [`handle_callback`](Self::handle_callback) then [`exchange_code`](Self::exchange_code).
@@ -453,9 +465,13 @@ impl OktaClient {
         .instrument(tracing::info_span!("okta.refresh", issuer = %self.inner.config.issuer))
         .await
         .inspect(|_| tracing::info!("tokens refreshed"))
-        .inspect_err(
-            |err: &TokenError| tracing::warn!(kind = err.kind(), error = %err, "refresh refused"),
-        )
+        .inspect_err(|err: &TokenError| {
+            tracing::warn!(
+                kind = err.kind(),
+                error = err as &dyn std::error::Error,
+                "refresh refused"
+            )
+        })
     }
 
     /// Revokes an access or refresh token at `/revoke` (RFC 7009) with the client's
@@ -488,7 +504,9 @@ impl OktaClient {
         .instrument(tracing::info_span!("okta.revoke", issuer = %self.inner.config.issuer))
         .await
         .inspect(|()| tracing::info!("token revoked"))
-        .inspect_err(|err: &RevokeError| tracing::warn!(error = %err, "revocation failed"))
+        .inspect_err(|err: &RevokeError| {
+            tracing::warn!(error = err as &dyn std::error::Error, "revocation failed")
+        })
     }
 
     /// Asks `/introspect` whether `token` (access, ID or refresh) is active. Fails closed:
@@ -520,13 +538,21 @@ impl OktaClient {
                 .map_err(|_| UserInfoError::NotSupported)?
                 .request_async(&recorder)
                 .await
-                .map_err(|err| UserInfoError::from_request(err, recorder.last().map(|meta| meta.status)))?;
+                .map_err(|err| {
+                    UserInfoError::from_request(err, recorder.last().map(|meta| meta.status))
+                })?;
             Ok(UserInfo::new(claims))
         }
         .instrument(tracing::info_span!("okta.userinfo", issuer = %self.inner.config.issuer))
         .await
         .inspect(|_| tracing::info!("userinfo fetched"))
-        .inspect_err(|err: &UserInfoError| tracing::warn!(kind = err.kind(), error = %err, "userinfo refused"))
+        .inspect_err(|err: &UserInfoError| {
+            tracing::warn!(
+                kind = err.kind(),
+                error = err as &dyn std::error::Error,
+                "userinfo refused"
+            )
+        })
     }
 
     /// The RP-initiated logout URL (`/v1/logout`): `id_token_hint` (required by Okta), the
@@ -614,7 +640,10 @@ impl OktaClient {
             return;
         }
         if let Err(err) = self.refresh_metadata().await {
-            tracing::warn!(error = %err, "refreshing the metadata failed; keeping the current one");
+            tracing::warn!(
+                error = &err as &dyn std::error::Error,
+                "refreshing the metadata failed; keeping the current one"
+            );
         }
         self.inner.refreshing_metadata.store(false, Ordering::Release);
     }
@@ -730,7 +759,7 @@ pub enum RevokeError {
         code: Option<String>,
     },
     /// The request never got a usable response.
-    #[error("the revocation request failed: {0}")]
+    #[error("the revocation request failed")]
     Transport(#[source] okta_verify::http::TransportError),
 }
 

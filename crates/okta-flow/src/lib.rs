@@ -107,6 +107,8 @@ mod authorize;
 pub mod axum;
 mod callback;
 mod client;
+#[cfg(test)]
+mod error_chains;
 #[cfg(any(feature = "axum", feature = "loopback"))]
 mod html;
 mod http;

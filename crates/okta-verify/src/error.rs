@@ -75,7 +75,7 @@ pub enum VerifyError {
     #[error("invalid signature")]
     InvalidSignature,
     /// The key set could not be fetched and no keys are known.
-    #[error("signing keys unavailable: {source}")]
+    #[error("signing keys unavailable")]
     JwksUnavailable {
         /// What went wrong while fetching them.
         #[source]

@@ -376,7 +376,7 @@ impl JwksCache {
             Err(err) => {
                 tracing::warn!(
                     jwks_uri = %redacted_url(&remote.uri),
-                    error = %err,
+                    error = err as &dyn std::error::Error,
                     kept_keys = self.inner.current.load().keys.n_usable(),
                     "key set fetch failed; keeping the last good keys"
                 );

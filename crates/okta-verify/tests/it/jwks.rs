@@ -353,9 +353,9 @@ async fn sc_094_no_keys_yet_is_jwks_unavailable() {
     let verifier = verifier(remote(&fake, &clock), &clock);
     let first = verify_access(&verifier, &fresh_token(Key::RsaA, &clock)).await;
     let second = verify_access(&verifier, &fresh_token(Key::RsaA, &clock)).await;
-    expect![[r"
-        jwks_unavailable: signing keys unavailable: fetching the key set failed
-        jwks_unavailable: signing keys unavailable: fetching the key set failed"]]
+    expect![[r#"
+        jwks_unavailable: signing keys unavailable: fetching the key set failed: HTTP request failed: connection refused
+        jwks_unavailable: signing keys unavailable: fetching the key set failed: HTTP request failed: connection refused"#]]
     .assert_eq(&format!("{first}\n{second}"));
     assert_eq!(fake.calls(), 1, "the second call is inside the cooldown");
     // Once Okta answers again (after the cooldown) the keys load.
@@ -409,16 +409,16 @@ async fn sc_095_bad_key_set_answers() {
             verify_access(&verifier(keys, &clock), &fresh_token(Key::RsaA, &clock)).await;
         writeln!(out, "{name} => {refresh} [{source}] | {verified}").unwrap();
     }
-    expect![[r"
-        redirect => fetching the key set failed [unexpected redirect (status 302) from https://example.okta.com/oauth2/default/v1/keys] | jwks_unavailable: signing keys unavailable: fetching the key set failed
+    expect![[r#"
+        redirect => fetching the key set failed [unexpected redirect (status 302) from https://example.okta.com/oauth2/default/v1/keys] | jwks_unavailable: signing keys unavailable: fetching the key set failed: unexpected redirect (status 302) from https://example.okta.com/oauth2/default/v1/keys
         404 => the key set endpoint answered status 404 [] | jwks_unavailable: signing keys unavailable: the key set endpoint answered status 404
         HTML => the key set is not a JSON object without duplicate members [] | jwks_unavailable: signing keys unavailable: the key set is not a JSON object without duplicate members
         keys missing => the key set has no `keys` array [] | jwks_unavailable: signing keys unavailable: the key set has no `keys` array
         keys not an array => the key set has no `keys` array [] | jwks_unavailable: signing keys unavailable: the key set has no `keys` array
         duplicate member => the key set is not a JSON object without duplicate members [] | jwks_unavailable: signing keys unavailable: the key set is not a JSON object without duplicate members
-        over the size cap => fetching the key set failed [response from https://example.okta.com/oauth2/default/v1/keys larger than 1048576 bytes] | jwks_unavailable: signing keys unavailable: fetching the key set failed
+        over the size cap => fetching the key set failed [response from https://example.okta.com/oauth2/default/v1/keys larger than 1048576 bytes] | jwks_unavailable: signing keys unavailable: fetching the key set failed: response from https://example.okta.com/oauth2/default/v1/keys larger than 1048576 bytes
         10,000 keys => the key set lists 10000 keys, more than the 100 allowed [] | jwks_unavailable: signing keys unavailable: the key set lists 10000 keys, more than the 100 allowed
-    "]]
+    "#]]
     .assert_eq(&out);
 }
 
