@@ -48,6 +48,12 @@ pub(crate) async fn run(
     }
     let settings = settings::load(global, &overrides, None)?;
     let keys = keys(&settings, args)?;
+    if args.kind == TokenKindArg::Id && args.no_nonce {
+        output::err(&format!(
+            "{} the nonce is not checked (--no-nonce): this token could come from another sign-in",
+            terminal.stderr.yellow("okta verify: warning:")
+        ));
+    }
 
     let result = match args.kind {
         TokenKindArg::Access => verify_access(&settings, keys.clone(), &token).await?,
@@ -87,6 +93,9 @@ fn check_flags(args: &VerifyArgs) -> Result<(), CliError> {
             if args.nonce.is_some() {
                 return Err(CliError::usage("--nonce applies to ID tokens (--kind id)"));
             }
+            if args.no_nonce {
+                return Err(CliError::usage("--no-nonce applies to ID tokens (--kind id)"));
+            }
             if args.access_token.is_some() {
                 return Err(CliError::usage("--access-token applies to ID tokens (--kind id)"));
             }
@@ -100,6 +109,12 @@ fn check_flags(args: &VerifyArgs) -> Result<(), CliError> {
             if args.client_ids.len() > 1 {
                 return Err(CliError::usage(
                     "an ID token is issued to one client: give --client-id once",
+                ));
+            }
+            if args.nonce.is_none() && !args.no_nonce {
+                return Err(CliError::usage(
+                    "an ID token is checked against the nonce sent to /authorize: pass \
+                     --nonce NONCE, or --no-nonce to verify it without that check",
                 ));
             }
         }
@@ -165,7 +180,15 @@ async fn verify_id(
     options.leeway = settings.leeway();
     options.trusted_audiences.clone_from(&args.audiences);
     let verifier = IdTokenVerifier::new(options, keys).usage("invalid verification options")?;
-    let checks = IdTokenChecks::new(args.nonce.as_deref(), access_token);
+    let checks = match &args.nonce {
+        Some(nonce) => IdTokenChecks::new(nonce),
+        // `check_flags` let this through only with --no-nonce.
+        None => IdTokenChecks::dangerous_without_nonce(),
+    };
+    let checks = match access_token {
+        Some(access_token) => checks.with_access_token(access_token),
+        None => checks,
+    };
     Ok(verifier.verify(token, &checks).await.map(|_| ()))
 }
 

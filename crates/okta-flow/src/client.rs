@@ -404,7 +404,7 @@ impl OktaClient {
                 .request_async(&recorder)
                 .await
                 .map_err(|err| TokenError::from_request(err, recorder.last()))?;
-            let checks = IdTokenChecks::new(Some(pending.nonce.secret()), None);
+            let checks = IdTokenChecks::new(pending.nonce.secret());
             let checks = match pending.max_age() {
                 Some(max_age) => checks.with_max_age(max_age),
                 None => checks,
@@ -433,13 +433,14 @@ impl OktaClient {
         Ok(self.exchange_code(code, pending).await?)
     }
 
-    /// Uses a refresh token. A new ID token in the response is verified like the first one and
-    /// must name the same `subject` (OpenID Connect Core §12.2) when one is given. Without
-    /// rotation, the returned set keeps the refresh token that was used.
+    /// Uses a refresh token. A new ID token in the response is verified like the first one,
+    /// without a nonce, and must name `subject`, the `sub` of the session's ID token (OpenID
+    /// Connect Core §12.2). Without rotation, the returned set keeps the refresh token that was
+    /// used.
     pub async fn refresh(
         &self,
         refresh_token: &RefreshToken,
-        subject: Option<&str>,
+        subject: &str,
     ) -> Result<TokenSet, TokenError> {
         self.refresh_stale_metadata().await;
         let discovered = self.inner.discovered.load_full();
@@ -451,11 +452,7 @@ impl OktaClient {
                 .request_async(&recorder)
                 .await
                 .map_err(|err| TokenError::from_request(err, recorder.last()))?;
-            let checks = IdTokenChecks::new(None, None);
-            let checks = match subject {
-                Some(subject) => checks.with_subject(subject),
-                None => checks,
-            };
+            let checks = IdTokenChecks::for_refresh(subject);
             let mut tokens = self.token_set(&discovered, &response, checks, false).await?;
             if tokens.refresh_token.is_none() {
                 tokens.refresh_token = Some(refresh_token.clone());
@@ -604,8 +601,7 @@ impl OktaClient {
         let access_token = response.access_token();
         let (id_token, id_token_claims) = match response.raw_id_token() {
             Some(raw) => {
-                let mut checks = checks;
-                checks.access_token = Some(access_token.secret());
+                let checks = checks.with_access_token(access_token.secret());
                 let verified =
                     discovered.id_tokens.verify(raw, &checks).await.map_err(TokenError::IdToken)?;
                 (Some(IdToken(raw.to_owned())), Some(verified.into_claims()))

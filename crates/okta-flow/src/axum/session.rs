@@ -180,7 +180,7 @@ async fn refresh(auth: &OktaAuth, record: &mut UserRecord, expired: bool) -> Ref
         return Refreshed::NotNeeded;
     };
     let client = &auth.inner.client;
-    match client.refresh(&RefreshToken::new(refresh_token), Some(&record.claims.sub)).await {
+    match client.refresh(&RefreshToken::new(refresh_token), &record.claims.sub).await {
         Ok(tokens) => {
             record.apply_refresh(tokens);
             Refreshed::Yes

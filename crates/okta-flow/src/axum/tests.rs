@@ -542,7 +542,7 @@ async fn the_flow_futures_run_on_spawned_tasks() {
     let app = TestApp::start().await;
     let client = app.auth.client().clone();
     let token = crate::RefreshToken::new("unknown".to_owned());
-    let result = tokio::spawn(async move { client.refresh(&token, None).await })
+    let result = tokio::spawn(async move { client.refresh(&token, "00u1user").await })
         .await
         .expect("the task ran");
     assert_eq!(result.expect_err("an unknown refresh token").kind(), "token_endpoint_error");
