@@ -71,6 +71,7 @@ pub struct OktaClient {
 struct Inner {
     config: ClientConfig,
     discovered: ArcSwap<Discovered>,
+    /// Set while a stale-metadata refresh runs; only a [`RefreshFlight`] sets and clears it.
     refreshing_metadata: AtomicBool,
 }
 
@@ -629,19 +630,42 @@ impl OktaClient {
     }
 
     /// Refreshes metadata older than a day, once at a time; failures keep the current metadata.
+    ///
+    /// Drop-safe: the flight is held by a guard that lives in this future, so a caller whose
+    /// future is dropped mid-refresh (a cancelled request) ends the flight, and a later call
+    /// refreshes.
     async fn refresh_stale_metadata(&self) {
         let fetched_at = self.inner.discovered.load().fetched_at;
         let age = self.inner.config.clock.now().duration_since(fetched_at).unwrap_or_default();
-        if age < METADATA_TTL || self.inner.refreshing_metadata.swap(true, Ordering::AcqRel) {
+        if age < METADATA_TTL {
             return;
         }
+        let Some(_flight) = RefreshFlight::start(&self.inner.refreshing_metadata) else {
+            return;
+        };
         if let Err(err) = self.refresh_metadata().await {
             tracing::warn!(
                 error = &err as &dyn std::error::Error,
                 "refreshing the metadata failed; keeping the current one"
             );
         }
-        self.inner.refreshing_metadata.store(false, Ordering::Release);
+    }
+}
+
+/// The one metadata refresh in flight: sets the flag when it starts and clears it when dropped,
+/// whether the refresh finished or its future was dropped.
+struct RefreshFlight<'a>(&'a AtomicBool);
+
+impl<'a> RefreshFlight<'a> {
+    /// Starts the flight, or `None` when one is already in flight.
+    fn start(flag: &'a AtomicBool) -> Option<Self> {
+        (!flag.swap(true, Ordering::AcqRel)).then_some(Self(flag))
+    }
+}
+
+impl Drop for RefreshFlight<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
     }
 }
 
