@@ -420,7 +420,7 @@ impl OktaClient {
                 kind = err.kind(),
                 error = err as &dyn std::error::Error,
                 "code exchange refused"
-            )
+            );
         })
     }
 
@@ -468,7 +468,7 @@ impl OktaClient {
                 kind = err.kind(),
                 error = err as &dyn std::error::Error,
                 "refresh refused"
-            )
+            );
         })
     }
 
@@ -503,7 +503,7 @@ impl OktaClient {
         .await
         .inspect(|()| tracing::info!("token revoked"))
         .inspect_err(|err: &RevokeError| {
-            tracing::warn!(error = err as &dyn std::error::Error, "revocation failed")
+            tracing::warn!(error = err as &dyn std::error::Error, "revocation failed");
         })
     }
 
@@ -549,7 +549,7 @@ impl OktaClient {
                 kind = err.kind(),
                 error = err as &dyn std::error::Error,
                 "userinfo refused"
-            )
+            );
         })
     }
 

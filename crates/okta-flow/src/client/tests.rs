@@ -360,7 +360,7 @@ async fn a_metadata_refresh_dropped_mid_flight_does_not_stop_later_refreshes() {
         let now = now.clone();
         Clock::from_fn(move || {
             std::time::UNIX_EPOCH
-                + Duration::from_secs(now.load(std::sync::atomic::Ordering::SeqCst))
+                + Duration::from_secs(now.load(Ordering::SeqCst))
         })
     };
     let client = OktaClient::builder(&settings())
@@ -374,7 +374,7 @@ async fn a_metadata_refresh_dropped_mid_flight_does_not_stop_later_refreshes() {
 
     // A day later the metadata is stale; the refresh's request never answers, and the caller's
     // future is dropped while it waits (a cancelled request).
-    now.fetch_add(25 * 3600, std::sync::atomic::Ordering::SeqCst);
+    now.fetch_add(25 * 3600, Ordering::SeqCst);
     op.answer(DISCOVERY, Answer::Pending);
     {
         let mut refresh = std::pin::pin!(client.refresh_stale_metadata());
