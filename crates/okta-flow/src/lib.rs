@@ -119,6 +119,7 @@ mod pending;
 mod percent;
 #[cfg(test)]
 mod test_support;
+mod text;
 mod token;
 mod userinfo;
 

@@ -345,13 +345,9 @@ pub(crate) fn describe_json_error(err: &serde_path_to_error::Error<serde_json::E
     }
 }
 
-/// At most 200 characters, with controls escaped: for values echoed from a server.
+/// At most 200 characters, escaped: for values echoed from a server.
 pub(crate) fn truncate(text: &str) -> String {
-    let mut out: String = text.chars().take(200).flat_map(char::escape_default).collect();
-    if text.chars().count() > 200 {
-        out.push('…');
-    }
-    out
+    crate::text::untrusted(text, 200)
 }
 
 #[cfg(test)]

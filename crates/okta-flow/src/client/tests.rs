@@ -359,8 +359,7 @@ async fn a_metadata_refresh_dropped_mid_flight_does_not_stop_later_refreshes() {
     let clock = {
         let now = now.clone();
         Clock::from_fn(move || {
-            std::time::UNIX_EPOCH
-                + Duration::from_secs(now.load(Ordering::SeqCst))
+            std::time::UNIX_EPOCH + Duration::from_secs(now.load(Ordering::SeqCst))
         })
     };
     let client = OktaClient::builder(&settings())
