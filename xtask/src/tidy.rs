@@ -8,11 +8,14 @@ use anyhow::{Context, bail};
 
 use crate::{cargo, project_root, report};
 
+mod links;
+
 /// Runs every check and fails listing all problems found.
 pub(crate) fn run() -> anyhow::Result<()> {
     let mut problems = Vec::new();
     problems.extend(check_file_docs(&project_root())?);
     problems.extend(check_dependency_graph()?);
+    problems.extend(links::check_markdown_links(&project_root())?);
     if problems.is_empty() {
         report("tidy: ok");
         return Ok(());
