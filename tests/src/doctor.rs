@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use okta_config::{ClientAuthMethod, LoadError, Role, Settings, SettingsLoader};
-use okta_verify::http::{HttpClient, ReqwestHttpClient, TransportError, redacted_url, same_origin};
+use okta_http::{HttpClient, ReqwestHttpClient, TransportError, redacted_url, same_origin};
 use okta_verify::{ClientCredentials, Clock, JwksCache, JwksCacheOptions};
 use serde_json::Value;
 use url::Url;

@@ -8,6 +8,7 @@ fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned())).collect()
 }
 
+#[allow(clippy::needless_pass_by_value, reason = "expect![[...]] reads best passed by value")]
 fn check_url(text: &str, expected: expect_test::Expect) {
     let shown = match ProxyUrl::parse(text) {
         Ok(url) => format!("ok {url} {url:?}"),

@@ -782,6 +782,8 @@ impl TestResponse {
 /// What the user does at Okta: signs in (headlessly, with a `sessionToken`) and comes back.
 /// Returns the path and query of the callback URL.
 async fn okta_sign_in(server: &DevServer, authorize_url: &str) -> String {
+    // reqwest has no crypto provider of its own here (no `ring`): use aws-lc-rs.
+    okta_http::install_default_crypto_provider();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

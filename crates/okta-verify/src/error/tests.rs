@@ -4,9 +4,9 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use expect_test::expect;
+use okta_http::TransportError;
 
 use crate::error::untrusted;
-use crate::http::TransportError;
 use crate::{JwksError, TokenKind, VerifyError};
 
 fn every_variant() -> Vec<VerifyError> {
