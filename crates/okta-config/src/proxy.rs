@@ -99,19 +99,6 @@ impl Proxy {
             )),
         }
     }
-
-    /// The proxy for a request to `url`, ignoring `no_proxy`: `None` for a direct connection.
-    pub fn for_url(&self, url: &Url) -> Option<&ProxyUrl> {
-        match self {
-            Self::Direct => None,
-            Self::Environment { http, https } => match url.scheme() {
-                "http" => http.as_ref().map(EnvironmentProxy::url),
-                "https" => https.as_ref().map(EnvironmentProxy::url),
-                _ => None,
-            },
-            Self::Url(proxy) => Some(proxy),
-        }
-    }
 }
 
 impl fmt::Display for Proxy {
