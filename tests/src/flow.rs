@@ -13,7 +13,7 @@ use okta_flow::{
     AuthorizationErrorCode, AuthorizeOptions, CallbackError, OktaClient, PendingLogin, Prompt,
     Revocable, TokenError, TokenErrorCode, TokenSet,
 };
-use okta_verify::http::{HttpClient as _, ReqwestHttpClient, redacted_url};
+use okta_http::{HttpClient as _, ReqwestHttpClient, redacted_url};
 use okta_verify::{
     AccessTokenOptions, AccessTokenVerifier, ClientCredentials, IdTokenChecks, IdTokenOptions,
     IdTokenVerifier, VerifyError,

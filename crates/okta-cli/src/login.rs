@@ -171,7 +171,7 @@ fn authorize_options(args: &LoginArgs) -> AuthorizeOptions {
 fn setup_error(err: SetupError, settings: &Settings) -> CliError {
     let context = format!("setting up the sign-in at {}", settings.issuer());
     match err {
-        SetupError::Settings(_) | SetupError::Config(_) => {
+        SetupError::Settings(_) | SetupError::Config(_) | SetupError::HttpClient(_) => {
             CliError::Usage(anyhow::Error::new(err).context(context))
         }
         _ => CliError::Failed(anyhow::Error::new(err).context(context)),

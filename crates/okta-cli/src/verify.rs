@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use okta_config::Settings;
-use okta_verify::http::ReqwestHttpClient;
+use okta_http::ReqwestHttpClient;
 use okta_verify::{
     AccessTokenOptions, AccessTokenVerifier, Clock, IdTokenChecks, IdTokenOptions, IdTokenVerifier,
     JwksCache, JwksCacheOptions, VerifyError,

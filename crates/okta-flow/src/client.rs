@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use arc_swap::ArcSwap;
 use okta_config::{ClientAuthMethod, Issuer, RedirectUri, Scope, Settings};
-use okta_verify::http::{HttpClient, HttpClientOptions, ReqwestHttpClient};
+use okta_http::{HttpClient, ReqwestHttpClient};
 use okta_verify::{
     ClientAuthentication, ClientCredentials, Clock, IdTokenChecks, IdTokenOptions, IdTokenVerifier,
     IntrospectedToken, IntrospectionOptions, IntrospectionVerifier, JwksCache, JwksCacheOptions,
@@ -109,9 +109,12 @@ pub enum SetupError {
     /// The settings lack what a client needs; load them with `Role::Client`.
     #[error("the settings cannot drive a sign-in: {0}")]
     Settings(&'static str),
-    /// The HTTP client or a verifier could not be built from the settings.
+    /// A verifier could not be built from the settings.
     #[error("invalid client configuration")]
     Config(#[source] okta_verify::ConfigError),
+    /// The HTTP client could not be built from the settings' `[http]` section.
+    #[error("cannot build the HTTP client")]
+    HttpClient(#[source] okta_http::BuildError),
     /// Discovery failed: no authorization URL can be produced.
     #[error(transparent)]
     Discovery(#[from] DiscoveryError),
@@ -139,7 +142,7 @@ impl fmt::Debug for OktaClientBuilder<'_> {
 
 impl OktaClientBuilder<'_> {
     /// Sends every request through `http` instead of a [`ReqwestHttpClient`] built from the
-    /// settings' `[http]` bounds.
+    /// settings' `[http]` section (timeouts, size cap, proxy).
     pub fn http_client(mut self, http: Arc<dyn HttpClient>) -> Self {
         self.http = Some(http);
         self
@@ -169,13 +172,9 @@ impl OktaClientBuilder<'_> {
             client.redirect_uri().cloned().ok_or(SetupError::Settings("no redirect_uri"))?;
         let http = match self.http {
             Some(http) => http,
-            None => {
-                let mut options = HttpClientOptions::default();
-                options.connect_timeout = settings.http().connect_timeout();
-                options.timeout = settings.http().timeout();
-                options.max_response_bytes = settings.http().max_response_bytes();
-                Arc::new(ReqwestHttpClient::new(options).map_err(SetupError::Config)?)
-            }
+            None => Arc::new(
+                ReqwestHttpClient::from_settings(settings).map_err(SetupError::HttpClient)?,
+            ),
         };
         let sealing_key = match (self.sealing_key, settings.cookie_secret()) {
             (Some(key), _) => key,
@@ -780,7 +779,7 @@ pub enum RevokeError {
     },
     /// The request never got a usable response.
     #[error("the revocation request failed")]
-    Transport(#[source] okta_verify::http::TransportError),
+    Transport(#[source] okta_http::TransportError),
 }
 
 /// Why a logout URL could not be built.

@@ -5,7 +5,7 @@ use std::error::Error;
 use std::sync::Arc;
 use std::time::Duration;
 
-use okta_verify::http::TransportError;
+use okta_http::TransportError;
 use okta_verify::{JwksError, VerifyError};
 
 use crate::{
@@ -92,6 +92,10 @@ fn every_error() -> Vec<Box<dyn Error>> {
         Settings("no client_id"),
         Config(okta_verify::ConfigError::InsecureUrl { url: "http://example.com/keys".to_owned() }),
         Discovery(DiscoveryError::Transport(connect_failure())),
+        HttpClient(okta_http::BuildError::OutOfRange {
+            name: "max_response_bytes",
+            reason: "must be at least 1",
+        }),
         Seal(SealError::Encrypt),
     ]);
     errors.extend(every_variant![TokenError:

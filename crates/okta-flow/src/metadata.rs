@@ -7,7 +7,7 @@ use std::time::Instant;
 use http::header::{ACCEPT, CONTENT_TYPE};
 use http::{HeaderValue, Method, Request, StatusCode};
 use okta_config::Issuer;
-use okta_verify::http::{HttpClient, TransportError};
+use okta_http::{HttpClient, TransportError};
 use openidconnect::core::{
     CoreAuthDisplay, CoreClaimName, CoreClaimType, CoreClientAuthMethod, CoreGrantType,
     CoreJsonWebKey, CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm,
@@ -320,12 +320,12 @@ pub(crate) fn check(
 
 /// An endpoint must be `https` (or `http` on loopback) on the issuer's own origin.
 fn check_endpoint(issuer: &Issuer, name: &'static str, url: &Url) -> Result<(), DiscoveryError> {
-    let trusted = okta_verify::http::check_url(url, true).is_ok()
-        && okta_verify::http::same_origin(url, issuer.url());
+    let trusted =
+        okta_http::check_url(url, true).is_ok() && okta_http::same_origin(url, issuer.url());
     if trusted {
         Ok(())
     } else {
-        Err(DiscoveryError::UntrustedEndpoint { name, url: okta_verify::http::redacted_url(url) })
+        Err(DiscoveryError::UntrustedEndpoint { name, url: okta_http::redacted_url(url) })
     }
 }
 

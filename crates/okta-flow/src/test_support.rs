@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use http::{Request, Response};
 use okta_config::{Role, Settings, SettingsLoader};
-use okta_verify::http::{BoxFuture, HttpClient, TransportError};
+use okta_http::{BoxFuture, HttpClient, TransportError};
 
 pub(crate) const ISSUER: &str = "https://dev-1.okta.com/oauth2/default";
 

@@ -4,9 +4,9 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
+use okta_http::TransportError;
 use okta_verify::OktaIdTokenClaims;
 use okta_verify::VerifyError;
-use okta_verify::http::TransportError;
 use openidconnect::core::{
     CoreErrorResponseType, CoreGenderClaim, CoreJweContentEncryptionAlgorithm,
     CoreJwsSigningAlgorithm, CoreTokenType,

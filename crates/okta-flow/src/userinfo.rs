@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use okta_verify::http::TransportError;
+use okta_http::TransportError;
 use openidconnect::core::CoreGenderClaim;
 use openidconnect::{AdditionalClaims, UserInfoError as OidcUserInfoError};
 use serde::{Deserialize, Serialize};

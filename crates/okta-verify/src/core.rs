@@ -149,7 +149,7 @@ impl IssuerRule {
         }
         let url = Url::parse(issuer)
             .map_err(|_| ConfigError::InvalidIssuer { reason: "it is not an absolute URL" })?;
-        crate::http::check_config_url(&url)?;
+        crate::error::check_config_url(&url)?;
         if url.query().is_some() || url.fragment().is_some() {
             return Err(ConfigError::InvalidIssuer { reason: "it has a query or fragment" });
         }

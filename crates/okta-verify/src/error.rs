@@ -3,7 +3,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::http::TransportError;
+use okta_http::{TransportError, check_url, redacted_url};
+use url::Url;
 
 /// Why a token was refused.
 ///
@@ -286,7 +287,7 @@ impl fmt::Display for TokenKind {
     }
 }
 
-/// Why a verifier, key cache or HTTP client could not be built from the options given.
+/// Why a verifier or key cache could not be built from the options given.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
@@ -332,12 +333,11 @@ pub enum ConfigError {
         /// What is missing.
         what: &'static str,
     },
-    /// The HTTP client could not be built.
-    #[error("cannot build the HTTP client: {reason}")]
-    HttpClient {
-        /// What went wrong.
-        reason: String,
-    },
+}
+
+/// Like [`okta_http::check_url`] with loopback `http` allowed, as a configuration error.
+pub(crate) fn check_config_url(url: &Url) -> Result<(), ConfigError> {
+    check_url(url, true).map_err(|_| ConfigError::InsecureUrl { url: redacted_url(url) })
 }
 
 /// Says what a `TooOld` is about.

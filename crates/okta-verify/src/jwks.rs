@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use http::{Method, Request, header};
+use okta_http::{HttpClient, TransportError, redacted_url};
 use url::Url;
 
 use crate::clock::Clock;
-use crate::error::{ConfigError, VerifyError};
-use crate::http::{HttpClient, TransportError, check_config_url, redacted_url};
+use crate::error::{ConfigError, VerifyError, check_config_url};
 use crate::jws::Algorithm;
 use crate::keys::{KeySet, Selection};
 

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use okta_devserver::{DEMO_PASSWORD, DEMO_USERNAME};
 use okta_e2e::{Browser, BrowserError, BrowserOptions};
-use okta_verify::http::redacted_url;
+use okta_http::redacted_url;
 use url::Url;
 
 use crate::browser::{processes_using, require_browser};
@@ -374,6 +374,8 @@ async fn get_with_cookie(
     url: &Url,
     session: Option<&str>,
 ) -> Result<(u16, Option<String>, String), Problem> {
+    // reqwest has no crypto provider of its own here (no `ring`): use aws-lc-rs.
+    okta_http::install_default_crypto_provider();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(10))
@@ -655,6 +657,7 @@ impl Process {
     /// Polls `url` until it answers `status`; fails if the process exits first or the time
     /// runs out.
     async fn wait_until_it_answers(&mut self, url: &Url, status: u16) -> Result<(), String> {
+        okta_http::install_default_crypto_provider();
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(2))

@@ -782,6 +782,8 @@ impl TestResponse {
 /// What the user does at Okta: signs in (headlessly, with a `sessionToken`) and comes back.
 /// Returns the path and query of the callback URL.
 async fn okta_sign_in(server: &DevServer, authorize_url: &str) -> String {
+    // reqwest has no crypto provider of its own here (no `ring`): use aws-lc-rs.
+    okta_http::install_default_crypto_provider();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -820,19 +822,16 @@ fn query_param(url: &str, name: &str) -> String {
 /// Sends requests through a real HTTP client, but holds Okta's answer to a refresh-token grant
 /// until the test releases it, and says when one arrived.
 struct RefreshGate {
-    http: okta_verify::http::ReqwestHttpClient,
+    http: okta_http::ReqwestHttpClient,
     answered: tokio::sync::Notify,
     release: tokio::sync::Notify,
 }
 
-impl okta_verify::http::HttpClient for RefreshGate {
+impl okta_http::HttpClient for RefreshGate {
     fn execute(
         &self,
         request: Request<Vec<u8>>,
-    ) -> okta_verify::http::BoxFuture<
-        '_,
-        Result<http::Response<Vec<u8>>, okta_verify::http::TransportError>,
-    > {
+    ) -> okta_http::BoxFuture<'_, Result<http::Response<Vec<u8>>, okta_http::TransportError>> {
         let refresh = String::from_utf8_lossy(request.body()).contains("grant_type=refresh_token");
         Box::pin(async move {
             let response = self.http.execute(request).await;
@@ -921,10 +920,8 @@ async fn a_refresh_whose_request_is_dropped_still_keeps_the_rotated_refresh_toke
         .load()
         .expect("valid settings");
     let gate = std::sync::Arc::new(RefreshGate {
-        http: okta_verify::http::ReqwestHttpClient::new(
-            okta_verify::http::HttpClientOptions::default(),
-        )
-        .expect("HTTP client"),
+        http: okta_http::ReqwestHttpClient::new(okta_http::HttpClientOptions::default())
+            .expect("HTTP client"),
         answered: tokio::sync::Notify::new(),
         release: tokio::sync::Notify::new(),
     });

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
-use okta_verify::http::TransportError;
+use okta_http::TransportError;
 use serde_json::json;
 
 use super::*;

@@ -135,6 +135,8 @@ struct Browser {
 
 impl Browser {
     fn new() -> Self {
+        // reqwest has no crypto provider of its own here (no `ring`): use aws-lc-rs.
+        okta_http::install_default_crypto_provider();
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(10))

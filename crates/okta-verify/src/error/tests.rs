@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use expect_test::expect;
+use okta_http::TransportError;
 
 use crate::error::untrusted;
-use crate::http::TransportError;
 use crate::{ConfigError, JwksError, TokenKind, VerifyError};
 
 /// The samples of an enum, one per variant. The same list also builds a `match` without `_`, so
@@ -171,7 +171,6 @@ fn every_config_error() -> Vec<ConfigError> {
         OutOfRange { name: "max_ttl", reason: "must be at least min_ttl" },
         InsecureUrl { url: "http://example.com/keys".to_owned() },
         MissingClient { what: "client_secret" },
-        HttpClient { reason: "no TLS backend".to_owned() },
     ]
 }
 

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, UNIX_EPOCH};
 
 use expect_test::expect;
-use okta_verify::http::{HttpClient, TransportError};
+use okta_http::{HttpClient, TransportError};
 use okta_verify::{
     AccessTokenVerifier, Clock, ConfigError, JwksCache, JwksCacheOptions, JwksError,
 };
@@ -548,11 +548,11 @@ fn sc_100_jwks_uri_must_be_https_except_loopback() {
         http://127.0.0.1:9000/oauth2/aus1 => http://127.0.0.1:9000/oauth2/aus1/v1/keys
     "]]
     .assert_eq(&out);
-    assert!(okta_verify::http::same_origin(
+    assert!(okta_http::same_origin(
         &"https://example.okta.com/oauth2/default".parse().unwrap(),
         &"https://example.okta.com/oauth2/v1/keys".parse().unwrap()
     ));
-    assert!(!okta_verify::http::same_origin(
+    assert!(!okta_http::same_origin(
         &"https://example.okta.com/oauth2/default".parse().unwrap(),
         &"https://10.0.0.1/oauth2/v1/keys".parse().unwrap()
     ));

@@ -57,7 +57,7 @@ fn sc_119_client_secret_is_redacted() {
     let credentials =
         ClientCredentials::new("0oa1client", secret, ClientAuthentication::ClientSecretBasic);
     let http = Arc::new(|_request: http::Request<Vec<u8>>| async {
-        Err::<http::Response<Vec<u8>>, _>(okta_verify::http::TransportError::other("offline"))
+        Err::<http::Response<Vec<u8>>, _>(okta_http::TransportError::other("offline"))
     });
     let verifier = IntrospectionVerifier::new(
         IntrospectionOptions::new("https://example.okta.com/oauth2/v1/introspect".parse().unwrap()),
