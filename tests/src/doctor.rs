@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
-use okta_config::{ClientAuthMethod, LoadError, Role, Settings, SettingsLoader};
-use okta_verify::http::{HttpClient, ReqwestHttpClient, TransportError, redacted_url, same_origin};
+use okta_config::{ClientAuthMethod, LoadError, Proxy, Role, Settings, SettingsLoader};
+use okta_http::{HttpClient, ReqwestHttpClient, TransportError, redacted_url, same_origin};
 use okta_verify::{ClientCredentials, Clock, JwksCache, JwksCacheOptions};
 use serde_json::Value;
 use url::Url;
@@ -22,6 +22,8 @@ const SKEW_OK: Duration = Duration::from_secs(10);
 pub enum Check {
     /// okta-config's rules (`docs/configuration.md`).
     Settings,
+    /// The proxy in effect (`http.proxy`, `http.no_proxy`) and where it came from.
+    Proxy,
     /// The discovery document answers.
     Discovery,
     /// Its `issuer` is the configured one, byte for byte.
@@ -45,6 +47,7 @@ impl Check {
     pub fn name(self) -> &'static str {
         match self {
             Self::Settings => "settings",
+            Self::Proxy => "proxy",
             Self::Discovery => "discovery reachable",
             Self::Issuer => "issuer matches",
             Self::Metadata => "metadata trusted",
@@ -170,9 +173,16 @@ pub async fn doctor(loader: impl Fn() -> SettingsLoader, clock: Clock) -> Doctor
         }
     };
     let Some(settings) = settings else {
+        report.push(
+            Check::Proxy,
+            Verdict::Skipped {
+                reason: "no usable settings (see the settings problems)".to_owned(),
+            },
+        );
         skip_live_checks(&mut report, "no usable issuer in the settings");
         return report;
     };
+    report.push(Check::Proxy, proxy_verdict(&settings));
     live_checks(&mut report, &settings, client_usable, &clock).await;
     report
 }
@@ -379,6 +389,45 @@ fn skip_live_checks_after_discovery(report: &mut DoctorReport) {
     report.findings.extend(rest.findings.into_iter().filter(|f| f.check != Check::Discovery));
 }
 
+/// The proxy in effect, where `http.proxy` and `http.no_proxy` came from, and a warning when
+/// `environment` finds no proxy variable. Credentials in a proxy URL are shown as `[redacted]`.
+pub(crate) fn proxy_verdict(settings: &Settings) -> Verdict {
+    let http = settings.http();
+    let from =
+        |key: &str| settings.origin(key).map_or_else(|| "default".to_owned(), ToString::to_string);
+    let mut detail = match http.proxy() {
+        Proxy::Direct => {
+            format!("none: direct connections (http.proxy from {})", from("http.proxy"))
+        }
+        Proxy::Environment { http: None, https: None } => {
+            return Verdict::Warning {
+                message: format!(
+                    "http.proxy = \"environment\" (from {}) but no proxy variable is set \
+                     (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, lower-case too): connections are direct",
+                    from("http.proxy")
+                ),
+                fix: Some(
+                    "set HTTPS_PROXY where the service runs, or http.proxy = \"none\" if it \
+                     needs no proxy"
+                        .to_owned(),
+                ),
+            };
+        }
+        proxy @ (Proxy::Environment { .. } | Proxy::Url(_)) => {
+            format!("{proxy} (http.proxy from {})", from("http.proxy"))
+        }
+    };
+    if !http.no_proxy().is_empty() {
+        let _ = write!(
+            detail,
+            "; direct to {} (http.no_proxy from {})",
+            http.no_proxy().join(", "),
+            from("http.no_proxy")
+        );
+    }
+    Verdict::Ok { detail }
+}
+
 /// The metadata and the server's `Date`, or the problem.
 fn discovery_verdict(
     url: &Url,
@@ -392,7 +441,8 @@ fn discovery_verdict(
         let fix = match &err {
             TransportError::Connect { .. } | TransportError::Timeout { .. } => {
                 "check that the issuer's host and port are right and reachable from here (DNS, \
-                 proxy, firewall)"
+                 firewall); if this machine reaches Okta through a proxy, set http.proxy (see the \
+                 proxy finding)"
             }
             TransportError::Redirect { .. } => {
                 "the discovery URL redirects: the issuer is probably not the authorization server's \

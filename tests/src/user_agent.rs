@@ -6,8 +6,8 @@ use std::fmt;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
+use okta_http::redacted_url;
 use okta_verify::Clock;
-use okta_verify::http::redacted_url;
 use url::Url;
 
 use crate::cookies::CookieJar;
@@ -183,6 +183,8 @@ impl fmt::Debug for UserAgent {
 impl UserAgent {
     /// A user agent with an empty cookie jar and a 10-second timeout per request.
     pub fn new() -> Result<Self, UserAgentError> {
+        // reqwest has no crypto provider of its own here (no `ring`): use aws-lc-rs.
+        okta_http::install_default_crypto_provider();
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(10))

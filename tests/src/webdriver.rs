@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use fantoccini::wd::TimeoutConfiguration;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
-use okta_verify::http::redacted_url;
+use okta_http::redacted_url;
 use url::Url;
 
 /// The command that installs what the browser run needs (Debian and Ubuntu, as root).
@@ -370,6 +370,8 @@ async fn wait_until_ready(
     starting: &mut Starting,
     timeout: Duration,
 ) -> Result<(), BrowserError> {
+    // reqwest has no crypto provider of its own here (no `ring`): use aws-lc-rs.
+    okta_http::install_default_crypto_provider();
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(2))
         .build()

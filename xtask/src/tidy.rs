@@ -13,6 +13,8 @@ use anyhow::{Context, bail};
 use crate::tidy::metadata::Workspace;
 use crate::{cargo, project_root, report};
 
+mod links;
+
 /// Runs every check and fails listing all problems found.
 pub(crate) fn run() -> anyhow::Result<()> {
     let workspace = Workspace::load()?;
@@ -21,6 +23,8 @@ pub(crate) fn run() -> anyhow::Result<()> {
     problems.extend(crate_graph::check(&workspace));
     problems.extend(layers::check(&layer_targets(&workspace))?);
     problems.extend(check_dependency_graph()?);
+    problems.extend(links::check_markdown_links(&project_root())?);
+    problems.extend(check_one_crypto_backend()?);
     if problems.is_empty() {
         report("tidy: ok");
         return Ok(());
@@ -135,6 +139,29 @@ fn check_dependency_graph() -> anyhow::Result<Vec<String>> {
     Ok(problems)
 }
 
+/// One crypto backend: aws-lc-rs. `ring` (reqwest's and rustls's other provider) must not be
+/// built for any target or kind of edge (docs/dependencies.md says why and how).
+fn check_one_crypto_backend() -> anyhow::Result<Vec<String>> {
+    let everything =
+        cargo_tree(&["--workspace", "--edges", "normal,build,dev", "--target", "all"])?;
+    Ok(second_crypto_backend(&everything))
+}
+
+/// The problems of a package list (`cargo tree` pairs) that holds `ring`.
+fn second_crypto_backend(packages: &[(String, String)]) -> Vec<String> {
+    packages
+        .iter()
+        .filter(|(name, _)| name == "ring")
+        .map(|(_, version)| {
+            format!(
+                "ring {version} is in the dependency tree (`cargo tree -i ring --target all -e \
+                 normal,build,dev`): the workspace runs on aws-lc-rs only; use the \
+                 `*-no-provider` TLS features and okta-http's rustls configuration"
+            )
+        })
+        .collect()
+}
+
 /// Whether every package that depends on `name@version` (shipped edges) is a workspace member.
 fn requested_only_by_workspace(name: &str, version: &str) -> anyhow::Result<bool> {
     let spec = format!("{name}@{version}");
@@ -192,6 +219,19 @@ mod tests {
         if let Err(err) = run() {
             panic!("{err:#}\nrun `cargo xtask tidy` for the list");
         }
+    }
+
+    #[test]
+    fn ring_in_the_tree_is_reported() {
+        let packages = |names: &[&str]| -> Vec<(String, String)> {
+            names.iter().map(|name| ((*name).to_owned(), "0.17.14".to_owned())).collect()
+        };
+        assert!(
+            second_crypto_backend(&packages(&["aws-lc-rs", "rustls", "ring-buffer"])).is_empty()
+        );
+        let problems = second_crypto_backend(&packages(&["aws-lc-rs", "ring", "rustls"]));
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].starts_with("ring 0.17.14 is in the dependency tree"), "{problems:?}");
     }
 
     #[test]

@@ -8,8 +8,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::header::ACCEPT;
 use http::{HeaderValue, Method, Request};
 use okta_config::{AuthorizationServer, Settings};
+use okta_http::{HttpClient, ReqwestHttpClient};
 use okta_verify::JwksCache;
-use okta_verify::http::{HttpClient, ReqwestHttpClient};
 use serde_json::{Value, json};
 use url::Url;
 

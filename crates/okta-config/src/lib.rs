@@ -74,6 +74,7 @@
 mod error;
 mod loader;
 mod origin;
+mod proxy;
 mod raw;
 mod settings;
 mod types;
@@ -83,6 +84,7 @@ mod validate;
 pub use crate::error::{LoadError, Problem, Problems};
 pub use crate::loader::{DEFAULT_FILE, SettingValue, SettingsLoader};
 pub use crate::origin::Origin;
+pub use crate::proxy::{EnvironmentProxy, Proxy, ProxyUrl};
 pub use crate::settings::{
     ClientSettings, HttpSettings, JwksSettings, Role, SettingEntry, Settings,
 };

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use config::{Config, FileFormat, Map, Source, Value, ValueKind};
 
 use crate::origin::tag;
+use crate::proxy::PROXY_VARIABLES;
 use crate::raw::{self, KEYS};
 use crate::validate::validate;
 use crate::{LoadError, Origin, Problem, Role, Settings};
@@ -181,7 +182,8 @@ impl Settings {
 
 impl SettingsLoader {
     /// Reads `$OKTA_CONFIG` (which must exist) or else `okta.toml` in the working directory if it
-    /// exists, the profile named by `$OKTA_PROFILE`, and the process's `OKTA_*` variables.
+    /// exists, the profile named by `$OKTA_PROFILE`, and the process's `OKTA_*` variables (and its
+    /// proxy variables, used only when `http.proxy = "environment"`).
     pub fn new() -> Self {
         Self {
             file: FileChoice::Default,
@@ -212,7 +214,9 @@ impl SettingsLoader {
         self
     }
 
-    /// Uses these variables instead of the process environment (only `OKTA_*` ones are read).
+    /// Uses these variables instead of the process environment: the `OKTA_*` ones, and the
+    /// standard proxy variables (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`, lower-case
+    /// too), which only `http.proxy = "environment"` reads.
     #[must_use]
     pub fn env_vars<K, V>(mut self, vars: impl IntoIterator<Item = (K, V)>) -> Self
     where
@@ -275,6 +279,7 @@ impl SettingsLoader {
     pub fn load(self) -> Result<Settings, LoadError> {
         let mut problems = Vec::new();
         let env = self.read_env(&mut problems);
+        let proxy_env = self.read_proxy_env();
 
         let file = self.file_to_read(&env);
         let mut file_table = match &file {
@@ -316,7 +321,7 @@ impl SettingsLoader {
                 reason: err.to_string(),
             })?;
 
-        let raw = raw::RawSettings::read(&config, &mut problems);
+        let raw = raw::RawSettings::read(&config, proxy_env, &mut problems);
         match validate(raw, &self.roles, profile_name, problems) {
             Ok(settings) => {
                 tracing::debug!(issuer = %settings.issuer(), profile = ?settings.profile(), "okta settings loaded");
@@ -350,6 +355,25 @@ impl SettingsLoader {
             }
         }
         out
+    }
+
+    /// The standard proxy variables (`HTTPS_PROXY`, `NO_PROXY`, ...) that are set, as UTF-8
+    /// pairs; only `http.proxy = "environment"` uses them. A non-UTF-8 value counts as unset.
+    fn read_proxy_env(&self) -> Vec<(String, String)> {
+        let is_proxy_variable = |name: &str| PROXY_VARIABLES.contains(&name);
+        match &self.env {
+            EnvChoice::Disabled => Vec::new(),
+            EnvChoice::Vars(vars) => {
+                vars.iter().filter(|(name, _)| is_proxy_variable(name)).cloned().collect()
+            }
+            EnvChoice::Process => process_env()
+                .into_iter()
+                .filter_map(|(name, value)| {
+                    Some((name.into_string().ok()?, value.into_string().ok()?))
+                })
+                .filter(|(name, _)| is_proxy_variable(name))
+                .collect(),
+        }
     }
 
     fn file_to_read(&self, env: &[(String, String)]) -> Option<(PathBuf, bool)> {

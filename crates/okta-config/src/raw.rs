@@ -42,6 +42,8 @@ pub(crate) const KEYS: &[Key] = &[
     key("http.connect_timeout_secs"),
     key("http.timeout_secs"),
     key("http.max_response_bytes"),
+    key("http.proxy"),
+    key("http.no_proxy"),
     key("jwks.min_ttl_secs"),
     key("jwks.max_ttl_secs"),
     key("jwks.refetch_cooldown_secs"),
@@ -54,10 +56,12 @@ pub(crate) fn is_known(name: &str) -> bool {
 /// The built-in defaults, as the lowest layer (no origin: [`Origin::Default`]).
 pub(crate) fn defaults() -> Map<String, Value> {
     let value = |kind: ValueKind| Value::new(None, kind);
-    let table = |entries: &[(&str, i64)]| {
-        value(ValueKind::Table(
-            entries.iter().map(|(key, n)| ((*key).to_owned(), value(ValueKind::I64(*n)))).collect(),
-        ))
+    let table = |entries: &[(&str, i64)], texts: &[(&str, &str)]| {
+        let numbers = entries.iter().map(|(key, n)| ((*key).to_owned(), value(ValueKind::I64(*n))));
+        let texts = texts
+            .iter()
+            .map(|(key, text)| ((*key).to_owned(), value(ValueKind::String((*text).to_owned()))));
+        value(ValueKind::Table(numbers.chain(texts).collect()))
     };
     let scopes = ["openid", "profile", "email"]
         .iter()
@@ -70,19 +74,25 @@ pub(crate) fn defaults() -> Map<String, Value> {
         ("max_token_age_secs", value(ValueKind::I64(24 * 60 * 60))),
         (
             "http",
-            table(&[
-                ("connect_timeout_secs", 5),
-                ("timeout_secs", 10),
-                ("max_response_bytes", 1024 * 1024),
-            ]),
+            table(
+                &[
+                    ("connect_timeout_secs", 5),
+                    ("timeout_secs", 10),
+                    ("max_response_bytes", 1024 * 1024),
+                ],
+                &[("proxy", "none")],
+            ),
         ),
         (
             "jwks",
-            table(&[
-                ("min_ttl_secs", 5 * 60),
-                ("max_ttl_secs", 24 * 60 * 60),
-                ("refetch_cooldown_secs", 30),
-            ]),
+            table(
+                &[
+                    ("min_ttl_secs", 5 * 60),
+                    ("max_ttl_secs", 24 * 60 * 60),
+                    ("refetch_cooldown_secs", 30),
+                ],
+                &[],
+            ),
         ),
     ]
     .into_iter()
@@ -142,16 +152,25 @@ pub(crate) struct RawSettings {
     pub(crate) connect_timeout: Option<Sourced<Duration>>,
     pub(crate) timeout: Option<Sourced<Duration>>,
     pub(crate) max_response_bytes: Option<Sourced<u64>>,
+    pub(crate) proxy: Option<Sourced<String>>,
+    pub(crate) no_proxy: Option<Sourced<Vec<String>>>,
     pub(crate) jwks_min_ttl: Option<Sourced<Duration>>,
     pub(crate) jwks_max_ttl: Option<Sourced<Duration>>,
     pub(crate) jwks_refetch_cooldown: Option<Sourced<Duration>>,
     /// The origin of every key that has a value, for [`crate::Settings::origin`].
     pub(crate) origins: Vec<(&'static str, Origin)>,
+    /// The proxy variables of the environment (`HTTPS_PROXY`, `NO_PROXY`, ...), read only for
+    /// `http.proxy = "environment"`.
+    pub(crate) proxy_variables: Vec<(String, String)>,
 }
 
 impl RawSettings {
     /// Reads every known key from the merged tree; a value of the wrong type becomes a problem.
-    pub(crate) fn read(tree: &Map<String, Value>, problems: &mut Vec<Problem>) -> Self {
+    pub(crate) fn read(
+        tree: &Map<String, Value>,
+        proxy_variables: Vec<(String, String)>,
+        problems: &mut Vec<Problem>,
+    ) -> Self {
         let mut reader = Reader { tree, problems };
         let origins = KEYS
             .iter()
@@ -176,10 +195,13 @@ impl RawSettings {
             connect_timeout: reader.seconds("http.connect_timeout_secs"),
             timeout: reader.seconds("http.timeout_secs"),
             max_response_bytes: reader.count("http.max_response_bytes"),
+            proxy: reader.text("http.proxy"),
+            no_proxy: reader.list("http.no_proxy"),
             jwks_min_ttl: reader.seconds("jwks.min_ttl_secs"),
             jwks_max_ttl: reader.seconds("jwks.max_ttl_secs"),
             jwks_refetch_cooldown: reader.seconds("jwks.refetch_cooldown_secs"),
             origins,
+            proxy_variables,
         }
     }
 }

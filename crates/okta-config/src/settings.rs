@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::proxy::Proxy;
 use crate::{
     Audience, ClientAuthMethod, ClientId, ClientSecret, CookieSecret, Issuer, Origin, RedirectUri,
     Scope,
@@ -141,6 +142,10 @@ impl Settings {
                     "http.connect_timeout_secs" => Some(secs(self.http.connect_timeout)),
                     "http.timeout_secs" => Some(secs(self.http.timeout)),
                     "http.max_response_bytes" => Some(self.http.max_response_bytes.to_string()),
+                    "http.proxy" => Some(self.http.proxy.to_string()),
+                    "http.no_proxy" => {
+                        Some(self.http.no_proxy.join(" ")).filter(|list| !list.is_empty())
+                    }
                     "jwks.min_ttl_secs" => Some(secs(self.jwks.min_ttl)),
                     "jwks.max_ttl_secs" => Some(secs(self.jwks.max_ttl)),
                     "jwks.refetch_cooldown_secs" => Some(secs(self.jwks.refetch_cooldown)),
@@ -233,12 +238,14 @@ impl ClientSettings {
     }
 }
 
-/// Bounds on every HTTP call to Okta.
+/// Bounds on every HTTP call to Okta, and the proxy it goes through.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HttpSettings {
     pub(crate) connect_timeout: Duration,
     pub(crate) timeout: Duration,
     pub(crate) max_response_bytes: usize,
+    pub(crate) proxy: Proxy,
+    pub(crate) no_proxy: Vec<String>,
 }
 
 impl HttpSettings {
@@ -255,6 +262,20 @@ impl HttpSettings {
     /// The largest response body read. Defaults to 1 MiB.
     pub fn max_response_bytes(&self) -> usize {
         self.max_response_bytes
+    }
+
+    /// The proxy every call goes through (`http.proxy`). Defaults to [`Proxy::Direct`]: the
+    /// proxy environment variables are used only with `http.proxy = "environment"`.
+    pub fn proxy(&self) -> &Proxy {
+        &self.proxy
+    }
+
+    /// Hosts reached without the proxy (`http.no_proxy`; with `http.proxy = "environment"`,
+    /// `NO_PROXY` or `no_proxy` when `http.no_proxy` is not set): host names, domains (a leading
+    /// dot is optional and subdomains match too), IP addresses, CIDR ranges, or `*`. Loopback
+    /// hosts are not bypassed unless listed. Defaults to none.
+    pub fn no_proxy(&self) -> &[String] {
+        &self.no_proxy
     }
 }
 

@@ -1,8 +1,9 @@
 //! The one conversion from raw values to [`Settings`], collecting every problem on the way.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use crate::proxy::{self, Proxy};
 use crate::raw::{RawSettings, Sourced};
 use crate::{
     Audience, AuthorizationServer, ClientAuthMethod, ClientId, ClientSecret, ClientSettings,
@@ -34,6 +35,14 @@ pub(crate) fn validate(
     });
     let http = check.http(&raw);
     let jwks = check.jwks(&raw);
+    let mut origins: BTreeMap<String, Origin> =
+        raw.origins.into_iter().map(|(key, origin)| (key.to_owned(), origin)).collect();
+    let http = http.map(|(http, no_proxy_origin)| {
+        if let Some(origin) = no_proxy_origin {
+            origins.insert("http.no_proxy".to_owned(), origin);
+        }
+        http
+    });
 
     // A field is `None` only when a problem about it was recorded.
     let (Some(issuer), Some(leeway), Some(max_token_age), Some(http), Some(jwks), true) =
@@ -53,7 +62,7 @@ pub(crate) fn validate(
         http,
         jwks,
         profile,
-        origins: raw.origins.into_iter().map(|(key, origin)| (key.to_owned(), origin)).collect(),
+        origins,
     })
 }
 
@@ -315,7 +324,8 @@ impl Checker {
         Some(raw.value)
     }
 
-    fn http(&mut self, raw: &RawSettings) -> Option<HttpSettings> {
+    /// The `[http]` settings, and the origin of `http.no_proxy` when it was read from `NO_PROXY`.
+    fn http(&mut self, raw: &RawSettings) -> Option<(HttpSettings, Option<Origin>)> {
         let connect_timeout = self.duration(
             raw.connect_timeout.as_ref(),
             "http.connect_timeout_secs",
@@ -342,8 +352,10 @@ impl Checker {
             }
             None => None,
         };
-        let (mut connect_timeout, timeout, max_response_bytes) =
-            (connect_timeout?, timeout?, max_response_bytes?);
+        let proxy = self.proxy(raw);
+        let no_proxy = self.no_proxy(raw);
+        let (mut connect_timeout, timeout, max_response_bytes, proxy, (no_proxy, no_proxy_origin)) =
+            (connect_timeout?, timeout?, max_response_bytes?, proxy?, no_proxy?);
         let connect_is_default =
             raw.connect_timeout.as_ref().is_none_or(|raw| raw.origin == Origin::Default);
         if connect_timeout > timeout && connect_is_default {
@@ -357,7 +369,75 @@ impl Checker {
             );
             return None;
         }
-        Some(HttpSettings { connect_timeout, timeout, max_response_bytes })
+        Some((
+            HttpSettings { connect_timeout, timeout, max_response_bytes, proxy, no_proxy },
+            no_proxy_origin,
+        ))
+    }
+
+    /// `http.proxy`: `none` (the default), `environment`, or a proxy URL.
+    fn proxy(&mut self, raw: &RawSettings) -> Option<Proxy> {
+        // Absent only when the reader already reported a wrong type: the key has a default.
+        let setting = raw.proxy.as_ref()?;
+        match Proxy::parse(&setting.value, &raw.proxy_variables) {
+            Ok(proxy) => Some(proxy),
+            Err((err, variable)) => {
+                let origin = match variable {
+                    Some(variable) => Origin::Environment { variable: variable.to_owned() },
+                    None => setting.origin.clone(),
+                };
+                let message = match variable {
+                    Some(_) => {
+                        format!("{} (read because http.proxy = \"environment\")", err.message())
+                    }
+                    None => err.message().to_owned(),
+                };
+                self.problem("http.proxy", Some(origin), message);
+                None
+            }
+        }
+    }
+
+    /// `http.no_proxy`, or with `http.proxy = "environment"` and no `http.no_proxy`, the first of
+    /// `NO_PROXY` and `no_proxy` that is set (then with its origin).
+    fn no_proxy(&mut self, raw: &RawSettings) -> Option<(Vec<String>, Option<Origin>)> {
+        let environment = raw.proxy.as_ref().is_some_and(|proxy| proxy.value == "environment");
+        let from_environment = || {
+            ["NO_PROXY", "no_proxy"].into_iter().find_map(|name| {
+                raw.proxy_variables
+                    .iter()
+                    .find(|(variable, value)| variable == name && !value.trim().is_empty())
+            })
+        };
+        let (entries, origin, from_variable): (Vec<String>, Origin, bool) = match &raw.no_proxy {
+            Some(list) => (list.value.clone(), list.origin.clone(), false),
+            None if environment => match from_environment() {
+                Some((variable, value)) => (
+                    value
+                        .split(|c: char| c == ',' || c.is_whitespace())
+                        .filter(|entry| !entry.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                    Origin::Environment { variable: variable.clone() },
+                    true,
+                ),
+                None => return Some((Vec::new(), None)),
+            },
+            None => return Some((Vec::new(), None)),
+        };
+        let mut valid = Vec::new();
+        let mut ok = true;
+        for entry in &entries {
+            match proxy::parse_no_proxy_entry(entry) {
+                Ok(entry) if !valid.contains(&entry) => valid.push(entry),
+                Ok(_) => {}
+                Err(err) => {
+                    ok = false;
+                    self.problem("http.no_proxy", Some(origin.clone()), err.message());
+                }
+            }
+        }
+        ok.then_some((valid, from_variable.then_some(origin)))
     }
 
     fn jwks(&mut self, raw: &RawSettings) -> Option<JwksSettings> {

@@ -94,6 +94,8 @@ mod clock;
 mod config;
 mod crypto;
 mod error;
+#[cfg(test)]
+mod error_chains;
 mod extract;
 mod faults;
 mod form;

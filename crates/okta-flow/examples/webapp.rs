@@ -84,6 +84,8 @@ async fn main() -> anyhow::Result<()> {
     let client = OktaClient::discover(&settings).await.context("discovering the issuer")?;
     let okta = OktaAuth::new(client).context("setting up the sign-in routes")?;
 
+    // reqwest has no crypto provider of its own here (no `ring`): use aws-lc-rs.
+    okta_http::install_default_crypto_provider();
     let state = AppState {
         api: options.api.trim_end_matches('/').to_owned(),
         http: reqwest::Client::builder()

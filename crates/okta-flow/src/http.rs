@@ -1,10 +1,10 @@
-//! Runs `openidconnect` requests through okta-verify's hardened transport, remembering the
+//! Runs `openidconnect` requests through okta-http's hardened transport, remembering the
 //! status and rate-limit headers of the response so errors can say what the server did.
 
 use std::sync::Mutex;
 
 use http::{Request, Response};
-use okta_verify::http::{BoxFuture, HttpClient, TransportError};
+use okta_http::{BoxFuture, HttpClient, TransportError};
 use openidconnect::AsyncHttpClient;
 
 /// What the last response said besides its body.

@@ -69,12 +69,14 @@
 //! # Ok(())
 //! # }
 //! # async fn sign_in(server: &okta_devserver::DevServer) -> Result<String, Box<dyn std::error::Error>> {
+//! #     okta_http::install_default_crypto_provider(); // reqwest brings no provider (no `ring`)
 //! #     let body = serde_json::json!({"username": okta_devserver::DEMO_USERNAME, "password": okta_devserver::DEMO_PASSWORD});
 //! #     let response: serde_json::Value = reqwest::Client::new()
 //! #         .post(format!("{}/api/v1/authn", server.base_url())).json(&body).send().await?.json().await?;
 //! #     Ok(response["sessionToken"].as_str().unwrap_or_default().to_owned())
 //! # }
 //! # async fn callback_query(url: &str) -> Result<String, Box<dyn std::error::Error>> {
+//! #     okta_http::install_default_crypto_provider();
 //! #     let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
 //! #     let response = browser.get(url).send().await?;
 //! #     let location = response.headers()["location"].to_str()?;
@@ -107,6 +109,8 @@ mod authorize;
 pub mod axum;
 mod callback;
 mod client;
+#[cfg(test)]
+mod error_chains;
 #[cfg(any(feature = "axum", feature = "loopback"))]
 mod html;
 mod http;
@@ -117,6 +121,7 @@ mod pending;
 mod percent;
 #[cfg(test)]
 mod test_support;
+mod text;
 mod token;
 mod userinfo;
 

@@ -81,6 +81,7 @@
 //! # Ok(())
 //! # }
 //! # async fn browse(base: String, url: Url) -> Result<(u16, String), reqwest::Error> {
+//! #     okta_http::install_default_crypto_provider(); // reqwest brings no provider (no `ring`)
 //! #     let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
 //! #     let body = serde_json::json!({"username": okta_devserver::DEMO_USERNAME, "password": okta_devserver::DEMO_PASSWORD});
 //! #     let authn: serde_json::Value = browser.post(format!("{base}/api/v1/authn")).json(&body).send().await?.json().await?;
@@ -132,7 +133,7 @@ use http::{HeaderValue, Method, Request, Response, StatusCode};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use okta_verify::http::redacted_url;
+use okta_http::redacted_url;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore, mpsc, oneshot, watch};
 use tokio::task::{JoinHandle, JoinSet};

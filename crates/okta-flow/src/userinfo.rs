@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use okta_verify::http::TransportError;
+use okta_http::TransportError;
 use openidconnect::core::CoreGenderClaim;
 use openidconnect::{AdditionalClaims, UserInfoError as OidcUserInfoError};
 use serde::{Deserialize, Serialize};
@@ -85,7 +85,7 @@ pub enum UserInfoError {
     #[error("the userinfo sub does not match the ID token's sub")]
     SubjectMismatch,
     /// The request never got a usable response.
-    #[error("the userinfo request failed: {0}")]
+    #[error("the userinfo request failed")]
     Transport(#[source] TransportError),
 }
 

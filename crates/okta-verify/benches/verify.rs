@@ -22,7 +22,7 @@ use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use criterion::Criterion;
-use okta_verify::http::HttpClient;
+use okta_http::HttpClient;
 use okta_verify::{
     AccessTokenOptions, AccessTokenVerifier, Clock, JwksCache, JwksCacheOptions, TokenCacheOptions,
 };

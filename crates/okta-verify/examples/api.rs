@@ -34,8 +34,8 @@ use anyhow::Context as _;
 use axum::Router;
 use axum::routing::get;
 use okta_config::{Role, Settings, SettingsLoader};
+use okta_http::ReqwestHttpClient;
 use okta_verify::axum::OktaAuthLayer;
-use okta_verify::http::ReqwestHttpClient;
 use okta_verify::{
     AccessTokenOptions, AccessTokenVerifier, JwksCache, RuleViolation, VerifiedAccessToken,
 };

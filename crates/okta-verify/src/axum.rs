@@ -35,10 +35,10 @@ use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Request, StatusCode, Uri, header};
+use okta_http::BoxFuture;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::http::BoxFuture;
 use crate::{AccessTokenVerifier, VerifiedAccessToken, VerifyError};
 
 /// A layer that verifies the bearer token of every request (see the [module docs](self)).

@@ -149,7 +149,7 @@ impl IssuerRule {
         }
         let url = Url::parse(issuer)
             .map_err(|_| ConfigError::InvalidIssuer { reason: "it is not an absolute URL" })?;
-        crate::http::check_config_url(&url)?;
+        crate::error::check_config_url(&url)?;
         if url.query().is_some() || url.fragment().is_some() {
             return Err(ConfigError::InvalidIssuer { reason: "it has a query or fragment" });
         }
@@ -189,5 +189,5 @@ impl IssuerRule {
 
 /// Logs a refusal: the reason, never the token.
 pub(crate) fn log_rejection(kind: crate::TokenKind, err: &VerifyError) {
-    tracing::debug!(token_kind = ?kind, reason = err.kind(), error = %err, "token refused");
+    tracing::debug!(token_kind = ?kind, reason = err.kind(), error = err as &dyn std::error::Error, "token refused");
 }

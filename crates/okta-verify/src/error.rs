@@ -4,7 +4,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::http::TransportError;
+use okta_http::{TransportError, check_url, redacted_url};
+use url::Url;
 
 /// Why a token was refused.
 ///
@@ -76,7 +77,7 @@ pub enum VerifyError {
     #[error("invalid signature")]
     InvalidSignature,
     /// The key set could not be fetched and no keys are known.
-    #[error("signing keys unavailable: {source}")]
+    #[error("signing keys unavailable")]
     JwksUnavailable {
         /// What went wrong while fetching them.
         #[source]
@@ -287,7 +288,7 @@ impl fmt::Display for TokenKind {
     }
 }
 
-/// Why a verifier, key cache or HTTP client could not be built from the options given.
+/// Why a verifier or key cache could not be built from the options given.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
@@ -333,12 +334,11 @@ pub enum ConfigError {
         /// What is missing.
         what: &'static str,
     },
-    /// The HTTP client could not be built.
-    #[error("cannot build the HTTP client: {reason}")]
-    HttpClient {
-        /// What went wrong.
-        reason: String,
-    },
+}
+
+/// Like [`okta_http::check_url`] with loopback `http` allowed, as a configuration error.
+pub(crate) fn check_config_url(url: &Url) -> Result<(), ConfigError> {
+    check_url(url, true).map_err(|_| ConfigError::InsecureUrl { url: redacted_url(url) })
 }
 
 /// Says what a `TooOld` is about.

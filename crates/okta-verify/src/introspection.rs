@@ -9,6 +9,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use http::{Method, Request, header};
+use okta_http::HttpClient;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use url::Url;
@@ -16,8 +17,7 @@ use url::form_urlencoded;
 
 use crate::clock::Clock;
 use crate::core::{MAX_LEEWAY, seconds};
-use crate::error::{ConfigError, VerifyError, untrusted};
-use crate::http::{HttpClient, check_config_url};
+use crate::error::{ConfigError, VerifyError, check_config_url, untrusted};
 use crate::json::{Rounding, numeric_date, parse_object};
 use crate::token_cache::{TokenCache, TokenCacheOptions};
 
@@ -189,7 +189,11 @@ impl IntrospectionVerifier {
     pub async fn verify(&self, token: &str) -> Result<IntrospectedToken, VerifyError> {
         let result = self.verify_inner(token).await;
         if let Err(err) = &result {
-            tracing::debug!(reason = err.kind(), error = %err, "introspection refused the token");
+            tracing::debug!(
+                reason = err.kind(),
+                error = err as &dyn std::error::Error,
+                "introspection refused the token"
+            );
         }
         result
     }

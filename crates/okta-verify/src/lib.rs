@@ -12,7 +12,8 @@
 //! - [What is checked](#what-is-checked), and the [errors](VerifyError) (each with a stable
 //!   [`kind`](VerifyError::kind)).
 //! - [Keys](JwksCache): a lock-free key cache with single-flight refetch and background refresh.
-//! - [HTTP](http): the hardened transport, reused by okta-flow.
+//! - HTTP: keys and introspection are fetched through an [`okta_http::HttpClient`], the hardened
+//!   transport of the `okta-http` crate (shared with okta-flow); tests pass closures.
 //! - With the `axum` feature, `okta_verify::axum`: a tower layer and extractor (RFC 6750).
 //! - The design, its security choices and the benchmarks: `docs/verify.md` and
 //!   `docs/performance.md` in the repository.
@@ -22,7 +23,7 @@
 //! ```no_run
 //! use std::sync::Arc;
 //!
-//! use okta_verify::http::{HttpClientOptions, ReqwestHttpClient};
+//! use okta_http::{HttpClientOptions, ReqwestHttpClient};
 //! use okta_verify::{
 //!     AccessTokenOptions, AccessTokenVerifier, Clock, JwksCache, JwksCacheOptions, TokenCacheOptions,
 //! };
@@ -60,7 +61,7 @@
 //! use std::sync::Arc;
 //!
 //! use okta_config::{Role, Settings};
-//! use okta_verify::http::ReqwestHttpClient;
+//! use okta_http::ReqwestHttpClient;
 //! use okta_verify::{AccessTokenVerifier, IntrospectionVerifier, JwksCache};
 //!
 //! # fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -123,7 +124,6 @@ mod claims;
 mod clock;
 mod core;
 mod error;
-pub mod http;
 mod id_token;
 mod introspection;
 mod json;

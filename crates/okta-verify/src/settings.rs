@@ -3,34 +3,14 @@
 use std::sync::Arc;
 
 use okta_config::{ClientAuthMethod, Settings};
+use okta_http::HttpClient;
 
 use crate::error::ConfigError;
-use crate::http::{HttpClient, HttpClientOptions, ReqwestHttpClient};
 use crate::{
     AccessTokenOptions, AccessTokenVerifier, ClientAuthentication, ClientCredentials, Clock,
     IdTokenOptions, IdTokenVerifier, IntrospectionOptions, IntrospectionVerifier, JwksCache,
     JwksCacheOptions,
 };
-
-impl HttpClientOptions {
-    /// The `http` settings: connect and total timeouts, and the response size cap.
-    pub fn from_settings(settings: &Settings) -> Self {
-        let http = settings.http();
-        Self {
-            connect_timeout: http.connect_timeout(),
-            timeout: http.timeout(),
-            max_response_bytes: http.max_response_bytes(),
-            ..Self::default()
-        }
-    }
-}
-
-impl ReqwestHttpClient {
-    /// The production client with the `http` settings.
-    pub fn from_settings(settings: &Settings) -> Result<Self, ConfigError> {
-        Self::new(HttpClientOptions::from_settings(settings))
-    }
-}
 
 impl JwksCacheOptions {
     /// The `jwks` settings: TTL bounds and the refetch cooldown.

@@ -55,11 +55,17 @@ async fn a_good_configuration_passes_every_check() {
     let (_target, pairs) = devserver_settings().await;
     let report = diagnose(&pairs, &[], Clock::system()).await;
     assert_eq!((report.problems(), report.warnings()), (0, 0), "{}", report.render());
-    assert_eq!(report.findings().len(), 9);
+    assert_eq!(report.findings().len(), 10);
     assert!(report.findings().iter().all(|finding| matches!(finding.verdict, Verdict::Ok { .. })));
     let text = report.render();
     assert!(text.contains(" usable key(s) at http://127.0.0.1:"), "{text}");
     assert!(text.contains("accepted with client_secret_basic"), "{text}");
+    assert!(
+        text.contains(
+            "proxy                    ok       none: direct connections (http.proxy from default)"
+        ),
+        "{text}"
+    );
     let secret = &pairs.iter().find(|(key, _)| *key == "client_secret").unwrap().1;
     assert!(!text.contains(secret.as_str()), "the client secret is never printed");
 }
@@ -183,4 +189,38 @@ async fn no_issuer_at_all_skips_the_live_checks() {
     let report = diagnose(&[], &[], Clock::system()).await;
     assert!(report.problems() >= 1);
     assert!(matches!(report.of(Check::Discovery).as_slice(), [Verdict::Skipped { .. }]));
+}
+
+#[tokio::test]
+async fn the_proxy_in_effect_is_shown_with_its_origin_and_without_credentials() {
+    let (_target, pairs) = devserver_settings().await;
+    // The devserver is on 127.0.0.1, listed in no_proxy: the live checks still reach it.
+    let changes = [
+        ("http.proxy", "http://svc:pa55word@127.0.0.1:9"),
+        ("http.no_proxy", "localhost 127.0.0.1"),
+    ];
+    let report = diagnose(&pairs, &changes, Clock::system()).await;
+    assert_eq!((report.problems(), report.warnings()), (0, 0), "{}", report.render());
+    let [Verdict::Ok { detail }] = report.of(Check::Proxy).as_slice() else {
+        panic!("{}", report.render())
+    };
+    assert_eq!(
+        detail,
+        "http://[redacted]@127.0.0.1:9 (http.proxy from set from code); direct to localhost, \
+         127.0.0.1 (http.no_proxy from set from code)"
+    );
+    assert!(!report.render().contains("pa55word"), "{}", report.render());
+}
+
+#[tokio::test]
+async fn proxy_environment_without_variables_is_a_warning() {
+    let (_target, pairs) = devserver_settings().await;
+    // `SettingsLoader::isolated` reads no environment: no proxy variable at all.
+    let report = diagnose(&pairs, &[("http.proxy", "environment")], Clock::system()).await;
+    let [Verdict::Warning { message, fix }] = report.of(Check::Proxy).as_slice() else {
+        panic!("{}", report.render())
+    };
+    assert!(message.contains("no proxy variable is set"), "{message}");
+    assert!(fix.as_deref().is_some_and(|fix| fix.contains("HTTPS_PROXY")), "{fix:?}");
+    assert_eq!(report.problems(), 0, "the live checks reach the devserver directly");
 }

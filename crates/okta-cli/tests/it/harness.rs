@@ -152,6 +152,8 @@ pub(crate) fn client_env(
 
 /// An HTTP client that, like a test browser, does not follow redirects.
 pub(crate) fn browser() -> reqwest::Client {
+    // reqwest has no crypto provider of its own here (no `ring`): use aws-lc-rs.
+    okta_http::install_default_crypto_provider();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -718,3 +718,109 @@ fn a_described_override_names_its_source() {
         Some(&Origin::Described { description: "command-line flag --leeway".to_owned() })
     );
 }
+
+#[test]
+fn proxy_defaults_to_none_and_ignores_the_proxy_variables() {
+    let settings = client()
+        .env_vars([
+            ("HTTPS_PROXY", "http://proxy.example.com:3128"),
+            ("HTTP_PROXY", "http://proxy.example.com:3128"),
+            ("ALL_PROXY", "http://proxy.example.com:3128"),
+            ("NO_PROXY", "localhost"),
+        ])
+        .load()
+        .unwrap();
+    assert_eq!(settings.http().proxy(), &crate::Proxy::Direct);
+    assert!(settings.http().no_proxy().is_empty());
+    assert_eq!(settings.origin("http.proxy"), Some(&Origin::Default));
+    assert_eq!(settings.origin("http.no_proxy"), None);
+}
+
+#[test]
+fn proxy_environment_reads_the_standard_variables_given_to_the_loader() {
+    let settings = client()
+        .env_vars([
+            ("OKTA_HTTP__PROXY", "environment"),
+            ("https_proxy", "proxy.example.com:3128"),
+            ("no_proxy", "localhost, 127.0.0.1,.internal.example"),
+        ])
+        .load()
+        .unwrap();
+    let http = settings.http();
+    assert_eq!(
+        http.proxy().to_string(),
+        "environment (https: http://proxy.example.com:3128 from https_proxy, http: none)"
+    );
+    assert_eq!(http.no_proxy(), ["localhost", "127.0.0.1", ".internal.example"]);
+    assert_eq!(
+        settings.origin("http.proxy"),
+        Some(&Origin::Environment { variable: "OKTA_HTTP__PROXY".to_owned() })
+    );
+    assert_eq!(
+        settings.origin("http.no_proxy"),
+        Some(&Origin::Environment { variable: "no_proxy".to_owned() })
+    );
+
+    // http.no_proxy, when set, wins over NO_PROXY.
+    let settings = client()
+        .set("http.proxy", "environment")
+        .set("http.no_proxy", ["okta.internal"])
+        .env_vars([("HTTPS_PROXY", "http://p:1"), ("NO_PROXY", "*")])
+        .load()
+        .unwrap();
+    assert_eq!(settings.http().no_proxy(), ["okta.internal"]);
+    assert_eq!(settings.origin("http.no_proxy"), Some(&Origin::Code));
+}
+
+#[test]
+fn an_explicit_proxy_url_with_its_no_proxy_list() {
+    let file = toml_file(
+        "issuer = \"https://dev-123456.okta.com/oauth2/default\"\n\
+         [http]\nproxy = \"http://svc:pa55word@proxy.example.com:3128\"\n\
+         no_proxy = [\"localhost\", \"127.0.0.1\"]\n",
+    );
+    let settings = SettingsLoader::isolated().file(file.path()).load().unwrap();
+    let crate::Proxy::Url(url) = settings.http().proxy() else {
+        panic!("{:?}", settings.http().proxy())
+    };
+    assert_eq!(url.url_with_credentials().password(), Some("pa55word"));
+    assert_eq!(settings.http().no_proxy(), ["localhost", "127.0.0.1"]);
+    let entries = settings.entries();
+    let find = |key: &str| entries.iter().find(|entry| entry.key() == key).unwrap();
+    assert_eq!(find("http.proxy").value(), "http://[redacted]@proxy.example.com:3128");
+    assert_eq!(find("http.no_proxy").value(), "localhost 127.0.0.1");
+    for shown in
+        [format!("{settings:?}"), format!("{entries:?}"), settings.http().proxy().to_string()]
+    {
+        assert!(!shown.contains("pa55word") && !shown.contains("svc:"), "{shown}");
+    }
+}
+
+#[test]
+fn proxy_problems_name_their_origin_and_never_the_credentials() {
+    check(
+        client()
+            .set("http.proxy", "socks5://svc:pa55word@proxy:1080")
+            .set("http.no_proxy", ["*.example.com"]),
+        expect![[r#"
+            2 problems in the Okta settings:
+              - http.proxy (from set from code): "socks5://[redacted]@proxy:1080" is a SOCKS proxy, which okta-oidc does not support: use an HTTP proxy (http:// or https://)
+              - http.no_proxy (from set from code): "*.example.com": write .example.com instead (a leading dot matches the domain and its subdomains; * is a wildcard only on its own)"#]],
+    );
+    check(
+        client().set("http.proxy", "environment").env_vars([
+            ("HTTPS_PROXY", "http://svc:pa55word@proxy:3128/path"),
+            ("NO_PROXY", "h:1"),
+        ]),
+        expect![[r#"
+            2 problems in the Okta settings:
+              - http.proxy (from environment variable HTTPS_PROXY): "http://[redacted]@proxy:3128/path" has a path, query or fragment: a proxy URL is scheme, host and port, such as http://proxy.example.com:3128 (read because http.proxy = "environment")
+              - http.no_proxy (from environment variable NO_PROXY): "h:1": ports and brackets are not supported (an entry bypasses the proxy on every port); write a host name, a domain (.example.com matches it and its subdomains), an IP address, a CIDR range such as 10.0.0.0/8, or * for every host"#]],
+    );
+    check(
+        client().env_vars([("OKTA_HTTP__PROXY", "proxy.example.com:3128")]),
+        expect![[r#"
+            1 problem in the Okta settings:
+              - http.proxy (from environment variable OKTA_HTTP__PROXY): "proxy.example.com:3128" is not a proxy setting: use "none" (the default: direct connections), "environment" (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY) or a proxy URL such as "http://proxy.example.com:3128""#]],
+    );
+}

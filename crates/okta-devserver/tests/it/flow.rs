@@ -97,6 +97,7 @@ async fn a_redirecting_token_endpoint_is_seen_not_followed() {
 
     // A client that follows redirects resends the code and the credentials: the trap records it.
     server.faults().arm(Fault::Redirect { endpoint: Endpoint::Token, status: 307 });
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let following =
         reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build().unwrap();
     let followed = following

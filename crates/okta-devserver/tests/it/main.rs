@@ -10,6 +10,8 @@ use std::time::Duration;
 
 /// A client that never follows redirects (the flow depends on seeing each 302) and never hangs.
 fn client() -> reqwest::Client {
+    // reqwest has no crypto provider of its own here (no `ring`): use aws-lc-rs.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(10))

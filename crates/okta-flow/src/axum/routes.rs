@@ -261,7 +261,7 @@ fn okta_answer_refused(sign_in_again: Option<(&str, &str)>) -> Response {
 }
 
 fn store_failed(err: &tower_sessions::session::Error) -> Response {
-    tracing::error!(error = %err, "the session store failed");
+    tracing::error!(error = err as &dyn std::error::Error, "the session store failed");
     pages::page(
         StatusCode::SERVICE_UNAVAILABLE,
         "Sessions unavailable",

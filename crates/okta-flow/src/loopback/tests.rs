@@ -31,6 +31,8 @@ async fn listener(uri: &str) -> LoopbackListener {
 
 /// A browser that does not follow redirects.
 fn browser() -> reqwest::Client {
+    // reqwest has no crypto provider of its own here (no `ring`): use aws-lc-rs.
+    okta_http::install_default_crypto_provider();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(PATIENCE)

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use okta_config::Issuer;
-use okta_verify::http::TransportError;
+use okta_http::TransportError;
 use serde_json::json;
 
 use super::*;

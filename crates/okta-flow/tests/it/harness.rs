@@ -111,6 +111,8 @@ pub(crate) async fn follow_authorize(url: &str) -> String {
 }
 
 pub(crate) fn http_client() -> reqwest::Client {
+    // reqwest has no crypto provider of its own here (no `ring`): use aws-lc-rs.
+    okta_http::install_default_crypto_provider();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

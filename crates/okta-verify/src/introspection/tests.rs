@@ -7,9 +7,9 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use base64::Engine as _;
 use expect_test::{Expect, expect};
+use okta_http::{HttpClient, TransportError};
 use serde_json::json;
 
-use crate::http::{HttpClient, TransportError};
 use crate::{
     ClientAuthentication, ClientCredentials, Clock, IntrospectionOptions, IntrospectionVerifier,
     TokenCacheOptions,

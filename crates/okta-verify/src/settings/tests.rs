@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use okta_config::{Role, Settings, SettingsLoader};
+use okta_http::{HttpClient, TransportError};
 
-use crate::http::{HttpClient, HttpClientOptions, TransportError};
 use crate::{
     AccessTokenOptions, AccessTokenVerifier, ClientAuthentication, ClientCredentials,
     IdTokenOptions, IntrospectionOptions, JwksCache, JwksCacheOptions,
@@ -45,9 +45,6 @@ fn access_token_options_follow_the_settings() {
         Some("https://dev-123456.okta.com/oauth2/aus1payments/v1/keys")
     );
     assert!(AccessTokenVerifier::from_settings(&settings, keys).is_ok());
-    let http = HttpClientOptions::from_settings(&settings);
-    assert_eq!(http.timeout, settings.http().timeout());
-    assert_eq!(http.max_response_bytes, settings.http().max_response_bytes());
     let jwks = JwksCacheOptions::from_settings(&settings);
     assert_eq!(jwks.refetch_cooldown, settings.jwks().refetch_cooldown());
 }

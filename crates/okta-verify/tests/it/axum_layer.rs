@@ -89,9 +89,7 @@ async fn sc_110_statuses_and_challenges() {
 #[tokio::test]
 async fn unreachable_keys_are_503_and_a_missing_layer_is_500() {
     let offline = Arc::new(|_request: http::Request<Vec<u8>>| async {
-        Err::<http::Response<Vec<u8>>, _>(okta_verify::http::TransportError::other(
-            "connection refused",
-        ))
+        Err::<http::Response<Vec<u8>>, _>(okta_http::TransportError::other("connection refused"))
     });
     let keys = JwksCache::remote(
         "https://example.okta.com/oauth2/default/v1/keys".parse().unwrap(),

@@ -39,7 +39,8 @@ fn sc_119_errors_and_results_never_contain_the_token() {
     }
     // The ID-token verifier with a nonce and an access token to check.
     let err = block_on(
-        id_verifier().verify(&token, &IdTokenChecks::new(Some("secret-nonce-value"), Some(&token))),
+        id_verifier()
+            .verify(&token, &IdTokenChecks::new("secret-nonce-value").with_access_token(&token)),
     )
     .unwrap_err();
     outputs.push(format!("{err} {err:?}"));
@@ -56,7 +57,7 @@ fn sc_119_client_secret_is_redacted() {
     let credentials =
         ClientCredentials::new("0oa1client", secret, ClientAuthentication::ClientSecretBasic);
     let http = Arc::new(|_request: http::Request<Vec<u8>>| async {
-        Err::<http::Response<Vec<u8>>, _>(okta_verify::http::TransportError::other("offline"))
+        Err::<http::Response<Vec<u8>>, _>(okta_http::TransportError::other("offline"))
     });
     let verifier = IntrospectionVerifier::new(
         IntrospectionOptions::new("https://example.okta.com/oauth2/v1/introspect".parse().unwrap()),

@@ -212,7 +212,16 @@ pub(crate) fn outcome<T>(
 ) -> String {
     match result {
         Ok(value) => format!("ok: {}", describe(value)),
-        Err(err) => format!("{}: {err}", err.kind()),
+        Err(err) => {
+            // The message and each of its causes, as `{:#}` in anyhow prints them.
+            let mut text = format!("{}: {err}", err.kind());
+            let mut source = std::error::Error::source(err);
+            while let Some(cause) = source {
+                text = format!("{text}: {cause}");
+                source = cause.source();
+            }
+            text
+        }
     }
 }
 
@@ -240,7 +249,7 @@ pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
 /// An HTTP client closure that serves `body` with status 200 and counts calls.
 pub(crate) fn serve_jwks(
     body: String,
-) -> (Arc<dyn okta_verify::http::HttpClient>, Arc<std::sync::atomic::AtomicUsize>) {
+) -> (Arc<dyn okta_http::HttpClient>, Arc<std::sync::atomic::AtomicUsize>) {
     let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counter = Arc::clone(&calls);
     let body = Arc::new(std::sync::Mutex::new(body));

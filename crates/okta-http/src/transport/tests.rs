@@ -7,10 +7,10 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;
 use url::Url;
 
-use crate::http::{
-    HttpClient, HttpClientOptions, ReqwestHttpClient, TransportError, check_url, is_loopback,
-    redacted_url, same_origin,
-};
+use crate::client::HttpClient;
+use crate::error::TransportError;
+use crate::transport::{HttpClientOptions, ReqwestHttpClient};
+use crate::urls::{check_url, is_loopback, redacted_url, same_origin};
 
 /// Serves each accepted connection with `response` (raw bytes) after reading the request head.
 /// `None` accepts and never answers. Returns the base URL.
@@ -231,4 +231,75 @@ fn rate_limit_headers_are_traced_and_low_remaining_warns() {
     assert!(output.contains("path=/oauth2/v1/token"), "{output}");
     assert!(!output.contains("secret-code") && !output.contains("c2VjcmV0"), "{output}");
     let _ = std::io::stdout().flush();
+}
+
+/// The test CA and the `localhost`/`127.0.0.1` certificate it signed (`tests/data/README.md`).
+const CA: &[u8] = include_bytes!("../../tests/data/ca.pem");
+const SERVER_CERT: &[u8] = include_bytes!("../../tests/data/server.pem");
+const SERVER_KEY: &[u8] = include_bytes!("../../tests/data/server.key.pem");
+
+/// A rustls server on 127.0.0.1:0 (aws-lc-rs) that answers one HTTPS request with `hello`.
+async fn serve_tls() -> std::net::SocketAddr {
+    use rustls::pki_types::pem::PemObject as _;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let chain = vec![CertificateDer::from_pem_slice(SERVER_CERT).unwrap()];
+    let key = PrivateKeyDer::from_pem_slice(SERVER_KEY).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        // Bounded: each test makes at most two connections.
+        for _ in 0..2 {
+            let Ok((socket, _)) = listener.accept().await else { return };
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(socket).await else { return };
+                let mut buffer = vec![0_u8; 4096];
+                let _ = tls.read(&mut buffer).await;
+                let response =
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello";
+                let _ = tls.write_all(response).await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    address
+}
+
+fn trusting_test_ca() -> ReqwestHttpClient {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject as _;
+
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(CertificateDer::from_pem_slice(CA).unwrap()).unwrap();
+    let tls = crate::tls::client_config_with_roots(roots).unwrap();
+    ReqwestHttpClient::with_tls(HttpClientOptions::default(), tls).unwrap()
+}
+
+#[tokio::test]
+async fn a_real_tls_handshake_on_aws_lc_rs() {
+    let address = serve_tls().await;
+    for host in ["127.0.0.1", "localhost"] {
+        let url = format!("https://{host}:{}/oauth2/default/v1/keys", address.port());
+        let response = trusting_test_ca().execute(get(&url)).await.unwrap();
+        assert_eq!(response.status(), 200, "{host}");
+        assert_eq!(response.body(), b"hello", "{host}");
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_certificate_authority_is_a_connect_error() {
+    // The production client trusts the Mozilla roots only, not the test CA.
+    let address = serve_tls().await;
+    let client = client(1024, Duration::from_secs(5));
+    let err = client.execute(get(&format!("https://127.0.0.1:{}/", address.port()))).await;
+    assert!(matches!(err, Err(TransportError::Connect { .. })), "{err:?}");
 }

@@ -1,0 +1,29 @@
+//! Building the transport from `okta-config` settings, the way every service is configured.
+
+use okta_config::Settings;
+
+use crate::error::BuildError;
+use crate::transport::{HttpClientOptions, ReqwestHttpClient};
+
+impl HttpClientOptions {
+    /// The `[http]` settings: connect and total timeouts, the response size cap, the proxy and
+    /// the hosts that bypass it. `allow_loopback_http` keeps its default (`true`).
+    pub fn from_settings(settings: &Settings) -> Self {
+        let http = settings.http();
+        Self {
+            connect_timeout: http.connect_timeout(),
+            timeout: http.timeout(),
+            max_response_bytes: http.max_response_bytes(),
+            proxy: http.proxy().clone(),
+            no_proxy: http.no_proxy().to_vec(),
+            ..Self::default()
+        }
+    }
+}
+
+impl ReqwestHttpClient {
+    /// The production client with the `[http]` settings.
+    pub fn from_settings(settings: &Settings) -> Result<Self, BuildError> {
+        Self::new(HttpClientOptions::from_settings(settings))
+    }
+}
