@@ -802,6 +802,30 @@ impl TokenLifetimes {
     pub fn session(&self) -> Duration {
         self.session
     }
+
+    /// Where these lifetimes leave Okta's limits: an authorization code lives 300 s and an ID
+    /// token 60 min (both fixed), an access token 5 min to 1 day, a refresh token 10 min to 5
+    /// years (the idle window of a custom server's access policy), and the rotation grace period
+    /// 0 to 60 s. A devserver more lenient than Okta would let a bug reach production, so
+    /// [`DevServerBuilder::start`](crate::DevServerBuilder::start) refuses them.
+    pub(crate) fn problems(&self) -> Vec<String> {
+        const MINUTE: u64 = 60;
+        const DAY: u64 = 24 * 60 * MINUTE;
+        let limits: [(&str, Duration, u64, u64, &str); 5] = [
+            ("authorization_code", self.authorization_code, 300, 300, "fixed at 300 s"),
+            ("id_token", self.id_token, 60 * MINUTE, 60 * MINUTE, "fixed at 60 min"),
+            ("access_token", self.access_token, 5 * MINUTE, DAY, "5 min to 1 day"),
+            ("refresh_token", self.refresh_token, 10 * MINUTE, 5 * 365 * DAY, "10 min to 5 years"),
+            ("refresh_rotation_grace", self.refresh_rotation_grace, 0, 60, "0 to 60 s"),
+        ];
+        limits
+            .into_iter()
+            .filter(|(_, value, min, max, _)| !(*min..=*max).contains(&value.as_secs()))
+            .map(|(name, value, _, _, rule)| {
+                format!("lifetimes.{name} is {} s; Okta allows {rule}", value.as_secs())
+            })
+            .collect()
+    }
 }
 
 fn seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {

@@ -225,7 +225,7 @@ impl DevServerBuilder {
     }
 
     fn into_shared(self, base_url: String) -> Result<Shared, StartError> {
-        let mut problems = Vec::new();
+        let mut problems = self.lifetimes.problems();
         let mut clients: BTreeMap<String, Client> = BTreeMap::new();
         let demo_clients = if self.demo_data { vec![Client::demo()] } else { Vec::new() };
         for client in demo_clients.into_iter().chain(self.clients) {
