@@ -84,6 +84,10 @@ pub struct DevServerConfig {
     /// `max-age` of the `Cache-Control` header on `/keys`, in seconds. Defaults to 86 400.
     #[serde(default)]
     pub keys_max_age: Option<u64>,
+    /// Whether `/authorize` accepts only Okta's documented `state` characters. Defaults to
+    /// `false` (any non-empty `state` without control characters, as Okta's endpoint does).
+    #[serde(default)]
+    pub strict_state: Option<bool>,
 }
 
 /// How a client authenticates at `/token`, `/introspect` and `/revoke`.

@@ -57,6 +57,7 @@ pub struct DevServerBuilder {
     demo_data: bool,
     admin_routes: bool,
     iss_parameter: bool,
+    strict_state: bool,
     keys_max_age: Duration,
     clients: Vec<Client>,
     users: Vec<User>,
@@ -74,6 +75,7 @@ impl fmt::Debug for DevServerBuilder {
             .field("demo_data", &self.demo_data)
             .field("admin_routes", &self.admin_routes)
             .field("iss_parameter", &self.iss_parameter)
+            .field("strict_state", &self.strict_state)
             .field("keys_max_age", &self.keys_max_age)
             .field("clients", &self.clients)
             .field("users", &self.users)
@@ -92,6 +94,7 @@ impl Default for DevServerBuilder {
             demo_data: true,
             admin_routes: false,
             iss_parameter: false,
+            strict_state: false,
             keys_max_age: Duration::from_hours(24),
             clients: Vec::new(),
             users: Vec::new(),
@@ -128,6 +131,9 @@ impl DevServerBuilder {
         }
         if let Some(max_age) = config.keys_max_age {
             self.keys_max_age = Duration::from_secs(max_age);
+        }
+        if let Some(strict) = config.strict_state {
+            self.strict_state = strict;
         }
         self
     }
@@ -178,6 +184,15 @@ impl DevServerBuilder {
     /// the authorization response. Defaults to `false`.
     pub fn authorization_response_iss(mut self, enabled: bool) -> Self {
         self.iss_parameter = enabled;
+        self
+    }
+
+    /// Whether `/authorize` accepts only the `state` characters Okta documents (letters,
+    /// digits, `,`, `.`, `_`, `-`). Defaults to `false`: like Okta's endpoint, any non-empty
+    /// `state` without control characters is accepted, such as Spring Security's padded
+    /// base64url.
+    pub fn strict_state(mut self, strict: bool) -> Self {
+        self.strict_state = strict;
         self
     }
 
@@ -292,6 +307,7 @@ impl DevServerBuilder {
             lifetimes: self.lifetimes,
             iss_parameter: self.iss_parameter,
             admin_routes: self.admin_routes,
+            strict_state: self.strict_state,
             keys_max_age: self.keys_max_age,
             idp_id: format!("00o{}", &random_token(24).replace(['-', '_'], "x")[..17]),
             keys: KeyStore::new(servers.keys().cloned(), loaded),

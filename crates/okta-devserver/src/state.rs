@@ -26,6 +26,8 @@ pub(crate) struct Shared {
     /// RFC 9207: advertise and send `iss` on the authorization response.
     pub(crate) iss_parameter: bool,
     pub(crate) admin_routes: bool,
+    /// `/authorize` accepts only Okta's documented `state` characters.
+    pub(crate) strict_state: bool,
     pub(crate) keys_max_age: Duration,
     /// The `idp` claim: Okta puts the org's id there for users of the Okta directory.
     pub(crate) idp_id: String,
