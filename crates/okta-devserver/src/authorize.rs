@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 
 use crate::authorization_servers::ServerInfo;
-use crate::config::GrantType;
+use crate::config::{GrantType, UserStatus};
 use crate::crypto::{random_token, secrets_equal};
 use crate::extract::Server;
 use crate::faults::Fault;
@@ -19,6 +19,9 @@ use crate::store::{AuthRequest, CodeGrant, ResponseMode, Session, SignedIn, Tran
 
 /// Sign-in transactions expire after this many seconds.
 const TRANSACTION_LIFETIME: u64 = 600;
+
+/// What the sign-in form says after a wrong username or password.
+const WRONG: &str = "Unable to sign in: the username or password is incorrect.";
 
 /// `GET /v1/authorize`.
 pub(crate) async fn authorize(
@@ -70,7 +73,7 @@ pub(crate) async fn authorize(
         None => {
             let login_hint = request.login_hint.clone();
             let transaction = start_transaction(&shared, request, None);
-            pages::sign_in(&transaction, login_hint.as_deref(), false, StatusCode::OK)
+            pages::sign_in(&transaction, login_hint.as_deref(), None, StatusCode::OK)
         }
         Some(signed_in) if request.consent => {
             let (client_id, scopes) = (request.client_id.clone(), request.scopes.clone());
@@ -96,11 +99,28 @@ pub(crate) async fn sign_in(State(shared): State<AppState>, body: Bytes) -> Resp
     };
     let username = form.get("username").unwrap_or_default();
     let password = form.get("password").unwrap_or_default();
-    let user = shared.user(username).filter(|user| secrets_equal(user.password(), password));
-    let Some(user) = user else {
-        tracing::info!(username, "sign-in failed");
-        let hint = Some(username).filter(|name| !name.is_empty());
-        return pages::sign_in(&transaction_id, hint, true, StatusCode::UNAUTHORIZED);
+    let outcome = match shared.user(username) {
+        None => Err(WRONG),
+        // A locked-out account is refused whatever the password.
+        Some(user) if user.status() == UserStatus::LockedOut => {
+            Err("Your account is locked. Contact your administrator.")
+        }
+        Some(user) if !secrets_equal(user.password(), password) => Err(WRONG),
+        Some(user) => match user.status() {
+            UserStatus::MfaRequired => Err("This user must verify with a second factor, which \
+                 okta-devserver does not offer (status MFA_REQUIRED)."),
+            UserStatus::PasswordExpired => Err("This user's password has expired and \
+                 okta-devserver cannot change it (status PASSWORD_EXPIRED)."),
+            _ => Ok(user),
+        },
+    };
+    let user = match outcome {
+        Ok(user) => user,
+        Err(message) => {
+            tracing::info!(username, "sign-in failed");
+            let hint = Some(username).filter(|name| !name.is_empty());
+            return pages::sign_in(&transaction_id, hint, Some(message), StatusCode::UNAUTHORIZED);
+        }
     };
     let (sid, session) = create_session(&shared, user.username());
     let signed_in = SignedIn { username: session.username, auth_time: session.auth_time };

@@ -379,6 +379,31 @@ pub struct User {
     locale: Option<String>,
     #[serde(default)]
     zoneinfo: Option<String>,
+    #[serde(default)]
+    status: UserStatus,
+}
+
+/// What happens when a user signs in, as Okta's Authentication API reports it.
+///
+/// The sign-in form refuses every status but [`UserStatus::Active`] with a message, and
+/// `/api/v1/authn` answers as Okta does, so that a client's error paths can be tested.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum UserStatus {
+    /// Signs in: `/api/v1/authn` answers `SUCCESS` with a `sessionToken`.
+    #[default]
+    Active,
+    /// Locked out: `/api/v1/authn` answers `LOCKED_OUT` whatever the password (Okta with a
+    /// password policy that shows lockout failures; with the default, hidden failures, Okta
+    /// answers `401 E0000004` as for a wrong password).
+    LockedOut,
+    /// Enrolled in a factor the sign-on policy requires: the right password gives
+    /// `MFA_REQUIRED` with a `stateToken` and the user's factors, never a `sessionToken`.
+    MfaRequired,
+    /// The password has expired: the right password gives `PASSWORD_EXPIRED` with a
+    /// `stateToken` and a `changePassword` link, never a `sessionToken`.
+    PasswordExpired,
 }
 
 impl User {
@@ -397,6 +422,7 @@ impl User {
             groups: Vec::new(),
             locale: None,
             zoneinfo: None,
+            status: UserStatus::Active,
         }
     }
 
@@ -437,6 +463,19 @@ impl User {
     pub fn with_email(mut self, email: impl Into<String>) -> Self {
         self.email = Some(email.into());
         self
+    }
+
+    /// Sets what signing in does (`/api/v1/authn` statuses). Defaults to
+    /// [`UserStatus::Active`].
+    #[must_use]
+    pub fn with_status(mut self, status: UserStatus) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// What signing in does.
+    pub fn status(&self) -> UserStatus {
+        self.status
     }
 
     /// Replaces the groups.
@@ -526,6 +565,7 @@ impl fmt::Debug for User {
             .field("name", &self.name())
             .field("email", &self.email())
             .field("groups", &self.groups)
+            .field("status", &self.status)
             .finish_non_exhaustive()
     }
 }

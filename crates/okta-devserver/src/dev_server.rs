@@ -50,6 +50,7 @@ pub enum StartError {
 
 /// Builds a [`DevServer`]. Every setting has a default, so `DevServer::builder().start()` works.
 #[must_use]
+#[allow(clippy::struct_excessive_bools, reason = "each is one documented switch of the builder")]
 pub struct DevServerBuilder {
     addr: SocketAddr,
     clock: Clock,

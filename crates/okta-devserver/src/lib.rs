@@ -135,7 +135,7 @@ pub use crate::config::{
     AuthorizationServer, ClaimTarget, ClaimValue, Client, ClientAuthMethod, CustomClaim,
     DEFAULT_SERVER_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD,
     DEMO_POST_LOGOUT_REDIRECT_URI, DEMO_REDIRECT_URI, DEMO_SECOND_PASSWORD, DEMO_SECOND_USERNAME,
-    DEMO_USERNAME, DevServerConfig, GrantType, TokenLifetimes, User,
+    DEMO_USERNAME, DevServerConfig, GrantType, TokenLifetimes, User, UserStatus,
 };
 pub use crate::dev_server::{DevServer, DevServerBuilder, StartError};
 pub use crate::faults::{ArmedFault, Endpoint, Fault, Faults, TokenFault};

@@ -9,20 +9,18 @@ use std::fmt::Write as _;
 use axum::response::{Html, IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 
-/// The sign-in form, posting to `/login/signin`.
+/// The sign-in form, posting to `/login/signin`, with an error message after a failed attempt.
 pub(crate) fn sign_in(
     transaction: &str,
     login_hint: Option<&str>,
-    error: bool,
+    error: Option<&str>,
     status: StatusCode,
 ) -> Response {
     let username = html_escape(login_hint.unwrap_or_default());
     let transaction = html_escape(transaction);
-    let error = if error {
-        r#"<p id="error" class="error" role="alert">Unable to sign in: the username or password is incorrect.</p>"#
-    } else {
-        ""
-    };
+    let error = error.map_or_else(String::new, |message| {
+        format!(r#"<p id="error" class="error" role="alert">{}</p>"#, html_escape(message))
+    });
     page(
         status,
         "Sign In",
