@@ -35,7 +35,30 @@ async fn every_okta_metadata_path_answers_with_its_issuer() {
             document["token_endpoint_auth_methods_supported"],
             serde_json::json!(["client_secret_basic", "client_secret_post", "none"])
         );
-        assert_eq!(document["response_types_supported"], serde_json::json!(["code"]));
+        assert_eq!(
+            document["response_types_supported"],
+            serde_json::json!([
+                "code",
+                "id_token",
+                "code id_token",
+                "code token",
+                "id_token token",
+                "code id_token token"
+            ]),
+            "as Okta lists them"
+        );
+        let grants: Vec<&str> = document["grant_types_supported"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(serde_json::Value::as_str)
+            .collect();
+        assert_eq!(&grants[..4], ["authorization_code", "implicit", "refresh_token", "password"]);
+        assert!(grants.contains(&"urn:ietf:params:oauth:grant-type:device_code"));
+        assert_eq!(grants.contains(&"client_credentials"), !openid, "{path}: {grants:?}");
+        assert_eq!(reply.header("cache-control"), Some("max-age=86400, must-revalidate"));
+        // The harness clock stands at 2027-01-15T08:00:00Z: a day later.
+        assert_eq!(reply.header("expires"), Some("Sat, 16 Jan 2027 08:00:00 GMT"));
         assert!(document.get("authorization_response_iss_parameter_supported").is_none());
         if openid {
             assert_eq!(document["userinfo_endpoint"], format!("{endpoints}/userinfo"));
@@ -60,16 +83,9 @@ async fn custom_servers_list_their_scopes_and_unknown_ones_are_404() {
     let document = harness.get("/oauth2/payments/.well-known/openid-configuration").await.json();
     let scopes = document["scopes_supported"].as_array().unwrap();
     assert!(scopes.contains(&"openid".into()) && scopes.contains(&"payments:read".into()));
-    assert!(
-        document["grant_types_supported"]
-            .as_array()
-            .unwrap()
-            .contains(&"client_credentials".into())
-    );
+    assert!(!scopes.contains(&"groups".into()), "groups is an org-server scope");
     let org = harness.get("/.well-known/openid-configuration").await.json();
-    assert!(
-        !org["grant_types_supported"].as_array().unwrap().contains(&"client_credentials".into())
-    );
+    assert!(org["scopes_supported"].as_array().unwrap().contains(&"groups".into()));
     for path in
         ["/oauth2/nope/.well-known/openid-configuration", "/oauth2/nope/v1/keys", "/no/such/path"]
     {
