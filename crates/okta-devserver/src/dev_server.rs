@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -26,6 +27,7 @@ use crate::recorder::{RecordedRequest, Recorder};
 use crate::router;
 use crate::state::{AppState, Shared};
 use crate::store::Store;
+use crate::tls::{TlsConfig, TlsError, TlsListener, TlsMaterial};
 
 /// Why the server did not start.
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +48,9 @@ pub enum StartError {
         /// One sentence per problem.
         problems: Vec<String>,
     },
+    /// The TLS certificates could not be made or read.
+    #[error("cannot set up TLS")]
+    Tls(#[source] TlsError),
 }
 
 /// Builds a [`DevServer`]. Every setting has a default, so `DevServer::builder().start()` works.
@@ -64,6 +69,7 @@ pub struct DevServerBuilder {
     users: Vec<User>,
     servers: Vec<AuthorizationServer>,
     pem_keys: Vec<(AuthServerId, String)>,
+    tls: Option<TlsConfig>,
 }
 
 impl fmt::Debug for DevServerBuilder {
@@ -82,6 +88,7 @@ impl fmt::Debug for DevServerBuilder {
             .field("users", &self.users)
             .field("servers", &self.servers)
             .field("pem_keys_for", &key_servers)
+            .field("tls", &self.tls)
             .finish_non_exhaustive()
     }
 }
@@ -101,6 +108,7 @@ impl Default for DevServerBuilder {
             users: Vec::new(),
             servers: Vec::new(),
             pem_keys: Vec::new(),
+            tls: None,
         }
     }
 }
@@ -215,6 +223,14 @@ impl DevServerBuilder {
         self
     }
 
+    /// Serves HTTPS instead of HTTP, with a local CA (see [`TlsConfig`]): the issuers become
+    /// `https://127.0.0.1:PORT...`, and clients trust [`DevServer::ca_certificate_pem`] (or the
+    /// file at [`DevServer::ca_certificate_path`]). Defaults to plain HTTP.
+    pub fn tls(mut self, tls: TlsConfig) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
     /// Binds the address and starts serving on the current tokio runtime.
     pub async fn start(self) -> Result<DevServer, StartError> {
         let listener = tokio::net::TcpListener::bind(self.addr)
@@ -224,20 +240,41 @@ impl DevServerBuilder {
             listener.local_addr().map_err(|source| StartError::Bind { addr: self.addr, source })?;
         let host =
             if local.ip().is_unspecified() { Ipv4Addr::LOCALHOST.into() } else { local.ip() };
-        let base_url = format!("http://{}", SocketAddr::new(host, local.port()));
+        let tls = match &self.tls {
+            Some(config) => {
+                let config = config.clone();
+                let bound = local.ip();
+                // Key generation and file IO: off the async threads.
+                let material = tokio::task::spawn_blocking(move || {
+                    TlsMaterial::load_or_create(&config, bound)
+                })
+                .await
+                .map_err(|error| StartError::Tls(TlsError::Certificate(error.into())))?
+                .map_err(StartError::Tls)?;
+                Some(material)
+            }
+            None => None,
+        };
+        let addr = self.addr;
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let base_url = format!("{scheme}://{}", SocketAddr::new(host, local.port()));
         let shared = Arc::new(self.into_shared(base_url)?);
         let app = router::router(Arc::clone(&shared));
         let (shutdown, signal) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-                let _ = signal.await;
-            });
-            if let Err(error) = serve.await {
-                tracing::error!(%error, "dev server stopped");
+        let signal = async {
+            let _ = signal.await;
+        };
+        let (task, tls) = match tls {
+            Some(material) => {
+                let listener = TlsListener::new(listener, Arc::clone(&material.server_config))
+                    .map_err(|source| StartError::Bind { addr, source })?;
+                let info = TlsInfo { ca_pem: material.ca_pem, ca_path: material.ca_path };
+                (spawn_serve(listener, app, signal), Some(info))
             }
-        });
+            None => (spawn_serve(listener, app, signal), None),
+        };
         tracing::info!(base_url = %shared.base_url, "okta-devserver listening");
-        Ok(DevServer { shared, addr: local, shutdown: Some(shutdown), task: Some(task) })
+        Ok(DevServer { shared, addr: local, tls, shutdown: Some(shutdown), task: Some(task) })
     }
 
     fn into_shared(self, base_url: String) -> Result<Shared, StartError> {
@@ -330,8 +367,33 @@ impl DevServerBuilder {
 pub struct DevServer {
     shared: AppState,
     addr: SocketAddr,
+    tls: Option<TlsInfo>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+}
+
+/// What a client of a TLS server needs: the CA to trust.
+#[derive(Debug)]
+struct TlsInfo {
+    ca_pem: String,
+    ca_path: Option<PathBuf>,
+}
+
+/// Serves `app` on `listener` until `signal` completes.
+fn spawn_serve<L>(
+    listener: L,
+    app: axum::Router,
+    signal: impl Future<Output = ()> + Send + 'static,
+) -> JoinHandle<()>
+where
+    L: axum::serve::Listener,
+    L::Addr: fmt::Debug,
+{
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, app).with_graceful_shutdown(signal).await {
+            tracing::error!(%error, "dev server stopped");
+        }
+    })
 }
 
 impl DevServer {
@@ -345,9 +407,20 @@ impl DevServer {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT`, which is also the org server's issuer.
+    /// `http://127.0.0.1:PORT` (`https://` in TLS mode), which is also the org server's issuer.
     pub fn base_url(&self) -> &str {
         &self.shared.base_url
+    }
+
+    /// The PEM of the local CA that signed the server certificate, in TLS mode: what a client
+    /// adds to its trusted roots.
+    pub fn ca_certificate_pem(&self) -> Option<&str> {
+        self.tls.as_ref().map(|tls| tls.ca_pem.as_str())
+    }
+
+    /// Where the local CA's certificate is kept, in TLS mode with a directory.
+    pub fn ca_certificate_path(&self) -> Option<&std::path::Path> {
+        self.tls.as_ref().and_then(|tls| tls.ca_path.as_deref())
     }
 
     /// The org authorization server's issuer (same as [`DevServer::base_url`]).

@@ -107,6 +107,7 @@ mod recorder;
 mod sessions;
 mod state;
 mod store;
+mod tls;
 
 // The middle: one module per endpoint, the middleware, the admin routes and the handles.
 mod admin;
@@ -142,3 +143,4 @@ pub use crate::faults::{ArmedFault, Endpoint, Fault, Faults, TokenFault};
 pub use crate::handles::{Clients, Keys, RegisterError, Users};
 pub use crate::keys::KeyError;
 pub use crate::recorder::RecordedRequest;
+pub use crate::tls::{TlsConfig, TlsError};
