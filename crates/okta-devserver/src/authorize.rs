@@ -9,6 +9,7 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use crate::authorization_servers::ServerInfo;
 use crate::config::{GrantType, UserStatus};
 use crate::crypto::{random_token, secrets_equal};
+use crate::error::Refusal;
 use crate::extract::Server;
 use crate::faults::Fault;
 use crate::form::Params;
@@ -467,10 +468,23 @@ impl Back {
         if let Some(iss) = iss {
             params.push(("iss", iss));
         }
-        if self.mode == ResponseMode::FormPost {
-            return pages::form_post(&self.redirect_uri, &params);
+        let refusal = params.iter().find(|(name, _)| *name == "error").map(|(_, error)| {
+            let description = params.iter().find(|(name, _)| *name == "error_description");
+            (error.clone(), description.map(|(_, text)| text.clone()).unwrap_or_default())
+        });
+        let mut response = self.redirect(&params);
+        if let Some((error, description)) = refusal {
+            Refusal::attach(&mut response, &error, &description);
         }
-        let location = redirect_location(&self.redirect_uri, self.mode, &params);
+        response
+    }
+
+    /// The redirect (or `form_post` page) carrying `params`.
+    fn redirect(&self, params: &[(&str, String)]) -> Response {
+        if self.mode == ResponseMode::FormPost {
+            return pages::form_post(&self.redirect_uri, params);
+        }
+        let location = redirect_location(&self.redirect_uri, self.mode, params);
         let Ok(location) = HeaderValue::from_str(&location) else {
             return pages::error(
                 StatusCode::BAD_REQUEST,

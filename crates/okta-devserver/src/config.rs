@@ -88,6 +88,13 @@ pub struct DevServerConfig {
     /// `false` (any non-empty `state` without control characters, as Okta's endpoint does).
     #[serde(default)]
     pub strict_state: Option<bool>,
+    /// Whether the console exists at `/devserver/console` (development only). Defaults to
+    /// `false`.
+    #[serde(default)]
+    pub console: Option<bool>,
+    /// Whether the console may run on an address other than loopback. Defaults to `false`.
+    #[serde(default)]
+    pub console_allow_remote: Option<bool>,
 }
 
 /// How a client authenticates at `/token`, `/introspect` and `/revoke`.

@@ -25,7 +25,7 @@ use crate::keys::{KeyError, KeyStore, SigningKey};
 use crate::rate::RateWindow;
 use crate::recorder::{RecordedRequest, Recorder};
 use crate::router;
-use crate::state::{AppState, Shared};
+use crate::state::{AppState, ConsoleState, Shared};
 use crate::store::Store;
 use crate::tls::{TlsConfig, TlsError, TlsListener, TlsMaterial};
 
@@ -64,6 +64,8 @@ pub struct DevServerBuilder {
     admin_routes: bool,
     iss_parameter: bool,
     strict_state: bool,
+    console: bool,
+    console_allow_remote: bool,
     keys_max_age: Duration,
     clients: Vec<Client>,
     users: Vec<User>,
@@ -83,6 +85,8 @@ impl fmt::Debug for DevServerBuilder {
             .field("admin_routes", &self.admin_routes)
             .field("iss_parameter", &self.iss_parameter)
             .field("strict_state", &self.strict_state)
+            .field("console", &self.console)
+            .field("console_allow_remote", &self.console_allow_remote)
             .field("keys_max_age", &self.keys_max_age)
             .field("clients", &self.clients)
             .field("users", &self.users)
@@ -103,6 +107,8 @@ impl Default for DevServerBuilder {
             admin_routes: false,
             iss_parameter: false,
             strict_state: false,
+            console: false,
+            console_allow_remote: false,
             keys_max_age: Duration::from_hours(24),
             clients: Vec::new(),
             users: Vec::new(),
@@ -143,6 +149,12 @@ impl DevServerBuilder {
         }
         if let Some(strict) = config.strict_state {
             self.strict_state = strict;
+        }
+        if let Some(console) = config.console {
+            self.console = console;
+        }
+        if let Some(allow_remote) = config.console_allow_remote {
+            self.console_allow_remote = allow_remote;
         }
         self
     }
@@ -202,6 +214,24 @@ impl DevServerBuilder {
     /// base64url.
     pub fn strict_state(mut self, strict: bool) -> Self {
         self.strict_state = strict;
+        self
+    }
+
+    /// Whether the console exists at `/devserver/console`: recent requests with their
+    /// parameters (secrets masked), decoded tokens and refusal reasons, and switches for the
+    /// faults. Development only; defaults to `false`. A server with the console on refuses to
+    /// start on an address other than loopback unless
+    /// [`DevServerBuilder::console_allow_remote`] says otherwise.
+    pub fn console(mut self, enabled: bool) -> Self {
+        self.console = enabled;
+        self
+    }
+
+    /// Lets the console run on an address other than loopback (`0.0.0.0` in a container, say),
+    /// where anyone who reaches the port sees request parameters and tokens and can arm faults.
+    /// Defaults to `false`.
+    pub fn console_allow_remote(mut self, allow: bool) -> Self {
+        self.console_allow_remote = allow;
         self
     }
 
@@ -279,6 +309,15 @@ impl DevServerBuilder {
 
     fn into_shared(self, base_url: String) -> Result<Shared, StartError> {
         let mut problems = self.lifetimes.problems();
+        if self.console && !self.addr.ip().is_loopback() && !self.console_allow_remote {
+            problems.push(format!(
+                "the console shows request parameters and tokens and arms faults, so it runs on \
+                 loopback only, and this server listens on {}: bind 127.0.0.1, or set \
+                 console_allow_remote (--console-allow-remote) if everyone who can reach it may \
+                 see that",
+                self.addr.ip()
+            ));
+        }
         let mut clients: BTreeMap<String, Client> = BTreeMap::new();
         let demo_clients = if self.demo_data { vec![Client::demo()] } else { Vec::new() };
         for client in demo_clients.into_iter().chain(self.clients) {
@@ -356,6 +395,7 @@ impl DevServerBuilder {
             recorder: Recorder::default(),
             store: Store::default(),
             rate: RateWindow::default(),
+            console: self.console.then(|| ConsoleState { csrf_token: random_token(32) }),
         })
     }
 }
@@ -421,6 +461,14 @@ impl DevServer {
     /// Where the local CA's certificate is kept, in TLS mode with a directory.
     pub fn ca_certificate_path(&self) -> Option<&std::path::Path> {
         self.tls.as_ref().and_then(|tls| tls.ca_path.as_deref())
+    }
+
+    /// The console's URL, when it is on ([`DevServerBuilder::console`]).
+    pub fn console_url(&self) -> Option<String> {
+        self.shared
+            .console
+            .as_ref()
+            .map(|_| format!("{}{}", self.shared.base_url, crate::console::CONSOLE_PATH))
     }
 
     /// The org authorization server's issuer (same as [`DevServer::base_url`]).

@@ -113,6 +113,7 @@ mod tls;
 mod admin;
 mod authn;
 mod authorize;
+mod console;
 mod discovery;
 mod edge;
 mod handles;

@@ -11,6 +11,7 @@ use tracing_subscriber::EnvFilter;
 /// A local Okta-compatible authorization server for development and tests.
 #[derive(Debug, Parser)]
 #[command(name = "okta-devserver", version)]
+#[allow(clippy::struct_excessive_bools, reason = "each is one command-line switch")]
 struct Args {
     /// Port to listen on (0 picks a free one).
     #[arg(long, default_value_t = 8900)]
@@ -27,6 +28,14 @@ struct Args {
     /// Serve HTTPS with a local CA (generated on first start, kept in --tls-dir).
     #[arg(long)]
     tls: bool,
+    /// Serve the console at /devserver/console: recent requests, decoded tokens, refusal
+    /// reasons and fault switches (development only; loopback only unless
+    /// --console-allow-remote).
+    #[arg(long)]
+    console: bool,
+    /// Let the console run on an address other than loopback.
+    #[arg(long, requires = "console")]
+    console_allow_remote: bool,
     /// Where the local CA and the server certificate are kept.
     #[arg(long, default_value = ".okta-devserver/tls", requires = "tls")]
     tls_dir: PathBuf,
@@ -54,6 +63,12 @@ async fn main() -> anyhow::Result<()> {
         DevServer::builder().bind(SocketAddr::new(args.host, args.port)).config(config);
     if args.admin {
         builder = builder.admin_routes(true);
+    }
+    if args.console {
+        builder = builder.console(true);
+    }
+    if args.console_allow_remote {
+        builder = builder.console_allow_remote(true);
     }
     if args.tls {
         let directory = std::path::absolute(&args.tls_dir)
@@ -113,6 +128,10 @@ fn print_banner(server: &DevServer) {
             user.password(),
             user.groups().join(", ")
         );
+    }
+    if let Some(console) = server.console_url() {
+        println!();
+        println!("Console: {console}");
     }
     if let Some(ca) = server.ca_certificate_path() {
         print_tls_instructions(server.base_url(), &ca.display().to_string());

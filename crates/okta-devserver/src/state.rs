@@ -39,6 +39,14 @@ pub(crate) struct Shared {
     pub(crate) recorder: Recorder,
     pub(crate) store: Store,
     pub(crate) rate: RateWindow,
+    /// The console, when switched on.
+    pub(crate) console: Option<ConsoleState>,
+}
+
+/// What the console keeps: the token its forms carry against cross-site requests.
+#[derive(Debug)]
+pub(crate) struct ConsoleState {
+    pub(crate) csrf_token: String,
 }
 
 impl Shared {

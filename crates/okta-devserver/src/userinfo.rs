@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 
 use crate::authorization_servers::{ORG_GROUPS_SCOPE, ServerInfo};
 use crate::config::{ClaimTarget, ClaimValue};
+use crate::error::Refusal;
 use crate::extract::Server;
 use crate::faults::Fault;
 use crate::state::{AppState, Shared};
@@ -119,6 +120,7 @@ fn refuse(
     if let Ok(value) = HeaderValue::from_str(&challenge) {
         response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
     }
+    Refusal::attach(&mut response, error, description);
     response
 }
 

@@ -88,8 +88,10 @@ async fn with_tls_the_binary_serves_https_and_prints_the_ca_and_how_to_trust_it(
     let directory = tempfile::tempdir().unwrap();
     let tls_dir = directory.path().join("tls");
     let tls_arg = tls_dir.to_str().unwrap();
-    let (_child, banner) = start(&["--port", "0", "--tls", "--tls-dir", tls_arg]).await;
+    let (_child, banner) =
+        start(&["--port", "0", "--tls", "--tls-dir", tls_arg, "--console"]).await;
     let base = base_url(&banner);
+    assert!(banner.contains(&format!("Console: {base}/devserver/console")), "{banner}");
     assert!(base.starts_with("https://127.0.0.1:"), "{banner}");
     let ca = tls_dir.join("ca.pem");
     let ca_text = ca.display().to_string();
