@@ -11,6 +11,7 @@ mod e2e;
 mod fixtures;
 mod flags;
 mod fuzz;
+mod third_party;
 mod tidy;
 
 use std::path::{Path, PathBuf};
@@ -37,6 +38,7 @@ fn run() -> anyhow::Result<()> {
             report(flags::USAGE);
             Ok(())
         }
+        flags::Command::ThirdParty(third_party) => third_party.run(),
         flags::Command::Tidy => tidy::run(),
     }
 }
