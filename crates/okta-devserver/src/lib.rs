@@ -88,8 +88,11 @@
 //
 // The bottom: configuration, clock, keys, stores, faults, the state every request shares, and
 // the helpers the handlers share (forms, client authentication, sessions, minting, pages).
+mod access_policy;
 mod authorization_servers;
+mod client_assertion;
 mod client_auth;
+mod client_keys;
 mod clock;
 mod config;
 mod crypto;
@@ -104,6 +107,7 @@ mod minting;
 mod pages;
 mod rate;
 mod recorder;
+mod service_apps;
 mod sessions;
 mod state;
 mod store;
@@ -117,6 +121,7 @@ mod edge;
 mod handles;
 mod introspection;
 mod logout;
+mod service_grants;
 mod token_endpoint;
 mod userinfo;
 
@@ -132,13 +137,22 @@ pub use crate::authorization_servers::AuthServerId;
 pub use crate::client_auth::ClientAuthentication;
 pub use crate::clock::{Clock, ManualClock};
 pub use crate::config::{
-    AuthorizationServer, ClaimTarget, ClaimValue, Client, ClientAuthMethod, CustomClaim,
-    DEFAULT_SERVER_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD,
-    DEMO_POST_LOGOUT_REDIRECT_URI, DEMO_REDIRECT_URI, DEMO_SECOND_PASSWORD, DEMO_SECOND_USERNAME,
-    DEMO_USERNAME, DevServerConfig, GrantType, TokenLifetimes, User,
+    AccessPolicy, ApplicationType, AuthorizationServer, ClaimTarget, ClaimValue, Client,
+    ClientAuthMethod, CustomClaim, DEFAULT_SERVER_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
+    DEMO_PASSWORD, DEMO_POST_LOGOUT_REDIRECT_URI, DEMO_REDIRECT_URI, DEMO_SECOND_PASSWORD,
+    DEMO_SECOND_USERNAME, DEMO_USERNAME, DevServerConfig, GrantType, PolicyRule, TokenLifetimes,
+    User,
 };
 pub use crate::dev_server::{DevServer, DevServerBuilder, StartError};
-pub use crate::faults::{ArmedFault, Endpoint, Fault, Faults, TokenFault};
+pub use crate::faults::{
+    ArmedFault, Endpoint, Fault, Faults, RateLimitFault, TokenFault, TokenResponseFault,
+};
 pub use crate::handles::{Clients, Keys, RegisterError, Users};
 pub use crate::keys::KeyError;
 pub use crate::recorder::RecordedRequest;
+pub use crate::service_apps::{
+    DEMO_EXCHANGE_CLIENT_ID, DEMO_EXCHANGE_CLIENT_SECRET, DEMO_JWT_SERVICE_CLIENT_ID,
+    DEMO_JWT_SERVICE_EC_KEY_PEM, DEMO_JWT_SERVICE_EC_KID, DEMO_JWT_SERVICE_RSA_KEY_PEM,
+    DEMO_JWT_SERVICE_RSA_KID, DEMO_ORDERS_SERVER_ID, DEMO_SERVICE_CLIENT_ID,
+    DEMO_SERVICE_CLIENT_SECRET, DEMO_SHIPPING_SERVER_ID, public_jwk,
+};

@@ -27,9 +27,19 @@ fn basic(id: &str, secret: &str) -> HeaderMap {
     headers
 }
 
+/// The `/token` URL the assertions of these tests are for.
+const TOKEN_URL: &str = "http://127.0.0.1:8900/oauth2/default/v1/token";
+
+/// The time of these tests.
+const NOW: u64 = 1_800_000_000;
+
+fn context(jtis: &JtiCache) -> AuthContext<'_> {
+    AuthContext { clients: &clients, endpoint_url: TOKEN_URL.to_owned(), now: NOW, jtis }
+}
+
 fn check(headers: &HeaderMap, body: &str) -> Result<String, AuthFailure> {
     Presented::from_request(headers, &Params::parse(body.as_bytes()))
-        .authenticate(clients)
+        .authenticate(&context(&JtiCache::default()))
         .map(|client| client.id().to_owned())
 }
 
@@ -69,7 +79,7 @@ fn each_failure_is_distinct() {
     );
     assert_eq!(
         check(&HeaderMap::new(), "client_assertion=x&client_assertion_type=y"),
-        Err(AuthFailure::AssertionUnsupported)
+        Err(AuthFailure::AssertionType)
     );
     assert_eq!(check(&HeaderMap::new(), "client_id=basic+client"), Err(AuthFailure::NoCredentials));
     assert_eq!(
@@ -118,7 +128,9 @@ fn failures_map_to_fixed_statuses_and_errors() {
         (AuthFailure::NoCredentials, 401, "invalid_client"),
         (AuthFailure::WrongSecret { basic: true }, 401, "invalid_client"),
         (AuthFailure::UnknownClient { basic: false }, 401, "invalid_client"),
-        (AuthFailure::AssertionUnsupported, 401, "invalid_client"),
+        (AuthFailure::AssertionType, 400, "invalid_request"),
+        (AuthFailure::AssertionMissing, 400, "invalid_request"),
+        (AuthFailure::Assertion(AssertionFailure::Kid), 401, "invalid_client"),
     ];
     for (failure, status, error) in cases {
         let oauth = OAuthError::from(failure);

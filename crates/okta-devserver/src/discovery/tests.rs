@@ -33,7 +33,13 @@ async fn every_okta_metadata_path_answers_with_its_issuer() {
         assert_eq!(document["code_challenge_methods_supported"], serde_json::json!(["S256"]));
         assert_eq!(
             document["token_endpoint_auth_methods_supported"],
-            serde_json::json!(["client_secret_basic", "client_secret_post", "none"])
+            serde_json::json!([
+                "client_secret_basic",
+                "client_secret_post",
+                "client_secret_jwt",
+                "private_key_jwt",
+                "none"
+            ])
         );
         assert_eq!(document["response_types_supported"], serde_json::json!(["code"]));
         assert!(document.get("authorization_response_iss_parameter_supported").is_none());
@@ -60,15 +66,20 @@ async fn custom_servers_list_their_scopes_and_unknown_ones_are_404() {
     let document = harness.get("/oauth2/payments/.well-known/openid-configuration").await.json();
     let scopes = document["scopes_supported"].as_array().unwrap();
     assert!(scopes.contains(&"openid".into()) && scopes.contains(&"payments:read".into()));
-    assert!(
-        document["grant_types_supported"]
-            .as_array()
-            .unwrap()
-            .contains(&"client_credentials".into())
+    assert_eq!(
+        document["grant_types_supported"],
+        serde_json::json!([
+            "authorization_code",
+            "refresh_token",
+            "client_credentials",
+            "urn:ietf:params:oauth:grant-type:token-exchange"
+        ])
     );
     let org = harness.get("/.well-known/openid-configuration").await.json();
-    assert!(
-        !org["grant_types_supported"].as_array().unwrap().contains(&"client_credentials".into())
+    assert_eq!(
+        org["grant_types_supported"],
+        serde_json::json!(["authorization_code", "refresh_token", "client_credentials"]),
+        "the org server has client_credentials (Okta API scopes) but no token exchange"
     );
     for path in
         ["/oauth2/nope/.well-known/openid-configuration", "/oauth2/nope/v1/keys", "/no/such/path"]

@@ -396,7 +396,13 @@ async fn client_credentials_work_on_custom_servers_with_custom_scopes_only() {
     }
     let org =
         harness.post_form("/oauth2/v1/token", "grant_type=client_credentials&scope=x", DEMO).await;
-    assert_oauth_error(&org, StatusCode::BAD_REQUEST, "unsupported_grant_type");
+    assert_oauth_error(&org, StatusCode::UNAUTHORIZED, "invalid_client");
+    assert_eq!(
+        org.json()["error_description"],
+        "Client Credentials requests to the Org Authorization Server must use the private_key_jwt \
+         token_endpoint_auth_method",
+        "the org server takes client_credentials only with private_key_jwt"
+    );
 }
 
 #[tokio::test]
