@@ -81,3 +81,6 @@ pub(crate) fn evaluate(
         )),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -311,3 +311,6 @@ fn time_claim(
             .ok_or(AssertionFailure::InvalidClaim(name)),
     }
 }
+
+#[cfg(test)]
+mod tests;

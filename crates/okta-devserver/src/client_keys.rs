@@ -303,3 +303,6 @@ fn verify_p521(x: &str, y: &str, message: &[u8], signature: &str) -> bool {
     point.extend_from_slice(&y);
     UnparsedPublicKey::new(&ECDSA_P521_SHA512_FIXED, point).verify(message, &signature).is_ok()
 }
+
+#[cfg(test)]
+mod tests;

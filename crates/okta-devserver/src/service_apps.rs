@@ -165,3 +165,6 @@ pub fn public_jwk(private_key_pem: &str, kid: &str) -> Result<Value, KeyError> {
     public["use"] = json!("sig");
     Ok(public)
 }
+
+#[cfg(test)]
+mod tests;
