@@ -282,3 +282,6 @@ fn scopes(scope: Option<&str>) -> Vec<String> {
     }
     scopes
 }
+
+#[cfg(test)]
+mod tests;

@@ -99,6 +99,11 @@ impl Harness {
         Self { server, clock }
     }
 
+    /// The harness clock in Unix seconds.
+    pub(crate) fn clock_secs(&self) -> u64 {
+        crate::clock::unix_secs(self.clock.now())
+    }
+
     pub(crate) async fn send(&self, request: Request<Body>) -> Reply {
         let response = self.server.router().oneshot(request).await.expect("infallible");
         let (parts, body) = response.into_parts();
