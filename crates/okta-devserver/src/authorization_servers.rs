@@ -61,6 +61,8 @@ pub(crate) struct ServerInfo {
     pub(crate) policies: Vec<AccessPolicy>,
     /// Servers whose access tokens may be exchanged here.
     pub(crate) trusted_servers: Vec<AuthServerId>,
+    /// The configuration it came from (`None` for the org server).
+    pub(crate) configured: Option<AuthorizationServer>,
     /// The path (no host) of the JWKS when [`crate::Fault::JwksUriRandomPath`] is armed.
     pub(crate) random_jwks_path: String,
 }
@@ -79,6 +81,7 @@ impl ServerInfo {
             default_scopes: Vec::new(),
             policies: Vec::new(),
             trusted_servers: Vec::new(),
+            configured: None,
         }
     }
 
@@ -101,6 +104,7 @@ impl ServerInfo {
                 .cloned()
                 .map(AuthServerId::Custom)
                 .collect(),
+            configured: Some(server.clone()),
         }
     }
 

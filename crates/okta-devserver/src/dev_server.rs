@@ -379,6 +379,11 @@ impl DevServer {
         issuers
     }
 
+    /// The custom authorization servers as configured (the demo ones included), ordered by id.
+    pub fn authorization_servers(&self) -> Vec<AuthorizationServer> {
+        self.shared.servers.values().filter_map(|server| server.configured.clone()).collect()
+    }
+
     /// The okta-config keys and values that point a client at this server: `issuer`,
     /// `client_id`, and, as far as the client has them, `client_secret`, `client_auth_method`,
     /// `redirect_uri` and `post_logout_redirect_uri` (the first registered ones), plus `audience`

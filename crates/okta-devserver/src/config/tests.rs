@@ -12,6 +12,16 @@ fn the_example_file_parses() {
     for client in &config.clients {
         assert_eq!(client.problems(), Vec::<String>::new());
     }
+    for server in &config.authorization_servers {
+        assert_eq!(server.problems(), Vec::<String>::new());
+    }
+    let reports = config.clients.iter().find(|client| client.id() == "payments-reports").unwrap();
+    let demo_ec = crate::public_jwk(crate::DEMO_JWT_SERVICE_EC_KEY_PEM, "reports-1").unwrap();
+    assert_eq!(
+        (&reports.jwks()[0]["x"], &reports.jwks()[0]["y"]),
+        (&demo_ec["x"], &demo_ec["y"]),
+        "the example's key is the public half of the committed demo EC key"
+    );
 }
 
 #[test]
