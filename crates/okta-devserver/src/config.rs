@@ -76,7 +76,7 @@ pub struct DevServerConfig {
     /// Token, code and session lifetimes. Defaults to Okta's.
     #[serde(default)]
     pub lifetimes: Option<TokenLifetimes>,
-    /// Whether the demo client and users exist. Defaults to `true`.
+    /// Whether the demo client, service apps, APIs and users exist. Defaults to `true`.
     #[serde(default)]
     pub demo_data: Option<bool>,
     /// Whether the fault-injection and inspection routes under `/devserver/` exist.

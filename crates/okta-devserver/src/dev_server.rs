@@ -163,7 +163,8 @@ impl DevServerBuilder {
         self
     }
 
-    /// Whether the demo client and users exist. Defaults to `true`.
+    /// Whether the demo data exists: the demo client, the demo service apps, the demo APIs
+    /// (`orders`, `shipping`) and the demo users. Defaults to `true`.
     pub fn demo_data(mut self, demo_data: bool) -> Self {
         self.demo_data = demo_data;
         self
