@@ -13,6 +13,7 @@
 //! - [Injecting faults](#injecting-faults)
 //! - [Asserting on requests](#asserting-on-requests)
 //! - [Controlling time](#controlling-time)
+//! - [Service apps](#service-apps)
 //!
 //! `docs/devserver.md` lists what is reproduced and what is not.
 //!
@@ -80,6 +81,38 @@
 //! let clock = ManualClock::starting_now();
 //! let server = DevServer::builder().clock(clock.clone()).start().await?;
 //! clock.advance(Duration::from_secs(301)); // every authorization code has now expired
+//! # Ok(())
+//! # }
+//! ```
+
+//! # Service apps
+//!
+//! Service apps get tokens with `client_credentials` (by the access policies of a custom
+//! server, or Okta API scopes at the org server) and exchange users' access tokens (RFC 8693),
+//! authenticating with a secret, `client_secret_jwt` or `private_key_jwt`. The demo data has
+//! three ([`DEMO_SERVICE_CLIENT_ID`], [`DEMO_JWT_SERVICE_CLIENT_ID`] with committed test keys,
+//! [`DEMO_EXCHANGE_CLIENT_ID`]) and two APIs to call (`orders`, `shipping`); register your own
+//! with a public key:
+//!
+//! ```no_run
+//! use okta_devserver::{
+//!     AccessPolicy, AuthorizationServer, Client, DevServer, GrantType, PolicyRule, public_jwk,
+//! };
+//!
+//! # async fn run(private_key_pem: &str) -> Result<(), Box<dyn std::error::Error>> {
+//! let server = DevServer::builder()
+//!     .client(Client::service_with_key("reports", public_jwk(private_key_pem, "key-1")?))
+//!     .authorization_server(
+//!         AuthorizationServer::new("payments")
+//!             .with_default_scope("payments:read")
+//!             .with_policy(AccessPolicy::new("Reports").for_clients(["reports"]).with_rule(
+//!                 PolicyRule::new("Read").with_grant_types([GrantType::ClientCredentials]),
+//!             )),
+//!     )
+//!     .start()
+//!     .await?;
+//! // ... the client under test asks for a token, then:
+//! assert_eq!(server.count_token_requests(GrantType::ClientCredentials, "reports"), 1);
 //! # Ok(())
 //! # }
 //! ```
