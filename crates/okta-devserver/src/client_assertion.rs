@@ -172,6 +172,9 @@ pub(crate) enum AssertionFailure {
     Algorithm,
     /// `aud` is not the exact URL of the endpoint called.
     Audience,
+    /// No client has the id the assertion names, or the client is registered for another
+    /// authentication method (Okta's generic text: which one is not told).
+    Client,
     /// `exp` is not in the future.
     Expired,
     /// `exp` is more than an hour ahead.
@@ -209,6 +212,10 @@ impl AssertionFailure {
             }
             Self::Audience => {
                 "The audience claim for client_assertion must be the endpoint invoked for the request."
+            }
+            Self::Client => {
+                "Client authentication failed. Either the client or the client credentials are \
+                 invalid."
             }
             Self::Expired => "The client_assertion token is expired.",
             Self::ExpiryTooFar => {

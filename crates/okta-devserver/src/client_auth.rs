@@ -230,8 +230,10 @@ fn authenticate_assertion(
         Assertion::read(jwt).ok_or(AuthFailure::Assertion(AssertionFailure::Malformed))?;
     let method = assertion.method().ok_or(AuthFailure::Assertion(AssertionFailure::Algorithm))?;
     let client_id = assertion.client_id().map_err(AuthFailure::Assertion)?;
-    let client =
-        context.clients.client(client_id).ok_or(AuthFailure::UnknownClient { basic: false })?;
+    let client = context
+        .clients
+        .client(client_id)
+        .ok_or(AuthFailure::Assertion(AssertionFailure::Client))?;
     if client.auth_method() != method {
         tracing::info!(
             client_id,
@@ -239,7 +241,7 @@ fn authenticate_assertion(
             presented = method.as_str(),
             "client assertion of a method the client is not registered for"
         );
-        return Err(AuthFailure::MethodNotAllowed { basic: false });
+        return Err(AuthFailure::Assertion(AssertionFailure::Client));
     }
     let expect =
         Expectations { endpoint_url: &context.endpoint_url, now: context.now, jtis: context.jtis };

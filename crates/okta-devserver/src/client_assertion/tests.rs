@@ -306,6 +306,7 @@ fn every_failure_has_a_description() {
     let all = [
         Algorithm,
         Audience,
+        Client,
         Expired,
         ExpiryTooFar,
         InvalidClaim("exp"),

@@ -214,18 +214,21 @@ fn assertion_failures_are_distinct() {
         ),
         (type_only, AuthFailure::AssertionMissing),
         (assertion_body("not-a-jwt", ""), AuthFailure::Assertion(AssertionFailure::Malformed)),
-        (assertion_body(&rsa_assertion("nobody"), ""), AuthFailure::UnknownClient { basic: false }),
+        (
+            assertion_body(&rsa_assertion("nobody"), ""),
+            AuthFailure::Assertion(AssertionFailure::Client),
+        ),
         (
             assertion_body(&hmac_assertion(jwt_client), ""),
-            AuthFailure::MethodNotAllowed { basic: false },
+            AuthFailure::Assertion(AssertionFailure::Client),
         ),
         (
             assertion_body(&rsa_assertion("hmac"), ""),
-            AuthFailure::MethodNotAllowed { basic: false },
+            AuthFailure::Assertion(AssertionFailure::Client),
         ),
         (
             assertion_body(&hmac_assertion("basic client"), ""),
-            AuthFailure::MethodNotAllowed { basic: false },
+            AuthFailure::Assertion(AssertionFailure::Client),
         ),
         (assertion_body(&good, &format!("&client_id={jwt_client}")), AuthFailure::SeveralMethods),
         (assertion_body(&good, "&client_secret=x"), AuthFailure::SeveralMethods),
