@@ -11,6 +11,7 @@ mod e2e;
 mod fixtures;
 mod flags;
 mod fuzz;
+mod public_api;
 mod tidy;
 
 use std::path::{Path, PathBuf};
@@ -37,6 +38,7 @@ fn run() -> anyhow::Result<()> {
             report(flags::USAGE);
             Ok(())
         }
+        flags::Command::PublicApi(public_api) => public_api.run(),
         flags::Command::Tidy => tidy::run(),
     }
 }
