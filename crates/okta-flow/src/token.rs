@@ -378,3 +378,6 @@ impl
         None
     }
 }
+
+#[cfg(test)]
+mod tests;

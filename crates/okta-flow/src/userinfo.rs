@@ -147,3 +147,6 @@ impl UserInfoError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
