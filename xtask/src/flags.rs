@@ -13,6 +13,8 @@ pub(crate) enum Command {
     Fixtures(Fixtures),
     /// Run every fuzz target in turn.
     Fuzz(Fuzz),
+    /// Build each guide's dependency lines and first code block as a crate outside the workspace.
+    Guides,
     /// Print the usage text.
     Help,
     /// Regenerate (or check) the committed public-API listings of the library crates.
@@ -98,6 +100,8 @@ Commands:
             and report executions per target (cargo install cargo-fuzz --locked --version 0.13.2)
               --seconds N   how long to fuzz each target (default 10)
               --target T    only this target
+  guides    build, outside the workspace, a crate with each guide's dependency lines (the git
+            source replaced by this checkout's path) and its first code block (target/external)
   public-api  write each library crate's public API to crates/<crate>/public-api.txt (from
             rustdoc JSON, built in target/public-api) and check that no item outside the
             crate's `upstream` module names an openidconnect, oauth2 or reqwest type
@@ -113,6 +117,7 @@ pub(crate) fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Co
     let command = match command.as_deref() {
         None | Some("help" | "-h" | "--help") => Command::Help,
         Some("tidy") => Command::Tidy,
+        Some("guides") => Command::Guides,
         Some("e2e") => Command::E2e(E2e {
             issuer: args.value("--issuer")?,
             browser: args.flag("--browser"),

@@ -11,6 +11,7 @@ mod e2e;
 mod fixtures;
 mod flags;
 mod fuzz;
+mod guides;
 mod public_api;
 mod tidy;
 
@@ -34,6 +35,7 @@ fn run() -> anyhow::Result<()> {
         flags::Command::E2e(e2e) => e2e.run(),
         flags::Command::Fixtures(fixtures) => fixtures.run(),
         flags::Command::Fuzz(fuzz) => fuzz.run(),
+        flags::Command::Guides => guides::run(),
         flags::Command::Help => {
             report(flags::USAGE);
             Ok(())
