@@ -4,7 +4,7 @@
 //!
 //! The crates are not published: a team depends on a tag of the repository
 //! (`okta-flow = { git = "<repository>", tag = "vX.Y.Z" }`, docs/versioning.md). For each guide
-//! in `docs/guides` with a ```toml block holding `[dependencies]`, this writes a crate in a
+//! in `docs/guides` with a TOML code block holding `[dependencies]`, this writes a crate in a
 //! temporary directory whose `Cargo.toml` takes those lines as they are, with the git source
 //! replaced by `path = "<this checkout>/crates/<name>"`, and whose `src/lib.rs` is the guide's
 //! first Rust block (hidden `# ` lines included). It copies the workspace's `Cargo.lock` in and
