@@ -525,7 +525,7 @@ impl<'a> Run<'a> {
             .id_token()
             .cloned()
             .ok_or_else(|| Halt::Fail("the token response has no ID token".to_owned()))?;
-        let checks = IdTokenChecks::new(Some(nonce), Some(tokens.access_token().secret()));
+        let checks = IdTokenChecks::new(nonce).with_access_token(tokens.access_token().secret());
         let verified = verifier.verify(id_token.secret(), &checks).await.map_err(fail)?;
         let claims = verified.claims();
         let detail = format!(
@@ -594,7 +594,7 @@ impl<'a> Run<'a> {
                  OKTA_SCOPES) and allow the Refresh Token grant for the app",
             ));
         };
-        let tokens = client.refresh(refresh_token, Some(&session.subject)).await.map_err(fail)?;
+        let tokens = client.refresh(refresh_token, &session.subject).await.map_err(fail)?;
         let rotated =
             tokens.refresh_token().is_some_and(|new| new.secret() != refresh_token.secret());
         let id_token = tokens.id_token().cloned();
@@ -692,7 +692,7 @@ impl<'a> Run<'a> {
             checks.push("inactive not confirmed: introspection is not allowed for this client");
         }
         if let Some(refresh_token) = refresh {
-            match client.refresh(refresh_token, Some(&session.subject)).await {
+            match client.refresh(refresh_token, &session.subject).await {
                 Err(TokenError::Rejected { code: TokenErrorCode::InvalidGrant, .. }) => {
                     checks.push("refreshing with it now gives invalid_grant");
                 }

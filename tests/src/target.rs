@@ -26,7 +26,7 @@ pub const CALLBACK_PAGE_ID: &str = CallbackPage::ELEMENT_ID;
 #[non_exhaustive]
 pub enum TargetError {
     /// The devserver did not start.
-    #[error("the devserver did not start: {0}")]
+    #[error("the devserver did not start")]
     DevServer(#[source] StartError),
     /// The loopback listener could not listen at the redirect URI.
     #[error(transparent)]

@@ -1,18 +1,29 @@
 //! `cargo xtask tidy`: repository invariants that no compiler checks, also run as a `#[test]`.
 
+mod crate_graph;
+mod layers;
+mod metadata;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
+use crate::tidy::metadata::Workspace;
 use crate::{cargo, project_root, report};
+
+mod links;
 
 /// Runs every check and fails listing all problems found.
 pub(crate) fn run() -> anyhow::Result<()> {
+    let workspace = Workspace::load()?;
     let mut problems = Vec::new();
     problems.extend(check_file_docs(&project_root())?);
+    problems.extend(crate_graph::check(&workspace));
+    problems.extend(layers::check(&layer_targets(&workspace))?);
     problems.extend(check_dependency_graph()?);
+    problems.extend(links::check_markdown_links(&project_root())?);
     problems.extend(check_one_crypto_backend()?);
     if problems.is_empty() {
         report("tidy: ok");
@@ -63,18 +74,30 @@ fn collect_rust_files(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// The architecture invariants on the dependency graph (see docs/architecture.md).
-fn check_dependency_graph() -> anyhow::Result<Vec<String>> {
-    let mut problems = Vec::new();
-
-    // okta-devserver and okta-verify never depend on each other, in any kind of edge, so the
-    // verifier is never tested only against itself.
-    for (from, to) in [("okta-devserver", "okta-verify"), ("okta-verify", "okta-devserver")] {
-        let packages = cargo_tree(&["--package", from, "--edges", "normal,build,dev"])?;
-        if packages.iter().any(|(name, _)| name == to) {
-            problems.push(format!("{from} depends on {to}: the two must stay independent"));
+/// Every target of every workspace member, for the layering check.
+fn layer_targets(workspace: &Workspace) -> Vec<layers::Target> {
+    let mut targets = Vec::new();
+    for member in &workspace.members {
+        for target in &member.targets {
+            let label = if target.kind == "lib" {
+                format!("{} (lib)", member.name)
+            } else {
+                format!("{} ({} {})", member.name, target.kind, target.name)
+            };
+            targets.push(layers::Target {
+                label,
+                root: target.root.clone(),
+                package_dir: member.dir.clone(),
+            });
         }
     }
+    targets
+}
+
+/// The dependency tree as shipped: no OpenSSL, one version of each crate we use directly. The
+/// invariants between our own crates are in `crate_graph`.
+fn check_dependency_graph() -> anyhow::Result<Vec<String>> {
+    let mut problems = Vec::new();
 
     // No OpenSSL anywhere: TLS is rustls, so a fresh machine needs no C TLS library.
     let everything = cargo_tree(&["--workspace", "--edges", "normal,build,dev"])?;

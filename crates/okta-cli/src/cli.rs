@@ -123,9 +123,14 @@ pub struct VerifyArgs {
     /// Access tokens: a scope `scp` must grant (repeatable; overrides `required_scopes`).
     #[arg(long = "scope", value_name = "SCOPE")]
     pub scopes: Vec<String>,
-    /// ID tokens: the nonce sent to /authorize; the token must carry it.
+    /// ID tokens: the nonce sent to /authorize; the token must carry it. Required for ID tokens
+    /// unless --no-nonce is given.
     #[arg(long, value_name = "NONCE")]
     pub nonce: Option<String>,
+    /// ID tokens: verify without checking the nonce (a token whose sign-in you did not start).
+    /// The other checks still run; a token stolen from another sign-in would pass this one.
+    #[arg(long, conflicts_with = "nonce")]
+    pub no_nonce: bool,
     /// ID tokens: the access token issued with it, to check `at_hash`.
     #[arg(long, value_name = "TOKEN")]
     pub access_token: Option<String>,

@@ -110,7 +110,7 @@ pub(crate) async fn run(
             Ok(ExitCode::from(EXIT_OK))
         }
         Err(failure) => {
-            callback.respond(failed_page(&failure.to_string()));
+            callback.respond(failed_page(&format!("{failure:#}")));
             listener.shut_down().await;
             Err(CliError::Failed(failure))
         }
@@ -201,9 +201,13 @@ async fn finish(
     })?;
     let tokens = client.exchange_code(code, pending).await.map_err(|err| match err {
         TokenError::IdToken(err) => {
-            anyhow::anyhow!("the ID token was refused ({}): {err}", err.kind())
+            let context = format!("the ID token was refused ({})", err.kind());
+            anyhow::Error::new(err).context(context)
         }
-        err => anyhow::anyhow!("the code exchange failed ({}): {err}", err.kind()),
+        err => {
+            let context = format!("the code exchange failed ({})", err.kind());
+            anyhow::Error::new(err).context(context)
+        }
     })?;
     let id_token_claims = match tokens.id_token() {
         Some(id_token) => Some(

@@ -51,11 +51,11 @@ pub(crate) fn out(text: &str) -> Result<(), CliError> {
         .map_err(|err| CliError::Failed(anyhow::Error::new(err).context("writing to stdout")))
 }
 
-/// Writes `value` as one line of JSON to stdout.
+/// Writes `value` as one line of JSON to stdout, [terminal-safe](terminal_safe_json).
 pub(crate) fn json(value: &impl Serialize) -> Result<(), CliError> {
     let line = serde_json::to_string(value)
         .map_err(|err| CliError::Failed(anyhow::Error::new(err).context("encoding JSON")))?;
-    out(&line)
+    out(&terminal_safe_json(&line))
 }
 
 /// Writes `text` and a newline to stderr; a closed stderr is not worth failing for.
@@ -111,19 +111,46 @@ impl Style {
     }
 }
 
-/// Escapes control characters (terminal escape sequences) in text that came from a token or
-/// a server, and cuts it at `max` characters.
+/// Text that came from a token or a server, as Rust's `Debug` formatting escapes it (without
+/// the quotes), cut after `max` characters.
+///
+/// std decides what is escaped, from Unicode's tables: controls (C0 and C1, so no terminal
+/// escape sequence), format characters (bidirectional overrides and isolates such as U+202E,
+/// zero-width characters), line and paragraph separators, private-use and unassigned code
+/// points, and `\` and `"`. okta-flow escapes the values it copies from servers the same way.
 pub(crate) fn untrusted(text: &str, max: usize) -> String {
-    let mut out = String::with_capacity(text.len().min(max + 3));
-    for (count, character) in text.chars().enumerate() {
-        if count == max {
-            out.push('…');
-            break;
-        }
-        if character.is_control() {
-            out.extend(character.escape_default());
-        } else {
+    let cut = text.char_indices().nth(max).map_or(text, |(index, _)| &text[..index]);
+    let quoted = format!("{cut:?}");
+    let mut out = quoted
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+        .unwrap_or(&quoted)
+        .to_owned();
+    if cut.len() < text.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// JSON text (from `serde_json`) with every character that [`untrusted`] would escape written
+/// as a JSON `\uXXXX` escape instead: the same JSON value, which a terminal shows as plain text.
+///
+/// `serde_json` escapes C0 controls but writes C1 controls (U+009B starts an escape sequence on
+/// some terminals), bidirectional overrides (U+202E reverses what follows) and zero-width
+/// characters as they are. Outside strings JSON text is ASCII punctuation, digits, letters and
+/// whitespace, so every such character is inside a string, where the escape is valid; the line
+/// breaks of pretty-printed JSON are layout and stay.
+pub(crate) fn terminal_safe_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for character in json.chars() {
+        let shown_as_is =
+            character.escape_debug().len() == 1 || matches!(character, '"' | '\'' | '\\' | '\n');
+        if shown_as_is {
             out.push(character);
+        } else {
+            for unit in character.encode_utf16(&mut [0; 2]) {
+                let _ = write!(out, "\\u{unit:04x}");
+            }
         }
     }
     out
@@ -215,7 +242,10 @@ pub(crate) fn login_summary(summary: &LoginSummary<'_>, style: Style) -> String 
     if let Some(sub) = id.and_then(|claims| claims.get("sub")).and_then(Value::as_str) {
         row("subject", untrusted(sub, 128));
     }
-    row("scopes", if report.scope.is_empty() { "(none)".to_owned() } else { report.scope.clone() });
+    row(
+        "scopes",
+        if report.scope.is_empty() { "(none)".to_owned() } else { untrusted(&report.scope, 512) },
+    );
     if let Some(exp) = report.expires_at {
         row("expires", format!("{} ({})", time::rfc3339(exp), time::expiry(exp, summary.now)));
     }
@@ -331,8 +361,9 @@ pub(crate) fn seconds(value: &Value) -> Option<i64> {
     }
 }
 
+/// Pretty-printed, [terminal-safe](terminal_safe_json) JSON.
 fn pretty(value: &Map<String, Value>) -> String {
-    serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".to_owned())
+    terminal_safe_json(&serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".to_owned()))
 }
 
 // ---------------------------------------------------------------------------------------------

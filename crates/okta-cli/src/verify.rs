@@ -1,6 +1,7 @@
 //! `okta verify`: validates a token with okta-verify and reports the verdict as JSON on stdout,
 //! with a one-line explanation on stderr when it is refused.
 
+use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -47,6 +48,12 @@ pub(crate) async fn run(
     }
     let settings = settings::load(global, &overrides, None)?;
     let keys = keys(&settings, args)?;
+    if args.kind == TokenKindArg::Id && args.no_nonce {
+        output::err(&format!(
+            "{} the nonce is not checked (--no-nonce): this token could come from another sign-in",
+            terminal.stderr.yellow("okta verify: warning:")
+        ));
+    }
 
     let result = match args.kind {
         TokenKindArg::Access => verify_access(&settings, keys.clone(), &token).await?,
@@ -64,7 +71,7 @@ pub(crate) async fn run(
             output::json(&VerifyReport {
                 valid: false,
                 claims: None,
-                error: Some(ErrorReport { kind: err.kind(), message: err.to_string() }),
+                error: Some(ErrorReport { kind: err.kind(), message: with_sources(&err) }),
             })?;
             let style = terminal.stderr;
             output::err(&format!(
@@ -86,6 +93,9 @@ fn check_flags(args: &VerifyArgs) -> Result<(), CliError> {
             if args.nonce.is_some() {
                 return Err(CliError::usage("--nonce applies to ID tokens (--kind id)"));
             }
+            if args.no_nonce {
+                return Err(CliError::usage("--no-nonce applies to ID tokens (--kind id)"));
+            }
             if args.access_token.is_some() {
                 return Err(CliError::usage("--access-token applies to ID tokens (--kind id)"));
             }
@@ -99,6 +109,12 @@ fn check_flags(args: &VerifyArgs) -> Result<(), CliError> {
             if args.client_ids.len() > 1 {
                 return Err(CliError::usage(
                     "an ID token is issued to one client: give --client-id once",
+                ));
+            }
+            if args.nonce.is_none() && !args.no_nonce {
+                return Err(CliError::usage(
+                    "an ID token is checked against the nonce sent to /authorize: pass \
+                     --nonce NONCE, or --no-nonce to verify it without that check",
                 ));
             }
         }
@@ -164,7 +180,15 @@ async fn verify_id(
         options.trusted_audiences.push(Audience::parse(audience).usage("--audience")?);
     }
     let verifier = IdTokenVerifier::new(options, keys).usage("invalid verification options")?;
-    let checks = IdTokenChecks::new(args.nonce.as_deref(), access_token);
+    let checks = match &args.nonce {
+        Some(nonce) => IdTokenChecks::new(nonce),
+        // `check_flags` let this through only with --no-nonce.
+        None => IdTokenChecks::dangerous_without_nonce(),
+    };
+    let checks = match access_token {
+        Some(access_token) => checks.with_access_token(access_token),
+        None => checks,
+    };
     Ok(verifier.verify(token, &checks).await.map(|_| ()))
 }
 
@@ -233,15 +257,12 @@ pub(crate) fn explain(
     }
 }
 
-/// The error's text followed by its sources that it does not already mention.
+/// The error's text followed by each of its sources (each error states its own cause only).
 fn with_sources(err: &VerifyError) -> String {
     let mut text = err.to_string();
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text = format!("{text}: {cause_text}");
-        }
+        let _ = write!(text, ": {cause}");
         source = cause.source();
     }
     text

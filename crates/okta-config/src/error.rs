@@ -121,3 +121,6 @@ impl<'a> IntoIterator for &'a Problems {
         self.0.iter()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -168,6 +168,18 @@ impl Default for SettingsLoader {
     }
 }
 
+// Here rather than in settings.rs, so that the settings sit below their loader (files import
+// downward only).
+impl Settings {
+    /// Loads settings from `okta.toml` (or `$OKTA_CONFIG`), the profile named by `$OKTA_PROFILE`
+    /// and the `OKTA_*` environment, requiring what `role` needs.
+    ///
+    /// The same as `SettingsLoader::new().role(role).load()`.
+    pub fn load(role: Role) -> Result<Self, LoadError> {
+        SettingsLoader::new().role(role).load()
+    }
+}
+
 impl SettingsLoader {
     /// Reads `$OKTA_CONFIG` (which must exist) or else `okta.toml` in the working directory if it
     /// exists, the profile named by `$OKTA_PROFILE`, and the process's `OKTA_*` variables (and its

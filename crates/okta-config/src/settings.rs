@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use crate::proxy::Proxy;
 use crate::{
-    Audience, ClientAuthMethod, ClientId, ClientSecret, CookieSecret, Issuer, LoadError, Origin,
-    RedirectUri, Scope, SettingsLoader,
+    Audience, ClientAuthMethod, ClientId, ClientSecret, CookieSecret, Issuer, Origin, RedirectUri,
+    Scope,
 };
 
 /// What the settings will be used for, which decides the settings that must be present.
@@ -20,7 +20,8 @@ pub enum Role {
     ResourceServer,
 }
 
-/// Validated Okta settings. Build them with [`SettingsLoader`] or [`Settings::load`].
+/// Validated Okta settings. Build them with [`SettingsLoader`](crate::SettingsLoader) or
+/// [`Settings::load`].
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub(crate) issuer: Issuer,
@@ -38,14 +39,6 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Loads settings from `okta.toml` (or `$OKTA_CONFIG`), the profile named by `$OKTA_PROFILE`
-    /// and the `OKTA_*` environment, requiring what `role` needs.
-    ///
-    /// The same as `SettingsLoader::new().role(role).load()`.
-    pub fn load(role: Role) -> Result<Self, LoadError> {
-        SettingsLoader::new().role(role).load()
-    }
-
     /// The authorization server's issuer.
     pub fn issuer(&self) -> &Issuer {
         &self.issuer

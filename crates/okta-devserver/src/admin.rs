@@ -9,10 +9,10 @@ use http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::error::{AppError, OAuthError};
+use crate::authorization_servers::AuthServerId;
+use crate::error::{AppError, OAuthError, OktaApiError};
 use crate::faults::Fault;
 use crate::recorder::RecordedRequestJson;
-use crate::servers::AuthServerId;
 use crate::state::AppState;
 
 /// The admin routes.
@@ -75,8 +75,7 @@ async fn clear_requests(State(shared): State<AppState>) -> StatusCode {
 async fn rotate_keys(State(shared): State<AppState>, Path(server_id): Path<String>) -> Response {
     let id = if server_id == "org" { AuthServerId::Org } else { AuthServerId::Custom(server_id) };
     if shared.server(&id).is_none() {
-        return crate::error::OktaApiError::not_found(&format!("{id} (AuthorizationServer)"))
-            .into_response();
+        return OktaApiError::unknown_server(&id).into_response();
     }
     match shared.keys.rotate(&id) {
         Ok(kid) => Json(json!({ "kid": kid })).into_response(),

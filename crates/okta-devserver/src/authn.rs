@@ -9,10 +9,11 @@ use http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::clock::rfc3339;
+use crate::crypto::{random_token, secrets_equal};
 use crate::error::OktaApiError;
 use crate::state::AppState;
 use crate::store::SessionTokenGrant;
-use crate::util::{random_token, rfc3339, secrets_equal};
 
 #[derive(Deserialize)]
 struct Credentials {

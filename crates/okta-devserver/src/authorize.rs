@@ -6,17 +6,16 @@ use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 
+use crate::authorization_servers::ServerInfo;
 use crate::config::GrantType;
+use crate::crypto::{random_token, secrets_equal};
+use crate::extract::Server;
 use crate::faults::Fault;
+use crate::form::Params;
 use crate::pages;
-use crate::routes::Server;
-use crate::servers::ServerInfo;
+use crate::sessions::{create_session, session_from_cookie, set_session_cookie};
 use crate::state::{AppState, Shared};
 use crate::store::{AuthRequest, CodeGrant, ResponseMode, Session, SignedIn, Transaction};
-use crate::util::{Params, random_token, secrets_equal};
-
-/// The session cookie, named as Okta's.
-pub(crate) const SESSION_COOKIE: &str = "sid";
 
 /// Sign-in transactions expire after this many seconds.
 const TRANSACTION_LIFETIME: u64 = 600;
@@ -40,7 +39,7 @@ pub(crate) async fn authorize(
     let max_age = params.get("max_age").and_then(|value| value.parse::<u64>().ok());
     let now = shared.now();
 
-    let mut set_cookie = None;
+    let mut new_session = None;
     let mut fresh = false;
     let mut session = session_from_cookie(&shared, &headers);
     if session.is_none() {
@@ -49,7 +48,7 @@ pub(crate) async fn authorize(
             && let Some(username) = redeem_session_token(&shared, token)
         {
             let (sid, created) = create_session(&shared, &username);
-            set_cookie = Some(session_cookie(&sid));
+            new_session = Some(sid);
             session = Some(created);
             fresh = true;
         }
@@ -83,8 +82,8 @@ pub(crate) async fn authorize(
             back.respond(&shared, &server, vec![("code", code)])
         }
     };
-    if let Some(cookie) = set_cookie {
-        append_cookie(&mut response, &cookie);
+    if let Some(sid) = new_session {
+        set_session_cookie(&mut response, &sid);
     }
     response
 }
@@ -119,7 +118,7 @@ pub(crate) async fn sign_in(State(shared): State<AppState>, body: Bytes) -> Resp
             None => expired_transaction(),
         }
     };
-    append_cookie(&mut response, &session_cookie(&sid));
+    set_session_cookie(&mut response, &sid);
     response
 }
 
@@ -246,8 +245,7 @@ fn validate(
         }
     }
     if !client.allows(GrantType::AuthorizationCode) {
-        let configured =
-            client.grant_types().iter().map(|grant| grant.as_str()).collect::<Vec<_>>().join(", ");
+        let configured = client.grant_type_names();
         return reject(
             &back,
             "unauthorized_client",
@@ -508,59 +506,11 @@ fn expired_transaction() -> Response {
     )
 }
 
-/// Creates a session for `username` and returns its id.
-pub(crate) fn create_session(shared: &Shared, username: &str) -> (String, Session) {
-    let sid = random_token(32);
-    let now = shared.now();
-    let session = Session {
-        username: username.to_owned(),
-        auth_time: now,
-        expires_at: now + shared.lifetimes.session().as_secs(),
-    };
-    shared.store.with(|store| {
-        store.sweep(now);
-        store.sessions.insert(sid.clone(), session.clone());
-    });
-    (sid, session)
-}
-
-/// The live session named by the request's `sid` cookie.
-fn session_from_cookie(shared: &Shared, headers: &HeaderMap) -> Option<Session> {
-    let sid = session_id(headers)?;
-    let now = shared.now();
-    shared
-        .store
-        .with(|store| store.sessions.get(&sid).filter(|session| now < session.expires_at).cloned())
-}
-
-/// The value of the `sid` cookie.
-pub(crate) fn session_id(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .find_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            (name == SESSION_COOKIE).then(|| value.to_owned())
-        })
-}
-
 /// Consumes a `sessionToken`; the username if it was valid.
 fn redeem_session_token(shared: &Shared, token: &str) -> Option<String> {
     let now = shared.now();
     let grant = shared.store.with(|store| store.session_tokens.remove(token))?;
     (now < grant.expires_at).then_some(grant.username)
-}
-
-fn session_cookie(sid: &str) -> String {
-    format!("{SESSION_COOKIE}={sid}; Path=/; HttpOnly; SameSite=Lax")
-}
-
-pub(crate) fn append_cookie(response: &mut Response, cookie: &str) {
-    if let Ok(value) = HeaderValue::from_str(cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
 }
 
 #[cfg(test)]

@@ -7,10 +7,9 @@ use http::{HeaderMap, header};
 use serde::Serialize;
 
 use crate::config::{Client, ClientAuthMethod};
-use crate::error::{Failure, OAuthError};
-use crate::routes::require_form;
-use crate::state::Shared;
-use crate::util::{Params, form_decode, secrets_equal};
+use crate::crypto::secrets_equal;
+use crate::error::OAuthError;
+use crate::form::{Params, form_decode, require_form};
 
 /// The client authentication a request presented, as recorded in
 /// [`RecordedRequest::client_auth`](crate::RecordedRequest::client_auth). Secrets are never
@@ -44,15 +43,15 @@ pub enum ClientAuthentication {
     Several,
 }
 
-/// Credentials as presented, secret included (never leaves this module's callers).
-pub(crate) enum Presented {
-    Basic { id: String, secret: String, body_client_id: Option<String> },
-    Post { id: String, secret: String },
-    IdOnly { id: String },
-    Assertion,
-    Absent,
-    MalformedBasic,
-    Several,
+/// Credentials as presented: the secret-free [`ClientAuthentication`] that the request record
+/// keeps, plus what checking them needs (the secret never leaves this module's callers).
+pub(crate) struct Presented {
+    method: ClientAuthentication,
+    /// The secret of [`ClientAuthentication::ClientSecretBasic`] and
+    /// [`ClientAuthentication::ClientSecretPost`]; `None` for the other methods.
+    secret: Option<String>,
+    /// With Basic: the `client_id` of the body, which must then name the same client.
+    body_client_id: Option<String>,
 }
 
 impl Presented {
@@ -66,38 +65,39 @@ impl Presented {
         let has_basic = !matches!(basic, BasicHeader::Absent);
         let n_methods =
             usize::from(has_basic) + usize::from(secret.is_some()) + usize::from(assertion);
+        let without_secret = |method| Self { method, secret: None, body_client_id: None };
         if n_methods > 1 {
-            return Self::Several;
+            return without_secret(ClientAuthentication::Several);
         }
         match (basic, secret) {
-            (BasicHeader::Credentials(id, secret), _) => {
-                Self::Basic { id, secret, body_client_id: client_id }
-            }
-            (BasicHeader::Malformed, _) => Self::MalformedBasic,
-            (BasicHeader::Absent, Some(secret)) => match client_id {
-                Some(id) => Self::Post { id, secret: secret.to_owned() },
-                None => Self::Absent,
+            (BasicHeader::Credentials(id, secret), _) => Self {
+                method: ClientAuthentication::ClientSecretBasic { client_id: id },
+                secret: Some(secret),
+                body_client_id: client_id,
             },
-            (BasicHeader::Absent, None) if assertion => Self::Assertion,
-            (BasicHeader::Absent, None) => client_id.map_or(Self::Absent, |id| Self::IdOnly { id }),
+            (BasicHeader::Malformed, _) => without_secret(ClientAuthentication::MalformedBasic),
+            (BasicHeader::Absent, Some(secret)) => match client_id {
+                Some(id) => Self {
+                    method: ClientAuthentication::ClientSecretPost { client_id: id },
+                    secret: Some(secret.to_owned()),
+                    body_client_id: None,
+                },
+                None => without_secret(ClientAuthentication::None),
+            },
+            (BasicHeader::Absent, None) if assertion => {
+                without_secret(ClientAuthentication::ClientAssertion)
+            }
+            (BasicHeader::Absent, None) => {
+                without_secret(client_id.map_or(ClientAuthentication::None, |id| {
+                    ClientAuthentication::ClientIdOnly { client_id: id }
+                }))
+            }
         }
     }
 
     /// The secret-free summary for the request record.
     pub(crate) fn summary(&self) -> ClientAuthentication {
-        match self {
-            Self::Basic { id, .. } => {
-                ClientAuthentication::ClientSecretBasic { client_id: id.clone() }
-            }
-            Self::Post { id, .. } => {
-                ClientAuthentication::ClientSecretPost { client_id: id.clone() }
-            }
-            Self::IdOnly { id } => ClientAuthentication::ClientIdOnly { client_id: id.clone() },
-            Self::Assertion => ClientAuthentication::ClientAssertion,
-            Self::Absent => ClientAuthentication::None,
-            Self::MalformedBasic => ClientAuthentication::MalformedBasic,
-            Self::Several => ClientAuthentication::Several,
-        }
+        self.method.clone()
     }
 
     /// Checks the credentials against the registered client.
@@ -105,19 +105,23 @@ impl Presented {
         &self,
         lookup: impl Fn(&str) -> Option<Client>,
     ) -> Result<Client, AuthFailure> {
-        let (id, secret, used) = match self {
-            Self::Absent => return Err(AuthFailure::NoCredentials),
-            Self::MalformedBasic => return Err(AuthFailure::MalformedBasic),
-            Self::Several => return Err(AuthFailure::SeveralMethods),
-            Self::Assertion => return Err(AuthFailure::AssertionUnsupported),
-            Self::Basic { id, body_client_id: Some(body_id), .. } if body_id != id => {
-                return Err(AuthFailure::ClientIdMismatch);
+        let (id, used) = match &self.method {
+            ClientAuthentication::None => return Err(AuthFailure::NoCredentials),
+            ClientAuthentication::MalformedBasic => return Err(AuthFailure::MalformedBasic),
+            ClientAuthentication::Several => return Err(AuthFailure::SeveralMethods),
+            ClientAuthentication::ClientAssertion => {
+                return Err(AuthFailure::AssertionUnsupported);
             }
-            Self::Basic { id, secret, .. } => {
-                (id, Some(secret), ClientAuthMethod::ClientSecretBasic)
+            ClientAuthentication::ClientSecretBasic { client_id } => {
+                if self.body_client_id.as_ref().is_some_and(|body_id| body_id != client_id) {
+                    return Err(AuthFailure::ClientIdMismatch);
+                }
+                (client_id, ClientAuthMethod::ClientSecretBasic)
             }
-            Self::Post { id, secret } => (id, Some(secret), ClientAuthMethod::ClientSecretPost),
-            Self::IdOnly { id } => (id, None, ClientAuthMethod::None),
+            ClientAuthentication::ClientSecretPost { client_id } => {
+                (client_id, ClientAuthMethod::ClientSecretPost)
+            }
+            ClientAuthentication::ClientIdOnly { client_id } => (client_id, ClientAuthMethod::None),
         };
         let basic = used == ClientAuthMethod::ClientSecretBasic;
         let client = lookup(id).ok_or(AuthFailure::UnknownClient { basic })?;
@@ -127,10 +131,12 @@ impl Presented {
                 _ => AuthFailure::MethodNotAllowed { basic },
             });
         }
-        match (secret, client.secret()) {
-            (None, _) => Ok(client),
+        if used == ClientAuthMethod::None {
+            return Ok(client);
+        }
+        match (self.secret.as_deref(), client.secret()) {
             (Some(given), Some(expected)) if secrets_equal(given, expected) => Ok(client),
-            (Some(_), _) => Err(AuthFailure::WrongSecret { basic }),
+            _ => Err(AuthFailure::WrongSecret { basic }),
         }
     }
 }
@@ -234,26 +240,24 @@ fn decode_basic(credentials: &str) -> Option<(String, String)> {
     (!id.is_empty()).then_some((id, secret))
 }
 
-#[cfg(test)]
-mod tests;
-
 /// Reads a client-authenticated form POST (`/token`, `/introspect`, `/revoke`): a form body, no
 /// parameter given twice, then exactly one client authentication method that succeeds.
 pub(crate) fn authenticated_form(
-    shared: &Shared,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<(Client, Params), Failure> {
+    lookup: impl Fn(&str) -> Option<Client>,
+) -> Result<(Client, Params), OAuthError> {
     require_form(headers)?;
     let form = Params::parse(body);
     if let Some(name) = form.first_duplicate() {
         return Err(OAuthError::invalid_request(format!(
             "The '{name}' parameter was provided more than once."
-        ))
-        .into());
+        )));
     }
-    let client = Presented::from_request(headers, &form)
-        .authenticate(|id| shared.client(id))
-        .map_err(OAuthError::from)?;
+    let client =
+        Presented::from_request(headers, &form).authenticate(lookup).map_err(OAuthError::from)?;
     Ok((client, form))
 }
+
+#[cfg(test)]
+mod tests;

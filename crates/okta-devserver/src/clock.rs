@@ -1,4 +1,5 @@
-//! The injectable clock: every time the server reads comes through a [`Clock`].
+//! The injectable clock: every time the server reads comes through a [`Clock`]; plus the
+//! timestamp format of Okta's APIs.
 
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -100,7 +101,23 @@ pub(crate) fn unix_secs(time: SystemTime) -> u64 {
     time.duration_since(UNIX_EPOCH).map_or(0, |since| since.as_secs())
 }
 
+/// Formats Unix seconds as an RFC 3339 UTC timestamp with milliseconds, as Okta's APIs do
+/// (`2026-11-28T07:14:48.000Z`).
+pub(crate) fn rfc3339(unix_secs: u64) -> String {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    i64::try_from(unix_secs)
+        .ok()
+        .and_then(|secs| time::OffsetDateTime::from_unix_timestamp(secs).ok())
+        .and_then(|date| date.format(format).ok())
+        .unwrap_or_else(|| "9999-12-31T23:59:59.999Z".to_owned())
+}
+
 #[allow(clippy::disallowed_methods, reason = "the one real clock behind `Clock::system`")]
 fn system_now() -> SystemTime {
     SystemTime::now()
 }
+
+#[cfg(test)]
+mod tests;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::util::{b64url, sha256};
+use crate::crypto::{b64url, sha256};
 
 /// The demo client's id, registered unless demo data is turned off.
 pub const DEMO_CLIENT_ID: &str = "demo-client";
@@ -303,6 +303,11 @@ impl Client {
 
     pub(crate) fn allows(&self, grant: GrantType) -> bool {
         self.grant_types.contains(&grant)
+    }
+
+    /// The allowed grant types as Okta lists them in error descriptions (`a, b`).
+    pub(crate) fn grant_type_names(&self) -> String {
+        self.grant_types.iter().map(|grant| grant.as_str()).collect::<Vec<_>>().join(", ")
     }
 
     pub(crate) fn problems(&self) -> Vec<String> {

@@ -7,10 +7,10 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, header};
 use serde_json::{Value, json};
 
+use crate::authorization_servers::ServerInfo;
 use crate::error::{AppError, OktaApiError};
+use crate::extract::Server;
 use crate::faults::Fault;
-use crate::routes::Server;
-use crate::servers::ServerInfo;
 use crate::state::{AppState, Shared};
 
 /// Which metadata document.

@@ -12,10 +12,10 @@ use serde_json::json;
 use crate::client_auth::Presented;
 use crate::error::{OAuthError, OktaApiError};
 use crate::faults::{Endpoint, Fault};
+use crate::form::{Params, is_form};
 use crate::rate::{RateHeaders, RateWindow};
 use crate::recorder::RecordedRequest;
 use crate::state::{AppState, Shared};
-use crate::util::Params;
 
 /// Request bodies larger than this are refused.
 const MAX_BODY: usize = 1024 * 1024;
@@ -94,11 +94,7 @@ fn record(
     headers: &HeaderMap,
     body: &[u8],
 ) {
-    let is_form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
-    let form = if is_form { Params::parse(body) } else { Params::default() };
+    let form = if is_form(headers) { Params::parse(body) } else { Params::default() };
     let query = Params::parse(uri.query().unwrap_or_default().as_bytes());
     let bearer = headers
         .get_all(header::AUTHORIZATION)

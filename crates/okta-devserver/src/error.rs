@@ -8,7 +8,9 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 use serde_json::json;
 
-use crate::util::random_token;
+use crate::authorization_servers::AuthServerId;
+use crate::crypto::random_token;
+use crate::keys::KeyError;
 
 /// An OAuth 2.0 error response: `{"error": ..., "error_description": ...}`.
 #[derive(Debug)]
@@ -97,6 +99,11 @@ impl OktaApiError {
             format!("Not found: Resource not found: {what}"),
         )
     }
+
+    /// The 404 for an authorization server id that does not exist.
+    pub(crate) fn unknown_server(id: &AuthServerId) -> Self {
+        Self::not_found(&format!("{id} (AuthorizationServer)"))
+    }
 }
 
 impl IntoResponse for OktaApiError {
@@ -153,8 +160,8 @@ impl From<AppError> for Failure {
     }
 }
 
-impl From<crate::keys::KeyError> for Failure {
-    fn from(error: crate::keys::KeyError) -> Self {
+impl From<KeyError> for Failure {
+    fn from(error: KeyError) -> Self {
         Self::Internal(error.into())
     }
 }

@@ -3,9 +3,9 @@
 use std::fmt;
 use std::sync::PoisonError;
 
+use crate::authorization_servers::AuthServerId;
 use crate::config::{Client, User};
 use crate::keys::{JwksShape, KeyError, Signer, compact};
-use crate::servers::AuthServerId;
 use crate::state::AppState;
 
 /// Why a client or user could not be added at run time.

@@ -7,15 +7,14 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode};
 use serde_json::{Map, Value, json};
 
+use crate::authorization_servers::ServerInfo;
 use crate::client_auth::authenticated_form;
 use crate::config::Client;
 use crate::error::OAuthError;
-use crate::routes::Server;
-use crate::servers::ServerInfo;
+use crate::extract::Server;
+use crate::form::Params;
 use crate::state::{AppState, Shared};
 use crate::store::TokenKind;
-use crate::token::active_record;
-use crate::util::Params;
 
 const TOKEN_TYPE_HINTS: [&str; 4] = ["access_token", "id_token", "refresh_token", "device_secret"];
 
@@ -26,13 +25,9 @@ pub(crate) async fn introspect(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (client, form) = match authenticated_form(&shared, &headers, &body) {
-        Ok(found) => found,
-        Err(failure) => return failure.into_response(),
-    };
-    let token = match required_token(&form) {
-        Ok(token) => token,
-        Err(failure) => return failure.into_response(),
+    let TokenRequest { client, form, token } = match TokenRequest::read(&shared, &headers, &body) {
+        Ok(request) => request,
+        Err(error) => return error.into_response(),
     };
     if form.get("token_type_hint").is_some_and(|hint| !TOKEN_TYPE_HINTS.contains(&hint)) {
         return OAuthError::new(
@@ -42,7 +37,7 @@ pub(crate) async fn introspect(
         )
         .into_response();
     }
-    Json(describe(&shared, &server, &client, token)).into_response()
+    Json(describe(&shared, &server, &client, &token)).into_response()
 }
 
 /// `POST /v1/revoke`.
@@ -52,16 +47,12 @@ pub(crate) async fn revoke(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (client, form) = match authenticated_form(&shared, &headers, &body) {
-        Ok(found) => found,
-        Err(failure) => return failure.into_response(),
-    };
-    let token = match required_token(&form) {
-        Ok(token) => token,
-        Err(failure) => return failure.into_response(),
+    let TokenRequest { client, token, .. } = match TokenRequest::read(&shared, &headers, &body) {
+        Ok(request) => request,
+        Err(error) => return error.into_response(),
     };
     shared.store.with(|store| {
-        let Some(record) = store.tokens.get_mut(token) else { return };
+        let Some(record) = store.tokens.get_mut(&token) else { return };
         // A client may only revoke its own tokens; revoking a refresh token also revokes the
         // access tokens of the same grant.
         if record.client_id != client.id() || record.server != server.id {
@@ -76,17 +67,31 @@ pub(crate) async fn revoke(
     StatusCode::OK.into_response()
 }
 
-/// The `token` parameter of `/introspect` and `/revoke`, which both require it.
-fn required_token(form: &Params) -> Result<&str, OAuthError> {
-    form.get("token")
-        .filter(|token| !token.is_empty())
-        .ok_or_else(|| OAuthError::invalid_request("The 'token' parameter is required."))
+/// A request to `/introspect` or `/revoke`: a client-authenticated form with the `token`
+/// parameter both require.
+struct TokenRequest {
+    client: Client,
+    form: Params,
+    token: String,
+}
+
+impl TokenRequest {
+    fn read(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Result<Self, OAuthError> {
+        let (client, form) = authenticated_form(headers, body, |id| shared.client(id))?;
+        let token = form
+            .get("token")
+            .filter(|token| !token.is_empty())
+            .ok_or_else(|| OAuthError::invalid_request("The 'token' parameter is required."))?
+            .to_owned();
+        Ok(Self { client, form, token })
+    }
 }
 
 /// The introspection response: `{"active": false}` unless the token is live, issued by this
 /// server, and (for refresh tokens) issued to the calling client.
 fn describe(shared: &Shared, server: &ServerInfo, client: &Client, token: &str) -> Value {
-    let record = active_record(shared, server, token)
+    let record = shared
+        .active_token(server, token)
         .filter(|record| record.kind != TokenKind::Refresh || record.client_id == client.id());
     let Some(record) = record else {
         return json!({ "active": false });

@@ -13,8 +13,8 @@ use jsonwebtoken::jwk::{AlgorithmParameters, Jwk};
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Value, json};
 
-use crate::servers::AuthServerId;
-use crate::util::{b64url, random_token};
+use crate::authorization_servers::AuthServerId;
+use crate::crypto::{b64url, random_token};
 
 /// Why a key operation failed.
 #[derive(Debug, thiserror::Error)]

@@ -84,36 +84,51 @@
 //! # }
 //! ```
 
-mod admin;
-mod authn;
-mod authorize;
+// Files import downward only (docs/architecture.md, "Layers"; `cargo xtask tidy` checks it).
+//
+// The bottom: configuration, clock, keys, stores, faults, the state every request shares, and
+// the helpers the handlers share (forms, client authentication, sessions, minting, pages).
+mod authorization_servers;
 mod client_auth;
 mod clock;
 mod config;
-mod discovery;
-mod edge;
+mod crypto;
 mod error;
+#[cfg(test)]
+mod error_chains;
+mod extract;
 mod faults;
-mod handles;
-mod introspection;
+mod form;
 mod keys;
-mod logout;
+mod minting;
 mod pages;
 mod rate;
 mod recorder;
-mod routes;
-mod server;
-mod servers;
+mod sessions;
 mod state;
 mod store;
+
+// The middle: one module per endpoint, the middleware, the admin routes and the handles.
+mod admin;
+mod authn;
+mod authorize;
+mod discovery;
+mod edge;
+mod handles;
+mod introspection;
+mod logout;
+mod token_endpoint;
+mod userinfo;
+
+// The top: the router and the public `DevServer`.
+mod dev_server;
+mod router;
+
 #[cfg(test)]
 mod testing;
-mod token;
-mod tokens;
-mod userinfo;
-mod util;
 
 // The public interface.
+pub use crate::authorization_servers::AuthServerId;
 pub use crate::client_auth::ClientAuthentication;
 pub use crate::clock::{Clock, ManualClock};
 pub use crate::config::{
@@ -122,9 +137,8 @@ pub use crate::config::{
     DEMO_POST_LOGOUT_REDIRECT_URI, DEMO_REDIRECT_URI, DEMO_SECOND_PASSWORD, DEMO_SECOND_USERNAME,
     DEMO_USERNAME, DevServerConfig, GrantType, TokenLifetimes, User,
 };
+pub use crate::dev_server::{DevServer, DevServerBuilder, StartError};
 pub use crate::faults::{ArmedFault, Endpoint, Fault, Faults, TokenFault};
 pub use crate::handles::{Clients, Keys, RegisterError, Users};
 pub use crate::keys::KeyError;
 pub use crate::recorder::RecordedRequest;
-pub use crate::server::{DevServer, DevServerBuilder, StartError};
-pub use crate::servers::AuthServerId;

@@ -4,12 +4,12 @@ use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use http::{HeaderMap, StatusCode};
 
-use crate::authorize::{SESSION_COOKIE, append_cookie, session_id};
+use crate::extract::Server;
+use crate::form::Params;
 use crate::pages;
-use crate::routes::Server;
+use crate::sessions::{clear_session_cookie, end_session};
 use crate::state::AppState;
 use crate::store::TokenKind;
-use crate::util::Params;
 
 /// `GET /v1/logout`.
 pub(crate) async fn logout(
@@ -44,9 +44,7 @@ pub(crate) async fn logout(
             );
         }
     }
-    if let Some(sid) = session_id(&headers) {
-        shared.store.with(|store| store.sessions.remove(&sid));
-    }
+    end_session(&shared, &headers);
     let mut response = match post_logout.and_then(|uri| url::Url::parse(uri).ok()) {
         Some(mut url) => {
             if let Some(state) = params.get("state").filter(|state| !state.is_empty()) {
@@ -58,10 +56,7 @@ pub(crate) async fn logout(
         }
         None => pages::signed_out(),
     };
-    append_cookie(
-        &mut response,
-        &format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
-    );
+    clear_session_cookie(&mut response);
     response
 }
 

@@ -9,8 +9,6 @@ use std::fmt::Write as _;
 use axum::response::{Html, IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 
-use crate::util::html_escape;
-
 /// The sign-in form, posting to `/login/signin`.
 pub(crate) fn sign_in(
     transaction: &str,
@@ -125,3 +123,22 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
     response.headers_mut().insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     response
 }
+
+/// Escapes text for HTML element content and attribute values (the server's only escaper).
+fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -4,18 +4,19 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
+use crate::authorization_servers::{AuthServerId, ServerInfo};
 use crate::clock::Clock;
 use crate::config::{Client, TokenLifetimes, User};
 use crate::faults::{Fault, Faults, TokenFault};
 use crate::keys::{JwksShape, KeyStore};
 use crate::rate::RateWindow;
 use crate::recorder::Recorder;
-use crate::servers::{AuthServerId, ServerInfo};
-use crate::store::Store;
+use crate::store::{Store, TokenRecord};
 
 /// What axum hands every handler.
 pub(crate) type AppState = Arc<Shared>;
 
+/// The server's state: what it was configured with and what it holds at run time.
 #[derive(Debug)]
 pub(crate) struct Shared {
     /// `http://127.0.0.1:PORT`, no trailing slash: the org issuer.
@@ -55,6 +56,16 @@ impl Shared {
     pub(crate) fn user(&self, username: &str) -> Option<User> {
         let users = self.users.read().unwrap_or_else(PoisonError::into_inner);
         users.iter().find(|user| user.username().eq_ignore_ascii_case(username)).cloned()
+    }
+
+    /// The record of `token` if it is an active token of `server` (for introspection and
+    /// userinfo).
+    pub(crate) fn active_token(&self, server: &ServerInfo, token: &str) -> Option<TokenRecord> {
+        let now = self.now();
+        let grace = self.lifetimes.refresh_rotation_grace().as_secs();
+        self.store
+            .with(|store| store.tokens.get(token).cloned())
+            .filter(|record| record.server == server.id && record.is_active(now, grace))
     }
 
     /// The JWKS as the faults in effect bend it.

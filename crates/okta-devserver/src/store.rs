@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
-use crate::servers::AuthServerId;
+use crate::authorization_servers::AuthServerId;
 
 /// How the redirect back to the client carries its parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -11,7 +11,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
 
-use crate::util::{b64url, form_encode, sha256};
+use crate::crypto::{b64url, sha256};
+use crate::form::form_encode;
 use crate::{
     DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_REDIRECT_URI, DEMO_USERNAME, DevServer,
     DevServerBuilder, ManualClock,

@@ -6,12 +6,11 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::{Map, Value, json};
 
+use crate::authorization_servers::ServerInfo;
+use crate::extract::Server;
 use crate::faults::Fault;
-use crate::routes::Server;
-use crate::servers::ServerInfo;
 use crate::state::AppState;
 use crate::store::TokenKind;
-use crate::token::active_record;
 
 /// `GET|POST /v1/userinfo`.
 pub(crate) async fn userinfo(
@@ -28,7 +27,7 @@ pub(crate) async fn userinfo(
         );
     };
     let record =
-        active_record(&shared, &server, token).filter(|record| record.kind == TokenKind::Access);
+        shared.active_token(&server, token).filter(|record| record.kind == TokenKind::Access);
     let Some(record) = record else {
         return refuse(
             &server,

@@ -249,14 +249,8 @@ impl OktaAuth {
         }
     }
 
-    /// The sign-in routes, at absolute paths: merge them into the service's router (not
-    /// `nest`, which would move the callback away from the redirect URI).
-    pub fn routes<S>(&self) -> axum::Router<S>
-    where
-        S: Clone + Send + Sync + 'static,
-    {
-        routes::router(self.clone())
-    }
+    // `OktaAuth::routes` is in routes.rs, beside the routes it builds: they take an `OktaAuth`,
+    // so this file stays below them (files import downward only).
 
     /// A `tower-sessions` layer with this module's cookie settings: name
     /// [`session_cookie_name`](Self::session_cookie_name), `HttpOnly`, `SameSite=Lax`, `Secure`

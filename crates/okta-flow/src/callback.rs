@@ -62,7 +62,7 @@ impl AuthorizationErrorCode {
             "unauthorized_client" => Self::UnauthorizedClient,
             "unsupported_response_mode" => Self::UnsupportedResponseMode,
             "unsupported_response_type" => Self::UnsupportedResponseType,
-            other => Self::Other(sanitize(other, 64)),
+            other => Self::Other(crate::text::untrusted(other, 64)),
         }
     }
 
@@ -102,7 +102,8 @@ pub enum CallbackError {
     Authorization {
         /// The error code.
         code: AuthorizationErrorCode,
-        /// `error_description`, escaped to printable ASCII and truncated.
+        /// `error_description`, escaped (controls, bidirectional and other format characters, `<`
+        /// and `>`) and truncated.
         description: Option<String>,
         /// `error_uri`, escaped and truncated.
         uri: Option<String>,
@@ -177,8 +178,10 @@ pub(crate) fn check(
         (Some(_), Some(_)) => Err(CallbackError::Malformed("both code and error are present")),
         (None, Some(error)) => Err(CallbackError::Authorization {
             code: AuthorizationErrorCode::parse(&error),
-            description: params.error_description.map(|d| sanitize(&d, MAX_DESCRIPTION_LEN)),
-            uri: params.error_uri.map(|uri| sanitize(&uri, MAX_DESCRIPTION_LEN)),
+            description: params
+                .error_description
+                .map(|d| crate::text::untrusted(&d, MAX_DESCRIPTION_LEN)),
+            uri: params.error_uri.map(|uri| crate::text::untrusted(&uri, MAX_DESCRIPTION_LEN)),
         }),
         (None, None) => Err(CallbackError::Malformed("neither code nor error is present")),
         (Some(code), None) => {
@@ -231,25 +234,6 @@ fn decode(text: &str) -> Result<String, CallbackError> {
     let bytes = crate::percent::decode(text.as_bytes(), crate::percent::Plus::Space)
         .ok_or(CallbackError::Malformed("an invalid % escape"))?;
     String::from_utf8(bytes).map_err(|_| CallbackError::Malformed("a value is not UTF-8"))
-}
-
-/// Keeps the characters RFC 6749 allows in `error_description` (printable ASCII but `"` and
-/// `\`), escapes the rest, and truncates, so nothing sent by a server can forge log lines or
-/// inject markup.
-fn sanitize(text: &str, max_chars: usize) -> String {
-    let mut out = String::new();
-    for c in text.chars() {
-        if out.len() >= max_chars {
-            out.push('…');
-            break;
-        }
-        match c {
-            '<' | '>' => out.extend(c.escape_unicode()),
-            ' ' | '!' | '#'..='[' | ']'..='~' => out.push(c),
-            _ => out.extend(c.escape_unicode()),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -71,6 +71,7 @@ pub struct OktaClient {
 struct Inner {
     config: ClientConfig,
     discovered: ArcSwap<Discovered>,
+    /// Set while a stale-metadata refresh runs; only a [`RefreshFlight`] sets and clears it.
     refreshing_metadata: AtomicBool,
 }
 
@@ -110,20 +111,20 @@ pub enum SetupError {
     #[error("the settings cannot drive a sign-in: {0}")]
     Settings(&'static str),
     /// A verifier could not be built from the settings.
-    #[error("invalid client configuration: {0}")]
+    #[error("invalid client configuration")]
     Config(#[source] okta_verify::ConfigError),
     /// The client's credentials cannot be built from the settings (no `client_secret` for a
     /// method that needs one, for example).
-    #[error("cannot authenticate the client: {0}")]
+    #[error("cannot authenticate the client")]
     ClientCredentials(#[source] okta_http::ClientAuthError),
     /// The HTTP client could not be built from the settings' `[http]` section.
-    #[error("cannot build the HTTP client: {0}")]
+    #[error("cannot build the HTTP client")]
     HttpClient(#[source] okta_http::BuildError),
     /// Discovery failed: no authorization URL can be produced.
     #[error(transparent)]
     Discovery(#[from] DiscoveryError),
     /// No random key could be generated to seal pending logins.
-    #[error("cannot generate a sealing key: {0}")]
+    #[error("cannot generate a sealing key")]
     Seal(#[source] crate::SealError),
 }
 
@@ -295,6 +296,10 @@ impl OktaClient {
         let discovered =
             self.inner.config.discover(Some(&current)).await.map_err(|err| match err {
                 SetupError::Discovery(err) => err,
+                // The new metadata cannot be used (a `jwks_uri` the key cache refuses, say).
+                SetupError::Config(err) => DiscoveryError::Malformed {
+                    reason: format!("the metadata cannot be used: {err}"),
+                },
                 other => DiscoveryError::Malformed { reason: other.to_string() },
             })?;
         self.inner.discovered.store(Arc::new(discovered));
@@ -398,9 +403,11 @@ impl OktaClient {
         self.refresh_stale_metadata().await;
         let discovered = self.inner.discovered.load_full();
         async {
-            let redirect = RedirectUrl::new(pending.redirect_uri.clone())
-                .map_err(|_| TokenError::Configuration("the pending login's redirect URI is invalid".into()))?;
-            let verifier = openidconnect::PkceCodeVerifier::new(pending.pkce_verifier.secret().clone());
+            let redirect = RedirectUrl::new(pending.redirect_uri.clone()).map_err(|_| {
+                TokenError::Configuration("the pending login's redirect URI is invalid".into())
+            })?;
+            let verifier =
+                openidconnect::PkceCodeVerifier::new(pending.pkce_verifier.secret().clone());
             let recorder = Recorder::new(&*self.inner.config.http);
             let response = discovered
                 .oidc
@@ -410,7 +417,7 @@ impl OktaClient {
                 .request_async(&recorder)
                 .await
                 .map_err(|err| TokenError::from_request(err, recorder.last()))?;
-            let checks = IdTokenChecks::new(Some(pending.nonce.secret()), None);
+            let checks = IdTokenChecks::new(pending.nonce.secret());
             let checks = match pending.max_age() {
                 Some(max_age) => checks.with_max_age(max_age),
                 None => checks,
@@ -420,7 +427,13 @@ impl OktaClient {
         .instrument(tracing::info_span!("okta.exchange_code", issuer = %self.inner.config.issuer))
         .await
         .inspect(|_| tracing::info!("code exchanged, ID token verified"))
-        .inspect_err(|err: &TokenError| tracing::warn!(kind = err.kind(), error = %err, "code exchange refused"))
+        .inspect_err(|err: &TokenError| {
+            tracing::warn!(
+                kind = err.kind(),
+                error = err as &dyn std::error::Error,
+                "code exchange refused"
+            );
+        })
     }
 
     /// [`handle_callback`](Self::handle_callback) then [`exchange_code`](Self::exchange_code).
@@ -433,13 +446,14 @@ impl OktaClient {
         Ok(self.exchange_code(code, pending).await?)
     }
 
-    /// Uses a refresh token. A new ID token in the response is verified like the first one and
-    /// must name the same `subject` (OpenID Connect Core §12.2) when one is given. Without
-    /// rotation, the returned set keeps the refresh token that was used.
+    /// Uses a refresh token. A new ID token in the response is verified like the first one,
+    /// without a nonce, and must name `subject`, the `sub` of the session's ID token (OpenID
+    /// Connect Core §12.2). Without rotation, the returned set keeps the refresh token that was
+    /// used.
     pub async fn refresh(
         &self,
         refresh_token: &RefreshToken,
-        subject: Option<&str>,
+        subject: &str,
     ) -> Result<TokenSet, TokenError> {
         self.refresh_stale_metadata().await;
         let discovered = self.inner.discovered.load_full();
@@ -452,11 +466,7 @@ impl OktaClient {
                 .request_async(&recorder)
                 .await
                 .map_err(|err| TokenError::from_request(err, recorder.last()))?;
-            let checks = IdTokenChecks::new(None, None);
-            let checks = match subject {
-                Some(subject) => checks.with_subject(subject),
-                None => checks,
-            };
+            let checks = IdTokenChecks::for_refresh(subject);
             let mut tokens = self.token_set(&discovered, &response, checks, false).await?;
             if tokens.refresh_token.is_none() {
                 tokens.refresh_token = Some(refresh_token.clone());
@@ -466,9 +476,13 @@ impl OktaClient {
         .instrument(tracing::info_span!("okta.refresh", issuer = %self.inner.config.issuer))
         .await
         .inspect(|_| tracing::info!("tokens refreshed"))
-        .inspect_err(
-            |err: &TokenError| tracing::warn!(kind = err.kind(), error = %err, "refresh refused"),
-        )
+        .inspect_err(|err: &TokenError| {
+            tracing::warn!(
+                kind = err.kind(),
+                error = err as &dyn std::error::Error,
+                "refresh refused"
+            );
+        })
     }
 
     /// Revokes an access or refresh token at `/revoke` (RFC 7009) with the client's
@@ -503,7 +517,9 @@ impl OktaClient {
         .instrument(tracing::info_span!("okta.revoke", issuer = %self.inner.config.issuer))
         .await
         .inspect(|()| tracing::info!("token revoked"))
-        .inspect_err(|err: &RevokeError| tracing::warn!(error = %err, "revocation failed"))
+        .inspect_err(|err: &RevokeError| {
+            tracing::warn!(error = err as &dyn std::error::Error, "revocation failed");
+        })
     }
 
     /// Asks `/introspect` whether `token` (access, ID or refresh) is active. Fails closed:
@@ -538,13 +554,21 @@ impl OktaClient {
                 .map_err(|_| UserInfoError::NotSupported)?
                 .request_async(&recorder)
                 .await
-                .map_err(|err| UserInfoError::from_request(err, recorder.last().map(|meta| meta.status)))?;
+                .map_err(|err| {
+                    UserInfoError::from_request(err, recorder.last().map(|meta| meta.status))
+                })?;
             Ok(UserInfo::new(claims))
         }
         .instrument(tracing::info_span!("okta.userinfo", issuer = %self.inner.config.issuer))
         .await
         .inspect(|_| tracing::info!("userinfo fetched"))
-        .inspect_err(|err: &UserInfoError| tracing::warn!(kind = err.kind(), error = %err, "userinfo refused"))
+        .inspect_err(|err: &UserInfoError| {
+            tracing::warn!(
+                kind = err.kind(),
+                error = err as &dyn std::error::Error,
+                "userinfo refused"
+            );
+        })
     }
 
     /// The RP-initiated logout URL (`/v1/logout`): `id_token_hint` (required by Okta), the
@@ -596,8 +620,7 @@ impl OktaClient {
         let access_token = response.access_token();
         let (id_token, id_token_claims) = match response.raw_id_token() {
             Some(raw) => {
-                let mut checks = checks;
-                checks.access_token = Some(access_token.secret());
+                let checks = checks.with_access_token(access_token.secret());
                 let verified =
                     discovered.id_tokens.verify(raw, &checks).await.map_err(TokenError::IdToken)?;
                 (Some(IdToken(raw.to_owned())), Some(verified.into_claims()))
@@ -627,16 +650,42 @@ impl OktaClient {
     }
 
     /// Refreshes metadata older than a day, once at a time; failures keep the current metadata.
+    ///
+    /// Drop-safe: the flight is held by a guard that lives in this future, so a caller whose
+    /// future is dropped mid-refresh (a cancelled request) ends the flight, and a later call
+    /// refreshes.
     async fn refresh_stale_metadata(&self) {
         let fetched_at = self.inner.discovered.load().fetched_at;
         let age = self.inner.config.clock.now().duration_since(fetched_at).unwrap_or_default();
-        if age < METADATA_TTL || self.inner.refreshing_metadata.swap(true, Ordering::AcqRel) {
+        if age < METADATA_TTL {
             return;
         }
+        let Some(_flight) = RefreshFlight::start(&self.inner.refreshing_metadata) else {
+            return;
+        };
         if let Err(err) = self.refresh_metadata().await {
-            tracing::warn!(error = %err, "refreshing the metadata failed; keeping the current one");
+            tracing::warn!(
+                error = &err as &dyn std::error::Error,
+                "refreshing the metadata failed; keeping the current one"
+            );
         }
-        self.inner.refreshing_metadata.store(false, Ordering::Release);
+    }
+}
+
+/// The one metadata refresh in flight: sets the flag when it starts and clears it when dropped,
+/// whether the refresh finished or its future was dropped.
+struct RefreshFlight<'a>(&'a AtomicBool);
+
+impl<'a> RefreshFlight<'a> {
+    /// Starts the flight, or `None` when one is already in flight.
+    fn start(flag: &'a AtomicBool) -> Option<Self> {
+        (!flag.swap(true, Ordering::AcqRel)).then_some(Self(flag))
+    }
+}
+
+impl Drop for RefreshFlight<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
     }
 }
 
@@ -744,7 +793,7 @@ pub enum RevokeError {
         code: Option<String>,
     },
     /// The request never got a usable response.
-    #[error("the revocation request failed: {0}")]
+    #[error("the revocation request failed")]
     Transport(#[source] okta_http::TransportError),
 }
 

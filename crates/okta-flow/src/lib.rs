@@ -109,6 +109,8 @@ mod authorize;
 pub mod axum;
 mod callback;
 mod client;
+#[cfg(test)]
+mod error_chains;
 #[cfg(any(feature = "axum", feature = "loopback"))]
 mod html;
 mod http;
@@ -119,6 +121,7 @@ mod pending;
 mod percent;
 #[cfg(test)]
 mod test_support;
+mod text;
 mod token;
 mod userinfo;
 

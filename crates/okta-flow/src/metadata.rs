@@ -168,7 +168,7 @@ impl fmt::Debug for Metadata {
 #[non_exhaustive]
 pub enum DiscoveryError {
     /// The request failed on the way (connection, timeout, redirect, size cap, insecure URL).
-    #[error("fetching the discovery document failed: {0}")]
+    #[error("fetching the discovery document failed")]
     Transport(#[source] TransportError),
     /// The server answered with a status other than 200.
     #[error("the discovery document answered with status {status}")]
@@ -247,7 +247,7 @@ pub async fn discover(issuer: &Issuer, http: &dyn HttpClient) -> Result<Metadata
     match &result {
         Ok(_) => tracing::info!(issuer = %issuer, elapsed_ms, "discovery succeeded"),
         Err(err) => {
-            tracing::warn!(issuer = %issuer, elapsed_ms, kind = err.kind(), error = %err, "discovery refused");
+            tracing::warn!(issuer = %issuer, elapsed_ms, kind = err.kind(), error = err as &dyn std::error::Error, "discovery refused");
         }
     }
     result
@@ -345,13 +345,9 @@ pub(crate) fn describe_json_error(err: &serde_path_to_error::Error<serde_json::E
     }
 }
 
-/// At most 200 characters, with controls escaped: for values echoed from a server.
+/// At most 200 characters, escaped: for values echoed from a server.
 pub(crate) fn truncate(text: &str) -> String {
-    let mut out: String = text.chars().take(200).flat_map(char::escape_default).collect();
-    if text.chars().count() > 200 {
-        out.push('…');
-    }
-    out
+    crate::text::untrusted(text, 200)
 }
 
 #[cfg(test)]

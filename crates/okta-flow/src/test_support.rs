@@ -14,6 +14,8 @@ pub(crate) const ISSUER: &str = "https://dev-1.okta.com/oauth2/default";
 pub(crate) enum Answer {
     Respond(u16, &'static str, Vec<u8>),
     Fail(TransportError),
+    /// Never answers: the request stays in flight until its future is dropped.
+    Pending,
 }
 
 #[derive(Default)]
@@ -61,6 +63,7 @@ impl HttpClient for FakeOp {
                     .body(body)
                     .unwrap()),
                 Some(Answer::Fail(err)) => Err(err),
+                Some(Answer::Pending) => std::future::pending().await,
                 None => Ok(Response::builder().status(404).body(Vec::new()).unwrap()),
             }
         })

@@ -213,7 +213,7 @@ pub enum TokenError {
     #[error("the client is not configured for this request: {0}")]
     Configuration(String),
     /// The ID token failed verification.
-    #[error("the ID token was refused: {0}")]
+    #[error("the ID token was refused")]
     IdToken(#[source] VerifyError),
     /// The response is not a usable token response (not JSON, wrong content type, a member of the
     /// wrong type, no access token, no ID token although `openid` was requested).
@@ -242,7 +242,7 @@ pub enum TokenError {
         status: u16,
     },
     /// The request never got a usable HTTP response (connection, timeout, redirect, size cap).
-    #[error("the token request failed: {0}")]
+    #[error("the token request failed")]
     Transport(#[source] TransportError),
     /// `token_type` is not `Bearer` (in any case).
     #[error("unsupported token type {0:?}")]

@@ -115,7 +115,7 @@ pub enum UserInfoError {
     #[error("the userinfo sub does not match the ID token's sub")]
     SubjectMismatch,
     /// The request never got a usable response.
-    #[error("the userinfo request failed: {0}")]
+    #[error("the userinfo request failed")]
     Transport(#[source] TransportError),
 }
 

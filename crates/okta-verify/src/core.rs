@@ -179,5 +179,5 @@ impl IssuerRule {
 
 /// Logs a refusal: the reason, never the token.
 pub(crate) fn log_rejection(kind: crate::TokenKind, err: &VerifyError) {
-    tracing::debug!(token_kind = ?kind, reason = err.kind(), error = %err, "token refused");
+    tracing::debug!(token_kind = ?kind, reason = err.kind(), error = err as &dyn std::error::Error, "token refused");
 }

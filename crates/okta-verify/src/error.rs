@@ -1,4 +1,5 @@
-//! The errors of okta-verify: why a token was refused, and why a verifier could not be built.
+//! The errors of okta-verify: why a token was refused, why a verifier could not be built, and
+//! why a key set could not be fetched.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -76,11 +77,11 @@ pub enum VerifyError {
     #[error("invalid signature")]
     InvalidSignature,
     /// The key set could not be fetched and no keys are known.
-    #[error("signing keys unavailable: {source}")]
+    #[error("signing keys unavailable")]
     JwksUnavailable {
         /// What went wrong while fetching them.
         #[source]
-        source: crate::JwksError,
+        source: JwksError,
     },
     /// `exp` has passed (beyond the leeway).
     #[error("token expired at {exp} (now {now}, leeway {leeway} s)")]
@@ -347,6 +348,38 @@ fn too_old(claim: &str) -> &'static str {
 /// Quotes a `kid` for an error message, or says there was none.
 fn display_kid(kid: Option<&str>) -> String {
     kid.map_or_else(|| "(none)".to_owned(), |kid| format!("\"{kid}\""))
+}
+
+/// Why a key set could not be fetched or used.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum JwksError {
+    /// The HTTP exchange failed (timeout, connect error, redirect, body too large, ...).
+    #[error("fetching the key set failed")]
+    Transport(#[source] TransportError),
+    /// The server answered with a status other than 200.
+    #[error("the key set endpoint answered status {status}")]
+    Status {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The document is not a JSON object without duplicate members.
+    #[error("the key set is not a JSON object without duplicate members")]
+    InvalidJson,
+    /// The document has no `keys` array.
+    #[error("the key set has no `keys` array")]
+    NoKeysArray,
+    /// The document lists more keys than allowed.
+    #[error("the key set lists {found} keys, more than the {max} allowed")]
+    TooManyKeys {
+        /// The number of keys listed.
+        found: usize,
+        /// The cap.
+        max: usize,
+    },
+    /// No fetch has succeeded yet and the last attempt was too recent to try again.
+    #[error("no key set fetched yet; retrying after the cooldown")]
+    CoolingDown,
 }
 
 /// Escapes and truncates a value copied from an untrusted token for messages and logs.

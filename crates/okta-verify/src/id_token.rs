@@ -59,41 +59,111 @@ impl IdTokenOptions {
 }
 
 /// The checks that depend on one sign-in: what was sent to `/authorize` and what came back with
-/// the ID token. Each `None` skips its check.
-#[derive(Debug, Clone, Copy, Default)]
-#[non_exhaustive]
+/// the ID token.
+///
+/// The nonce is checked unless a `dangerous_` call says otherwise: [`IdTokenChecks::new`] takes
+/// the `nonce` sent to `/authorize`, which the ID token must carry (OpenID Connect Core
+/// 3.1.3.7 (11)). An ID token from a refresh has no nonce to match (Core 12.2) but must name the
+/// session's subject: [`IdTokenChecks::for_refresh`] requires it.
+/// [`IdTokenChecks::dangerous_without_nonce`] is the only way to check neither.
+#[derive(Clone, Copy)]
 pub struct IdTokenChecks<'a> {
-    /// The `nonce` sent to `/authorize`: the ID token must carry the same value (compared in
-    /// constant time).
-    pub nonce: Option<&'a str>,
-    /// The access token from the same token response: when the ID token has `at_hash`, it must
-    /// match (OIDC Core 3.1.3.8).
-    pub access_token: Option<&'a str>,
-    /// The `max_age` sent to `/authorize`: `auth_time` is then required and must be recent enough.
-    pub max_age: Option<Duration>,
-    /// The `sub` of the session's earlier ID token, when this one comes from a refresh: it must be
-    /// the same (OIDC Core 12.2).
-    pub subject: Option<&'a str>,
+    nonce: NonceCheck<'a>,
+    access_token: Option<&'a str>,
+    max_age: Option<Duration>,
+    subject: Option<&'a str>,
+}
+
+/// What the `nonce` claim must be.
+#[derive(Clone, Copy)]
+enum NonceCheck<'a> {
+    /// The value sent to `/authorize` (a sign-in).
+    Required(&'a str),
+    /// None to match: an ID token from a refresh, whose `sub` is checked instead.
+    Refresh,
+    /// Not checked: [`IdTokenChecks::dangerous_without_nonce`].
+    Skipped,
 }
 
 impl<'a> IdTokenChecks<'a> {
-    /// The checks of a sign-in callback: the nonce sent, and the access token received.
-    pub fn new(nonce: Option<&'a str>, access_token: Option<&'a str>) -> Self {
-        Self { nonce, access_token, max_age: None, subject: None }
+    /// The checks of a sign-in callback: the ID token must carry `nonce`, the value sent to
+    /// `/authorize` (compared in constant time). An empty `nonce` matches no token.
+    pub fn new(nonce: &'a str) -> Self {
+        Self {
+            nonce: NonceCheck::Required(nonce),
+            access_token: None,
+            max_age: None,
+            subject: None,
+        }
     }
 
-    /// Also checks `auth_time` against `max_age`.
+    /// The checks of an ID token from a refresh (OpenID Connect Core 12.2): it must name
+    /// `subject`, the `sub` of the session's earlier ID token. No nonce is required, since the
+    /// refresh request sends none.
+    pub fn for_refresh(subject: &'a str) -> Self {
+        Self {
+            nonce: NonceCheck::Refresh,
+            access_token: None,
+            max_age: None,
+            subject: Some(subject),
+        }
+    }
+
+    /// Checks without a nonce, for an ID token whose sign-in this code did not start (a token
+    /// pasted into a tool, say).
+    ///
+    /// # Security Warning
+    ///
+    /// The nonce binds an ID token to the sign-in that asked for it. Without it, an ID token
+    /// stolen from another sign-in (a leaked log, another application of the same client) is
+    /// accepted as long as it is still valid: never use this to sign anyone in.
+    pub fn dangerous_without_nonce() -> Self {
+        Self { nonce: NonceCheck::Skipped, access_token: None, max_age: None, subject: None }
+    }
+
+    /// Also checks `at_hash`, when the ID token has one, against the access token from the same
+    /// token response (OpenID Connect Core 3.1.3.8).
+    #[must_use]
+    pub fn with_access_token(mut self, access_token: &'a str) -> Self {
+        self.access_token = Some(access_token);
+        self
+    }
+
+    /// Also checks `auth_time` against the `max_age` sent to `/authorize`: `auth_time` is then
+    /// required and must be recent enough.
     #[must_use]
     pub fn with_max_age(mut self, max_age: Duration) -> Self {
         self.max_age = Some(max_age);
         self
     }
 
-    /// Also requires this `sub` (for ID tokens from a refresh).
+    /// Also requires this `sub`.
     #[must_use]
     pub fn with_subject(mut self, subject: &'a str) -> Self {
         self.subject = Some(subject);
         self
+    }
+
+    /// Whether the `nonce` claim is checked (false only for
+    /// [`dangerous_without_nonce`](Self::dangerous_without_nonce) and refreshes).
+    pub fn checks_nonce(&self) -> bool {
+        matches!(self.nonce, NonceCheck::Required(_))
+    }
+}
+
+impl fmt::Debug for IdTokenChecks<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let nonce = match self.nonce {
+            NonceCheck::Required(_) => "required ([redacted])",
+            NonceCheck::Refresh => "none (refresh)",
+            NonceCheck::Skipped => "not checked (dangerous_without_nonce)",
+        };
+        f.debug_struct("IdTokenChecks")
+            .field("nonce", &nonce)
+            .field("access_token", &self.access_token.map(|_| "[redacted]"))
+            .field("max_age", &self.max_age)
+            .field("subject", &self.subject)
+            .finish()
     }
 }
 
@@ -204,7 +274,9 @@ impl IdTokenVerifier {
             return Err(VerifyError::SubjectMismatch);
         }
         let nonce = raw.string(Claim::Nonce)?;
-        check_nonce(nonce.as_deref(), checks.nonce)?;
+        if let NonceCheck::Required(expected) = checks.nonce {
+            check_nonce(nonce.as_deref(), expected)?;
+        }
         let at_hash = raw.string(Claim::AtHash)?;
         check_at_hash(at_hash.as_deref(), checks.access_token, signed.alg)?;
         let auth_time = raw.date(Claim::AuthTime, Rounding::Down)?;
@@ -308,10 +380,11 @@ fn check_audience(aud: &[String], options: &IdTokenOptions) -> Result<(), Verify
     Ok(())
 }
 
-fn check_nonce(nonce: Option<&str>, expected: Option<&str>) -> Result<(), VerifyError> {
-    let Some(expected) = expected else {
-        return Ok(());
-    };
+fn check_nonce(nonce: Option<&str>, expected: &str) -> Result<(), VerifyError> {
+    if expected.is_empty() {
+        // An empty nonce was never sent: nothing can match it.
+        return Err(VerifyError::NonceMismatch);
+    }
     let nonce = nonce.ok_or(VerifyError::MissingClaim { claim: "nonce" })?;
     if bool::from(nonce.as_bytes().ct_eq(expected.as_bytes())) {
         Ok(())

@@ -103,7 +103,11 @@ impl IntrospectionVerifier {
     pub async fn verify(&self, token: &str) -> Result<IntrospectedToken, VerifyError> {
         let result = self.verify_inner(token).await;
         if let Err(err) = &result {
-            tracing::debug!(reason = err.kind(), error = %err, "introspection refused the token");
+            tracing::debug!(
+                reason = err.kind(),
+                error = err as &dyn std::error::Error,
+                "introspection refused the token"
+            );
         }
         result
     }

@@ -13,41 +13,9 @@ use okta_http::{HttpClient, TransportError, redacted_url};
 use url::Url;
 
 use crate::clock::Clock;
-use crate::error::{ConfigError, VerifyError, check_config_url};
+use crate::error::{ConfigError, JwksError, VerifyError, check_config_url};
 use crate::jws::Algorithm;
 use crate::keys::{KeySet, Selection};
-
-/// Why a key set could not be fetched or used.
-#[derive(Debug, Clone, thiserror::Error)]
-#[non_exhaustive]
-pub enum JwksError {
-    /// The HTTP exchange failed (timeout, connect error, redirect, body too large, ...).
-    #[error("fetching the key set failed")]
-    Transport(#[source] TransportError),
-    /// The server answered with a status other than 200.
-    #[error("the key set endpoint answered status {status}")]
-    Status {
-        /// The HTTP status.
-        status: u16,
-    },
-    /// The document is not a JSON object without duplicate members.
-    #[error("the key set is not a JSON object without duplicate members")]
-    InvalidJson,
-    /// The document has no `keys` array.
-    #[error("the key set has no `keys` array")]
-    NoKeysArray,
-    /// The document lists more keys than allowed.
-    #[error("the key set lists {found} keys, more than the {max} allowed")]
-    TooManyKeys {
-        /// The number of keys listed.
-        found: usize,
-        /// The cap.
-        max: usize,
-    },
-    /// No fetch has succeeded yet and the last attempt was too recent to try again.
-    #[error("no key set fetched yet; retrying after the cooldown")]
-    CoolingDown,
-}
 
 /// The outcome of a signature check that may need a key fetch first.
 #[derive(Debug)]
@@ -130,19 +98,23 @@ struct Remote {
     uri: Url,
     http: Arc<dyn HttpClient>,
     options: JwksCacheOptions,
-    /// Held while a fetch is in flight: the single flight.
+    /// Held while a fetch is in flight: the single flight. Its guard lives in the fetching
+    /// future, so a fetch whose future is dropped (a cancelled request) releases it.
     fetch_lock: tokio::sync::Mutex<()>,
-    /// Number of fetch attempts, to tell waiters that a fetch happened while they waited.
+    /// Number of fetch attempts started, for [`JwksCache::fetch_count`].
     attempts: AtomicU64,
+    /// Number of fetches that finished, successfully or not, to tell waiters that a fetch
+    /// completed while they waited. A fetch whose future was dropped does not count, so the
+    /// callers that waited for it fetch themselves instead of taking an outcome that never came.
+    completed: AtomicU64,
     /// When the last fetch attempt started (seconds since the epoch; `i64::MIN` for never).
     last_attempt: AtomicI64,
     /// When the last refetch caused by an unknown `kid` (with keys already known) started:
     /// the negative cache's clock (seconds since the epoch; `i64::MIN` for never).
     last_unknown_kid_fetch: AtomicI64,
-    /// Whether a background refresh is running.
+    /// Whether a background refresh is running; cleared by [`BackgroundRefresh`] when its task
+    /// ends, or is dropped unfinished (a runtime shutting down).
     refreshing: AtomicBool,
-    /// Whether a fetch (of any origin) is in flight.
-    in_flight: AtomicBool,
     /// The error of the last failed fetch, reported while no key set is known.
     last_error: Mutex<Option<JwksError>>,
 }
@@ -194,10 +166,10 @@ impl JwksCache {
                     options,
                     fetch_lock: tokio::sync::Mutex::new(()),
                     attempts: AtomicU64::new(0),
+                    completed: AtomicU64::new(0),
                     last_attempt: AtomicI64::new(i64::MIN),
                     last_unknown_kid_fetch: AtomicI64::new(i64::MIN),
                     refreshing: AtomicBool::new(false),
-                    in_flight: AtomicBool::new(false),
                     last_error: Mutex::new(None),
                 }),
                 clock,
@@ -226,9 +198,9 @@ impl JwksCache {
         let Some(remote) = &self.inner.remote else {
             return Ok(());
         };
-        let attempts = remote.attempts.load(Ordering::Acquire);
+        let completed = remote.completed.load(Ordering::Acquire);
         let _flight = remote.fetch_lock.lock().await;
-        if remote.attempts.load(Ordering::Acquire) != attempts {
+        if remote.completed.load(Ordering::Acquire) != completed {
             // Another caller fetched while this one waited: share its outcome.
             return match last_error(remote) {
                 Some(err) if self.inner.current.load().keys.n_usable() == 0 => Err(err),
@@ -311,14 +283,15 @@ impl JwksCache {
         if remote.refetch_cooling_down(now) {
             // Within the cooldown nothing new is fetched, but a fetch still in flight (the first
             // one, or a refresh that may bring the rotated key) is worth waiting for.
-            if remote.in_flight.load(Ordering::Acquire) {
+            if remote.fetch_lock.try_lock().is_err() {
                 drop(remote.fetch_lock.lock().await);
             }
             return;
         }
-        let attempts = remote.attempts.load(Ordering::Acquire);
+        let completed = remote.completed.load(Ordering::Acquire);
         let _flight = remote.fetch_lock.lock().await;
-        if remote.attempts.load(Ordering::Acquire) != attempts || remote.refetch_cooling_down(now) {
+        if remote.completed.load(Ordering::Acquire) != completed || remote.refetch_cooling_down(now)
+        {
             return;
         }
         // The first load of an empty cache is not a refetch: it does not start the cooldown.
@@ -338,29 +311,31 @@ impl JwksCache {
         if remote.in_cooldown(now) || remote.refreshing.swap(true, Ordering::AcqRel) {
             return;
         }
+        // From here `refreshing` is cleared when `refresh` is dropped: at the end of the task,
+        // when the task is dropped unfinished, or right away without a runtime.
+        let refresh = BackgroundRefresh(self.clone());
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            remote.refreshing.store(false, Ordering::Release);
             return;
         };
-        let cache = self.clone();
         runtime.spawn(async move {
-            if let Some(remote) = &cache.inner.remote {
-                if let Ok(_flight) = remote.fetch_lock.try_lock() {
-                    let _ = cache.fetch(remote).await;
-                }
-                remote.refreshing.store(false, Ordering::Release);
+            let cache = &refresh.0;
+            if let Some(remote) = &cache.inner.remote
+                && let Ok(_flight) = remote.fetch_lock.try_lock()
+            {
+                let _ = cache.fetch(remote).await;
             }
+            drop(refresh);
         });
     }
 
-    /// One fetch; the caller holds `fetch_lock`.
+    /// One fetch; the caller holds `fetch_lock`. The attempt counts toward the cooldowns as
+    /// soon as it starts, even if its future is dropped, so cancelling requests cannot make the
+    /// service fetch more often; only a finished fetch counts as completed for the waiters.
     async fn fetch(&self, remote: &Remote) -> Result<(), JwksError> {
         let now = self.inner.clock.unix_seconds();
-        remote.in_flight.store(true, Ordering::Release);
         remote.last_attempt.store(now, Ordering::Release);
         remote.attempts.fetch_add(1, Ordering::AcqRel);
         let result = self.fetch_keys(remote, now).await;
-        remote.in_flight.store(false, Ordering::Release);
         match &result {
             Ok(()) => {
                 *remote.last_error.lock().unwrap_or_else(PoisonError::into_inner) = None;
@@ -368,7 +343,7 @@ impl JwksCache {
             Err(err) => {
                 tracing::warn!(
                     jwks_uri = %redacted_url(&remote.uri),
-                    error = %err,
+                    error = err as &dyn std::error::Error,
                     kept_keys = self.inner.current.load().keys.n_usable(),
                     "key set fetch failed; keeping the last good keys"
                 );
@@ -376,6 +351,8 @@ impl JwksCache {
                     Some(err.clone());
             }
         }
+        // After the outcome is recorded, so a waiter that sees the count reads it.
+        remote.completed.fetch_add(1, Ordering::AcqRel);
         result
     }
 
@@ -412,6 +389,18 @@ impl JwksCache {
             generation,
         }));
         Ok(())
+    }
+}
+
+/// A background refresh in flight: keeps the cache alive for its task and clears `refreshing`
+/// when dropped, whether the refresh finished or its task was dropped unfinished.
+struct BackgroundRefresh(JwksCache);
+
+impl Drop for BackgroundRefresh {
+    fn drop(&mut self) {
+        if let Some(remote) = &self.0.inner.remote {
+            remote.refreshing.store(false, Ordering::Release);
+        }
     }
 }
 

@@ -139,14 +139,14 @@ pub use crate::access::{
 };
 pub use crate::claims::{OktaAccessTokenClaims, OktaIdTokenClaims};
 pub use crate::clock::Clock;
-pub use crate::error::{ConfigError, TokenKind, VerifyError};
+pub use crate::error::{ConfigError, JwksError, TokenKind, VerifyError};
 pub use crate::id_token::{
     IdTokenChecks, IdTokenOptions, IdTokenVerifier, VerifiedIdToken, at_hash_of,
 };
 pub use crate::introspection::{
     IntrospectedToken, IntrospectionClaims, IntrospectionOptions, IntrospectionVerifier,
 };
-pub use crate::jwks::{JwksCache, JwksCacheOptions, JwksError};
+pub use crate::jwks::{JwksCache, JwksCacheOptions};
 pub use crate::jws::Algorithm;
 pub use crate::token_cache::TokenCacheOptions;
 

@@ -232,10 +232,10 @@ async fn a_revoked_refresh_token_cannot_refresh_and_its_access_tokens_are_inacti
     let tokens = client.finish_login(caught.unwrap().query(), &pending).await.unwrap();
     let refresh_token = tokens.refresh_token().expect("offline_access gives a refresh token");
     let subject = &tokens.id_token_claims().unwrap().sub;
-    let refreshed = client.refresh(refresh_token, Some(subject)).await.unwrap();
+    let refreshed = client.refresh(refresh_token, subject).await.unwrap();
 
     client.revoke(Revocable::RefreshToken(refresh_token)).await.unwrap();
-    let err = client.refresh(refresh_token, Some(subject)).await.unwrap_err();
+    let err = client.refresh(refresh_token, subject).await.unwrap_err();
     assert!(
         matches!(err, TokenError::Rejected { code: TokenErrorCode::InvalidGrant, .. }),
         "{err:?}"

@@ -6,7 +6,8 @@
 //! The processes are the examples themselves, not a copy of their code, so this also proves that
 //! they build and run. After `cargo test --workspace` has built the examples, building them here
 //! only checks that they are fresh. A failed step leaves a screenshot under `target/e2e/`.
-//! Without Chromium the test prints why and passes, unless `CI` is set (see `crate::browser`).
+//! Without Chromium the test is `ignored` with the install command, unless `CI` is set (see
+//! `crate::browser`).
 
 use std::fs::File;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
@@ -19,7 +20,7 @@ use okta_e2e::{Browser, BrowserError, BrowserOptions};
 use okta_http::redacted_url;
 use url::Url;
 
-use crate::browser::{browser_installed, processes_using};
+use crate::browser::{processes_using, require_browser};
 
 /// How long building the examples may take (a build from scratch on two cores takes minutes).
 const BUILD_TIMEOUT: Duration = Duration::from_secs(20 * 60);
@@ -34,11 +35,13 @@ const START_ATTEMPTS: usize = 3;
 const SESSION_COOKIE: &str = "okta_session";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(has_browser),
+    ignore = "Chromium or ChromeDriver not found: apt-get install -y chromium chromium-driver"
+)]
 #[allow(clippy::print_stdout, reason = "the timings go to the test log")]
 async fn the_example_app_signs_in_calls_the_api_and_signs_out_in_chromium() {
-    if !browser_installed() {
-        return;
-    }
+    require_browser();
     let building = Instant::now();
     let examples = build_examples().await.unwrap_or_else(|err| panic!("{err}"));
     let built = building.elapsed();
@@ -69,10 +72,12 @@ async fn the_example_app_signs_in_calls_the_api_and_signs_out_in_chromium() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(has_browser),
+    ignore = "Chromium or ChromeDriver not found: apt-get install -y chromium chromium-driver"
+)]
 async fn a_failed_step_leaves_a_screenshot_named_after_it() {
-    if !browser_installed() {
-        return;
-    }
+    require_browser();
     let browser = Browser::start(&browser_options()).await.expect("headless Chromium starts");
     let page = Url::parse("data:text/html,<p%20id=greeting>You%20are%20not%20signed%20in.</p>")
         .expect("a data URL");

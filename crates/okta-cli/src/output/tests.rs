@@ -5,8 +5,8 @@ use serde_json::{Map, Value, json};
 
 use crate::output::{
     DecodeReport, DiscoverReport, EndpointsReport, KeyReport, LoginReport, LoginSummary,
-    ServerReport, Style, decode_text, discover_text, login_summary, seconds, untrusted,
-    write_private_file,
+    ServerReport, Style, decode_text, discover_text, login_summary, seconds, terminal_safe_json,
+    untrusted, write_private_file,
 };
 
 fn map(value: Value) -> Map<String, Value> {
@@ -260,4 +260,41 @@ fn colours_never_change_the_layout() {
         strip_colours(&decode_text(&decode, NOW, Style { color: true })),
         decode_text(&decode, NOW, Style::PLAIN)
     );
+}
+
+#[test]
+fn untrusted_text_loses_bidi_and_c1_controls() {
+    assert_eq!(untrusted("invoice\u{202e}fdp.exe", 64), r"invoice\u{202e}fdp.exe");
+    assert_eq!(
+        untrusted("\u{2066}x\u{2069}\u{200e}\u{200f}", 64),
+        r"\u{2066}x\u{2069}\u{200e}\u{200f}"
+    );
+    assert_eq!(untrusted("csi\u{9b}31m", 64), r"csi\u{9b}31m");
+    assert_eq!(untrusted("O'Brien", 64), "O'Brien");
+}
+
+#[test]
+fn json_output_escapes_what_a_terminal_would_interpret_and_stays_the_same_json() {
+    let value = json!({
+        "name": "Mallory \u{202e}nimda\u{202c}",
+        "esc": "\u{1b}[2J\u{1b}]0;pwned\u{7}",
+        "c1": "\u{9b}31m",
+        "isolates": "\u{2066}\u{2067}\u{2068}\u{2069}\u{200e}\u{200f}\u{61c}",
+        "zero width": "a\u{200b}b\u{feff}",
+        "astral private use": "\u{f0000}",
+        "kept": "Müller 日本 O'Brien \"quoted\" back\\slash 😀",
+        "\u{202e}key": 1,
+    });
+    for text in [
+        terminal_safe_json(&serde_json::to_string(&value).unwrap()),
+        terminal_safe_json(&serde_json::to_string_pretty(&value).unwrap()),
+    ] {
+        let interpreted =
+            text.chars().filter(|c| c.escape_debug().len() > 1 && !"\"'\\\n".contains(*c));
+        assert_eq!(interpreted.collect::<String>(), "", "{text}");
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), value, "the same JSON value");
+        assert!(text.contains(r"Mallory \u202enimda\u202c"), "{text}");
+        assert!(text.contains(r"\udb80\udc00"), "astral characters as surrogate pairs: {text}");
+        assert!(text.contains("Müller 日本 O'Brien"), "{text}");
+    }
 }

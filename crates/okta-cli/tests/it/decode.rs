@@ -83,3 +83,38 @@ async fn decode_says_what_is_wrong_with_a_broken_token_and_exits_1() {
         "okta: error: cannot decode the token: the payload is not a JSON object\n"
     );
 }
+
+/// A token whose claims and header hold a right-to-left override, terminal escape sequences and
+/// a C1 control: `okta decode` shows them escaped, in the text and in the JSON, and the JSON
+/// still parses to the same values.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decode_never_prints_terminal_controls_or_bidi_characters_raw() {
+    use base64::Engine as _;
+    let encode = |value: &serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_string())
+    };
+    let header = json!({"alg": "RS256", "kid": "k\u{1b}]0;title\u{7}"});
+    let claims = json!({
+        "sub": "alice\u{202e}nimda",
+        "name": "\u{1b}[2J\u{1b}[31mred",
+        "csi": "\u{9b}31m",
+        "\u{2066}key\u{2069}": "\u{200f}",
+    });
+    let token = format!("{}.{}.c2ln", encode(&header), encode(&claims));
+    let raw = |c: char| c.escape_debug().len() > 1 && !"\"'\\\n".contains(c);
+
+    let text = Okta::new(["decode", "--color", "never", &token]).run().await;
+    assert_eq!(text.code, 0, "{text:?}");
+    let shown: String = text.stdout.chars().filter(|c| raw(*c)).collect();
+    assert_eq!(shown, "", "raw characters on stdout: {text:?}");
+    assert!(text.stdout.contains(r#""sub": "alice\u202enimda""#), "{}", text.stdout);
+    assert!(text.stdout.contains(r#""name": "\u001b[2J\u001b[31mred""#), "{}", text.stdout);
+
+    let json = Okta::new(["decode", "--json", &token]).run().await;
+    assert_eq!(json.code, 0, "{json:?}");
+    let shown: String = json.stdout.chars().filter(|c| raw(*c)).collect();
+    assert_eq!(shown, "", "raw characters in the JSON: {json:?}");
+    let parsed: serde_json::Value = serde_json::from_str(json.stdout.trim()).expect("JSON");
+    assert_eq!(parsed["claims"], claims, "the same values, escaped differently");
+    assert_eq!(parsed["header"], header);
+}

@@ -202,8 +202,12 @@ async fn verify_accepts_fresh_tokens_and_refuses_one_of_each_kind() {
     check(
         "at_hash_mismatch",
         &fresh.id_token,
-        verify(&server, &["--kind", "id", "--access-token", &other.access_token], &fresh.id_token)
-            .await,
+        verify(
+            &server,
+            &["--kind", "id", "--nonce", NONCE, "--access-token", &other.access_token],
+            &fresh.id_token,
+        )
+        .await,
     );
     check(
         "org_server_token",
@@ -241,6 +245,29 @@ async fn verify_accepts_fresh_tokens_and_refuses_one_of_each_kind() {
         org_server_token                   exit 1 org_server_token
     "#]]
     .assert_eq(&table);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_nonce_verifies_an_id_token_and_says_the_nonce_was_not_checked() {
+    let server = DevServer::builder().start().await.expect("devserver");
+    let fresh = issue(&server).await;
+    let run = verify(&server, &["--kind", "id", "--no-nonce"], &fresh.id_token).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.json()["valid"], true, "{run:?}");
+    assert_eq!(
+        run.stderr.trim_end(),
+        "okta verify: warning: the nonce is not checked (--no-nonce): this token could come from \
+         another sign-in"
+    );
+    // The other checks still run.
+    let run = verify(
+        &server,
+        &["--kind", "id", "--no-nonce", "--client-id", "0oa-other"],
+        &fresh.id_token,
+    )
+    .await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(run.json()["error"]["kind"], "audience_mismatch", "{run:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -291,8 +318,23 @@ async fn usage_and_configuration_errors_exit_2() {
         ),
         (
             "ID token without a client id",
-            vec!["verify", "--issuer", &issuer, "--kind", "id", &fresh.id_token],
+            vec!["verify", "--issuer", &issuer, "--kind", "id", "--nonce", NONCE, &fresh.id_token],
             "--client-id",
+        ),
+        (
+            "ID token without --nonce or --no-nonce",
+            vec!["verify", "--issuer", &issuer, "--kind", "id", &fresh.id_token],
+            "pass --nonce NONCE, or --no-nonce to verify it without that check",
+        ),
+        (
+            "--nonce and --no-nonce",
+            vec!["verify", "--kind", "id", "--nonce", "n", "--no-nonce", &fresh.id_token],
+            "cannot be used with",
+        ),
+        (
+            "no-nonce for an access token",
+            vec!["verify", "--issuer", &issuer, "--no-nonce", token],
+            "--no-nonce applies to ID tokens",
         ),
         (
             "nonce for an access token",

@@ -19,8 +19,8 @@ async fn sign_in(harness: &Harness, page: &Reply, username: &str, password: &str
     let body = format!(
         "tx={}&username={}&password={}",
         page.transaction(),
-        crate::util::form_encode(username),
-        crate::util::form_encode(password)
+        crate::form::form_encode(username),
+        crate::form::form_encode(password)
     );
     harness.post_form("/login/signin", &body, None).await
 }

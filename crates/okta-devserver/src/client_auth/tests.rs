@@ -3,7 +3,7 @@
 use http::HeaderValue;
 
 use super::*;
-use crate::util::form_encode;
+use crate::form::form_encode;
 
 const AWKWARD_SECRET: &str = "s3cr+t/with=odd:chars%25 and ü";
 

@@ -44,7 +44,7 @@ async fn logout_ends_the_session_and_redirects_with_state() {
     let uri = format!(
         "{LOGOUT}?id_token_hint={}&post_logout_redirect_uri={}&state=bye-1",
         tokens["id_token"].as_str().unwrap(),
-        crate::util::form_encode(DEMO_POST_LOGOUT_REDIRECT_URI)
+        crate::form::form_encode(DEMO_POST_LOGOUT_REDIRECT_URI)
     );
     let reply = harness.get_with(&uri, &[("cookie", &cookie)]).await;
     assert_eq!(reply.status, StatusCode::FOUND);

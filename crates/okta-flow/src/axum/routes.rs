@@ -20,15 +20,19 @@ use crate::{
 /// The largest `POST /logout` body read (a form with one token).
 const MAX_LOGOUT_BODY: usize = 8 * 1024;
 
-pub(crate) fn router<S>(auth: OktaAuth) -> Router<S>
-where
-    S: Clone + Send + Sync + 'static,
-{
-    Router::new()
-        .route(auth.login_path(), get(login))
-        .route(auth.callback_path(), get(callback))
-        .route(auth.logout_path(), post(logout))
-        .with_state(auth)
+impl OktaAuth {
+    /// The sign-in routes, at absolute paths: merge them into the service's router (not
+    /// `nest`, which would move the callback away from the redirect URI).
+    pub fn routes<S>(&self) -> Router<S>
+    where
+        S: Clone + Send + Sync + 'static,
+    {
+        Router::new()
+            .route(self.login_path(), get(login))
+            .route(self.callback_path(), get(callback))
+            .route(self.logout_path(), post(logout))
+            .with_state(self.clone())
+    }
 }
 
 /// `GET /login?return_to=/path`: a fresh authorization request, its pending login sealed into a
@@ -257,7 +261,7 @@ fn okta_answer_refused(sign_in_again: Option<(&str, &str)>) -> Response {
 }
 
 fn store_failed(err: &tower_sessions::session::Error) -> Response {
-    tracing::error!(error = %err, "the session store failed");
+    tracing::error!(error = err as &dyn std::error::Error, "the session store failed");
     pages::page(
         StatusCode::SERVICE_UNAVAILABLE,
         "Sessions unavailable",

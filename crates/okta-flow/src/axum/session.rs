@@ -144,8 +144,10 @@ pub(crate) async fn load(auth: &OktaAuth, session: &Session) -> Result<Loaded, S
     if let Some(expires_at) = record.expires_at {
         let refresh_from = expires_at.saturating_sub(config.refresh_margin.as_secs());
         if now_secs >= refresh_from {
-            match refresh(auth, &mut record, now_secs >= expires_at).await {
-                Refreshed::Yes => modified = true,
+            match refresh(auth, session, &mut record, now_secs >= expires_at, now_secs).await {
+                // The refresh stored the record itself, unless the store failed: then it is
+                // stored again below, where a failure is reported.
+                Refreshed::Yes { stored } => modified = !stored,
                 Refreshed::NotNeeded => {}
                 Refreshed::Ended => {
                     session.flush().await.map_err(StoreFailure)?;
@@ -164,14 +166,30 @@ pub(crate) async fn load(auth: &OktaAuth, session: &Session) -> Result<Loaded, S
 }
 
 enum Refreshed {
-    Yes,
+    /// New tokens; `stored` says whether the session holds them already.
+    Yes {
+        stored: bool,
+    },
     NotNeeded,
     Ended,
     Unavailable,
 }
 
-/// Refreshes the access token of `record`; `expired` says whether it is already unusable.
-async fn refresh(auth: &OktaAuth, record: &mut UserRecord, expired: bool) -> Refreshed {
+/// Refreshes the access token of `record` and stores the new tokens in `session`; `expired`
+/// says whether the access token is already unusable.
+///
+/// Drop-safe: the refresh runs on a task of its own, which stores its outcome and saves the
+/// session. Once Okta has answered, the new tokens are kept even if the request that started the
+/// refresh is dropped (a browser that goes away): with refresh-token rotation the old refresh
+/// token stops working, and reusing it after the grace period makes Okta revoke the session's
+/// tokens.
+async fn refresh(
+    auth: &OktaAuth,
+    session: &Session,
+    record: &mut UserRecord,
+    expired: bool,
+    now_secs: u64,
+) -> Refreshed {
     let Some(refresh_token) = record.refresh_token.clone() else {
         if expired {
             tracing::info!("the access token expired and there is no refresh token");
@@ -179,11 +197,37 @@ async fn refresh(auth: &OktaAuth, record: &mut UserRecord, expired: bool) -> Ref
         }
         return Refreshed::NotNeeded;
     };
-    let client = &auth.inner.client;
-    match client.refresh(&RefreshToken::new(refresh_token), Some(&record.claims.sub)).await {
-        Ok(tokens) => {
-            record.apply_refresh(tokens);
-            Refreshed::Yes
+    let client = auth.inner.client.clone();
+    let session = session.clone();
+    let mut refreshed = record.clone();
+    let task = tokio::spawn(async move {
+        let tokens =
+            client.refresh(&RefreshToken::new(refresh_token), &refreshed.claims.sub).await?;
+        refreshed.apply_refresh(tokens);
+        refreshed.touched_at = now_secs;
+        let stored = match session.insert(USER_KEY, &refreshed).await {
+            Ok(()) => session.save().await,
+            Err(err) => Err(err),
+        };
+        if let Err(err) = &stored {
+            tracing::error!(
+                error = err as &dyn std::error::Error,
+                "storing the refreshed tokens failed"
+            );
+        }
+        Ok::<_, TokenError>((refreshed, stored.is_ok()))
+    });
+    let outcome = match task.await {
+        Ok(outcome) => outcome,
+        Err(err) => {
+            tracing::error!(error = &err as &dyn std::error::Error, "the refresh task failed");
+            return if expired { Refreshed::Unavailable } else { Refreshed::NotNeeded };
+        }
+    };
+    match outcome {
+        Ok((refreshed, stored)) => {
+            *record = refreshed;
+            Refreshed::Yes { stored }
         }
         Err(
             err @ (TokenError::Transport(_)

@@ -542,7 +542,7 @@ async fn the_flow_futures_run_on_spawned_tasks() {
     let app = TestApp::start().await;
     let client = app.auth.client().clone();
     let token = crate::RefreshToken::new("unknown".to_owned());
-    let result = tokio::spawn(async move { client.refresh(&token, None).await })
+    let result = tokio::spawn(async move { client.refresh(&token, "00u1user").await })
         .await
         .expect("the task ran");
     assert_eq!(result.expect_err("an unknown refresh token").kind(), "token_endpoint_error");
@@ -814,4 +814,170 @@ fn query_param(url: &str, name: &str) -> String {
         .find(|(key, _)| key == name)
         .map(|(_, value)| value.into_owned())
         .unwrap_or_default()
+}
+
+// ----------------------------------------------------------------------------------------------
+// Cancellation: a refresh whose request is dropped.
+
+/// Sends requests through a real HTTP client, but holds Okta's answer to a refresh-token grant
+/// until the test releases it, and says when one arrived.
+struct RefreshGate {
+    http: okta_http::ReqwestHttpClient,
+    answered: tokio::sync::Notify,
+    release: tokio::sync::Notify,
+}
+
+impl okta_http::HttpClient for RefreshGate {
+    fn execute(
+        &self,
+        request: Request<Vec<u8>>,
+    ) -> okta_http::BoxFuture<'_, Result<http::Response<Vec<u8>>, okta_http::TransportError>> {
+        let refresh = String::from_utf8_lossy(request.body()).contains("grant_type=refresh_token");
+        Box::pin(async move {
+            let response = self.http.execute(request).await;
+            if refresh {
+                self.answered.notify_one();
+                self.release.notified().await;
+            }
+            response
+        })
+    }
+}
+
+/// A memory store that says when a session is saved.
+#[derive(Clone, Debug, Default)]
+struct WatchedStore {
+    store: MemoryStore,
+    saves: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    saved: std::sync::Arc<tokio::sync::Notify>,
+}
+
+#[async_trait::async_trait]
+impl tower_sessions::SessionStore for WatchedStore {
+    async fn create(
+        &self,
+        record: &mut tower_sessions::session::Record,
+    ) -> tower_sessions::session_store::Result<()> {
+        self.store.create(record).await
+    }
+
+    async fn save(
+        &self,
+        record: &tower_sessions::session::Record,
+    ) -> tower_sessions::session_store::Result<()> {
+        self.store.save(record).await?;
+        self.saves.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.saved.notify_one();
+        Ok(())
+    }
+
+    async fn load(
+        &self,
+        id: &tower_sessions::session::Id,
+    ) -> tower_sessions::session_store::Result<Option<tower_sessions::session::Record>> {
+        self.store.load(id).await
+    }
+
+    async fn delete(
+        &self,
+        id: &tower_sessions::session::Id,
+    ) -> tower_sessions::session_store::Result<()> {
+        self.store.delete(id).await
+    }
+}
+
+/// With refresh-token rotation and no grace period, a request dropped while its refresh waits
+/// for Okta's answer (a browser that goes away) must not lose the new refresh token: the old one
+/// no longer works, and the next request would end the session.
+#[tokio::test]
+async fn a_refresh_whose_request_is_dropped_still_keeps_the_rotated_refresh_token() {
+    const CLIENT: &str = "rotating-app";
+    const SECRET: &str = "rotating-app-secret-0123456789abcdefghijk";
+    let clock = ManualClock::starting_now();
+    let server = DevServer::builder()
+        .clock(clock.clone())
+        .lifetimes(
+            TokenLifetimes::default()
+                .with_access_token(Duration::from_mins(10))
+                .with_refresh_rotation_grace(Duration::ZERO),
+        )
+        .client(
+            Client::confidential(CLIENT, SECRET)
+                .with_redirect_uri(DEMO_REDIRECT_URI)
+                .with_refresh_token_rotation(true),
+        )
+        .start()
+        .await
+        .expect("devserver");
+    let settings = SettingsLoader::isolated()
+        .set("issuer", server.issuer("default").as_str())
+        .set("client_id", CLIENT)
+        .set("client_secret", SECRET)
+        .set("redirect_uri", DEMO_REDIRECT_URI)
+        .set("scopes", ["openid", "profile", "email", "offline_access"])
+        .set("cookie_secret", COOKIE_SECRET)
+        .role(Role::Client)
+        .load()
+        .expect("valid settings");
+    let gate = std::sync::Arc::new(RefreshGate {
+        http: okta_http::ReqwestHttpClient::new(okta_http::HttpClientOptions::default())
+            .expect("HTTP client"),
+        answered: tokio::sync::Notify::new(),
+        release: tokio::sync::Notify::new(),
+    });
+    let manual = clock.clone();
+    let client = OktaClient::builder(&settings)
+        .http_client(gate.clone())
+        .clock(Clock::from_fn(move || manual.now()))
+        .discover()
+        .await
+        .expect("discovery");
+    let auth = OktaAuth::builder(client).refresh_margin(Duration::from_mins(1)).build().unwrap();
+    let store = WatchedStore::default();
+    let (saves, saved) = (store.saves.clone(), store.saved.clone());
+    let router = Router::new()
+        .route("/profile", get(profile))
+        .route("/refresh-token", get(refresh_token))
+        .merge(auth.routes())
+        .layer(auth.layer(store));
+    let app = TestApp { server, clock, auth, router };
+    let mut browser = Browser::default();
+    app.sign_in(&mut browser).await;
+    let first = app.profile(&mut browser).await;
+    let first_refresh_token = app.refresh_token_of(&mut browser).await;
+
+    // Within the refresh margin, a request starts a refresh; Okta rotates the refresh token and
+    // answers, and the request is dropped before the answer reaches it.
+    app.clock.advance(Duration::from_secs(9 * 60 + 30));
+    let cookie = browser
+        .cookies
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let request = Request::get("/profile")
+        .header(header::ACCEPT, HTML)
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .expect("request");
+    let saves_before = saves.load(std::sync::atomic::Ordering::SeqCst);
+    let dropped = tokio::spawn(app.router.clone().oneshot(request));
+    gate.answered.notified().await;
+    dropped.abort();
+    assert!(dropped.await.expect_err("the request was dropped").is_cancelled());
+    gate.release.notify_one();
+    // The timeout bounds a wait that would be endless if nothing stored the answer.
+    while saves.load(std::sync::atomic::Ordering::SeqCst) == saves_before {
+        tokio::time::timeout(Duration::from_secs(30), saved.notified())
+            .await
+            .expect("the refreshed tokens were saved");
+    }
+
+    // The next request is signed in with the new tokens, without refreshing again.
+    let refresh_grants = app.server.count(Method::POST, "/oauth2/default/v1/token");
+    let refreshed = app.profile(&mut browser).await;
+    assert_ne!(refreshed["access_token"], first["access_token"]);
+    assert_eq!(refreshed["sub"], first["sub"]);
+    assert_eq!(app.server.count(Method::POST, "/oauth2/default/v1/token"), refresh_grants);
+    assert_ne!(app.refresh_token_of(&mut browser).await, first_refresh_token, "rotated");
 }

@@ -167,7 +167,7 @@ async fn extract(parts: &mut Parts) -> Result<Option<AuthenticatedUser>, Reason>
         Ok(Loaded::SignedOut) => Ok(None),
         Ok(Loaded::OktaUnavailable) => Err(Reason::OktaUnavailable),
         Err(err) => {
-            tracing::error!(error = %err.0, "the session store failed");
+            tracing::error!(error = &err.0 as &dyn std::error::Error, "the session store failed");
             Err(Reason::SessionStore)
         }
     }

@@ -112,10 +112,7 @@ fn sc031_descriptions_are_escaped_and_truncated() {
     ) else {
         panic!("expected an authorization error")
     };
-    assert_eq!(
-        text,
-        r"\u{3c}script\u{3e}alert(1)\u{3c}/script\u{3e}\u{d}\u{a}X-Injected: 1\u{1b}[31m"
-    );
+    assert_eq!(text, r"\u{3c}script\u{3e}alert(1)\u{3c}/script\u{3e}\r\nX-Injected: 1\u{1b}[31m");
     let long = "A".repeat(10_000);
     let Err(CallbackError::Authorization { description: Some(text), .. }) =
         run(&format!("error=server_error&error_description={long}&state={}", state(&p)), &p, false)

@@ -350,3 +350,45 @@ async fn sc116_a_signed_userinfo_answer_is_refused() {
     let result = client.userinfo(&AccessToken::new("at".into()), "user").await;
     assert!(result.is_err(), "{result:?}");
 }
+
+#[tokio::test]
+async fn a_metadata_refresh_dropped_mid_flight_does_not_stop_later_refreshes() {
+    const DISCOVERY: &str = "/oauth2/default/.well-known/openid-configuration";
+    let op = FakeOp::new();
+    let now = Arc::new(std::sync::atomic::AtomicU64::new(1_700_000_000));
+    let clock = {
+        let now = now.clone();
+        Clock::from_fn(move || {
+            std::time::UNIX_EPOCH + Duration::from_secs(now.load(Ordering::SeqCst))
+        })
+    };
+    let client = OktaClient::builder(&settings())
+        .http_client(op.clone())
+        .clock(clock)
+        .discover()
+        .await
+        .unwrap();
+    let discoveries = || op.paths().iter().filter(|path| *path == DISCOVERY).count();
+    assert_eq!(discoveries(), 1);
+
+    // A day later the metadata is stale; the refresh's request never answers, and the caller's
+    // future is dropped while it waits (a cancelled request).
+    now.fetch_add(25 * 3600, Ordering::SeqCst);
+    op.answer(DISCOVERY, Answer::Pending);
+    {
+        let mut refresh = std::pin::pin!(client.refresh_stale_metadata());
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        assert!(refresh.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(discoveries(), 2, "the refresh is in flight");
+        // While it is in flight, other callers do not start a second one.
+        client.refresh_stale_metadata().await;
+        assert_eq!(discoveries(), 2);
+    }
+
+    // The next caller refreshes.
+    op.json(200, DISCOVERY, &crate::test_support::discovery_json());
+    client.refresh_stale_metadata().await;
+    assert_eq!(discoveries(), 3, "the dropped refresh must not leave the flight taken");
+    let fetched_at = client.inner.discovered.load().fetched_at;
+    assert_eq!(fetched_at, client.clock().now(), "the metadata was replaced");
+}

@@ -261,7 +261,7 @@ async fn oidcc_client_test_refresh_token_invalid_issuer() {
     let tokens = h.login().await.unwrap();
     let sub = tokens.id_token_claims().unwrap().sub.clone();
     h.server.faults().arm(Fault::RefreshIdTokenWrongIssuer);
-    let result = h.client.refresh(tokens.refresh_token().unwrap(), Some(&sub)).await;
+    let result = h.client.refresh(tokens.refresh_token().unwrap(), &sub).await;
     let Err(TokenError::IdToken(err)) = result else { panic!("{result:?}") };
     assert_eq!(err.kind(), "wrong_issuer");
 }
@@ -272,7 +272,7 @@ async fn oidcc_client_test_refresh_token_invalid_sub() {
     let tokens = h.login().await.unwrap();
     let sub = tokens.id_token_claims().unwrap().sub.clone();
     h.server.faults().arm(Fault::RefreshIdTokenWrongSubject);
-    let result = h.client.refresh(tokens.refresh_token().unwrap(), Some(&sub)).await;
+    let result = h.client.refresh(tokens.refresh_token().unwrap(), &sub).await;
     let Err(TokenError::IdToken(err)) = result else { panic!("{result:?}") };
     assert_eq!(err.kind(), "subject_mismatch");
 }

@@ -40,7 +40,7 @@ async fn a_user_signs_in_and_the_tokens_live_their_whole_life() {
     assert_eq!(userinfo.subject(), claims.sub);
     assert_eq!(userinfo.email(), Some(okta_devserver::DEMO_USERNAME));
 
-    let refreshed = h.client.refresh(&refresh_token, Some(&claims.sub)).await.expect("refresh");
+    let refreshed = h.client.refresh(&refresh_token, &claims.sub).await.expect("refresh");
     assert_ne!(refreshed.access_token().secret(), tokens.access_token().secret());
     assert_eq!(refreshed.id_token_claims().unwrap().sub, claims.sub);
 
@@ -196,7 +196,8 @@ async fn a_refresh_keeps_the_refresh_token_without_rotation_and_takes_the_new_on
     let h = Harness::start().await;
     let tokens = h.login().await.unwrap();
     let refresh_token = tokens.refresh_token().unwrap();
-    let refreshed = h.client.refresh(refresh_token, None).await.unwrap();
+    let subject = &tokens.id_token_claims().unwrap().sub;
+    let refreshed = h.client.refresh(refresh_token, subject).await.unwrap();
     assert_eq!(refreshed.refresh_token().unwrap().secret(), refresh_token.secret());
 }
 

@@ -121,7 +121,7 @@ async fn no_secret_or_token_in_any_log_line_debug_output_or_error() {
     // The rest of the tokens' life.
     let sub = tokens.id_token_claims().unwrap().sub.clone();
     outputs.push(format!("{:?}", h.client.userinfo(tokens.access_token(), &sub).await.unwrap()));
-    let refreshed = h.client.refresh(tokens.refresh_token().unwrap(), Some(&sub)).await.unwrap();
+    let refreshed = h.client.refresh(tokens.refresh_token().unwrap(), &sub).await.unwrap();
     secrets.push(refreshed.access_token().secret().to_owned());
     outputs.push(format!("{refreshed:?}"));
     outputs.push(format!(
@@ -132,7 +132,7 @@ async fn no_secret_or_token_in_any_log_line_debug_output_or_error() {
     h.client.revoke(Revocable::RefreshToken(tokens.refresh_token().unwrap())).await.unwrap();
     let inactive = h.client.introspect(refreshed.access_token().secret()).await.unwrap_err();
     outputs.push(format!("{inactive} {inactive:?}"));
-    let refused = h.client.refresh(tokens.refresh_token().unwrap(), Some(&sub)).await.unwrap_err();
+    let refused = h.client.refresh(tokens.refresh_token().unwrap(), &sub).await.unwrap_err();
     outputs.push(format!("{refused} {refused:?}"));
 
     // Error paths: a replayed code, a bad ID token, a forged callback.

@@ -47,7 +47,7 @@ fn with_claim(name: &str, value: Value) -> String {
 }
 
 fn sign_in_checks(access_token: &str) -> IdTokenChecks<'_> {
-    IdTokenChecks::new(Some(NONCE), Some(access_token))
+    IdTokenChecks::new(NONCE).with_access_token(access_token)
 }
 
 #[test]
@@ -242,7 +242,7 @@ fn sc_057_nonce_is_byte_exact() {
     // A numeric nonce is refused as a wrong type: no coercion to "123" ever happens.
     check_with(
         &id_verifier(),
-        &IdTokenChecks::new(Some("123"), Some(&at)),
+        &IdTokenChecks::new("123").with_access_token(&at),
         cases.clone(),
         expect![[r#"
             number 123 for "123" => invalid_claim_type: claim `nonce` has an invalid type or value
@@ -253,7 +253,7 @@ fn sc_057_nonce_is_byte_exact() {
     );
     check_with(
         &id_verifier(),
-        &IdTokenChecks::new(Some("abc"), Some(&at)),
+        &IdTokenChecks::new("abc").with_access_token(&at),
         cases[2..3].to_vec(),
         expect![[r"
             upper case => nonce_mismatch: nonce mismatch
@@ -324,7 +324,7 @@ fn sc_059_auth_time_and_max_age() {
 
 #[test]
 fn sc_060_refreshed_id_token_must_match_the_session() {
-    let checks = IdTokenChecks::default().with_subject("00u1user");
+    let checks = IdTokenChecks::for_refresh("00u1user");
     check_with(
         &id_verifier(),
         &checks,
@@ -341,6 +341,73 @@ fn sc_060_refreshed_id_token_must_match_the_session() {
             other audience => audience_mismatch: audience mismatch: the token is not meant for this service
         "]],
     );
+}
+
+#[test]
+fn the_nonce_is_checked_unless_a_dangerous_call_turns_it_off() {
+    let cases = || {
+        patches(&[
+            ("nonce sent", json!({})),
+            ("nonce removed", json!({ "nonce": null })),
+            ("other nonce", json!({ "nonce": "n-other" })),
+        ])
+    };
+    check_with(
+        &id_verifier(),
+        &IdTokenChecks::new(NONCE),
+        cases(),
+        expect![[r"
+            nonce sent => ok: sub=00u1user
+            nonce removed => missing_claim: missing claim `nonce`
+            other nonce => nonce_mismatch: nonce mismatch
+        "]],
+    );
+    // A refresh sends no nonce, so none is compared; the subject is (sc_060).
+    check_with(
+        &id_verifier(),
+        &IdTokenChecks::for_refresh("00u1user"),
+        cases(),
+        expect![[r"
+            nonce sent => ok: sub=00u1user
+            nonce removed => ok: sub=00u1user
+            other nonce => ok: sub=00u1user
+        "]],
+    );
+    check_with(
+        &id_verifier(),
+        &IdTokenChecks::dangerous_without_nonce(),
+        cases(),
+        expect![[r"
+            nonce sent => ok: sub=00u1user
+            nonce removed => ok: sub=00u1user
+            other nonce => ok: sub=00u1user
+        "]],
+    );
+    assert!(IdTokenChecks::new(NONCE).checks_nonce());
+    assert!(!IdTokenChecks::for_refresh("00u1user").checks_nonce());
+    assert!(!IdTokenChecks::dangerous_without_nonce().checks_nonce());
+}
+
+#[test]
+fn an_empty_nonce_matches_no_token() {
+    check_with(
+        &id_verifier(),
+        &IdTokenChecks::new(""),
+        patches(&[("empty nonce", json!({ "nonce": "" })), ("no nonce", json!({ "nonce": null }))]),
+        expect![[r"
+            empty nonce => nonce_mismatch: nonce mismatch
+            no nonce => nonce_mismatch: nonce mismatch
+        "]],
+    );
+}
+
+#[test]
+fn the_checks_debug_output_hides_the_nonce_and_the_access_token() {
+    let checks = IdTokenChecks::new("secret-nonce-value").with_access_token("eyJhbGciOi.access");
+    let debug = format!("{checks:?}");
+    assert!(!debug.contains("secret-nonce-value") && !debug.contains("eyJ"), "{debug}");
+    expect![[r#"IdTokenChecks { nonce: "required ([redacted])", access_token: Some("[redacted]"), max_age: None, subject: None }"#]]
+        .assert_eq(&debug);
 }
 
 #[test]
@@ -366,7 +433,7 @@ fn sc_061_payload_must_be_a_json_object() {
     ];
     check_with(
         &id_verifier(),
-        &IdTokenChecks::default(),
+        &IdTokenChecks::new(NONCE),
         cases,
         expect![[r"
             array => malformed: malformed token: payload is not a JSON object without duplicate members
@@ -414,7 +481,7 @@ fn access_token_presented_as_id_token() {
 fn time_rules_apply_to_id_tokens() {
     check_with(
         &id_verifier(),
-        &IdTokenChecks::default(),
+        &IdTokenChecks::new(NONCE),
         patches(&[
             ("expired", json!({ "exp": NOW - 121 })),
             ("issued in the future", json!({ "iat": NOW + 121, "exp": NOW + 3600 })),

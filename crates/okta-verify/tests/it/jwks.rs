@@ -353,9 +353,9 @@ async fn sc_094_no_keys_yet_is_jwks_unavailable() {
     let verifier = verifier(remote(&fake, &clock), &clock);
     let first = verify_access(&verifier, &fresh_token(Key::RsaA, &clock)).await;
     let second = verify_access(&verifier, &fresh_token(Key::RsaA, &clock)).await;
-    expect![[r"
-        jwks_unavailable: signing keys unavailable: fetching the key set failed
-        jwks_unavailable: signing keys unavailable: fetching the key set failed"]]
+    expect![[r#"
+        jwks_unavailable: signing keys unavailable: fetching the key set failed: HTTP request failed: connection refused
+        jwks_unavailable: signing keys unavailable: fetching the key set failed: HTTP request failed: connection refused"#]]
     .assert_eq(&format!("{first}\n{second}"));
     assert_eq!(fake.calls(), 1, "the second call is inside the cooldown");
     // Once Okta answers again (after the cooldown) the keys load.
@@ -409,16 +409,16 @@ async fn sc_095_bad_key_set_answers() {
             verify_access(&verifier(keys, &clock), &fresh_token(Key::RsaA, &clock)).await;
         writeln!(out, "{name} => {refresh} [{source}] | {verified}").unwrap();
     }
-    expect![[r"
-        redirect => fetching the key set failed [unexpected redirect (status 302) from https://example.okta.com/oauth2/default/v1/keys] | jwks_unavailable: signing keys unavailable: fetching the key set failed
+    expect![[r#"
+        redirect => fetching the key set failed [unexpected redirect (status 302) from https://example.okta.com/oauth2/default/v1/keys] | jwks_unavailable: signing keys unavailable: fetching the key set failed: unexpected redirect (status 302) from https://example.okta.com/oauth2/default/v1/keys
         404 => the key set endpoint answered status 404 [] | jwks_unavailable: signing keys unavailable: the key set endpoint answered status 404
         HTML => the key set is not a JSON object without duplicate members [] | jwks_unavailable: signing keys unavailable: the key set is not a JSON object without duplicate members
         keys missing => the key set has no `keys` array [] | jwks_unavailable: signing keys unavailable: the key set has no `keys` array
         keys not an array => the key set has no `keys` array [] | jwks_unavailable: signing keys unavailable: the key set has no `keys` array
         duplicate member => the key set is not a JSON object without duplicate members [] | jwks_unavailable: signing keys unavailable: the key set is not a JSON object without duplicate members
-        over the size cap => fetching the key set failed [response from https://example.okta.com/oauth2/default/v1/keys larger than 1048576 bytes] | jwks_unavailable: signing keys unavailable: fetching the key set failed
+        over the size cap => fetching the key set failed [response from https://example.okta.com/oauth2/default/v1/keys larger than 1048576 bytes] | jwks_unavailable: signing keys unavailable: fetching the key set failed: response from https://example.okta.com/oauth2/default/v1/keys larger than 1048576 bytes
         10,000 keys => the key set lists 10000 keys, more than the 100 allowed [] | jwks_unavailable: signing keys unavailable: the key set lists 10000 keys, more than the 100 allowed
-    "]]
+    "#]]
     .assert_eq(&out);
 }
 
@@ -766,4 +766,117 @@ async fn a_hanging_keys_endpoint_never_delays_known_keys() {
     );
     assert!(started.elapsed() < Duration::from_secs(1));
     assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
+
+/// A `/keys` endpoint that never answers while `hang` is set, and says when it is called.
+struct StallingKeys {
+    hang: Arc<std::sync::atomic::AtomicBool>,
+    calls: Arc<AtomicUsize>,
+    called: Arc<tokio::sync::Notify>,
+}
+
+impl StallingKeys {
+    fn new() -> Self {
+        Self {
+            hang: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            calls: Arc::new(AtomicUsize::new(0)),
+            called: Arc::new(tokio::sync::Notify::new()),
+        }
+    }
+
+    fn cache(&self, clock: &TestClock) -> JwksCache {
+        let (hang, calls, called) = (self.hang.clone(), self.calls.clone(), self.called.clone());
+        let client = move |_request: http::Request<Vec<u8>>| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            called.notify_one();
+            let hang = hang.load(Ordering::SeqCst);
+            async move {
+                if hang {
+                    std::future::pending::<()>().await;
+                }
+                Ok(http::Response::builder().status(200).body(jwks_json().into_bytes()).unwrap())
+            }
+        };
+        JwksCache::remote(
+            KEYS_URL.parse().unwrap(),
+            Arc::new(client),
+            JwksCacheOptions::default(),
+            clock.clock(),
+        )
+        .unwrap()
+    }
+
+    fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+}
+
+/// A caller that waited behind a fetch whose future was then dropped (a cancelled request)
+/// fetches itself: it must not take the outcome of a fetch that never finished.
+#[tokio::test]
+async fn a_fetch_dropped_mid_flight_leaves_its_waiters_to_fetch() {
+    let endpoint = StallingKeys::new();
+    let clock = TestClock::new();
+    let keys = endpoint.cache(&clock);
+    endpoint.hang.store(true, Ordering::SeqCst);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+
+    let mut waiter = Box::pin(keys.refresh());
+    {
+        let mut first = std::pin::pin!(keys.refresh());
+        assert!(first.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(endpoint.calls(), 1, "the first refresh is in flight");
+        assert!(waiter.as_mut().poll(&mut cx).is_pending(), "the second waits for it");
+    }
+    // The first refresh was dropped mid-flight; the endpoint answers again.
+    endpoint.hang.store(false, Ordering::SeqCst);
+    waiter.await.expect("the waiter fetched the keys itself");
+    assert_eq!(endpoint.calls(), 2);
+    assert_eq!(keys.kids().len(), 3, "the three keys of the set: {:?}", keys.kids());
+    assert_eq!(keys.fetch_count(), 2, "both attempts are counted");
+}
+
+/// A background refresh whose task is dropped unfinished (its runtime shut down) does not
+/// keep later background refreshes from starting.
+#[test]
+fn a_background_refresh_dropped_with_its_runtime_does_not_stop_later_ones() {
+    let endpoint = StallingKeys::new();
+    let clock = TestClock::new();
+    let keys = endpoint.cache(&clock);
+    let verifier = verifier(keys.clone(), &clock);
+    let runtime = || tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    // Bounds a wait that the old code would make endless; the test never depends on its length.
+    let called = |endpoint: &StallingKeys| {
+        let called = endpoint.called.clone();
+        async move {
+            tokio::time::timeout(Duration::from_secs(30), called.notified())
+                .await
+                .expect("the endpoint was called");
+        }
+    };
+
+    runtime().block_on(async {
+        keys.refresh().await.unwrap();
+        called(&endpoint).await;
+    });
+    assert_eq!(endpoint.calls(), 1);
+
+    // Past four fifths of the keys' lifetime a verification starts a background refresh, which
+    // hangs; then its runtime shuts down and drops the task.
+    clock.advance(241);
+    endpoint.hang.store(true, Ordering::SeqCst);
+    runtime().block_on(async {
+        verifier.verify(&fresh_token(Key::RsaA, &clock)).await.unwrap();
+        called(&endpoint).await;
+    });
+    assert_eq!(endpoint.calls(), 2, "the background refresh was in flight");
+
+    // After the cooldown the next verification starts a new background refresh.
+    clock.advance(31);
+    endpoint.hang.store(false, Ordering::SeqCst);
+    runtime().block_on(async {
+        verifier.verify(&fresh_token(Key::RsaA, &clock)).await.unwrap();
+        called(&endpoint).await;
+    });
+    assert_eq!(endpoint.calls(), 3);
 }

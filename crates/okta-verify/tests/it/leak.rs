@@ -37,7 +37,8 @@ fn sc_119_errors_and_results_never_contain_the_token() {
     }
     // The ID-token verifier with a nonce and an access token to check.
     let err = block_on(
-        id_verifier().verify(&token, &IdTokenChecks::new(Some("secret-nonce-value"), Some(&token))),
+        id_verifier()
+            .verify(&token, &IdTokenChecks::new("secret-nonce-value").with_access_token(&token)),
     )
     .unwrap_err();
     outputs.push(format!("{err} {err:?}"));

@@ -1,4 +1,4 @@
-//! Integration tests of okta-verify: the security catalog (`shared/security-catalog.md`, sections
+//! Integration tests of okta-verify: the security catalogue (`docs/conformance.md`, categories
 //! JOSE, TIME, JWKS, AT, IDT, INTRO) through the public API, with tokens minted by an independent
 //! implementation (`jsonwebtoken`) from the committed fixtures in `tests/data/`.
 //!

@@ -233,7 +233,16 @@ pub(crate) fn outcome<T>(
 ) -> String {
     match result {
         Ok(value) => format!("ok: {}", describe(value)),
-        Err(err) => format!("{}: {err}", err.kind()),
+        Err(err) => {
+            // The message and each of its causes, as `{:#}` in anyhow prints them.
+            let mut text = format!("{}: {err}", err.kind());
+            let mut source = std::error::Error::source(err);
+            while let Some(cause) = source {
+                text = format!("{text}: {cause}");
+                source = cause.source();
+            }
+            text
+        }
     }
 }
 

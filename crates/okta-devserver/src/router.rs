@@ -1,73 +1,28 @@
-//! The router: Okta's paths for the org server and each custom server, the sign-in form posts,
-//! the authentication API, the admin routes, and the `Server` extractor.
+//! The router, the top of the crate: Okta's paths for the org server and each custom server,
+//! the sign-in form posts, the authentication API and the admin routes, each to its handler.
 
 use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, RawPathParams, Request, State};
+use axum::extract::{Request, State};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::{Extension, Json, Router};
-use http::request::Parts;
-use http::{HeaderMap, header};
 use serde_json::json;
 
-use crate::error::{OAuthError, OktaApiError};
-use crate::servers::{AuthServerId, ServerInfo};
+use crate::error::OktaApiError;
+use crate::extract::OrgRoute;
 use crate::state::AppState;
-use crate::{admin, authn, authorize, discovery, edge, introspection, logout, token, userinfo};
-
-/// Marks the routes of the org server.
-#[derive(Clone, Copy, Debug)]
-struct OrgRoute;
-
-/// The authorization server a request is for: the org server on its routes, otherwise the
-/// `{server_id}` path segment. Unknown ids get Okta's 404.
-pub(crate) struct Server(pub(crate) Arc<ServerInfo>);
-
-impl FromRequestParts<AppState> for Server {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, shared: &AppState) -> Result<Self, Response> {
-        let id = if parts.extensions.get::<OrgRoute>().is_some() {
-            AuthServerId::Org
-        } else {
-            let params = RawPathParams::from_request_parts(parts, shared)
-                .await
-                .map_err(IntoResponse::into_response)?;
-            let id = params
-                .iter()
-                .find(|(name, _)| *name == "server_id")
-                .map(|(_, value)| value.to_owned());
-            AuthServerId::Custom(id.unwrap_or_default())
-        };
-        shared.server(&id).map(Server).ok_or_else(|| {
-            OktaApiError::not_found(&format!("{id} (AuthorizationServer)")).into_response()
-        })
-    }
-}
-
-/// Okta's token-style endpoints only take form bodies.
-pub(crate) fn require_form(headers: &HeaderMap) -> Result<(), OAuthError> {
-    let is_form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
-    if is_form {
-        Ok(())
-    } else {
-        Err(OAuthError::invalid_request(
-            "The request must use Content-Type application/x-www-form-urlencoded.",
-        ))
-    }
-}
+use crate::{
+    admin, authn, authorize, discovery, edge, introspection, logout, token_endpoint, userinfo,
+};
 
 /// Every route of the server.
 pub(crate) fn router(shared: AppState) -> Router {
     let endpoints = || {
         Router::new()
             .route("/v1/authorize", get(authorize::authorize))
-            .route("/v1/token", post(token::token))
+            .route("/v1/token", post(token_endpoint::token))
             .route("/v1/keys", get(discovery::keys))
             .route("/v1/introspect", post(introspection::introspect))
             .route("/v1/revoke", post(introspection::revoke))

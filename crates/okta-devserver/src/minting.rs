@@ -2,14 +2,14 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::authorization_servers::ServerInfo;
 use crate::config::{ClaimTarget, ClaimValue, Client, User};
+use crate::crypto::{b64url, random_token, sha256};
 use crate::error::Failure;
 use crate::faults::{Fault, TokenFault};
 use crate::keys::{Signer, compact, corrupt_signature};
-use crate::servers::ServerInfo;
 use crate::state::Shared;
 use crate::store::{TokenKind, TokenRecord};
-use crate::util::{b64url, random_token, sha256};
 
 /// Which grant a token comes from (some faults apply to one grant only).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,6 +31,34 @@ pub(crate) struct Grant<'a> {
     pub(crate) family: &'a str,
 }
 
+impl Grant<'_> {
+    /// `sub` of access tokens: the username, or the client id for `client_credentials`.
+    fn subject(&self) -> String {
+        self.user.map_or_else(|| self.client.id().to_owned(), |user| user.username().to_owned())
+    }
+
+    /// The record of a token of this grant issued at `now`, as access and refresh tokens have
+    /// it (ID tokens change the audience, subject and username).
+    fn record(&self, kind: TokenKind, now: u64, lifetime: u64, jti: String) -> TokenRecord {
+        TokenRecord {
+            kind,
+            server: self.server.id.clone(),
+            client_id: self.client.id().to_owned(),
+            username: self.user.map(|user| user.username().to_owned()),
+            scopes: self.scopes.to_vec(),
+            issued_at: now,
+            expires_at: now + lifetime,
+            jti,
+            family: self.family.to_owned(),
+            revoked: false,
+            rotated_at: None,
+            auth_time: self.auth_time,
+            audience: self.server.audience.clone(),
+            subject: self.subject(),
+        }
+    }
+}
+
 /// A signed token and its record.
 pub(crate) struct Minted {
     pub(crate) token: String,
@@ -42,8 +70,6 @@ pub(crate) fn access_token(shared: &Shared, grant: &Grant<'_>) -> Result<Minted,
     let now = shared.now();
     let lifetime = shared.lifetimes.access_token().as_secs();
     let jti = format!("AT.{}", random_token(32));
-    let subject =
-        grant.user.map_or_else(|| grant.client.id().to_owned(), |user| user.username().to_owned());
     let mut claims = Map::new();
     claims.insert("ver".into(), json!(1));
     claims.insert("jti".into(), json!(jti));
@@ -59,7 +85,7 @@ pub(crate) fn access_token(shared: &Shared, grant: &Grant<'_>) -> Result<Minted,
     if let Some(auth_time) = grant.auth_time {
         claims.insert("auth_time".into(), json!(auth_time));
     }
-    claims.insert("sub".into(), json!(subject));
+    claims.insert("sub".into(), json!(grant.subject()));
     add_custom_claims(&mut claims, grant, ClaimTarget::AccessToken);
 
     let faults: Vec<TokenFault> = shared.faults.take_all(|fault| match fault {
@@ -70,22 +96,7 @@ pub(crate) fn access_token(shared: &Shared, grant: &Grant<'_>) -> Result<Minted,
     apply_claim_faults(&mut claims, &faults, now, None);
     // The org server signs access tokens with a key it never publishes, as Okta does.
     let token = sign(shared, grant.server, &claims, &faults, grant.server.is_org())?;
-    let record = TokenRecord {
-        kind: TokenKind::Access,
-        server: grant.server.id.clone(),
-        client_id: grant.client.id().to_owned(),
-        username: grant.user.map(|user| user.username().to_owned()),
-        scopes: grant.scopes.to_vec(),
-        issued_at: now,
-        expires_at: now + lifetime,
-        jti,
-        family: grant.family.to_owned(),
-        revoked: false,
-        rotated_at: None,
-        auth_time: grant.auth_time,
-        audience: grant.server.audience.clone(),
-        subject,
-    };
+    let record = grant.record(TokenKind::Access, now, lifetime, jti);
     Ok(Minted { token, record })
 }
 
@@ -139,20 +150,10 @@ pub(crate) fn id_token(
     apply_claim_faults(&mut claims, &faults, now, Some(access_token));
     let token = sign(shared, grant.server, &claims, &faults, false)?;
     let record = TokenRecord {
-        kind: TokenKind::Id,
-        server: grant.server.id.clone(),
-        client_id: grant.client.id().to_owned(),
         username: Some(user.username().to_owned()),
-        scopes: grant.scopes.to_vec(),
-        issued_at: now,
-        expires_at: now + lifetime,
-        jti,
-        family: grant.family.to_owned(),
-        revoked: false,
-        rotated_at: None,
-        auth_time: grant.auth_time,
         audience: grant.client.id().to_owned(),
         subject: user.id(),
+        ..grant.record(TokenKind::Id, now, lifetime, jti)
     };
     Ok(Minted { token, record })
 }
@@ -161,24 +162,9 @@ pub(crate) fn id_token(
 pub(crate) fn refresh_token(shared: &Shared, grant: &Grant<'_>) -> Minted {
     let now = shared.now();
     let token = random_token(32);
-    let record = TokenRecord {
-        kind: TokenKind::Refresh,
-        server: grant.server.id.clone(),
-        client_id: grant.client.id().to_owned(),
-        username: grant.user.map(|user| user.username().to_owned()),
-        scopes: grant.scopes.to_vec(),
-        issued_at: now,
-        expires_at: now + shared.lifetimes.refresh_token().as_secs(),
-        jti: format!("RT.{}", random_token(16)),
-        family: grant.family.to_owned(),
-        revoked: false,
-        rotated_at: None,
-        auth_time: grant.auth_time,
-        audience: grant.server.audience.clone(),
-        subject: grant
-            .user
-            .map_or_else(|| grant.client.id().to_owned(), |user| user.username().to_owned()),
-    };
+    let lifetime = shared.lifetimes.refresh_token().as_secs();
+    let record =
+        grant.record(TokenKind::Refresh, now, lifetime, format!("RT.{}", random_token(16)));
     Minted { token, record }
 }
 

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::config::{AuthorizationServer, CustomClaim};
-use crate::util::random_letters;
+use crate::crypto::random_letters;
 
 /// Which authorization server: the org server or a custom one.
 ///

@@ -11,21 +11,21 @@ use http::Method;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::authorization_servers::{AuthServerId, ServerInfo};
 use crate::clock::Clock;
 use crate::config::{
     AuthorizationServer, Client, ClientAuthMethod, DEFAULT_SERVER_ID, DevServerConfig,
     TokenLifetimes, User,
 };
+use crate::crypto::random_token;
 use crate::faults::Faults;
 use crate::handles::{Clients, Keys, Users};
 use crate::keys::{KeyError, KeyStore, SigningKey};
 use crate::rate::RateWindow;
 use crate::recorder::{RecordedRequest, Recorder};
-use crate::routes;
-use crate::servers::{AuthServerId, ServerInfo};
+use crate::router;
 use crate::state::{AppState, Shared};
 use crate::store::Store;
-use crate::util::random_token;
 
 /// Why the server did not start.
 #[derive(Debug, thiserror::Error)]
@@ -210,7 +210,7 @@ impl DevServerBuilder {
             if local.ip().is_unspecified() { Ipv4Addr::LOCALHOST.into() } else { local.ip() };
         let base_url = format!("http://{}", SocketAddr::new(host, local.port()));
         let shared = Arc::new(self.into_shared(base_url)?);
-        let app = routes::router(Arc::clone(&shared));
+        let app = router::router(Arc::clone(&shared));
         let (shutdown, signal) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let serve = axum::serve(listener, app).with_graceful_shutdown(async {
@@ -456,7 +456,7 @@ impl DevServer {
     /// The router sharing this server's state, for in-process `oneshot` tests.
     #[cfg(test)]
     pub(crate) fn router(&self) -> axum::Router {
-        routes::router(Arc::clone(&self.shared))
+        router::router(Arc::clone(&self.shared))
     }
 }
 

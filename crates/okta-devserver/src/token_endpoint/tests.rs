@@ -5,10 +5,10 @@ use std::time::Duration;
 use http::StatusCode;
 use serde_json::Value;
 
+use crate::form::form_encode;
 use crate::testing::{
     CHALLENGE, Harness, VERIFIER, claims, expected_at_hash, jwt_header, verifies,
 };
-use crate::util::form_encode;
 use crate::{
     AuthorizationServer, ClaimTarget, ClaimValue, Client, ClientAuthMethod, CustomClaim,
     DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REDIRECT_URI, DEMO_USERNAME, Fault, GrantType,
@@ -23,6 +23,11 @@ fn code_body(code: &str) -> String {
         "grant_type=authorization_code&code={code}&redirect_uri={}&code_verifier={VERIFIER}",
         form_encode(DEMO_REDIRECT_URI)
     )
+}
+
+/// The body of a `refresh_token` grant.
+fn refresh_body(refresh_token: &str) -> String {
+    format!("grant_type=refresh_token&refresh_token={refresh_token}")
 }
 
 fn assert_oauth_error(reply: &crate::testing::Reply, status: StatusCode, error: &str) {
@@ -108,14 +113,7 @@ async fn codes_are_single_use_and_a_replay_revokes_the_tokens() {
         .await;
     assert_eq!(introspected.json()["active"], false, "revoked by the replay");
     let refreshed = harness
-        .post_form(
-            TOKEN,
-            &format!(
-                "grant_type=refresh_token&refresh_token={}",
-                tokens["refresh_token"].as_str().unwrap()
-            ),
-            DEMO,
-        )
+        .post_form(TOKEN, &refresh_body(tokens["refresh_token"].as_str().unwrap()), DEMO)
         .await;
     assert_oauth_error(&refreshed, StatusCode::BAD_REQUEST, "invalid_grant");
 }
@@ -274,9 +272,7 @@ async fn refresh_tokens_need_offline_access_and_refresh_without_rotation() {
     let tokens = harness.tokens("default", &[]).await;
     let refresh_token = tokens["refresh_token"].as_str().unwrap();
     harness.clock.advance(Duration::from_mins(1));
-    let reply = harness
-        .post_form(TOKEN, &format!("grant_type=refresh_token&refresh_token={refresh_token}"), DEMO)
-        .await;
+    let reply = harness.post_form(TOKEN, &refresh_body(refresh_token), DEMO).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
     let refreshed = reply.json();
     assert_eq!(refreshed["refresh_token"], refresh_token, "no rotation by default");
@@ -311,13 +307,8 @@ async fn refresh_tokens_need_offline_access_and_refresh_without_rotation() {
     let bogus =
         harness.post_form(TOKEN, "grant_type=refresh_token&refresh_token=bogus", DEMO).await;
     assert_oauth_error(&bogus, StatusCode::BAD_REQUEST, "invalid_grant");
-    let other_server = harness
-        .post_form(
-            "/oauth2/v1/token",
-            &format!("grant_type=refresh_token&refresh_token={refresh_token}"),
-            DEMO,
-        )
-        .await;
+    let other_server =
+        harness.post_form("/oauth2/v1/token", &refresh_body(refresh_token), DEMO).await;
     assert_oauth_error(&other_server, StatusCode::BAD_REQUEST, "invalid_grant");
 }
 
@@ -337,15 +328,7 @@ async fn rotated_refresh_tokens_work_for_the_grace_period_only() {
     let first = tokens["refresh_token"].as_str().unwrap().to_owned();
     let refresh = |token: String| {
         let harness = &harness;
-        async move {
-            harness
-                .post_form(
-                    TOKEN,
-                    &format!("grant_type=refresh_token&refresh_token={token}"),
-                    client,
-                )
-                .await
-        }
+        async move { harness.post_form(TOKEN, &refresh_body(&token), client).await }
     };
     let second = refresh(first.clone()).await.json()["refresh_token"].as_str().unwrap().to_owned();
     assert_ne!(second, first);
@@ -356,14 +339,7 @@ async fn rotated_refresh_tokens_work_for_the_grace_period_only() {
     assert_eq!(refresh(second).await.status, StatusCode::OK);
 
     let stolen = harness
-        .post_form(
-            TOKEN,
-            &format!(
-                "grant_type=refresh_token&refresh_token={}",
-                tokens["refresh_token"].as_str().unwrap()
-            ),
-            DEMO,
-        )
+        .post_form(TOKEN, &refresh_body(tokens["refresh_token"].as_str().unwrap()), DEMO)
         .await;
     assert_oauth_error(&stolen, StatusCode::BAD_REQUEST, "invalid_grant");
 }
@@ -377,14 +353,7 @@ async fn refresh_tokens_expire() {
     let tokens = harness.tokens("default", &[]).await;
     harness.clock.advance(Duration::from_mins(10));
     let reply = harness
-        .post_form(
-            TOKEN,
-            &format!(
-                "grant_type=refresh_token&refresh_token={}",
-                tokens["refresh_token"].as_str().unwrap()
-            ),
-            DEMO,
-        )
+        .post_form(TOKEN, &refresh_body(tokens["refresh_token"].as_str().unwrap()), DEMO)
         .await;
     assert_oauth_error(&reply, StatusCode::BAD_REQUEST, "invalid_grant");
 }

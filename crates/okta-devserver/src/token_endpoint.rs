@@ -7,16 +7,17 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, header};
 use serde_json::{Map, Value, json};
 
+use crate::authorization_servers::ServerInfo;
 use crate::client_auth::authenticated_form;
 use crate::config::{Client, GrantType, User};
+use crate::crypto::{b64url, random_token, secrets_equal, sha256};
 use crate::error::{Failure, OAuthError};
+use crate::extract::Server;
 use crate::faults::Fault;
-use crate::routes::Server;
-use crate::servers::ServerInfo;
+use crate::form::Params;
+use crate::minting::{self, Grant, GrantKind};
 use crate::state::{AppState, Shared};
-use crate::store::{TokenKind, TokenRecord};
-use crate::tokens::{self, Grant, GrantKind};
-use crate::util::{Params, b64url, random_token, secrets_equal, sha256};
+use crate::store::TokenKind;
 
 const INVALID_CODE: &str = "The authorization code is invalid or has expired.";
 const INVALID_REFRESH: &str = "The refresh token is invalid or expired.";
@@ -40,18 +41,16 @@ fn exchange(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Response, Failure> {
-    let (client, form) = authenticated_form(shared, headers, body)?;
+    let (client, form) = authenticated_form(headers, body, |id| shared.client(id))?;
     let grant_type = form
         .get("grant_type")
         .filter(|value| !value.is_empty())
         .ok_or_else(|| OAuthError::invalid_request("The 'grant_type' parameter is required."))?;
-    let configured =
-        || client.grant_types().iter().map(|grant| grant.as_str()).collect::<Vec<_>>().join(", ");
     let Some(grant) = GrantType::parse(grant_type) else {
         return Err(OAuthError::new(
             http::StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
-            format!("The authorization grant type is not supported by the authorization server. Configured grant types: [{}].", configured()),
+            format!("The authorization grant type is not supported by the authorization server. Configured grant types: [{}].", client.grant_type_names()),
         )
         .into());
     };
@@ -59,7 +58,7 @@ fn exchange(
         return Err(OAuthError::new(
             http::StatusCode::BAD_REQUEST,
             "unauthorized_client",
-            format!("The client is not authorized to use the provided grant type. Configured grant types: [{}].", configured()),
+            format!("The client is not authorized to use the provided grant type. Configured grant types: [{}].", client.grant_type_names()),
         )
         .into());
     }
@@ -240,7 +239,7 @@ fn client_credentials(
         nonce: None,
         family: &family,
     };
-    let access = tokens::access_token(shared, &grant)?;
+    let access = minting::access_token(shared, &grant)?;
     let expires_in = access.record.expires_at.saturating_sub(access.record.issued_at);
     let access_token = access.token.clone();
     store_records(shared, [access]);
@@ -269,7 +268,7 @@ fn respond_with_tokens(
     user: &User,
     refresh: RefreshHandling<'_>,
 ) -> Result<Value, Failure> {
-    let access = tokens::access_token(shared, grant)?;
+    let access = minting::access_token(shared, grant)?;
     let mut body = Map::new();
     body.insert("token_type".into(), json!("Bearer"));
     body.insert(
@@ -278,7 +277,7 @@ fn respond_with_tokens(
     );
     body.insert("access_token".into(), json!(access.token));
     body.insert("scope".into(), json!(grant.scopes.join(" ")));
-    let mut records: Vec<tokens::Minted> = Vec::new();
+    let mut records: Vec<minting::Minted> = Vec::new();
     let wants_refresh = grant.scopes.iter().any(|scope| scope == "offline_access")
         && grant.client.allows(GrantType::RefreshToken);
     match refresh {
@@ -286,14 +285,14 @@ fn respond_with_tokens(
             body.insert("refresh_token".into(), json!(same));
         }
         RefreshHandling::Mint if wants_refresh => {
-            let minted = tokens::refresh_token(shared, grant);
+            let minted = minting::refresh_token(shared, grant);
             body.insert("refresh_token".into(), json!(minted.token));
             records.push(minted);
         }
         RefreshHandling::Mint => {}
     }
     if grant.scopes.iter().any(|scope| scope == "openid") {
-        let id = tokens::id_token(shared, grant, user, &access.token)?;
+        let id = minting::id_token(shared, grant, user, &access.token)?;
         body.insert("id_token".into(), json!(id.token));
         records.push(id);
     }
@@ -302,28 +301,14 @@ fn respond_with_tokens(
     Ok(Value::Object(body))
 }
 
-fn store_records(shared: &Shared, minted: impl IntoIterator<Item = tokens::Minted>) {
+fn store_records(shared: &Shared, minted: impl IntoIterator<Item = minting::Minted>) {
     let now = shared.now();
     shared.store.with(|store| {
         store.sweep(now);
-        for tokens::Minted { token, record } in minted {
+        for minting::Minted { token, record } in minted {
             store.tokens.insert(token, record);
         }
     });
-}
-
-/// Whether `record` is an active token of `server` (used by introspection and userinfo).
-pub(crate) fn active_record(
-    shared: &Shared,
-    server: &ServerInfo,
-    token: &str,
-) -> Option<TokenRecord> {
-    let now = shared.now();
-    let grace = shared.lifetimes.refresh_rotation_grace().as_secs();
-    shared
-        .store
-        .with(|store| store.tokens.get(token).cloned())
-        .filter(|record| record.server == server.id && record.is_active(now, grace))
 }
 
 #[cfg(test)]

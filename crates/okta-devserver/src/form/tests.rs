@@ -1,4 +1,4 @@
-//! Tests of the shared helpers.
+//! Tests of form decoding.
 
 use super::*;
 
@@ -16,21 +16,8 @@ fn form_decode_rejects_broken_escapes() {
     assert_eq!(form_decode("%4"), None);
     assert_eq!(form_decode("%zz"), None);
     assert_eq!(form_decode("%ff"), None, "not UTF-8");
-}
-
-#[test]
-fn rfc3339_formats_known_instants() {
-    assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
-    assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00.000Z");
-    assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20.000Z");
-}
-
-#[test]
-fn html_escape_neutralises_markup() {
-    assert_eq!(
-        html_escape(r#"<a href="x">'&'</a>"#),
-        "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-    );
+    assert_eq!(form_decode("ok%2"), None, "an escape cut short at the end");
+    assert_eq!(form_decode("%+1"), None, "a sign is not a hex digit");
 }
 
 #[test]
@@ -44,10 +31,14 @@ fn params_report_duplicates_and_treat_empty_as_absent() {
 }
 
 #[test]
-fn random_tokens_are_distinct_and_url_safe() {
-    let first = random_token(32);
-    assert_eq!(first.len(), 43);
-    assert_ne!(first, random_token(32));
-    assert!(first.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_'));
-    assert!(random_letters(10).bytes().all(|byte| byte.is_ascii_lowercase()));
+fn only_form_bodies_pass_require_form() {
+    let mut headers = HeaderMap::new();
+    assert!(require_form(&headers).is_err(), "no content type");
+    headers.insert(header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+    assert!(require_form(&headers).is_err());
+    headers.insert(
+        header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/x-www-form-urlencoded; charset=UTF-8"),
+    );
+    assert!(require_form(&headers).is_ok());
 }
