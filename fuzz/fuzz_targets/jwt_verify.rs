@@ -9,7 +9,9 @@ use okta_verify::{AccessTokenOptions, AccessTokenVerifier, Clock, JwksCache};
 static VERIFIER: LazyLock<AccessTokenVerifier> = LazyLock::new(|| {
     let keys = JwksCache::from_json(include_bytes!("../../crates/okta-verify/tests/data/jwks.json"))
         .expect("the fixture key set parses");
-    let mut options = AccessTokenOptions::new("https://example.okta.com/oauth2/default", ["api://default"]);
+    let issuer = okta_config::Issuer::parse("https://example.okta.com/oauth2/default").expect("a valid issuer");
+    let audience = okta_config::Audience::parse("api://default").expect("a valid audience");
+    let mut options = AccessTokenOptions::new(issuer, [audience]);
     options.clock = Clock::fixed_unix(1_700_000_000);
     AccessTokenVerifier::new(options, keys).expect("valid options")
 });

@@ -6,8 +6,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use okta_config::{ClientAuthMethod, LoadError, Proxy, Role, Settings, SettingsLoader};
-use okta_http::{HttpClient, ReqwestHttpClient, TransportError, redacted_url, same_origin};
-use okta_verify::{ClientCredentials, Clock, JwksCache, JwksCacheOptions};
+use okta_http::{
+    ClientCredentials, HttpClient, ReqwestHttpClient, TransportError, redacted_url, same_origin,
+};
+use okta_verify::{Clock, JwksCache, JwksCacheOptions};
 use serde_json::Value;
 use url::Url;
 

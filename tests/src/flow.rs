@@ -13,10 +13,10 @@ use okta_flow::{
     AuthorizationErrorCode, AuthorizeOptions, CallbackError, OktaClient, PendingLogin, Prompt,
     Revocable, TokenError, TokenErrorCode, TokenSet,
 };
-use okta_http::{HttpClient as _, ReqwestHttpClient, redacted_url};
+use okta_http::{ClientCredentials, HttpClient as _, ReqwestHttpClient, redacted_url};
 use okta_verify::{
-    AccessTokenOptions, AccessTokenVerifier, ClientCredentials, IdTokenChecks, IdTokenOptions,
-    IdTokenVerifier, VerifyError,
+    AccessTokenOptions, AccessTokenVerifier, IdTokenChecks, IdTokenOptions, IdTokenVerifier,
+    VerifyError,
 };
 use url::Url;
 

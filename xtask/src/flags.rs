@@ -13,8 +13,12 @@ pub(crate) enum Command {
     Fixtures(Fixtures),
     /// Run every fuzz target in turn.
     Fuzz(Fuzz),
+    /// Build each guide's dependency lines and first code block as a crate outside the workspace.
+    Guides,
     /// Print the usage text.
     Help,
+    /// Regenerate (or check) the committed public-API listings of the library crates.
+    PublicApi(PublicApi),
     /// Run third-party OpenID Connect clients against okta-devserver over TLS.
     ThirdParty(ThirdParty),
     /// Check the repository's invariants (file docs, dependency graph, duplicate versions).
@@ -64,6 +68,13 @@ pub(crate) struct Fixtures {
     pub(crate) check: bool,
 }
 
+/// `cargo xtask public-api`.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct PublicApi {
+    /// Only compare the listings with the code, and print the difference.
+    pub(crate) check: bool,
+}
+
 /// `cargo xtask fuzz`.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Fuzz {
@@ -98,6 +109,12 @@ Commands:
             and report executions per target (cargo install cargo-fuzz --locked --version 0.13.2)
               --seconds N   how long to fuzz each target (default 10)
               --target T    only this target
+  guides    build, outside the workspace, a crate with each guide's dependency lines (the git
+            source replaced by this checkout's path) and its first code block (target/external)
+  public-api  write each library crate's public API to crates/<crate>/public-api.txt (from
+            rustdoc JSON, built in target/public-api) and check that no item outside the
+            crate's `upstream` module names an openidconnect, oauth2 or reqwest type
+              --check       only compare with the committed listings and print the difference
   third-party
             widely used OpenID Connect libraries of other ecosystems (Node.js openid-client,
             jose and @okta/jwt-verifier; Python Authlib, joserfc and okta-jwt-verifier), pinned
@@ -116,6 +133,7 @@ pub(crate) fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Co
         None | Some("help" | "-h" | "--help") => Command::Help,
         Some("tidy") => Command::Tidy,
         Some("third-party") => Command::ThirdParty(ThirdParty { only: args.value("--only")? }),
+        Some("guides") => Command::Guides,
         Some("e2e") => Command::E2e(E2e {
             issuer: args.value("--issuer")?,
             browser: args.flag("--browser"),
@@ -129,6 +147,7 @@ pub(crate) fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Co
             repeat: args.number("--repeat")?.unwrap_or(20),
             quick: args.flag("--quick"),
         }),
+        Some("public-api") => Command::PublicApi(PublicApi { check: args.flag("--check") }),
         Some("fixtures") => Command::Fixtures(Fixtures { check: args.flag("--check") }),
         Some("fuzz") => Command::Fuzz(Fuzz {
             seconds: args.number("--seconds")?.unwrap_or(10),

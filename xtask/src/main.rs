@@ -11,6 +11,8 @@ mod e2e;
 mod fixtures;
 mod flags;
 mod fuzz;
+mod guides;
+mod public_api;
 mod third_party;
 mod tidy;
 
@@ -34,10 +36,12 @@ fn run() -> anyhow::Result<()> {
         flags::Command::E2e(e2e) => e2e.run(),
         flags::Command::Fixtures(fixtures) => fixtures.run(),
         flags::Command::Fuzz(fuzz) => fuzz.run(),
+        flags::Command::Guides => guides::run(),
         flags::Command::Help => {
             report(flags::USAGE);
             Ok(())
         }
+        flags::Command::PublicApi(public_api) => public_api.run(),
         flags::Command::ThirdParty(third_party) => third_party.run(),
         flags::Command::Tidy => tidy::run(),
     }

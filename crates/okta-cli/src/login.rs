@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
-use okta_config::{Role, Settings};
+use okta_config::{Audience, Role, Settings};
 use okta_flow::loopback::{BindError, CallbackPage, LoopbackListener, WaitError};
 use okta_flow::{
     AuthorizeOptions, OktaClient, PendingLogin, Prompt, SealingKey, SetupError, TokenError,
@@ -241,27 +241,27 @@ async fn verify_access_token(
     // Scopes a resource server requires are not this sign-in's business; the token must have
     // been issued to this client.
     options.required_scopes.clear();
-    options.client_ids =
-        settings.client().map(|c| vec![c.id().as_str().to_owned()]).unwrap_or_default();
+    options.client_ids = settings.client().map(|c| vec![c.id().clone()]).unwrap_or_default();
     let audiences = if options.audiences.is_empty() {
         // No audience configured: check everything else, and say which audience was taken.
         let claims = decode::decode(token)
             .ok()
             .and_then(|report| report.claims)
             .ok_or(VerifyError::Malformed { reason: "the access token is not a JWT" })?;
-        options.audiences = match claims.get("aud") {
-            Some(Value::String(aud)) => vec![aud.clone()],
-            Some(Value::Array(values)) => {
-                values.iter().filter_map(Value::as_str).map(str::to_owned).collect()
-            }
+        let audiences: Vec<&str> = match claims.get("aud") {
+            Some(Value::String(aud)) => vec![aud.as_str()],
+            Some(Value::Array(values)) => values.iter().filter_map(Value::as_str).collect(),
             _ => Vec::new(),
         };
+        // A value that is no audience (empty, spaces) cannot match any: it is left out.
+        options.audiences =
+            audiences.into_iter().filter_map(|aud| Audience::parse(aud).ok()).collect();
         if options.audiences.is_empty() {
             return Err(VerifyError::MissingClaim { claim: "aud" });
         }
         None
     } else {
-        Some(options.audiences.clone())
+        Some(options.audiences.iter().map(|aud| aud.as_str().to_owned()).collect())
     };
     let verifier = AccessTokenVerifier::new(options, client.keys())
         .map_err(|_| VerifyError::Malformed { reason: "the access token cannot be checked" })?;
@@ -295,7 +295,7 @@ fn report(
         token_type: "Bearer",
         access_token: tokens.access_token().secret(),
         id_token: tokens.id_token().map(okta_flow::IdToken::secret),
-        refresh_token: tokens.refresh_token().map(|token| token.secret().as_str()),
+        refresh_token: tokens.refresh_token().map(okta_flow::RefreshToken::secret),
         expires_at: tokens
             .expires_at()
             .and_then(|at| at.duration_since(UNIX_EPOCH).ok())

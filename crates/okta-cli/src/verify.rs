@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use okta_config::Settings;
+use okta_config::{Audience, Settings};
 use okta_http::ReqwestHttpClient;
 use okta_verify::{
     AccessTokenOptions, AccessTokenVerifier, Clock, IdTokenChecks, IdTokenOptions, IdTokenVerifier,
@@ -136,7 +136,7 @@ fn keys(settings: &Settings, args: &VerifyArgs) -> Result<JwksCache, CliError> {
     }
     let http = ReqwestHttpClient::from_settings(settings).usage("building the HTTP client")?;
     JwksCache::for_issuer(
-        settings.issuer().as_str(),
+        settings.issuer(),
         Arc::new(http),
         JwksCacheOptions::from_settings(settings),
         Clock::system(),
@@ -171,14 +171,14 @@ async fn verify_id(
     args: &VerifyArgs,
     access_token: Option<&str>,
 ) -> Result<Result<(), VerifyError>, CliError> {
-    let client_id = settings.client().map(|client| client.id().as_str()).ok_or_else(|| {
+    let mut options = IdTokenOptions::from_settings(settings).map_err(|_| {
         CliError::usage(
             "ID tokens are checked against a client id: pass --client-id or set `client_id`",
         )
     })?;
-    let mut options = IdTokenOptions::new(settings.issuer().as_str(), client_id);
-    options.leeway = settings.leeway();
-    options.trusted_audiences.clone_from(&args.audiences);
+    for audience in &args.audiences {
+        options.trusted_audiences.push(Audience::parse(audience).usage("--audience")?);
+    }
     let verifier = IdTokenVerifier::new(options, keys).usage("invalid verification options")?;
     let checks = match &args.nonce {
         Some(nonce) => IdTokenChecks::new(nonce),
@@ -223,7 +223,7 @@ pub(crate) fn explain(
         VerifyError::AudienceMismatch if kind == TokenKindArg::Access => format!(
             "audience mismatch: the token's aud is {}, accepted: {} (--audience)",
             output::untrusted(&claim("aud"), 128),
-            join(settings.audiences().iter().map(okta_config::Audience::as_str))
+            join(settings.audiences().iter().map(Audience::as_str))
         ),
         VerifyError::AudienceMismatch => format!(
             "audience mismatch: the token's aud is {}, expected the client id {} (--client-id) \

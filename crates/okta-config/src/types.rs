@@ -443,9 +443,15 @@ impl fmt::Display for Audience {
     }
 }
 
-/// How the client authenticates at `/token`, `/introspect` and `/revoke`.
+/// How the client authenticates at `/token`, `/introspect` and `/revoke`: the one
+/// client-authentication enum of okta-oidc, produced by the settings and used by every crate
+/// (`okta_http::ClientCredentials` applies it).
+///
+/// Deliberately not `#[non_exhaustive]`: a `match` on it lists every method, so a method added
+/// later (`client_secret_jwt`, `private_key_jwt`, `none`) fails to compile wherever it is not
+/// handled instead of falling into a default. Adding one is a minor (0.x) release, listed in
+/// `CHANGELOG.md`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum ClientAuthMethod {
     /// HTTP Basic with the form-urlencoded id and secret (RFC 6749 §2.3.1). Okta's default.
     ClientSecretBasic,
@@ -484,6 +490,32 @@ impl fmt::Display for ClientAuthMethod {
         f.write_str(self.as_str())
     }
 }
+
+/// Comparisons with text, for the values copied out of tokens (`iss`, `aud`, `cid`, `scp`) and
+/// for tests: a validated value equals the text it was parsed from, byte for byte.
+macro_rules! eq_text {
+    ($($name:ident),*) => {$(
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
+        impl PartialEq<String> for $name {
+            fn eq(&self, other: &String) -> bool {
+                self.as_str() == other
+            }
+        }
+    )*};
+}
+
+eq_text!(Audience, ClientId, Issuer, Scope);
 
 /// `true` for `127.0.0.0/8`, `::1` and `localhost`: the only hosts where plain `http` is allowed.
 pub fn is_loopback_url(url: &Url) -> bool {

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::config::{AuthorizationServer, CustomClaim};
+use crate::config::{AccessPolicy, AuthorizationServer, CustomClaim};
 use crate::crypto::random_letters;
 
 /// Which authorization server: the org server or a custom one.
@@ -59,6 +59,14 @@ pub(crate) struct ServerInfo {
     /// Custom scopes (the reserved ones are always accepted).
     pub(crate) custom_scopes: Vec<String>,
     pub(crate) claims: Vec<CustomClaim>,
+    /// Custom scopes marked "default".
+    pub(crate) default_scopes: Vec<String>,
+    /// Access policies, highest priority first (empty: Okta's default policy).
+    pub(crate) policies: Vec<AccessPolicy>,
+    /// Servers whose access tokens may be exchanged here.
+    pub(crate) trusted_servers: Vec<AuthServerId>,
+    /// The configuration it came from (`None` for the org server).
+    pub(crate) configured: Option<AuthorizationServer>,
     /// The path (no host) of the JWKS when [`crate::Fault::JwksUriRandomPath`] is armed.
     pub(crate) random_jwks_path: String,
 }
@@ -74,6 +82,10 @@ impl ServerInfo {
             audience: base_url.to_owned(),
             custom_scopes: Vec::new(),
             claims: Vec::new(),
+            default_scopes: Vec::new(),
+            policies: Vec::new(),
+            trusted_servers: Vec::new(),
+            configured: None,
         }
     }
 
@@ -88,6 +100,15 @@ impl ServerInfo {
             audience: server.audience(),
             custom_scopes: server.scopes().to_vec(),
             claims: server.claims().to_vec(),
+            default_scopes: server.default_scopes().to_vec(),
+            policies: server.policies().to_vec(),
+            trusted_servers: server
+                .trusted_servers()
+                .iter()
+                .cloned()
+                .map(AuthServerId::Custom)
+                .collect(),
+            configured: Some(server.clone()),
         }
     }
 

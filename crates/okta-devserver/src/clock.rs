@@ -114,6 +114,18 @@ pub(crate) fn rfc3339(unix_secs: u64) -> String {
         .unwrap_or_else(|| "9999-12-31T23:59:59.999Z".to_owned())
 }
 
+/// Formats Unix seconds as an HTTP date (RFC 9110 IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT`).
+pub(crate) fn http_date(unix_secs: u64) -> String {
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    i64::try_from(unix_secs)
+        .ok()
+        .and_then(|secs| time::OffsetDateTime::from_unix_timestamp(secs).ok())
+        .and_then(|date| date.format(format).ok())
+        .unwrap_or_else(|| "Fri, 31 Dec 9999 23:59:59 GMT".to_owned())
+}
+
 #[allow(clippy::disallowed_methods, reason = "the one real clock behind `Clock::system`")]
 fn system_now() -> SystemTime {
     SystemTime::now()

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::client_keys::{ClientKey, parse_key_set};
 use crate::crypto::{b64url, sha256};
 
 /// The demo client's id, registered unless demo data is turned off.
@@ -26,6 +27,11 @@ pub const DEMO_PASSWORD: &str = "correct-horse-battery-staple";
 pub const DEMO_SECOND_USERNAME: &str = "bob@example.com";
 /// The second demo user's password.
 pub const DEMO_SECOND_PASSWORD: &str = "bob-the-builder-2024";
+
+/// The scopes that are about a user (OpenID Connect's, `offline_access` and Okta's `groups`):
+/// a service app never gets them.
+pub(crate) const USER_SCOPES: [&str; 7] =
+    ["openid", "profile", "email", "address", "phone", "offline_access", "groups"];
 
 /// The authorization server that always exists next to the org server.
 pub const DEFAULT_SERVER_ID: &str = "default";
@@ -70,7 +76,7 @@ pub struct DevServerConfig {
     /// Token, code and session lifetimes. Defaults to Okta's.
     #[serde(default)]
     pub lifetimes: Option<TokenLifetimes>,
-    /// Whether the demo client and users exist. Defaults to `true`.
+    /// Whether the demo client, service apps, APIs and users exist. Defaults to `true`.
     #[serde(default)]
     pub demo_data: Option<bool>,
     /// Whether the fault-injection and inspection routes under `/devserver/` exist.
@@ -105,10 +111,16 @@ pub enum ClientAuthMethod {
     /// HTTP Basic with the form-encoded id and secret (RFC 6749 §2.3.1). Okta's default.
     #[default]
     ClientSecretBasic,
+    /// A JWT signed with the client secret (HS256, HS384 or HS512) in `client_assertion`; the
+    /// secret must be at least 32 characters.
+    ClientSecretJwt,
     /// `client_id` and `client_secret` in the form body.
     ClientSecretPost,
     /// A public client: `client_id` only, and PKCE is required.
     None,
+    /// A JWT signed with a private key (RS256/384/512, ES256/384/512) in `client_assertion`,
+    /// verified with the client's registered public keys ([`Client::with_jwk`]).
+    PrivateKeyJwt,
 }
 
 impl ClientAuthMethod {
@@ -116,8 +128,39 @@ impl ClientAuthMethod {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::ClientSecretBasic => "client_secret_basic",
+            Self::ClientSecretJwt => "client_secret_jwt",
             Self::ClientSecretPost => "client_secret_post",
             Self::None => "none",
+            Self::PrivateKeyJwt => "private_key_jwt",
+        }
+    }
+}
+
+/// What kind of application a client is, as Okta's "Sign-in method" and "Application type"
+/// make it. It decides which authentication methods and grants the client may have.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ApplicationType {
+    /// A single-page app: a public client (`none`), code flow with PKCE.
+    Browser,
+    /// A native app or command-line tool: usually a public client (`none`) with PKCE.
+    Native,
+    /// An API Services app: a confidential client that calls APIs as itself, with
+    /// `client_credentials` and token exchange only.
+    Service,
+    /// A web app: a confidential client with a secret or a key.
+    Web,
+}
+
+impl ApplicationType {
+    /// The name Okta's Apps API uses (`application_type`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Browser => "browser",
+            Self::Native => "native",
+            Self::Service => "service",
+            Self::Web => "web",
         }
     }
 }
@@ -133,27 +176,34 @@ pub enum GrantType {
     ClientCredentials,
     /// `refresh_token` (needs the `offline_access` scope).
     RefreshToken,
+    /// `urn:ietf:params:oauth:grant-type:token-exchange` (RFC 8693, on behalf of a user; service
+    /// apps only). `token_exchange` in configuration files; the URN is accepted too.
+    #[serde(alias = "urn:ietf:params:oauth:grant-type:token-exchange")]
+    TokenExchange,
 }
 
 impl GrantType {
-    /// The wire name.
+    /// Every grant type, in the order Okta's admin console lists them.
+    pub const ALL: [Self; 4] =
+        [Self::AuthorizationCode, Self::RefreshToken, Self::ClientCredentials, Self::TokenExchange];
+
+    /// The wire name (`grant_type` at `/token`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::AuthorizationCode => "authorization_code",
             Self::ClientCredentials => "client_credentials",
             Self::RefreshToken => "refresh_token",
+            Self::TokenExchange => TOKEN_EXCHANGE_GRANT,
         }
     }
 
     pub(crate) fn parse(value: &str) -> Option<Self> {
-        match value {
-            "authorization_code" => Some(Self::AuthorizationCode),
-            "client_credentials" => Some(Self::ClientCredentials),
-            "refresh_token" => Some(Self::RefreshToken),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|grant| grant.as_str() == value)
     }
 }
+
+/// The wire name of the token-exchange grant.
+const TOKEN_EXCHANGE_GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 
 /// An OAuth client (an Okta "app integration").
 ///
@@ -163,6 +213,8 @@ impl GrantType {
 pub struct Client {
     id: String,
     #[serde(default)]
+    application_type: Option<ApplicationType>,
+    #[serde(default)]
     secret: Option<String>,
     #[serde(default)]
     auth_method: Option<ClientAuthMethod>,
@@ -170,17 +222,25 @@ pub struct Client {
     redirect_uris: Vec<String>,
     #[serde(default)]
     post_logout_redirect_uris: Vec<String>,
-    #[serde(default = "default_grant_types")]
-    grant_types: Vec<GrantType>,
+    #[serde(default)]
+    grant_types: Option<Vec<GrantType>>,
     #[serde(default)]
     rotate_refresh_tokens: bool,
     #[serde(default)]
     require_pkce: bool,
+    /// The public keys of `private_key_jwt`, as JWKs (`jwks = { keys = [...] }` in a file).
+    #[serde(default, deserialize_with = "key_set")]
+    jwks: Vec<serde_json::Value>,
+    /// Okta API scopes granted to the app (its "Okta API Scopes" tab), for
+    /// `client_credentials` at the org server.
+    #[serde(default)]
+    okta_api_scopes: Vec<String>,
 }
 
-fn default_grant_types() -> Vec<GrantType> {
-    vec![GrantType::AuthorizationCode, GrantType::RefreshToken]
-}
+/// The grants of a client that does not list its own: Okta's defaults for a web app, and
+/// `client_credentials` for a service app.
+const DEFAULT_GRANT_TYPES: [GrantType; 2] = [GrantType::AuthorizationCode, GrantType::RefreshToken];
+const DEFAULT_SERVICE_GRANT_TYPES: [GrantType; 1] = [GrantType::ClientCredentials];
 
 impl Client {
     /// A confidential client using `client_secret_basic`, allowed the `authorization_code` and
@@ -188,13 +248,16 @@ impl Client {
     pub fn confidential(id: impl Into<String>, secret: impl Into<String>) -> Self {
         Self {
             id: id.into(),
+            application_type: None,
             secret: Some(secret.into()),
             auth_method: Some(ClientAuthMethod::ClientSecretBasic),
             redirect_uris: Vec::new(),
             post_logout_redirect_uris: Vec::new(),
-            grant_types: default_grant_types(),
+            grant_types: None,
             rotate_refresh_tokens: false,
             require_pkce: false,
+            jwks: Vec::new(),
+            okta_api_scopes: Vec::new(),
         }
     }
 
@@ -205,6 +268,29 @@ impl Client {
             auth_method: Some(ClientAuthMethod::None),
             require_pkce: true,
             ..Self::confidential(id, "")
+        }
+    }
+
+    /// A service app (Okta's "API Services" app) authenticating with `client_secret_basic`,
+    /// allowed `client_credentials`. Change the method with [`Client::with_auth_method`] (for
+    /// example to `client_secret_jwt`) and the grants with [`Client::with_grant_types`].
+    pub fn service(id: impl Into<String>, secret: impl Into<String>) -> Self {
+        Self {
+            application_type: Some(ApplicationType::Service),
+            grant_types: Some(DEFAULT_SERVICE_GRANT_TYPES.to_vec()),
+            ..Self::confidential(id, secret)
+        }
+    }
+
+    /// A service app authenticating with `private_key_jwt`, verified with `jwk` (a public JWK;
+    /// add more with [`Client::with_jwk`], or build one with [`crate::public_jwk`]), allowed
+    /// `client_credentials`.
+    pub fn service_with_key(id: impl Into<String>, jwk: serde_json::Value) -> Self {
+        Self {
+            secret: None,
+            auth_method: Some(ClientAuthMethod::PrivateKeyJwt),
+            jwks: vec![jwk],
+            ..Self::service(id, "")
         }
     }
 
@@ -242,7 +328,7 @@ impl Client {
     /// Replaces the allowed grant types.
     #[must_use]
     pub fn with_grant_types(mut self, grant_types: impl IntoIterator<Item = GrantType>) -> Self {
-        self.grant_types = grant_types.into_iter().collect();
+        self.grant_types = Some(grant_types.into_iter().collect());
         self
     }
 
@@ -250,6 +336,33 @@ impl Client {
     #[must_use]
     pub fn with_auth_method(mut self, method: ClientAuthMethod) -> Self {
         self.auth_method = Some(method);
+        self
+    }
+
+    /// Sets the application type (otherwise `native` for a public client, `web` for the
+    /// others).
+    #[must_use]
+    pub fn with_application_type(mut self, application_type: ApplicationType) -> Self {
+        self.application_type = Some(application_type);
+        self
+    }
+
+    /// Registers a public key for `private_key_jwt`, as a JWK (`kty` `RSA` of at least 2048
+    /// bits, or `EC` on P-256, P-384 or P-521; a `kid` on every key when there are several).
+    #[must_use]
+    pub fn with_jwk(mut self, jwk: serde_json::Value) -> Self {
+        self.jwks.push(jwk);
+        self
+    }
+
+    /// Grants Okta API scopes (`okta.users.read`, ...) that the client may request with
+    /// `client_credentials` at the org authorization server.
+    #[must_use]
+    pub fn with_okta_api_scopes<S: Into<String>>(
+        mut self,
+        scopes: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.okta_api_scopes.extend(scopes.into_iter().map(Into::into));
         self
     }
 
@@ -273,7 +386,17 @@ impl Client {
         &self.id
     }
 
-    /// The client secret, if the client is confidential.
+    /// The application type: as set, otherwise `native` for a public client and `web` for the
+    /// others.
+    pub fn application_type(&self) -> ApplicationType {
+        self.application_type.unwrap_or(if self.auth_method() == ClientAuthMethod::None {
+            ApplicationType::Native
+        } else {
+            ApplicationType::Web
+        })
+    }
+
+    /// The client secret, if the client has one.
     pub fn secret(&self) -> Option<&str> {
         self.secret.as_deref()
     }
@@ -299,7 +422,21 @@ impl Client {
 
     /// The allowed grant types.
     pub fn grant_types(&self) -> &[GrantType] {
-        &self.grant_types
+        match (&self.grant_types, self.application_type()) {
+            (Some(grant_types), _) => grant_types,
+            (None, ApplicationType::Service) => &DEFAULT_SERVICE_GRANT_TYPES,
+            (None, _) => &DEFAULT_GRANT_TYPES,
+        }
+    }
+
+    /// The registered public keys (JWKs) of `private_key_jwt`.
+    pub fn jwks(&self) -> &[serde_json::Value] {
+        &self.jwks
+    }
+
+    /// The Okta API scopes granted for `client_credentials` at the org server.
+    pub fn okta_api_scopes(&self) -> &[String] {
+        &self.okta_api_scopes
     }
 
     /// Whether refresh tokens rotate.
@@ -313,12 +450,26 @@ impl Client {
     }
 
     pub(crate) fn allows(&self, grant: GrantType) -> bool {
-        self.grant_types.contains(&grant)
+        self.grant_types().contains(&grant)
     }
 
     /// The allowed grant types as Okta lists them in error descriptions (`a, b`).
     pub(crate) fn grant_type_names(&self) -> String {
-        self.grant_types.iter().map(|grant| grant.as_str()).collect::<Vec<_>>().join(", ")
+        self.grant_types().iter().map(|grant| grant.as_str()).collect::<Vec<_>>().join(", ")
+    }
+
+    /// The registered keys, read (the configuration check made sure they read).
+    pub(crate) fn keys(&self) -> Vec<ClientKey> {
+        parse_key_set(&self.jwks).unwrap_or_default()
+    }
+
+    /// Adds a key at run time, if the key set stays valid.
+    pub(crate) fn add_jwk(&mut self, jwk: serde_json::Value) -> Result<(), Vec<String>> {
+        let mut jwks = self.jwks.clone();
+        jwks.push(jwk);
+        parse_key_set(&jwks)
+            .map_err(|problems| self.prefixed(problems, "jwks"))
+            .map(|_| self.jwks = jwks)
     }
 
     pub(crate) fn problems(&self) -> Vec<String> {
@@ -327,12 +478,13 @@ impl Client {
         if id.is_empty() {
             problems.push("a client has an empty id".to_owned());
         }
-        match (self.auth_method(), self.secret.as_deref()) {
+        let method = self.auth_method();
+        match (method, self.secret.as_deref()) {
             (ClientAuthMethod::None, Some(_)) => {
                 problems
                     .push(format!("client {id}: a public client (auth_method none) has no secret"));
             }
-            (ClientAuthMethod::None, None) => {}
+            (ClientAuthMethod::None | ClientAuthMethod::PrivateKeyJwt, _) => {}
             (_, None | Some("")) => {
                 problems
                     .push(format!("client {id}: a confidential client needs a non-empty secret"));
@@ -344,23 +496,118 @@ impl Client {
                 problems.push(format!("client {id}: {uri:?} is not an absolute URL"));
             }
         }
+        if let Err(key_problems) = parse_key_set(&self.jwks) {
+            problems.extend(self.prefixed(key_problems, "jwks"));
+        }
+        if method == ClientAuthMethod::PrivateKeyJwt && self.jwks.is_empty() {
+            problems.push(format!(
+                "client {id}: private_key_jwt needs at least one public key in jwks"
+            ));
+        }
+        problems.extend(self.application_problems());
+        for scope in self.okta_api_scopes.iter().filter(|scope| !scope.starts_with("okta.")) {
+            problems.push(format!(
+                "client {id}: okta_api_scopes lists {scope:?}, which is not an Okta API scope \
+                 (okta.*)"
+            ));
+        }
         problems
+    }
+
+    /// What Okta's application types allow: service apps are confidential and only call APIs,
+    /// public clients cannot use the grants without a user, token exchange is for service apps.
+    fn application_problems(&self) -> Vec<String> {
+        let id = &self.id;
+        let kind = self.application_type();
+        let public = self.auth_method() == ClientAuthMethod::None;
+        let mut problems = Vec::new();
+        match kind {
+            ApplicationType::Service => {
+                if public {
+                    problems.push(format!(
+                        "client {id}: a service app cannot be public (auth_method none)"
+                    ));
+                }
+                let user_grants: Vec<&str> = self
+                    .grant_types()
+                    .iter()
+                    .filter(|grant| {
+                        !matches!(grant, GrantType::ClientCredentials | GrantType::TokenExchange)
+                    })
+                    .map(|grant| grant.as_str())
+                    .collect();
+                if !user_grants.is_empty() {
+                    problems.push(format!(
+                        "client {id}: a service app has only client_credentials and token \
+                         exchange, not {}",
+                        user_grants.join(", ")
+                    ));
+                }
+                if !self.redirect_uris.is_empty() {
+                    problems.push(format!("client {id}: a service app has no redirect URIs"));
+                }
+            }
+            ApplicationType::Browser if !public => {
+                problems.push(format!(
+                    "client {id}: a browser app is a public client (auth_method none)"
+                ));
+            }
+            ApplicationType::Web if public => {
+                problems.push(format!(
+                    "client {id}: a web app is confidential (auth_method none is for native and \
+                     browser apps)"
+                ));
+            }
+            _ => {}
+        }
+        if public && self.allows(GrantType::ClientCredentials) {
+            problems.push(format!("client {id}: a public client cannot use client_credentials"));
+        }
+        if kind != ApplicationType::Service && self.allows(GrantType::TokenExchange) {
+            problems.push(format!("client {id}: only service apps may use token exchange"));
+        }
+        problems
+    }
+
+    fn prefixed(&self, problems: Vec<String>, field: &str) -> Vec<String> {
+        problems
+            .into_iter()
+            .map(|problem| format!("client {}: {field} {problem}", self.id))
+            .collect()
     }
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kids: Vec<Option<&str>> = self
+            .jwks
+            .iter()
+            .map(|jwk| jwk.get("kid").and_then(serde_json::Value::as_str))
+            .collect();
         f.debug_struct("Client")
             .field("id", &self.id)
+            .field("application_type", &self.application_type())
             .field("secret", &self.secret.as_ref().map(|_| "[redacted]"))
             .field("auth_method", &self.auth_method())
             .field("redirect_uris", &self.redirect_uris)
             .field("post_logout_redirect_uris", &self.post_logout_redirect_uris)
-            .field("grant_types", &self.grant_types)
+            .field("grant_types", &self.grant_types())
             .field("rotate_refresh_tokens", &self.rotate_refresh_tokens)
             .field("require_pkce", &self.requires_pkce())
+            .field("jwks_kids", &kids)
+            .field("okta_api_scopes", &self.okta_api_scopes)
             .finish()
     }
+}
+
+/// `jwks = { keys = [...] }`: a JWKS document, of which only the keys are kept.
+fn key_set<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<serde_json::Value>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct KeySet {
+        keys: Vec<serde_json::Value>,
+    }
+    KeySet::deserialize(deserializer).map(|set| set.keys)
 }
 
 /// A user who can sign in.
@@ -586,14 +833,32 @@ pub struct AuthorizationServer {
     audience: Option<String>,
     #[serde(default)]
     scopes: Vec<String>,
+    /// Custom scopes marked "default": granted when a client asks for none.
+    #[serde(default)]
+    default_scopes: Vec<String>,
     #[serde(default)]
     claims: Vec<CustomClaim>,
+    /// Access policies, highest priority first; none means Okta's default policy.
+    #[serde(default)]
+    policies: Vec<AccessPolicy>,
+    /// Servers whose access tokens this one accepts as token-exchange subject tokens.
+    #[serde(default)]
+    trusted_servers: Vec<String>,
 }
 
 impl AuthorizationServer {
-    /// A server with audience `api://{id}`, the reserved OpenID scopes and no custom claims.
+    /// A server with audience `api://{id}`, the reserved OpenID scopes, no custom claims, and
+    /// Okta's default access policy (every client, every grant, every scope).
     pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into(), audience: None, scopes: Vec::new(), claims: Vec::new() }
+        Self {
+            id: id.into(),
+            audience: None,
+            scopes: Vec::new(),
+            default_scopes: Vec::new(),
+            claims: Vec::new(),
+            policies: Vec::new(),
+            trusted_servers: Vec::new(),
+        }
     }
 
     /// Sets the audience (`aud` of access tokens).
@@ -610,10 +875,36 @@ impl AuthorizationServer {
         self
     }
 
+    /// Adds a custom scope marked "default": a `client_credentials` or token-exchange request
+    /// without `scope` gets the default scopes its policy rule allows.
+    #[must_use]
+    pub fn with_default_scope(mut self, scope: impl Into<String>) -> Self {
+        let scope = scope.into();
+        self.scopes.push(scope.clone());
+        self.default_scopes.push(scope);
+        self
+    }
+
     /// Adds a custom claim.
     #[must_use]
     pub fn with_claim(mut self, claim: CustomClaim) -> Self {
         self.claims.push(claim);
+        self
+    }
+
+    /// Adds an access policy, after (below in priority) the ones already added. A server with
+    /// policies no longer has Okta's default policy.
+    #[must_use]
+    pub fn with_policy(mut self, policy: AccessPolicy) -> Self {
+        self.policies.push(policy);
+        self
+    }
+
+    /// Trusts another custom server: its access tokens may be exchanged here (Okta's "Trusted
+    /// servers").
+    #[must_use]
+    pub fn with_trusted_server(mut self, server_id: impl Into<String>) -> Self {
+        self.trusted_servers.push(server_id.into());
         self
     }
 
@@ -632,9 +923,24 @@ impl AuthorizationServer {
         &self.scopes
     }
 
+    /// Its custom scopes marked "default".
+    pub fn default_scopes(&self) -> &[String] {
+        &self.default_scopes
+    }
+
     /// Its custom claims.
     pub fn claims(&self) -> &[CustomClaim] {
         &self.claims
+    }
+
+    /// Its access policies, highest priority first (empty: Okta's default policy).
+    pub fn policies(&self) -> &[AccessPolicy] {
+        &self.policies
+    }
+
+    /// The ids of the servers it trusts for token exchange.
+    pub fn trusted_servers(&self) -> &[String] {
+        &self.trusted_servers
     }
 
     pub(crate) fn problems(&self) -> Vec<String> {
@@ -648,7 +954,190 @@ impl AuthorizationServer {
                  `_`, and not `v1`"
             ));
         }
+        for scope in self.default_scopes.iter().filter(|scope| !self.scopes.contains(scope)) {
+            problems.push(format!(
+                "authorization server {id}: default scope {scope:?} is not one of its scopes"
+            ));
+        }
+        for policy in &self.policies {
+            problems.extend(policy.problems(self));
+        }
         problems
+    }
+
+    /// Trusted servers that do not exist (or are this one, or the org server, which Okta's
+    /// "Trusted servers" never lists).
+    pub(crate) fn trust_problems(&self, exists: impl Fn(&str) -> bool) -> Vec<String> {
+        self.trusted_servers
+            .iter()
+            .filter(|trusted| !exists(trusted) || **trusted == self.id)
+            .map(|trusted| {
+                format!(
+                    "authorization server {}: trusted server {trusted:?} is not another custom \
+                     authorization server",
+                    self.id
+                )
+            })
+            .collect()
+    }
+}
+
+/// An access policy of a custom authorization server (Okta's "Access Policies"): the clients it
+/// applies to and its rules, highest priority first.
+///
+/// For `client_credentials` and token exchange the server picks the first policy that names
+/// the client, then the first rule of it that allows the grant and every requested scope: no
+/// policy or no rule for the grant is `access_denied`, a scope no rule allows `invalid_scope`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AccessPolicy {
+    name: String,
+    /// The client ids it applies to; absent means every client.
+    #[serde(default)]
+    clients: Option<Vec<String>>,
+    #[serde(default)]
+    rules: Vec<PolicyRule>,
+}
+
+impl AccessPolicy {
+    /// A policy for every client, without rules yet.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self { name: name.into(), clients: None, rules: Vec::new() }
+    }
+
+    /// Restricts the policy to these clients.
+    #[must_use]
+    pub fn for_clients<S: Into<String>>(mut self, client_ids: impl IntoIterator<Item = S>) -> Self {
+        self.clients = Some(client_ids.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Adds a rule, after (below in priority) the ones already added.
+    #[must_use]
+    pub fn with_rule(mut self, rule: PolicyRule) -> Self {
+        self.rules.push(rule);
+        self
+    }
+
+    /// The policy name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The client ids it applies to; `None` for every client.
+    pub fn clients(&self) -> Option<&[String]> {
+        self.clients.as_deref()
+    }
+
+    /// Its rules, highest priority first.
+    pub fn rules(&self) -> &[PolicyRule] {
+        &self.rules
+    }
+
+    pub(crate) fn applies_to(&self, client_id: &str) -> bool {
+        self.clients.as_ref().is_none_or(|clients| clients.iter().any(|id| id == client_id))
+    }
+
+    fn problems(&self, server: &AuthorizationServer) -> Vec<String> {
+        let mut problems = Vec::new();
+        for rule in &self.rules {
+            let place = format!(
+                "authorization server {}: policy {:?}, rule {:?}",
+                server.id, self.name, rule.name
+            );
+            for scope in rule.scopes.iter().flatten() {
+                let known = server.scopes.contains(scope) || USER_SCOPES.contains(&scope.as_str());
+                if !known {
+                    problems.push(format!("{place}: scope {scope:?} is not a scope of the server"));
+                }
+            }
+            if let Some(lifetime) = rule.access_token_lifetime {
+                let minutes = lifetime.as_secs();
+                if !(5 * 60..=24 * 60 * 60).contains(&minutes) {
+                    problems.push(format!(
+                        "{place}: access_token_lifetime is {minutes} s; Okta allows 5 min to 1 day"
+                    ));
+                }
+            }
+        }
+        problems
+    }
+}
+
+/// A rule of an [`AccessPolicy`] (Okta's "Add Rule"): which grants, which scopes, and the
+/// access-token lifetime it gives.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyRule {
+    name: String,
+    #[serde(default = "all_grant_types")]
+    grant_types: Vec<GrantType>,
+    /// The scopes it allows; absent means any scope ("Any scopes").
+    #[serde(default)]
+    scopes: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "optional_seconds")]
+    access_token_lifetime: Option<Duration>,
+}
+
+fn all_grant_types() -> Vec<GrantType> {
+    GrantType::ALL.to_vec()
+}
+
+impl PolicyRule {
+    /// A rule for every grant type and any scope, with the server's access-token lifetime.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            grant_types: all_grant_types(),
+            scopes: None,
+            access_token_lifetime: None,
+        }
+    }
+
+    /// Restricts the rule to these grant types.
+    #[must_use]
+    pub fn with_grant_types(mut self, grant_types: impl IntoIterator<Item = GrantType>) -> Self {
+        self.grant_types = grant_types.into_iter().collect();
+        self
+    }
+
+    /// Restricts the rule to these scopes ("The following scopes").
+    #[must_use]
+    pub fn with_scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
+        self.scopes = Some(scopes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The lifetime of the access tokens it grants (Okta allows 5 min to 1 day). Defaults to
+    /// the server's [`TokenLifetimes::access_token`].
+    #[must_use]
+    pub fn with_access_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.access_token_lifetime = Some(lifetime);
+        self
+    }
+
+    /// The rule name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The grant types it applies to.
+    pub fn grant_types(&self) -> &[GrantType] {
+        &self.grant_types
+    }
+
+    /// The scopes it allows; `None` for any scope.
+    pub fn scopes(&self) -> Option<&[String]> {
+        self.scopes.as_deref()
+    }
+
+    /// The access-token lifetime it gives, if it sets one.
+    pub fn access_token_lifetime(&self) -> Option<Duration> {
+        self.access_token_lifetime
+    }
+
+    pub(crate) fn allows_scope(&self, scope: &str) -> bool {
+        self.scopes.as_ref().is_none_or(|scopes| scopes.iter().any(|allowed| allowed == scope))
     }
 }
 
@@ -881,6 +1370,12 @@ impl TokenLifetimes {
 
 fn seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
     u64::deserialize(deserializer).map(Duration::from_secs)
+}
+
+fn optional_seconds<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Duration>, D::Error> {
+    Option::<u64>::deserialize(deserializer).map(|seconds| seconds.map(Duration::from_secs))
 }
 
 #[cfg(test)]

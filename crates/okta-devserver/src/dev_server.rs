@@ -13,9 +13,10 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::authorization_servers::{AuthServerId, ServerInfo};
+use crate::client_assertion::JtiCache;
 use crate::clock::Clock;
 use crate::config::{
-    AuthorizationServer, Client, ClientAuthMethod, DEFAULT_SERVER_ID, DevServerConfig,
+    AuthorizationServer, Client, ClientAuthMethod, DEFAULT_SERVER_ID, DevServerConfig, GrantType,
     TokenLifetimes, User,
 };
 use crate::crypto::random_token;
@@ -189,7 +190,8 @@ impl DevServerBuilder {
         self
     }
 
-    /// Whether the demo client and users exist. Defaults to `true`.
+    /// Whether the demo data exists: the demo client, the demo service apps, the demo APIs
+    /// (`orders`, `shipping`) and the demo users. Defaults to `true`.
     pub fn demo_data(mut self, demo_data: bool) -> Self {
         self.demo_data = demo_data;
         self
@@ -319,12 +321,14 @@ impl DevServerBuilder {
             ));
         }
         let mut clients: BTreeMap<String, Client> = BTreeMap::new();
-        let demo_clients = if self.demo_data { vec![Client::demo()] } else { Vec::new() };
+        let demo_clients = if self.demo_data { demo_clients() } else { Vec::new() };
+        let demo_ids: Vec<String> =
+            demo_clients.iter().map(|client| client.id().to_owned()).collect();
         for client in demo_clients.into_iter().chain(self.clients) {
             problems.extend(client.problems());
             // A configured client replaces a demo client of the same id.
             if clients.insert(client.id().to_owned(), client.clone()).is_some()
-                && client.id() != crate::DEMO_CLIENT_ID
+                && !demo_ids.iter().any(|id| id == client.id())
             {
                 problems.push(format!("client {} is registered twice", client.id()));
             }
@@ -346,6 +350,12 @@ impl DevServerBuilder {
             DEFAULT_SERVER_ID.to_owned(),
             AuthorizationServer::new(DEFAULT_SERVER_ID),
         )]);
+        if self.demo_data {
+            for server in [AuthorizationServer::demo_orders(), AuthorizationServer::demo_shipping()]
+            {
+                custom.insert(server.id().to_owned(), server);
+            }
+        }
         let mut configured = std::collections::BTreeSet::new();
         for server in self.servers {
             problems.extend(server.problems());
@@ -353,6 +363,9 @@ impl DevServerBuilder {
                 problems.push(format!("authorization server {} is defined twice", server.id()));
             }
             custom.insert(server.id().to_owned(), server);
+        }
+        for server in custom.values() {
+            problems.extend(server.trust_problems(|id| custom.contains_key(id)));
         }
         let mut servers = BTreeMap::new();
         servers.insert(AuthServerId::Org, Arc::new(ServerInfo::org(&base_url)));
@@ -396,8 +409,19 @@ impl DevServerBuilder {
             store: Store::default(),
             rate: RateWindow::default(),
             console: self.console.then(|| ConsoleState { csrf_token: random_token(32) }),
+            assertion_jtis: JtiCache::default(),
         })
     }
+}
+
+/// The demo clients: the web app and the three service apps.
+fn demo_clients() -> Vec<Client> {
+    vec![
+        Client::demo(),
+        Client::demo_service(),
+        Client::demo_jwt_service(),
+        Client::demo_exchange_service(),
+    ]
 }
 
 /// A running Okta-compatible authorization server.
@@ -494,6 +518,11 @@ impl DevServer {
         issuers
     }
 
+    /// The custom authorization servers as configured (the demo ones included), ordered by id.
+    pub fn authorization_servers(&self) -> Vec<AuthorizationServer> {
+        self.shared.servers.values().filter_map(|server| server.configured.clone()).collect()
+    }
+
     /// The okta-config keys and values that point a client at this server: `issuer`,
     /// `client_id`, and, as far as the client has them, `client_secret`, `client_auth_method`,
     /// `redirect_uri` and `post_logout_redirect_uri` (the first registered ones), plus `audience`
@@ -572,6 +601,21 @@ impl DevServer {
     #[allow(clippy::needless_pass_by_value, reason = "`count(Method::GET, path)` reads best")]
     pub fn count(&self, method: Method, path: &str) -> usize {
         self.shared.recorder.count(&method, path)
+    }
+
+    /// How many requests reached any server's `/v1/token` with `grant_type` from `client_id`
+    /// (by Basic, body, or the `iss` of a client assertion), including refused ones and ones a
+    /// fault answered: for example the number of `client_credentials` requests a token cache
+    /// made.
+    ///
+    /// ```no_run
+    /// # use okta_devserver::{DevServer, GrantType, DEMO_SERVICE_CLIENT_ID};
+    /// # fn check(server: &DevServer) {
+    /// assert_eq!(server.count_token_requests(GrantType::ClientCredentials, DEMO_SERVICE_CLIENT_ID), 1);
+    /// # }
+    /// ```
+    pub fn count_token_requests(&self, grant_type: GrantType, client_id: &str) -> usize {
+        self.shared.recorder.count_token_requests(grant_type.as_str(), client_id)
     }
 
     /// Forgets the recorded requests.

@@ -8,6 +8,7 @@ use http::{HeaderValue, header};
 use serde_json::{Value, json};
 
 use crate::authorization_servers::ServerInfo;
+use crate::config::GrantType;
 use crate::error::{AppError, OktaApiError};
 use crate::extract::Server;
 use crate::faults::Fault;
@@ -109,11 +110,22 @@ fn metadata(shared: &Shared, server: &ServerInfo, document: Document) -> Value {
     } else {
         server.endpoint("keys")
     };
-    let auth_methods = ["client_secret_basic", "client_secret_post", "none"];
-    // Okta lists `client_credentials` in the OAuth metadata only, not the OpenID one.
+    let auth_methods = [
+        "client_secret_basic",
+        "client_secret_post",
+        "client_secret_jwt",
+        "private_key_jwt",
+        "none",
+    ];
+    // Okta lists `client_credentials` in the OAuth metadata only, not the OpenID one (the org
+    // server has it for Okta API scopes); token exchange on behalf of a user needs a custom
+    // server.
     let mut grant_types = GRANT_TYPES.to_vec();
     if document == Document::OAuth {
         grant_types.push("client_credentials");
+    }
+    if !server.is_org() {
+        grant_types.push(GrantType::TokenExchange.as_str());
     }
     let mut body = json!({
         "issuer": issuer,

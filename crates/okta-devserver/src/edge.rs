@@ -10,8 +10,9 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::json;
 
 use crate::client_auth::Presented;
+use crate::clock::http_date;
 use crate::error::{OAuthError, OktaApiError, Refusal};
-use crate::faults::{Endpoint, Fault};
+use crate::faults::{Endpoint, Fault, RateLimitFault};
 use crate::form::{Params, is_form};
 use crate::rate::{RateHeaders, RateWindow};
 use crate::recorder::{JWT_PARAMETERS, Outcome, RecordedRequest, decode_jwt};
@@ -68,8 +69,9 @@ async fn answer(
     if let Some(endpoint) =
         endpoint.filter(|endpoint| !matches!(endpoint, Endpoint::Keys | Endpoint::Discovery))
     {
-        let headers = shared.rate.hit(endpoint, shared.now());
-        insert_rate_headers(response.headers_mut(), headers);
+        let now = shared.now();
+        let headers = shared.rate.hit(endpoint, now);
+        insert_rate_headers(response.headers_mut(), headers, now);
     }
     response
 }
@@ -192,7 +194,7 @@ fn record(
 enum EndpointFault {
     Html,
     Oversized(usize),
-    RateLimited,
+    RateLimited(RateLimitFault),
     Redirect(u16),
     Status(u16),
 }
@@ -203,7 +205,12 @@ fn endpoint_fault(shared: &Shared, endpoint: Endpoint) -> Option<Response> {
         Fault::OversizedBody { endpoint: target, bytes } if *target == endpoint => {
             Some(EndpointFault::Oversized(*bytes))
         }
-        Fault::RateLimited(target) if *target == endpoint => Some(EndpointFault::RateLimited),
+        Fault::RateLimited(target) if *target == endpoint => {
+            Some(EndpointFault::RateLimited(RateLimitFault::new(endpoint)))
+        }
+        Fault::RateLimitedWith(limit) if limit.endpoint() == endpoint => {
+            Some(EndpointFault::RateLimited(limit.clone()))
+        }
         Fault::Redirect { endpoint: target, status } if *target == endpoint => {
             Some(EndpointFault::Redirect(*status))
         }
@@ -225,16 +232,7 @@ fn endpoint_fault(shared: &Shared, endpoint: Endpoint) -> Option<Response> {
                 .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
             response
         }
-        EndpointFault::RateLimited => {
-            let mut response = OktaApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "E0000047",
-                "API call exceeded rate limit due to too many requests.",
-            )
-            .into_response();
-            insert_rate_headers(response.headers_mut(), RateWindow::exhausted(shared.now()));
-            response
-        }
+        EndpointFault::RateLimited(limit) => rate_limited(shared, &limit),
         EndpointFault::Redirect(status) => {
             let status = StatusCode::from_u16(status)
                 .ok()
@@ -260,6 +258,32 @@ fn endpoint_fault(shared: &Shared, endpoint: Endpoint) -> Option<Response> {
     })
 }
 
+/// Okta's 429: the `E0000047` body, the rate-limit headers with `Remaining: 0`, and what the
+/// fault adds (a reset time, a second reset header, `Retry-After`).
+fn rate_limited(shared: &Shared, limit: &RateLimitFault) -> Response {
+    let mut response = OktaApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "E0000047",
+        "API call exceeded rate limit due to too many requests.",
+    )
+    .into_response();
+    let now = shared.now();
+    let mut rate = RateWindow::exhausted(now);
+    if let Some(after) = limit.reset_after() {
+        rate.reset = now + after.as_secs();
+    }
+    let headers = response.headers_mut();
+    insert_rate_headers(headers, rate, now);
+    if let Some(after) = limit.duplicate_reset_after() {
+        headers.append("x-rate-limit-reset", HeaderValue::from(now + after.as_secs()));
+    }
+    if let Some(after) = limit.retry_after_value() {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(after.as_secs()));
+    }
+    tracing::info!(endpoint = ?limit.endpoint(), reset = rate.reset, "rate limit fault");
+    response
+}
+
 /// A JSON-looking body of exactly `bytes` bytes.
 fn oversized_body(bytes: usize) -> Vec<u8> {
     const PREFIX: &[u8] = br#"{"access_token":""#;
@@ -274,13 +298,19 @@ fn oversized_body(bytes: usize) -> Vec<u8> {
     body
 }
 
-fn insert_rate_headers(headers: &mut HeaderMap, rate: RateHeaders) {
+/// The `X-Rate-Limit-*` headers, and `Date` by the server's clock (`now`), so that a client
+/// computing `Reset - Date` as Okta's SDKs do gets the wait the server means even under a
+/// manual clock.
+fn insert_rate_headers(headers: &mut HeaderMap, rate: RateHeaders, now: u64) {
     for (name, value) in [
         ("x-rate-limit-limit", rate.limit),
         ("x-rate-limit-remaining", rate.remaining),
         ("x-rate-limit-reset", rate.reset),
     ] {
         headers.insert(name, HeaderValue::from(value));
+    }
+    if let Ok(date) = HeaderValue::from_str(&http_date(now)) {
+        headers.insert(header::DATE, date);
     }
 }
 

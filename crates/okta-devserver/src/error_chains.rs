@@ -32,6 +32,7 @@ fn every_error() -> Vec<Box<dyn Error>> {
     errors.extend(every_variant![RegisterError:
         Duplicate("client demo".to_owned()),
         Invalid(vec!["the client id is empty".to_owned()]),
+        UnknownClient("nobody".to_owned()),
     ]);
     errors.extend(every_variant![StartError:
         Bind {

@@ -88,6 +88,106 @@ pub enum TokenFault {
     WrongNonce,
 }
 
+/// A way to break a successful `/token` response (see [`Fault::TokenResponse`]), for testing
+/// how a client handles a token endpoint that answers 200 with something unusable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum TokenResponseFault {
+    /// The JSON without `access_token`.
+    MissingAccessToken,
+    /// The JSON without `expires_in`.
+    MissingExpiresIn,
+    /// `Content-Type: application/json` with a body that is not JSON (a proxy's error text).
+    NotJson,
+    /// `token_type` `N_A` instead of `Bearer` (a type Okta's schema has for some exchanges).
+    WrongTokenType,
+}
+
+/// A `429 Too Many Requests` as Okta sends it, with its headers under the test's control (see
+/// [`Fault::RateLimitedWith`]).
+///
+/// The body is Okta's `E0000047` error; `X-Rate-Limit-Limit` is the announced limit,
+/// `X-Rate-Limit-Remaining` is `0`, `X-Rate-Limit-Reset` is in UTC epoch seconds by the server's
+/// clock, and `Date` comes from the same clock, so `Reset - Date` is the wait Okta's SDKs compute.
+///
+/// ```
+/// use std::time::Duration;
+/// use okta_devserver::{Endpoint, Fault, RateLimitFault};
+///
+/// let fault = Fault::RateLimitedWith(
+///     RateLimitFault::new(Endpoint::Token)
+///         .reset_in(Duration::from_secs(5))
+///         .duplicate_reset_in(Duration::from_secs(30))
+///         .retry_after(Duration::from_secs(3)),
+/// );
+/// # let _ = fault;
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitFault {
+    endpoint: Endpoint,
+    /// Seconds from now to `X-Rate-Limit-Reset`; absent: the start of the next minute.
+    #[serde(default)]
+    reset_in: Option<u64>,
+    /// A second `X-Rate-Limit-Reset` header this many seconds from now, as live Okta 429s
+    /// have carried (okta/okta-sdk-java #259).
+    #[serde(default)]
+    duplicate_reset_in: Option<u64>,
+    /// `Retry-After` in seconds (Okta does not document one; absent by default).
+    #[serde(default)]
+    retry_after: Option<u64>,
+}
+
+impl RateLimitFault {
+    /// A 429 on `endpoint` whose window resets at the start of the next minute, with one
+    /// `X-Rate-Limit-Reset` and no `Retry-After`, like the plain [`Fault::RateLimited`].
+    pub fn new(endpoint: Endpoint) -> Self {
+        Self { endpoint, reset_in: None, duplicate_reset_in: None, retry_after: None }
+    }
+
+    /// `X-Rate-Limit-Reset` this long from now (whole seconds, by the server's clock).
+    #[must_use]
+    pub fn reset_in(mut self, after: Duration) -> Self {
+        self.reset_in = Some(after.as_secs());
+        self
+    }
+
+    /// Adds a second `X-Rate-Limit-Reset` header this long from now.
+    #[must_use]
+    pub fn duplicate_reset_in(mut self, after: Duration) -> Self {
+        self.duplicate_reset_in = Some(after.as_secs());
+        self
+    }
+
+    /// Adds `Retry-After` (whole seconds).
+    #[must_use]
+    pub fn retry_after(mut self, after: Duration) -> Self {
+        self.retry_after = Some(after.as_secs());
+        self
+    }
+
+    /// The endpoint that answers 429.
+    pub fn endpoint(&self) -> Endpoint {
+        self.endpoint
+    }
+
+    /// `X-Rate-Limit-Reset` relative to now; `None` for the start of the next minute.
+    pub fn reset_after(&self) -> Option<Duration> {
+        self.reset_in.map(Duration::from_secs)
+    }
+
+    /// The second `X-Rate-Limit-Reset`, relative to now.
+    pub fn duplicate_reset_after(&self) -> Option<Duration> {
+        self.duplicate_reset_in.map(Duration::from_secs)
+    }
+
+    /// `Retry-After`.
+    pub fn retry_after_value(&self) -> Option<Duration> {
+        self.retry_after.map(Duration::from_secs)
+    }
+}
+
 /// One way for the server to misbehave, armed through [`Faults`] or `POST /devserver/faults`.
 ///
 /// The JSON form (admin route) is `{"fault": "<variant in snake_case>", "with": <fields>}`, for
@@ -140,6 +240,10 @@ pub enum Fault {
     /// The next request to the endpoint gets `429 Too Many Requests` with Okta's `E0000047` body
     /// and `X-Rate-Limit-Limit`, `X-Rate-Limit-Remaining: 0` and `X-Rate-Limit-Reset`.
     RateLimited(Endpoint),
+    /// The next request to the fault's endpoint gets a 429 whose reset time, second reset
+    /// header and `Retry-After` the [`RateLimitFault`] sets. JSON:
+    /// `{"fault":"rate_limited_with","with":{"endpoint":"token","reset_in":5,"duplicate_reset_in":30,"retry_after":3}}`.
+    RateLimitedWith(RateLimitFault),
     /// The next request to `endpoint` gets a redirect (`status` 301, 302, 303, 307 or 308) to
     /// `/devserver/redirected` on this server, which records whether the client followed it.
     Redirect {
@@ -162,6 +266,9 @@ pub enum Fault {
         /// The status code (anything from 400 to 599 is accepted; use 5xx).
         status: u16,
     },
+    /// The next successful `/token` response is broken this way (the tokens are minted and
+    /// valid; the client just cannot use the response).
+    TokenResponse(TokenResponseFault),
     /// The next `/userinfo` response has `sub` + `"invalid"` (`rp-userinfo-bad-sub-claim`).
     UserinfoSubMismatch,
 }

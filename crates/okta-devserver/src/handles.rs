@@ -18,6 +18,9 @@ pub enum RegisterError {
     /// The client or user is invalid.
     #[error("{}", .0.join("; "))]
     Invalid(Vec<String>),
+    /// No client has this id.
+    #[error("no client {0:?}")]
+    UnknownClient(String),
 }
 
 /// The registered clients of a running server (clones share state).
@@ -55,6 +58,18 @@ impl Clients {
         }
         clients.insert(client.id().to_owned(), client);
         Ok(())
+    }
+
+    /// Registers another public key (a JWK) for a `private_key_jwt` client while the server
+    /// runs, as an administrator adds one in Okta before rotating: assertions signed with it
+    /// verify from the next request on. The client's whole key set is checked again (at most
+    /// 50 keys, unique `kid`s, RSA of at least 2048 bits).
+    pub fn add_jwk(&self, client_id: &str, jwk: serde_json::Value) -> Result<(), RegisterError> {
+        let mut clients = self.shared.clients.write().unwrap_or_else(PoisonError::into_inner);
+        let client = clients
+            .get_mut(client_id)
+            .ok_or_else(|| RegisterError::UnknownClient(client_id.to_owned()))?;
+        client.add_jwk(jwk).map_err(RegisterError::Invalid)
     }
 }
 

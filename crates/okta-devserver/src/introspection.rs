@@ -25,7 +25,8 @@ pub(crate) async fn introspect(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let TokenRequest { client, form, token } = match TokenRequest::read(&shared, &headers, &body) {
+    let read = TokenRequest::read(&shared, &server, "introspect", &headers, &body);
+    let TokenRequest { client, form, token } = match read {
         Ok(request) => request,
         Err(error) => return error.into_response(),
     };
@@ -47,7 +48,8 @@ pub(crate) async fn revoke(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let TokenRequest { client, token, .. } = match TokenRequest::read(&shared, &headers, &body) {
+    let read = TokenRequest::read(&shared, &server, "revoke", &headers, &body);
+    let TokenRequest { client, token, .. } = match read {
         Ok(request) => request,
         Err(error) => return error.into_response(),
     };
@@ -76,8 +78,15 @@ struct TokenRequest {
 }
 
 impl TokenRequest {
-    fn read(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Result<Self, OAuthError> {
-        let (client, form) = authenticated_form(headers, body, |id| shared.client(id))?;
+    fn read(
+        shared: &Shared,
+        server: &ServerInfo,
+        endpoint: &str,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<Self, OAuthError> {
+        let context = shared.auth_context(server, endpoint);
+        let (client, form) = authenticated_form(headers, body, &context)?;
         let token = form
             .get("token")
             .filter(|token| !token.is_empty())

@@ -13,6 +13,7 @@
 //! - [Injecting faults](#injecting-faults)
 //! - [Asserting on requests](#asserting-on-requests)
 //! - [Controlling time](#controlling-time)
+//! - [Service apps](#service-apps)
 //!
 //! `docs/devserver.md` lists what is reproduced and what is not.
 //!
@@ -84,12 +85,47 @@
 //! # }
 //! ```
 
+//! # Service apps
+//!
+//! Service apps get tokens with `client_credentials` (by the access policies of a custom
+//! server, or Okta API scopes at the org server) and exchange users' access tokens (RFC 8693),
+//! authenticating with a secret, `client_secret_jwt` or `private_key_jwt`. The demo data has
+//! three ([`DEMO_SERVICE_CLIENT_ID`], [`DEMO_JWT_SERVICE_CLIENT_ID`] with committed test keys,
+//! [`DEMO_EXCHANGE_CLIENT_ID`]) and two APIs to call (`orders`, `shipping`); register your own
+//! with a public key:
+//!
+//! ```no_run
+//! use okta_devserver::{
+//!     AccessPolicy, AuthorizationServer, Client, DevServer, GrantType, PolicyRule, public_jwk,
+//! };
+//!
+//! # async fn run(private_key_pem: &str) -> Result<(), Box<dyn std::error::Error>> {
+//! let server = DevServer::builder()
+//!     .client(Client::service_with_key("reports", public_jwk(private_key_pem, "key-1")?))
+//!     .authorization_server(
+//!         AuthorizationServer::new("payments")
+//!             .with_default_scope("payments:read")
+//!             .with_policy(AccessPolicy::new("Reports").for_clients(["reports"]).with_rule(
+//!                 PolicyRule::new("Read").with_grant_types([GrantType::ClientCredentials]),
+//!             )),
+//!     )
+//!     .start()
+//!     .await?;
+//! // ... the client under test asks for a token, then:
+//! assert_eq!(server.count_token_requests(GrantType::ClientCredentials, "reports"), 1);
+//! # Ok(())
+//! # }
+//! ```
+
 // Files import downward only (docs/architecture.md, "Layers"; `cargo xtask tidy` checks it).
 //
 // The bottom: configuration, clock, keys, stores, faults, the state every request shares, and
 // the helpers the handlers share (forms, client authentication, sessions, minting, pages).
+mod access_policy;
 mod authorization_servers;
+mod client_assertion;
 mod client_auth;
+mod client_keys;
 mod clock;
 mod config;
 mod crypto;
@@ -104,6 +140,7 @@ mod minting;
 mod pages;
 mod rate;
 mod recorder;
+mod service_apps;
 mod sessions;
 mod state;
 mod store;
@@ -119,6 +156,7 @@ mod edge;
 mod handles;
 mod introspection;
 mod logout;
+mod service_grants;
 mod token_endpoint;
 mod userinfo;
 
@@ -134,14 +172,23 @@ pub use crate::authorization_servers::AuthServerId;
 pub use crate::client_auth::ClientAuthentication;
 pub use crate::clock::{Clock, ManualClock};
 pub use crate::config::{
-    AuthorizationServer, ClaimTarget, ClaimValue, Client, ClientAuthMethod, CustomClaim,
-    DEFAULT_SERVER_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD,
-    DEMO_POST_LOGOUT_REDIRECT_URI, DEMO_REDIRECT_URI, DEMO_SECOND_PASSWORD, DEMO_SECOND_USERNAME,
-    DEMO_USERNAME, DevServerConfig, GrantType, TokenLifetimes, User, UserStatus,
+    AccessPolicy, ApplicationType, AuthorizationServer, ClaimTarget, ClaimValue, Client,
+    ClientAuthMethod, CustomClaim, DEFAULT_SERVER_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
+    DEMO_PASSWORD, DEMO_POST_LOGOUT_REDIRECT_URI, DEMO_REDIRECT_URI, DEMO_SECOND_PASSWORD,
+    DEMO_SECOND_USERNAME, DEMO_USERNAME, DevServerConfig, GrantType, PolicyRule, TokenLifetimes,
+    User, UserStatus,
 };
 pub use crate::dev_server::{DevServer, DevServerBuilder, StartError};
-pub use crate::faults::{ArmedFault, Endpoint, Fault, Faults, TokenFault};
+pub use crate::faults::{
+    ArmedFault, Endpoint, Fault, Faults, RateLimitFault, TokenFault, TokenResponseFault,
+};
 pub use crate::handles::{Clients, Keys, RegisterError, Users};
 pub use crate::keys::KeyError;
 pub use crate::recorder::RecordedRequest;
+pub use crate::service_apps::{
+    DEMO_EXCHANGE_CLIENT_ID, DEMO_EXCHANGE_CLIENT_SECRET, DEMO_JWT_SERVICE_CLIENT_ID,
+    DEMO_JWT_SERVICE_EC_KEY_PEM, DEMO_JWT_SERVICE_EC_KID, DEMO_JWT_SERVICE_RSA_KEY_PEM,
+    DEMO_JWT_SERVICE_RSA_KID, DEMO_ORDERS_SERVER_ID, DEMO_SERVICE_CLIENT_ID,
+    DEMO_SERVICE_CLIENT_SECRET, DEMO_SHIPPING_SERVER_ID, public_jwk,
+};
 pub use crate::tls::{TlsConfig, TlsError};

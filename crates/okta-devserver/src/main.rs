@@ -108,15 +108,64 @@ fn print_banner(server: &DevServer) {
         println!("  {name:<10} {issuer}");
     }
     println!();
+    println!("APIs (custom servers with their own scopes; * = default scope):");
+    for api in server.authorization_servers() {
+        if api.scopes().is_empty() {
+            continue;
+        }
+        let scopes: Vec<String> = api
+            .scopes()
+            .iter()
+            .map(|scope| {
+                let default = api.default_scopes().contains(scope);
+                if default { format!("{scope}*") } else { scope.clone() }
+            })
+            .collect();
+        println!("  {:<10} audience {}  scopes {}", api.id(), api.audience(), scopes.join(" "));
+        for policy in api.policies() {
+            let clients = policy.clients().map_or("every client".to_owned(), |ids| ids.join(", "));
+            for rule in policy.rules() {
+                let grants: Vec<&str> =
+                    rule.grant_types().iter().map(|grant| grant.as_str()).collect();
+                let allowed =
+                    rule.scopes().map_or("any scope".to_owned(), |scopes| scopes.join(" "));
+                println!("    {clients}: {} -> {allowed}", grants.join(", "));
+            }
+        }
+        if !api.trusted_servers().is_empty() {
+            println!("    trusts tokens of: {}", api.trusted_servers().join(", "));
+        }
+    }
+    println!();
     println!("Clients:");
     for client in server.clients().list() {
-        println!("  {}  ({})", client.id(), client.auth_method().as_str());
+        let grants: Vec<&str> = client.grant_types().iter().map(|grant| grant.as_str()).collect();
+        println!(
+            "  {}  ({} app, {}; {})",
+            client.id(),
+            client.application_type().as_str(),
+            client.auth_method().as_str(),
+            grants.join(", ")
+        );
         if let Some(secret) = client.secret() {
             // The dev server's own fixtures, printed on purpose so a developer can copy them.
             println!("    secret:        {secret}");
         }
         for uri in client.redirect_uris() {
             println!("    redirect_uri:  {uri}");
+        }
+        for jwk in client.jwks() {
+            let kid = jwk.get("kid").and_then(serde_json::Value::as_str).unwrap_or("(no kid)");
+            let kty = jwk.get("kty").and_then(serde_json::Value::as_str).unwrap_or("?");
+            println!("    key:           {kid} ({kty})");
+        }
+        if client.id() == okta_devserver::DEMO_JWT_SERVICE_CLIENT_ID && client.jwks().len() == 2 {
+            println!(
+                "    private keys:  crates/okta-devserver/data/demo-service-jwt-{{rsa,ec}}.pem"
+            );
+        }
+        if !client.okta_api_scopes().is_empty() {
+            println!("    okta scopes:   {}", client.okta_api_scopes().join(" "));
         }
     }
     println!();

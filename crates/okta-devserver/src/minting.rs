@@ -1,5 +1,7 @@
 //! Minting tokens: Okta's access-token and ID-token claims, custom claims, and the token faults.
 
+use std::time::Duration;
+
 use serde_json::{Map, Value, json};
 
 use crate::authorization_servers::ServerInfo;
@@ -17,6 +19,7 @@ pub(crate) enum GrantKind {
     AuthorizationCode,
     ClientCredentials,
     RefreshToken,
+    TokenExchange,
 }
 
 /// Everything the tokens of one `/token` response are about.
@@ -29,6 +32,9 @@ pub(crate) struct Grant<'a> {
     pub(crate) auth_time: Option<u64>,
     pub(crate) nonce: Option<&'a str>,
     pub(crate) family: &'a str,
+    /// The access-token lifetime, when an access policy rule or the org server fixes one;
+    /// otherwise the server's configured lifetime.
+    pub(crate) access_lifetime: Option<Duration>,
 }
 
 impl Grant<'_> {
@@ -68,7 +74,7 @@ pub(crate) struct Minted {
 /// Mints the access token of a grant.
 pub(crate) fn access_token(shared: &Shared, grant: &Grant<'_>) -> Result<Minted, Failure> {
     let now = shared.now();
-    let lifetime = shared.lifetimes.access_token().as_secs();
+    let lifetime = grant.access_lifetime.unwrap_or(shared.lifetimes.access_token()).as_secs();
     let jti = format!("AT.{}", random_token(32));
     let mut claims = Map::new();
     claims.insert("ver".into(), json!(1));
@@ -263,6 +269,17 @@ fn sign(
     let with_kid = !has(TokenFault::KidAbsentSingleKey) && !has(TokenFault::KidAbsentMultipleKeys);
     let token = compact(claims, &Signer::Key { key: &key, with_kid })?;
     Ok(if has(TokenFault::BadSignature) { corrupt_signature(&token) } else { token })
+}
+
+/// Keeps the records of minted tokens (for introspection, revocation and refresh).
+pub(crate) fn remember(shared: &Shared, minted: impl IntoIterator<Item = Minted>) {
+    let now = shared.now();
+    shared.store.with(|store| {
+        store.sweep(now);
+        for Minted { token, record } in minted {
+            store.tokens.insert(token, record);
+        }
+    });
 }
 
 #[cfg(test)]

@@ -87,6 +87,17 @@ impl RecordedRequest {
         &self.client_auth
     }
 
+    /// The client the request named, whatever the method (for an assertion, the `iss` it
+    /// claims, recorded before verification).
+    pub fn client_id(&self) -> Option<&str> {
+        self.client_auth.client_id()
+    }
+
+    /// The `grant_type` form field (token requests).
+    pub fn grant_type(&self) -> Option<&str> {
+        self.form("grant_type")
+    }
+
     /// Whether the request carried `Authorization: Bearer`.
     pub fn has_bearer_token(&self) -> bool {
         self.bearer
@@ -128,7 +139,7 @@ impl fmt::Debug for RecordedRequest {
 }
 
 /// Form fields whose values the admin route never shows.
-const CREDENTIALS: [&str; 2] = ["client_secret", "password"];
+const CREDENTIALS: [&str; 3] = ["client_secret", "password", "client_assertion"];
 
 /// The JSON form of a request on the admin route: values included (codes and tokens are test
 /// material), except passwords and client secrets.
@@ -215,6 +226,21 @@ impl Recorder {
     pub(crate) fn count(&self, method: &Method, path: &str) -> usize {
         let requests = self.requests.lock().unwrap_or_else(PoisonError::into_inner);
         requests.iter().filter(|request| request.method == *method && request.path == path).count()
+    }
+
+    /// `POST`s to any server's `/v1/token` with this grant type from this client.
+    pub(crate) fn count_token_requests(&self, grant_type: &str, client_id: &str) -> usize {
+        let requests = self.requests.lock().unwrap_or_else(PoisonError::into_inner);
+        requests
+            .iter()
+            .filter(|request| {
+                request.method == Method::POST
+                    && request.path.starts_with("/oauth2/")
+                    && request.path.ends_with("/v1/token")
+                    && request.grant_type() == Some(grant_type)
+                    && request.client_id() == Some(client_id)
+            })
+            .count()
     }
 
     pub(crate) fn clear(&self) {

@@ -5,6 +5,8 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use crate::authorization_servers::{AuthServerId, ServerInfo};
+use crate::client_assertion::JtiCache;
+use crate::client_auth::{AuthContext, ClientDirectory};
 use crate::clock::Clock;
 use crate::config::{Client, TokenLifetimes, User};
 use crate::faults::{Fault, Faults, TokenFault};
@@ -39,6 +41,8 @@ pub(crate) struct Shared {
     pub(crate) recorder: Recorder,
     pub(crate) store: Store,
     pub(crate) rate: RateWindow,
+    /// The `jti`s of accepted client assertions, each until its assertion expires.
+    pub(crate) assertion_jtis: JtiCache,
     /// The console, when switched on.
     pub(crate) console: Option<ConsoleState>,
 }
@@ -60,6 +64,17 @@ impl Shared {
 
     pub(crate) fn client(&self, id: &str) -> Option<Client> {
         self.clients.read().unwrap_or_else(PoisonError::into_inner).get(id).cloned()
+    }
+
+    /// What client authentication at `server`'s endpoint `name` (`token`, `introspect`,
+    /// `revoke`) needs.
+    pub(crate) fn auth_context(&self, server: &ServerInfo, name: &str) -> AuthContext<'_> {
+        AuthContext {
+            clients: self,
+            endpoint_url: server.endpoint(name),
+            now: self.now(),
+            jtis: &self.assertion_jtis,
+        }
     }
 
     /// Okta usernames are case-insensitive.
@@ -95,5 +110,11 @@ impl Shared {
     /// Whether the JWKS moved to its random path.
     pub(crate) fn jwks_moved(&self) -> bool {
         self.faults.sticky_in_effect(&Fault::JwksUriRandomPath)
+    }
+}
+
+impl ClientDirectory for Shared {
+    fn client(&self, id: &str) -> Option<Client> {
+        Shared::client(self, id)
     }
 }

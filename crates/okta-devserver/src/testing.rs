@@ -3,11 +3,13 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{EcdsaKeyPair, EcdsaSigningAlgorithm, KeyPair as _};
 use axum::body::{Body, Bytes, to_bytes};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use http::{HeaderMap, Request, StatusCode, header};
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Validation};
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
 
@@ -95,6 +97,11 @@ impl Harness {
         let builder = DevServer::builder().clock(clock.clone()).admin_routes(true);
         let server = configure(builder).start().await.expect("the server starts");
         Self { server, clock }
+    }
+
+    /// The harness clock in Unix seconds.
+    pub(crate) fn clock_secs(&self) -> u64 {
+        crate::clock::unix_secs(self.clock.now())
     }
 
     pub(crate) async fn send(&self, request: Request<Body>) -> Reply {
@@ -255,4 +262,75 @@ pub(crate) fn verifies(jwt: &str, jwks: &Value) -> bool {
 /// `at_hash` computed independently of the server code.
 pub(crate) fn expected_at_hash(access_token: &str) -> String {
     b64url(&sha256(access_token.as_bytes())[..16])
+}
+
+/// How a test signs a JWT (a client assertion).
+pub(crate) enum TestSigner<'a> {
+    /// HS256, HS384 or HS512 with a secret.
+    Hmac(&'a str, Algorithm),
+    /// A PEM private key: RSA with RS256/384/512, EC P-256 with ES256.
+    Pem(&'a str, Algorithm),
+    /// An aws-lc ECDSA key pair (P-384 or P-521, which `jsonwebtoken` cannot sign with here),
+    /// with the `alg` to write in the header.
+    Ecdsa(&'a EcdsaKeyPair),
+}
+
+/// A compact JWS of `claims` with `header` (whose `alg` the test chooses), signed by `signer`.
+pub(crate) fn sign_jwt(header: &Value, claims: &Value, signer: &TestSigner<'_>) -> String {
+    let signing_input = format!(
+        "{}.{}",
+        b64url(header.to_string().as_bytes()),
+        b64url(claims.to_string().as_bytes())
+    );
+    let signature = match signer {
+        TestSigner::Hmac(secret, alg) => {
+            let key = EncodingKey::from_secret(secret.as_bytes());
+            jsonwebtoken::crypto::sign(signing_input.as_bytes(), &key, *alg).expect("HMAC signs")
+        }
+        TestSigner::Pem(pem, alg) => {
+            let key = match alg {
+                Algorithm::ES256 | Algorithm::ES384 => EncodingKey::from_ec_pem(pem.as_bytes()),
+                _ => EncodingKey::from_rsa_pem(pem.as_bytes()),
+            }
+            .expect("a PEM private key");
+            jsonwebtoken::crypto::sign(signing_input.as_bytes(), &key, *alg).expect("the key signs")
+        }
+        TestSigner::Ecdsa(pair) => {
+            let signature =
+                pair.sign(&SystemRandom::new(), signing_input.as_bytes()).expect("ECDSA signs");
+            b64url(signature.as_ref())
+        }
+    };
+    format!("{signing_input}.{signature}")
+}
+
+/// A client assertion's claims: `iss` = `sub` = `client_id`, `aud`, `iat` = `now`, `exp` five
+/// minutes later and a random `jti`.
+pub(crate) fn assertion_claims(client_id: &str, aud: &str, now: u64) -> Value {
+    json!({
+        "iss": client_id,
+        "sub": client_id,
+        "aud": aud,
+        "iat": now,
+        "exp": now + 300,
+        "jti": crate::crypto::random_token(16),
+    })
+}
+
+/// A fresh ECDSA key pair (`ECDSA_P384_SHA384_FIXED_SIGNING`, `ECDSA_P521_SHA512_FIXED_SIGNING`).
+pub(crate) fn ecdsa_key(alg: &'static EcdsaSigningAlgorithm) -> EcdsaKeyPair {
+    EcdsaKeyPair::generate(alg).expect("aws-lc generates an EC key")
+}
+
+/// The public JWK of an aws-lc ECDSA key pair.
+pub(crate) fn ecdsa_jwk(pair: &EcdsaKeyPair, crv: &str, kid: &str) -> Value {
+    let point = pair.public_key().as_ref();
+    let half = (point.len() - 1) / 2;
+    json!({
+        "kty": "EC",
+        "crv": crv,
+        "kid": kid,
+        "x": b64url(&point[1..=half]),
+        "y": b64url(&point[1 + half..]),
+    })
 }

@@ -1,4 +1,6 @@
-//! `/v1/token`: the `authorization_code`, `refresh_token` and `client_credentials` grants.
+//! `/v1/token`: client authentication, then the `authorization_code` and `refresh_token`
+//! grants here and the grants of service apps (`client_credentials`, token exchange) in
+//! `service_grants.rs`; the faults that break a successful response.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -10,12 +12,13 @@ use serde_json::{Map, Value, json};
 use crate::authorization_servers::ServerInfo;
 use crate::client_auth::authenticated_form;
 use crate::config::{Client, GrantType, User};
-use crate::crypto::{b64url, random_token, secrets_equal, sha256};
+use crate::crypto::{b64url, secrets_equal, sha256};
 use crate::error::{Failure, OAuthError};
 use crate::extract::Server;
-use crate::faults::Fault;
+use crate::faults::{Fault, TokenResponseFault};
 use crate::form::Params;
 use crate::minting::{self, Grant, GrantKind};
+use crate::service_grants;
 use crate::state::{AppState, Shared};
 use crate::store::TokenKind;
 
@@ -41,7 +44,7 @@ fn exchange(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Response, Failure> {
-    let (client, form) = authenticated_form(headers, body, |id| shared.client(id))?;
+    let (client, form) = authenticated_form(headers, body, &shared.auth_context(server, "token"))?;
     let grant_type = form
         .get("grant_type")
         .filter(|value| !value.is_empty())
@@ -72,9 +75,19 @@ fn exchange(
     let body = match grant {
         GrantType::AuthorizationCode => authorization_code(shared, server, &client, &form)?,
         GrantType::RefreshToken => refresh(shared, server, &client, &form)?,
-        GrantType::ClientCredentials => client_credentials(shared, server, &client, &form)?,
+        GrantType::ClientCredentials => {
+            service_grants::client_credentials(shared, server, &client, &form)?
+        }
+        GrantType::TokenExchange => service_grants::token_exchange(shared, server, &client, &form)?,
     };
-    let mut response = Json(body).into_response();
+    let fault = shared.faults.take(|fault| match fault {
+        Fault::TokenResponse(broken) => Some(*broken),
+        _ => None,
+    });
+    let mut response = match fault {
+        None => Json(body).into_response(),
+        Some(broken) => broken_response(body, broken),
+    };
     let response_headers = response.headers_mut();
     response_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response_headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
@@ -134,6 +147,7 @@ fn authorization_code(
         auth_time: Some(grant.signed_in.auth_time),
         nonce: request.nonce.as_deref(),
         family: &grant.family,
+        access_lifetime: None,
     };
     respond_with_tokens(shared, &token_grant, &user, RefreshHandling::Mint)
 }
@@ -184,6 +198,7 @@ fn refresh(
         auth_time: record.auth_time,
         nonce: None,
         family: &record.family,
+        access_lifetime: None,
     };
     let handling = if client.rotates_refresh_tokens() {
         shared.store.with(|store| {
@@ -196,59 +211,6 @@ fn refresh(
         RefreshHandling::Keep(presented)
     };
     respond_with_tokens(shared, &grant, &user, handling)
-}
-
-fn client_credentials(
-    shared: &Shared,
-    server: &ServerInfo,
-    client: &Client,
-    form: &Params,
-) -> Result<Value, Failure> {
-    if server.is_org() {
-        return Err(OAuthError::new(
-            http::StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            "The client_credentials grant is only supported by custom authorization servers in okta-devserver.",
-        )
-        .into());
-    }
-    let scopes: Vec<String> = form
-        .get("scope")
-        .unwrap_or_default()
-        .split(' ')
-        .filter(|scope| !scope.is_empty())
-        .map(str::to_owned)
-        .collect();
-    if scopes.is_empty() {
-        return Err(OAuthError::invalid_scope("The authorization server resource does not have any configured default scopes, 'scope' must be provided.").into());
-    }
-    if scopes.iter().any(|scope| !server.custom_scopes.contains(scope)) {
-        return Err(OAuthError::invalid_scope(
-            "One or more scopes are not configured for the authorization server resource.",
-        )
-        .into());
-    }
-    let family = random_token(16);
-    let grant = Grant {
-        kind: GrantKind::ClientCredentials,
-        server,
-        client,
-        user: None,
-        scopes: &scopes,
-        auth_time: None,
-        nonce: None,
-        family: &family,
-    };
-    let access = minting::access_token(shared, &grant)?;
-    let expires_in = access.record.expires_at.saturating_sub(access.record.issued_at);
-    let access_token = access.token.clone();
-    store_records(shared, [access]);
-    Ok(json!({
-        "token_type": "Bearer",
-        "expires_in": expires_in,
-        "access_token": access_token,
-        "scope": scopes.join(" "),
-    }))
 }
 
 /// What happens to the refresh token of a response.
@@ -297,18 +259,29 @@ fn respond_with_tokens(
         records.push(id);
     }
     records.push(access);
-    store_records(shared, records);
+    minting::remember(shared, records);
     Ok(Value::Object(body))
 }
 
-fn store_records(shared: &Shared, minted: impl IntoIterator<Item = minting::Minted>) {
-    let now = shared.now();
-    shared.store.with(|store| {
-        store.sweep(now);
-        for minting::Minted { token, record } in minted {
-            store.tokens.insert(token, record);
+/// The body of a successful response as a [`TokenResponseFault`] breaks it.
+fn broken_response(mut body: Value, fault: TokenResponseFault) -> Response {
+    match fault {
+        TokenResponseFault::MissingAccessToken => {
+            drop(body.as_object_mut().and_then(|body| body.remove("access_token")));
         }
-    });
+        TokenResponseFault::MissingExpiresIn => {
+            drop(body.as_object_mut().and_then(|body| body.remove("expires_in")));
+        }
+        TokenResponseFault::WrongTokenType => body["token_type"] = json!("N_A"),
+        TokenResponseFault::NotJson => {
+            let mut response = "upstream connect error or disconnect/reset before headers. reset reason: connection termination".into_response();
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            return response;
+        }
+    }
+    Json(body).into_response()
 }
 
 #[cfg(test)]

@@ -47,7 +47,8 @@ use okta_devserver::{
     DEMO_POST_LOGOUT_REDIRECT_URI, DEMO_REDIRECT_URI, DEMO_USERNAME, DevServer,
 };
 use okta_flow::OktaClient;
-use okta_flow::axum::{AuthenticatedUser, OktaAuth, tower_sessions::MemoryStore};
+use okta_flow::axum::{AuthenticatedUser, OktaAuth, escape_html};
+use okta_flow::upstream::tower_sessions::MemoryStore;
 
 /// Where the in-process devserver listens by default; the API example trusts its `default`
 /// server.
@@ -128,7 +129,7 @@ async fn home(user: Option<AuthenticatedUser>) -> Html<String> {
             r#"<p id="greeting">Signed in as {}.</p>
 <p><a id="profile-link" href="/profile">Profile</a> · <a id="call-api-link" href="/call-api">Call the API</a></p>
 {}"#,
-            escape(display_name(&user)),
+            escape_html(display_name(&user)),
             user.logout_form()
         ),
         None => r#"<p id="greeting">You are not signed in.</p>
@@ -151,11 +152,11 @@ async fn profile(user: AuthenticatedUser) -> Html<String> {
 <h2>User info</h2><pre id="userinfo">{userinfo}</pre>
 <p><a id="call-api-link" href="/call-api">Call the API</a> · <a href="/">Home</a></p>
 {logout}"#,
-        email = escape(user.userinfo().and_then(|info| info.email()).unwrap_or("(no email)")),
-        sub = escape(user.subject()),
-        scopes = escape(&user.scopes().join(" ")),
-        claims = escape(&claims),
-        userinfo = escape(&userinfo),
+        email = escape_html(user.userinfo().and_then(|info| info.email()).unwrap_or("(no email)")),
+        sub = escape_html(user.subject()),
+        scopes = escape_html(&user.scopes().join(" ")),
+        claims = escape_html(&claims),
+        userinfo = escape_html(&userinfo),
         logout = user.logout_form(),
     );
     page("Profile", &body)
@@ -188,15 +189,15 @@ async fn call_api(State(state): State<AppState>, user: AuthenticatedUser) -> Htm
         let _ = write!(
             rows,
             r#"<tr><td>GET {path}</td><td class="status" data-path="{path}">{}</td><td><pre>{}</pre></td></tr>"#,
-            escape(&status),
-            escape(&detail)
+            escape_html(&status),
+            escape_html(&detail)
         );
     }
     let body = format!(
         r#"<p>The API at {} was called with your access token:</p>
 <table id="api-result"><tr><th>Request</th><th>Status</th><th>Answer</th></tr>{rows}</table>
 <p><a href="/profile">Profile</a> · <a href="/">Home</a></p>"#,
-        escape(&state.api)
+        escape_html(&state.api)
     );
     page("API", &body)
 }
@@ -287,14 +288,6 @@ fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} · okta-flow example</title></head>\n<body><h1>{title}</h1>\n{body}\n</body></html>\n"
     ))
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 /// The command line: `--api <url>`, `--redis <url>`, `--port <n>`, `--devserver-port <n>`.

@@ -9,7 +9,8 @@
 //! use axum::{Router, routing::get};
 //! use okta_config::{Role, Settings};
 //! use okta_flow::OktaClient;
-//! use okta_flow::axum::{AuthenticatedUser, OktaAuth, tower_sessions::MemoryStore};
+//! use okta_flow::axum::{AuthenticatedUser, OktaAuth};
+//! use okta_flow::upstream::tower_sessions::MemoryStore;
 //!
 //! async fn profile(user: AuthenticatedUser) -> String {
 //!     format!("hello {}", user.subject())
@@ -82,11 +83,31 @@ use crate::{AuthorizeOptions, OktaClient};
 
 // The public interface of the module.
 #[cfg(feature = "redis")]
-pub use self::redis::{RedisConnectError, RedisStore, fred, redis_store};
+pub use self::redis::{RedisConnectError, redis_store};
 pub use self::return_to::is_safe_return_to;
 pub use self::user::{AuthenticatedUser, UserRejection};
-/// The session crate this module is built on, at the version it uses (stores, `Session`).
-pub use tower_sessions;
+
+#[doc(hidden)]
+pub use crate::upstream::tower_sessions;
+/// The former paths of [`crate::upstream`]'s crates, kept hidden until 0.3
+/// (`docs/versioning.md`): use `okta_flow::upstream::{tower_sessions, fred, RedisStore}`.
+#[cfg(feature = "redis")]
+#[doc(hidden)]
+pub use crate::upstream::{RedisStore, fred};
+
+/// Escapes `text` for HTML content and for single- or double-quoted attribute values (`&`, `<`,
+/// `>`, `"` and `'`), as the routes' own pages do: for a service's pages that show claims or
+/// other text from Okta or the user.
+///
+/// ```
+/// assert_eq!(
+///     okta_flow::axum::escape_html(r#"<a href="x">Tom & 'Jerry'</a>"#),
+///     "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;"
+/// );
+/// ```
+pub fn escape_html(text: &str) -> String {
+    crate::html::escape(text)
+}
 
 /// The form field `POST /logout` reads the CSRF token from.
 pub const CSRF_FIELD: &str = "csrf_token";

@@ -3,10 +3,9 @@
 
 use std::fmt;
 
-use openidconnect::AuthorizationCode;
 use subtle::ConstantTimeEq as _;
 
-use crate::PendingLogin;
+use crate::{AuthorizationCode, PendingLogin};
 
 /// The largest callback query accepted; anything longer is an attack or a bug.
 pub const MAX_QUERY_LEN: usize = 16 * 1024;

@@ -8,11 +8,10 @@ use std::time::{Duration, SystemTime};
 
 use arc_swap::ArcSwap;
 use okta_config::{ClientAuthMethod, Issuer, RedirectUri, Scope, Settings};
-use okta_http::{HttpClient, ReqwestHttpClient};
+use okta_http::{ClientCredentials, HttpClient, ReqwestHttpClient};
 use okta_verify::{
-    ClientAuthentication, ClientCredentials, Clock, IdTokenChecks, IdTokenOptions, IdTokenVerifier,
-    IntrospectedToken, IntrospectionOptions, IntrospectionVerifier, JwksCache, JwksCacheOptions,
-    VerifyError,
+    Clock, IdTokenChecks, IdTokenOptions, IdTokenVerifier, IntrospectedToken, IntrospectionOptions,
+    IntrospectionVerifier, JwksCache, JwksCacheOptions, VerifyError,
 };
 use openidconnect::core::{
     CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreErrorResponseType,
@@ -20,10 +19,9 @@ use openidconnect::core::{
     CoreRevocationErrorResponse, CoreTokenIntrospectionResponse,
 };
 use openidconnect::{
-    AccessToken, AuthType, AuthenticationContextClass, AuthorizationCode, Client, ClientId,
-    ClientSecret, CsrfToken, EmptyAdditionalClaims, EndpointMaybeSet, EndpointNotSet, EndpointSet,
-    LoginHint, OAuth2TokenResponse as _, RedirectUrl, RefreshToken, StandardErrorResponse,
-    SubjectIdentifier,
+    AuthType, AuthenticationContextClass, Client, ClientId, ClientSecret, CsrfToken,
+    EmptyAdditionalClaims, EndpointMaybeSet, EndpointNotSet, EndpointSet, LoginHint,
+    OAuth2TokenResponse as _, RedirectUrl, StandardErrorResponse, SubjectIdentifier,
 };
 use tracing::Instrument as _;
 use url::Url;
@@ -31,7 +29,9 @@ use url::Url;
 use crate::authorize::{AuthorizeError, AuthorizeOptions, Prompt, RESERVED_PARAMETERS};
 use crate::http::Recorder;
 use crate::metadata::{Metadata, discover};
-use crate::token::{IdToken, OktaTokenResponse, TokenError, TokenSet};
+use crate::token::{
+    AccessToken, AuthorizationCode, IdToken, OktaTokenResponse, RefreshToken, TokenError, TokenSet,
+};
 use crate::userinfo::{UserInfo, UserInfoClaims, UserInfoError};
 use crate::{CallbackError, DiscoveryError, PendingLogin, SealingKey, callback};
 
@@ -75,17 +75,19 @@ struct Inner {
     refreshing_metadata: AtomicBool,
 }
 
-/// What the settings say, fixed for the client's life.
+/// What the settings say, fixed for the client's life. Each options type comes from its one
+/// mapping (`from_settings` in okta-verify and okta-http); only what discovery and the builder
+/// add is set here.
 struct ClientConfig {
     issuer: Issuer,
-    client_id: String,
-    client_secret: okta_config::ClientSecret,
-    auth_method: ClientAuthMethod,
+    credentials: ClientCredentials,
     redirect_uri: RedirectUri,
     post_logout_redirect_uri: Option<RedirectUri>,
     scopes: Vec<Scope>,
     leeway: Duration,
     jwks_options: JwksCacheOptions,
+    id_token_options: IdTokenOptions,
+    introspection_options: IntrospectionOptions,
     http: Arc<dyn HttpClient>,
     clock: Clock,
     sealing_key: SealingKey,
@@ -98,7 +100,6 @@ struct Discovered {
     keys: JwksCache,
     id_tokens: IdTokenVerifier,
     introspection: IntrospectionVerifier,
-    credentials: ClientCredentials,
     fetched_at: SystemTime,
 }
 
@@ -112,6 +113,10 @@ pub enum SetupError {
     /// A verifier could not be built from the settings.
     #[error("invalid client configuration")]
     Config(#[source] okta_verify::ConfigError),
+    /// The client's credentials cannot be built from the settings (no `client_secret` for a
+    /// method that needs one, for example).
+    #[error("cannot authenticate the client")]
+    ClientCredentials(#[source] okta_http::ClientAuthError),
     /// The HTTP client could not be built from the settings' `[http]` section.
     #[error("cannot build the HTTP client")]
     HttpClient(#[source] okta_http::BuildError),
@@ -166,8 +171,8 @@ impl OktaClientBuilder<'_> {
     pub async fn discover(self) -> Result<OktaClient, SetupError> {
         let settings = self.settings;
         let client = settings.client().ok_or(SetupError::Settings("no client_id"))?;
-        let client_secret =
-            client.secret().cloned().ok_or(SetupError::Settings("no client_secret"))?;
+        let credentials =
+            ClientCredentials::from_settings(settings).map_err(SetupError::ClientCredentials)?;
         let redirect_uri =
             client.redirect_uri().cloned().ok_or(SetupError::Settings("no redirect_uri"))?;
         let http = match self.http {
@@ -187,32 +192,40 @@ impl OktaClientBuilder<'_> {
                 SealingKey::generate().map_err(SetupError::Seal)?
             }
         };
-        let mut jwks_options = JwksCacheOptions::default();
-        jwks_options.min_ttl = settings.jwks().min_ttl();
-        jwks_options.max_ttl = settings.jwks().max_ttl();
-        jwks_options.refetch_cooldown = settings.jwks().refetch_cooldown();
+        let clock = self.clock.unwrap_or_else(Clock::system);
+        let mut id_token_options =
+            IdTokenOptions::from_settings(settings).map_err(SetupError::Config)?;
+        id_token_options.clock = clock.clone();
+        // The client asks whether any of its tokens (access, ID, refresh) is active: the
+        // resource-server requirements of the settings (audiences, client ids, scopes) are not
+        // its to apply, and every answer is fresh.
+        let mut introspection_options = IntrospectionOptions::from_settings(settings);
+        introspection_options.audiences.clear();
+        introspection_options.client_ids.clear();
+        introspection_options.required_scopes.clear();
+        introspection_options.token_cache = None;
+        introspection_options.clock = clock.clone();
 
         let config = ClientConfig {
             issuer: settings.issuer().clone(),
-            client_id: client.id().as_str().to_owned(),
-            client_secret,
-            auth_method: client.auth_method(),
+            credentials,
             redirect_uri,
             post_logout_redirect_uri: client.post_logout_redirect_uri().cloned(),
             scopes: client.scopes().to_vec(),
             leeway: settings.leeway(),
-            jwks_options,
+            jwks_options: JwksCacheOptions::from_settings(settings),
+            id_token_options,
+            introspection_options,
             http,
-            clock: self.clock.unwrap_or_else(Clock::system),
+            clock,
             sealing_key,
         };
         let discovered = config.discover(None).await?;
         let methods = discovered.metadata.token_endpoint_auth_methods();
-        if !methods.is_empty()
-            && !methods.iter().any(|method| method == config.auth_method.as_str())
-        {
+        let method = config.credentials.method();
+        if !methods.is_empty() && !methods.iter().any(|advertised| advertised == method.as_str()) {
             tracing::warn!(
-                configured = config.auth_method.as_str(),
+                configured = method.as_str(),
                 advertised = ?methods,
                 "the configured client authentication is not in token_endpoint_auth_methods_supported"
             );
@@ -398,7 +411,7 @@ impl OktaClient {
             let recorder = Recorder::new(&*self.inner.config.http);
             let response = discovered
                 .oidc
-                .exchange_code(code)
+                .exchange_code(openidconnect::AuthorizationCode::new(code.into_secret()))
                 .set_pkce_verifier(verifier)
                 .set_redirect_uri(Cow::Owned(redirect))
                 .request_async(&recorder)
@@ -446,9 +459,10 @@ impl OktaClient {
         let discovered = self.inner.discovered.load_full();
         async {
             let recorder = Recorder::new(&*self.inner.config.http);
+            let refresh = openidconnect::RefreshToken::new(refresh_token.secret().to_owned());
             let response = discovered
                 .oidc
-                .exchange_refresh_token(refresh_token)
+                .exchange_refresh_token(&refresh)
                 .request_async(&recorder)
                 .await
                 .map_err(|err| TokenError::from_request(err, recorder.last()))?;
@@ -482,9 +496,11 @@ impl OktaClient {
         };
         async {
             // `openidconnect` refuses a revocation endpoint without https, even on loopback (the
-            // local server), so this request is built here with okta-verify's client encoding.
-            let params = [("token", token.as_str()), ("token_type_hint", hint)];
-            let request = discovered
+            // local server), so this request is built here with okta-http's client authentication.
+            let params = [("token", token), ("token_type_hint", hint)];
+            let request = self
+                .inner
+                .config
                 .credentials
                 .form_request(discovered.metadata.revocation_endpoint(), &params)
                 .map_err(|err| RevokeError::Configuration(err.to_string()))?;
@@ -531,7 +547,10 @@ impl OktaClient {
             let recorder = Recorder::new(&*self.inner.config.http);
             let claims: UserInfoClaims = discovered
                 .oidc
-                .user_info(access_token.clone(), Some(SubjectIdentifier::new(subject.to_owned())))
+                .user_info(
+                    openidconnect::AccessToken::new(access_token.secret().to_owned()),
+                    Some(SubjectIdentifier::new(subject.to_owned())),
+                )
                 .map_err(|_| UserInfoError::NotSupported)?
                 .request_async(&recorder)
                 .await
@@ -615,14 +634,16 @@ impl OktaClient {
         };
         let now = self.inner.config.clock.now();
         Ok(TokenSet {
-            access_token: access_token.clone(),
+            access_token: AccessToken::new(access_token.secret().clone()),
             token_type,
             expires_at: response.expires_in().and_then(|expires_in| now.checked_add(expires_in)),
             scopes: response
                 .scopes()
                 .map(|scopes| scopes.iter().map(|scope| scope.as_str().to_owned()).collect())
                 .unwrap_or_default(),
-            refresh_token: response.refresh_token().cloned(),
+            refresh_token: response
+                .refresh_token()
+                .map(|token| RefreshToken::new(token.secret().clone())),
             id_token,
             id_token_claims,
         })
@@ -672,7 +693,7 @@ impl fmt::Debug for OktaClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OktaClient")
             .field("issuer", &self.inner.config.issuer)
-            .field("client_id", &self.inner.config.client_id)
+            .field("client_id", self.inner.config.credentials.client_id())
             .field("redirect_uri", &self.inner.config.redirect_uri)
             .finish_non_exhaustive()
     }
@@ -681,6 +702,8 @@ impl fmt::Debug for OktaClient {
 impl ClientConfig {
     /// Runs discovery and builds everything that depends on the metadata. The key cache is kept
     /// when `jwks_uri` did not change, so a metadata refresh does not refetch keys.
+    // The client authentication method is matched in full, never through a fallback arm.
+    #[warn(clippy::wildcard_enum_match_arm)]
     async fn discover(&self, current: Option<&Discovered>) -> Result<Discovered, SetupError> {
         let metadata = discover(&self.issuer, &*self.http).await?;
         let keys = match current {
@@ -695,37 +718,30 @@ impl ClientConfig {
             )
             .map_err(SetupError::Config)?,
         };
-        let mut id_options = IdTokenOptions::new(self.issuer.as_str(), &self.client_id);
-        id_options.leeway = self.leeway;
-        id_options.clock = self.clock.clone();
-        let id_tokens =
-            IdTokenVerifier::new(id_options, keys.clone()).map_err(SetupError::Config)?;
+        let id_tokens = IdTokenVerifier::new(self.id_token_options.clone(), keys.clone())
+            .map_err(SetupError::Config)?;
+        let mut introspection_options = self.introspection_options.clone();
+        introspection_options.introspect_url = metadata.introspection_endpoint().clone();
+        let introspection = IntrospectionVerifier::new(
+            introspection_options,
+            self.credentials.clone(),
+            self.http.clone(),
+        )
+        .map_err(SetupError::Config)?;
 
-        let method = match self.auth_method {
-            ClientAuthMethod::ClientSecretPost => ClientAuthentication::ClientSecretPost,
-            _ => ClientAuthentication::ClientSecretBasic,
-        };
-        let credentials =
-            ClientCredentials::new(&self.client_id, self.client_secret.secret(), method);
-        let revocation_credentials = credentials.clone();
-        let mut introspection_options =
-            IntrospectionOptions::new(metadata.introspection_endpoint().clone());
-        introspection_options.issuer = Some(self.issuer.as_str().to_owned());
-        introspection_options.leeway = self.leeway;
-        introspection_options.token_cache = None;
-        introspection_options.clock = self.clock.clone();
-        let introspection =
-            IntrospectionVerifier::new(introspection_options, credentials, self.http.clone())
-                .map_err(SetupError::Config)?;
-
-        let auth_type = match self.auth_method {
+        // `/token` goes through openidconnect, told the method of the same credentials.
+        let auth_type = match self.credentials.method() {
+            ClientAuthMethod::ClientSecretBasic => AuthType::BasicAuth,
             ClientAuthMethod::ClientSecretPost => AuthType::RequestBody,
-            _ => AuthType::BasicAuth,
         };
+        let secret = self
+            .credentials
+            .client_secret()
+            .map(|secret| ClientSecret::new(secret.secret().to_owned()));
         let oidc = Client::from_provider_metadata(
             metadata.inner.clone(),
-            ClientId::new(self.client_id.clone()),
-            Some(ClientSecret::new(self.client_secret.secret().to_owned())),
+            ClientId::new(self.credentials.client_id().as_str().to_owned()),
+            secret,
         )
         .set_token_uri(openidconnect::TokenUrl::from_url(metadata.token_endpoint().clone()))
         .set_auth_type(auth_type);
@@ -735,7 +751,6 @@ impl ClientConfig {
             keys,
             id_tokens,
             introspection,
-            credentials: revocation_credentials,
             fetched_at: self.clock.now(),
         })
     }

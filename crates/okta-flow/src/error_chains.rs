@@ -97,6 +97,7 @@ fn every_error() -> Vec<Box<dyn Error>> {
             reason: "must be at least 1",
         }),
         Seal(SealError::Encrypt),
+        ClientCredentials(okta_http::ClientAuthError::MissingClientId),
     ]);
     errors.extend(every_variant![TokenError:
         Configuration("no client secret".to_owned()),

@@ -127,6 +127,26 @@ mod text;
 mod token;
 mod userinfo;
 
+/// The upstream crates whose types appear in okta-flow's API, at the versions okta-flow is built
+/// with, so a service names them through okta-flow instead of pinning the same versions itself.
+///
+/// This module follows its crates' major versions: when okta-flow moves to a new major version
+/// of one of them, this module changes with it (in a minor 0.x release, listed in
+/// `CHANGELOG.md`). Everything outside it is okta-flow's own, so such a move breaks nothing
+/// else. `openidconnect`, which the flow is built on, is not here: none of its types is in
+/// okta-flow's API (tokens, codes and user info are okta-flow's own types).
+///
+/// - `tower_sessions` (0.14, feature `axum`): the session stores that `axum::OktaAuth::layer`
+///   takes (`MemoryStore`, or the `SessionStore` trait for your own).
+/// - `fred` (10, feature `redis`) and `RedisStore` (tower-sessions-redis-store 0.16): the Redis
+///   client and store of `axum::redis_store`, for a pool of your own (TLS, cluster, sentinel).
+pub mod upstream {
+    #[cfg(feature = "axum")]
+    pub use tower_sessions;
+    #[cfg(feature = "redis")]
+    pub use tower_sessions_redis_store::{RedisStore, fred};
+}
+
 /// Entry points for the fuzz targets in `fuzz/` (outside the workspace). Not a stable API.
 #[doc(hidden)]
 pub mod internal {
@@ -189,6 +209,7 @@ pub use crate::pending::{
     MAX_RETURN_TO_LEN, MAX_SEALED_LEN, PENDING_LOGIN_LIFETIME, PendingLogin, SealError, SealingKey,
     UnsealError,
 };
-pub use crate::token::{IdToken, TokenError, TokenErrorCode, TokenSet};
-pub use crate::userinfo::{ExtraClaims, UserInfo, UserInfoError};
-pub use openidconnect::{AccessToken, AuthorizationCode, RefreshToken};
+pub use crate::token::{
+    AccessToken, AuthorizationCode, IdToken, RefreshToken, TokenError, TokenErrorCode, TokenSet,
+};
+pub use crate::userinfo::{UserInfo, UserInfoError};

@@ -1,5 +1,8 @@
-//! Strict percent-decoding, shared by the callback parser and the `return_to` check: every `%`
-//! must be followed by two hex digits, so malformed escapes are refused rather than guessed at.
+//! Strict percent-decoding, shared by the callback parser and the `return_to` check: the
+//! `percent-encoding` crate decodes, after a check that every `%` is followed by two hex digits,
+//! so malformed escapes are refused rather than guessed at.
+
+use percent_encoding::percent_decode;
 
 /// Whether `+` stands for a space (`application/x-www-form-urlencoded`) or for itself (a path).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -12,39 +15,31 @@ pub(crate) enum Plus {
     Space,
 }
 
-/// Decodes `%XX` escapes; `None` for a `%` not followed by two hex digits.
+/// Decodes `%XX` escapes with the `percent-encoding` crate; `None` for a `%` not followed by two
+/// hex digits (which that crate would pass through as it is).
 pub(crate) fn decode(bytes: &[u8], plus: Plus) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' => {
-                let high = hex_value(*bytes.get(i + 1)?)?;
-                let low = hex_value(*bytes.get(i + 2)?)?;
-                out.push(high << 4 | low);
-                i += 3;
-            }
-            b'+' if plus == Plus::Space => {
-                out.push(b' ');
-                i += 1;
-            }
-            byte => {
-                out.push(byte);
-                i += 1;
-            }
-        }
+    if !escapes_are_well_formed(bytes) {
+        return None;
     }
-    Some(out)
+    Some(match plus {
+        Plus::Literal => percent_decode(bytes).collect(),
+        Plus::Space => {
+            let spaced: Vec<u8> =
+                bytes.iter().map(|&byte| if byte == b'+' { b' ' } else { byte }).collect();
+            percent_decode(&spaced).collect()
+        }
+    })
 }
 
-/// The value of one hex digit (a sign, as `from_str_radix` would take, is not one).
-fn hex_value(byte: u8) -> Option<u8> {
-    match byte {
-        b'0'..=b'9' => Some(byte - b'0'),
-        b'a'..=b'f' => Some(byte - b'a' + 10),
-        b'A'..=b'F' => Some(byte - b'A' + 10),
-        _ => None,
-    }
+/// Whether every `%` starts an escape: two hex digits follow (a sign, as `from_str_radix`
+/// would take, is not one).
+fn escapes_are_well_formed(bytes: &[u8]) -> bool {
+    bytes.iter().enumerate().filter(|(_, byte)| **byte == b'%').all(|(at, _)| {
+        matches!(
+            (bytes.get(at + 1), bytes.get(at + 2)),
+            (Some(high), Some(low)) if high.is_ascii_hexdigit() && low.is_ascii_hexdigit()
+        )
+    })
 }
 
 #[cfg(test)]
@@ -55,7 +50,8 @@ mod tests {
     fn escapes_are_strict() {
         assert_eq!(decode(b"a%2Fb+c", Plus::Space).unwrap(), b"a/b c");
         assert_eq!(decode(b"a%2fb+c", Plus::Literal).unwrap(), b"a/b+c");
-        for bad in [&b"%"[..], b"%2", b"%ZZ", b"%+1", b"%-1", b"a%g0"] {
+        assert_eq!(decode(b"%2B+%25%252F%C3%BC", Plus::Space).unwrap(), "+ %%2Fü".as_bytes());
+        for bad in [&b"%"[..], b"%2", b"%ZZ", b"%+1", b"%-1", b"a%g0", b"ok%", b"%%41", b"%4"] {
             assert_eq!(decode(bad, Plus::Space), None, "{:?}", String::from_utf8_lossy(bad));
         }
     }

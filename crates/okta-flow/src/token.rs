@@ -12,12 +12,64 @@ use openidconnect::core::{
     CoreJwsSigningAlgorithm, CoreTokenType,
 };
 use openidconnect::{
-    AccessToken, EmptyAdditionalClaims, ExtraTokenFields, IdToken as OidcIdToken, RefreshToken,
-    StandardErrorResponse, StandardTokenResponse,
+    EmptyAdditionalClaims, ExtraTokenFields, IdToken as OidcIdToken, StandardErrorResponse,
+    StandardTokenResponse,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::http::ResponseMeta;
+
+/// Defines a secret string type: `secret()` to read it, a redacted `Debug`, no `Display` and no
+/// `PartialEq` (secrets are compared in constant time, or not at all). It serializes as the
+/// plain string, so stored sessions keep their format.
+macro_rules! secret_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Deserialize, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Wraps a value received from Okta (or kept from an earlier response).
+            pub fn new(secret: String) -> Self {
+                Self(secret)
+            }
+
+            /// The value itself, to send where it belongs (and nowhere else: not to a log).
+            pub fn secret(&self) -> &str {
+                &self.0
+            }
+
+            /// Takes the value.
+            pub fn into_secret(self) -> String {
+                self.0
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(concat!(stringify!($name), "([redacted])"))
+            }
+        }
+    };
+}
+
+secret_type!(
+    /// An OAuth access token, to send as `Authorization: Bearer` to APIs.
+    AccessToken
+);
+
+secret_type!(
+    /// An OAuth refresh token (with the `offline_access` scope), for
+    /// [`OktaClient::refresh`](crate::OktaClient::refresh).
+    RefreshToken
+);
+
+secret_type!(
+    /// The authorization code of a callback, redeemed once by
+    /// [`OktaClient::exchange_code`](crate::OktaClient::exchange_code).
+    AuthorizationCode
+);
 
 /// An ID token as received (a compact JWS). `Debug` redacts it; it is verified before any
 /// [`TokenSet`] holds it.
@@ -283,7 +335,7 @@ impl OktaTokenResponse {
 impl openidconnect::OAuth2TokenResponse for OktaTokenResponse {
     type TokenType = CoreTokenType;
 
-    fn access_token(&self) -> &AccessToken {
+    fn access_token(&self) -> &openidconnect::AccessToken {
         self.0.access_token()
     }
 
@@ -295,7 +347,7 @@ impl openidconnect::OAuth2TokenResponse for OktaTokenResponse {
         self.0.expires_in()
     }
 
-    fn refresh_token(&self) -> Option<&RefreshToken> {
+    fn refresh_token(&self) -> Option<&openidconnect::RefreshToken> {
         self.0.refresh_token()
     }
 
@@ -326,3 +378,6 @@ impl
         None
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -8,9 +8,10 @@ use openidconnect::{AdditionalClaims, UserInfoError as OidcUserInfoError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// Every claim beyond the standard ones (`groups`, custom profile attributes).
+/// Every claim beyond the standard ones (`groups`, custom profile attributes), kept by
+/// `openidconnect`'s parser.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
-pub struct ExtraClaims(pub HashMap<String, Value>);
+pub(crate) struct ExtraClaims(HashMap<String, Value>);
 
 impl AdditionalClaims for ExtraClaims {}
 
@@ -18,6 +19,9 @@ impl AdditionalClaims for ExtraClaims {}
 pub(crate) type UserInfoClaims = openidconnect::UserInfoClaims<ExtraClaims, CoreGenderClaim>;
 
 /// The user's claims from `/userinfo`, whose `sub` matched the ID token's.
+///
+/// The standard claims a sign-in uses have accessors; every claim, standard or custom (such as
+/// `groups`), is in [`to_json`](Self::to_json) and [`claim`](Self::claim).
 #[derive(Clone, Debug)]
 pub struct UserInfo {
     claims: UserInfoClaims,
@@ -53,9 +57,35 @@ impl UserInfo {
         self.claims.preferred_username().map(|name| name.as_str())
     }
 
-    /// `openidconnect`'s typed claims.
-    pub fn claims(&self) -> &openidconnect::UserInfoClaims<ExtraClaims, CoreGenderClaim> {
-        &self.claims
+    /// `given_name` (default language), with the `profile` scope.
+    pub fn given_name(&self) -> Option<&str> {
+        self.claims.given_name().and_then(|name| name.get(None)).map(|name| name.as_str())
+    }
+
+    /// `family_name` (default language), with the `profile` scope.
+    pub fn family_name(&self) -> Option<&str> {
+        self.claims.family_name().and_then(|name| name.get(None)).map(|name| name.as_str())
+    }
+
+    /// `email_verified`, with the `email` scope.
+    pub fn email_verified(&self) -> Option<bool> {
+        self.claims.email_verified()
+    }
+
+    /// `locale`, with the `profile` scope.
+    pub fn locale(&self) -> Option<&str> {
+        self.claims.locale().map(|locale| locale.as_str())
+    }
+
+    /// `zoneinfo` (a time zone such as `America/Los_Angeles`), with the `profile` scope.
+    pub fn zoneinfo(&self) -> Option<&str> {
+        self.claims.zoneinfo().map(|zone| zone.as_str())
+    }
+
+    /// Any claim by name, as JSON: a custom profile attribute, or `groups` with the `groups`
+    /// scope.
+    pub fn claim(&self, name: &str) -> Option<&Value> {
+        self.json.get(name)
     }
 
     /// Every claim as JSON.
@@ -117,3 +147,6 @@ impl UserInfoError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -10,6 +10,8 @@
 //! - [Proxies](#proxies): a setting, never an accident of the environment.
 //! - [TLS](#tls): rustls on aws-lc-rs, the crypto backend of the whole workspace.
 //! - [Testing](#testing): closures instead of servers.
+//! - [Client authentication](ClientCredentials): authenticated requests to Okta's OAuth
+//!   endpoints (`/token`, `/introspect`, `/revoke`), with the method of the settings.
 //! - The URL rules every caller shares: [`check_url`], [`same_origin`], [`is_loopback`],
 //!   [`redacted_url`].
 //!
@@ -91,6 +93,7 @@
 //! the vocabulary crate of the Rust HTTP ecosystem; the proxy types are okta-config's.
 
 mod client;
+mod client_auth;
 mod error;
 mod proxy;
 mod rate_limit;
@@ -101,6 +104,7 @@ mod urls;
 
 // The public interface:
 pub use crate::client::{BoxFuture, HttpClient};
+pub use crate::client_auth::{ClientAuthError, ClientCredentials};
 pub use crate::error::{BuildError, TransportError};
 pub use crate::tls::install_default_crypto_provider;
 pub use crate::transport::{HttpClientOptions, ReqwestHttpClient};

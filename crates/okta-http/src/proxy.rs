@@ -1,5 +1,8 @@
 //! The proxy setting of okta-config, mapped onto reqwest: the client never reads the environment.
 
+// Every enum of the settings is matched in full here, never through a fallback arm.
+#![warn(clippy::wildcard_enum_match_arm)]
+
 use std::sync::Arc;
 
 use okta_config::{Proxy, ProxyUrl};

@@ -1,5 +1,8 @@
 //! Building the transport from `okta-config` settings, the way every service is configured.
 
+// Every enum of the settings is matched in full here, never through a fallback arm.
+#![warn(clippy::wildcard_enum_match_arm)]
+
 use okta_config::Settings;
 
 use crate::error::BuildError;

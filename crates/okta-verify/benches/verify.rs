@@ -64,7 +64,9 @@ fn token() -> &'static str {
 }
 
 fn options() -> AccessTokenOptions {
-    let mut options = AccessTokenOptions::new(ISSUER, ["api://default"]);
+    let issuer = okta_config::Issuer::parse(ISSUER).expect("the benchmark's issuer is valid");
+    let audience = okta_config::Audience::parse("api://default").expect("a valid audience");
+    let mut options = AccessTokenOptions::new(issuer, [audience]);
     options.clock = Clock::fixed_unix(NOW);
     options
 }

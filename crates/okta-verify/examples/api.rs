@@ -33,9 +33,9 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use axum::Router;
 use axum::routing::get;
-use okta_config::{Role, Settings, SettingsLoader};
+use okta_config::{Role, Scope, Settings, SettingsLoader};
 use okta_http::ReqwestHttpClient;
-use okta_verify::axum::OktaAuthLayer;
+use okta_verify::axum::BearerAuthLayer;
 use okta_verify::{
     AccessTokenOptions, AccessTokenVerifier, JwksCache, RuleViolation, VerifiedAccessToken,
 };
@@ -87,7 +87,7 @@ fn api(settings: &Settings) -> anyhow::Result<Router> {
 
     let any_token = AccessTokenVerifier::new(base.clone(), keys.clone())?;
     let mut read = base.clone();
-    read.required_scopes.push("messages:read".to_owned());
+    read.required_scopes.push(Scope::parse("messages:read")?);
     let read = AccessTokenVerifier::new(read, keys.clone())?;
     let mut admin = base.with_rule(|claims: &okta_verify::OktaAccessTokenClaims| {
         // A custom claim rule: only members of Admins (a `groups` claim in the access token).
@@ -96,13 +96,19 @@ fn api(settings: &Settings) -> anyhow::Result<Router> {
             _ => Err(RuleViolation::new("not a member of Admins")),
         }
     });
-    admin.required_scopes.push("messages:admin".to_owned());
+    admin.required_scopes.push(Scope::parse("messages:admin")?);
     let admin = AccessTokenVerifier::new(admin, keys)?;
 
     Ok(Router::new()
-        .merge(Router::new().route("/api/whoami", get(whoami)).layer(OktaAuthLayer::new(any_token)))
-        .merge(Router::new().route("/api/messages", get(messages)).layer(OktaAuthLayer::new(read)))
-        .merge(Router::new().route("/api/admin", get(admin_page)).layer(OktaAuthLayer::new(admin))))
+        .merge(
+            Router::new().route("/api/whoami", get(whoami)).layer(BearerAuthLayer::new(any_token)),
+        )
+        .merge(
+            Router::new().route("/api/messages", get(messages)).layer(BearerAuthLayer::new(read)),
+        )
+        .merge(
+            Router::new().route("/api/admin", get(admin_page)).layer(BearerAuthLayer::new(admin)),
+        ))
 }
 
 async fn whoami(token: VerifiedAccessToken) -> String {

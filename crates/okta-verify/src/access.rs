@@ -5,6 +5,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use okta_config::{Audience, ClientId, Issuer, Scope};
+
 use crate::claims::OktaAccessTokenClaims;
 use crate::clock::Clock;
 use crate::core::{IssuerRule, TimeRules, log_rejection, verify_signed};
@@ -17,20 +19,22 @@ use crate::token_cache::{TokenCache, TokenCacheOptions};
 /// What an [`AccessTokenVerifier`] accepts.
 ///
 /// Built with [`AccessTokenOptions::new`] from what has no safe default (the issuer and the
-/// audiences); every other field has a secure default and may be changed directly.
+/// audiences), or with [`AccessTokenOptions::from_settings`]; every other field has a secure
+/// default and may be changed directly. The values are okta-config's validated types, so a wrong
+/// issuer, audience, client id or scope fails where it is parsed.
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct AccessTokenOptions {
     /// The issuer, compared exactly with `iss`: `https://{yourOktaDomain}/oauth2/{serverId}`.
     /// An org authorization server (`https://{yourOktaDomain}`) is refused at verification with
     /// [`VerifyError::OrgServerToken`]: use [`IntrospectionVerifier`](crate::IntrospectionVerifier).
-    pub issuer: String,
+    pub issuer: Issuer,
     /// The accepted audiences; a token must name at least one in `aud`.
-    pub audiences: Vec<String>,
+    pub audiences: Vec<Audience>,
     /// The accepted `cid` values. Defaults to empty, which accepts any client.
-    pub client_ids: Vec<String>,
+    pub client_ids: Vec<ClientId>,
     /// Scopes that `scp` must all grant. Defaults to none.
-    pub required_scopes: Vec<String>,
+    pub required_scopes: Vec<Scope>,
     /// Tolerance for clock differences on `exp`, `nbf` and `iat`, at most 300 seconds. Defaults
     /// to 120 seconds, like Okta's own verifiers.
     pub leeway: Duration,
@@ -56,13 +60,10 @@ pub struct AccessTokenOptions {
 
 impl AccessTokenOptions {
     /// Options for tokens from `issuer` meant for one of `audiences`, with secure defaults.
-    pub fn new<A: Into<String>>(
-        issuer: impl Into<String>,
-        audiences: impl IntoIterator<Item = A>,
-    ) -> Self {
+    pub fn new(issuer: Issuer, audiences: impl IntoIterator<Item = Audience>) -> Self {
         Self {
-            issuer: issuer.into(),
-            audiences: audiences.into_iter().map(Into::into).collect(),
+            issuer,
+            audiences: audiences.into_iter().collect(),
             client_ids: Vec::new(),
             required_scopes: Vec::new(),
             leeway: Duration::from_mins(2),
@@ -181,8 +182,8 @@ struct Inner {
 impl AccessTokenVerifier {
     /// A verifier with these options and keys.
     pub fn new(options: AccessTokenOptions, keys: JwksCache) -> Result<Self, ConfigError> {
-        let issuer = IssuerRule::new(&options.issuer)?;
-        if options.audiences.is_empty() || options.audiences.iter().any(String::is_empty) {
+        let issuer = IssuerRule::new(&options.issuer);
+        if options.audiences.is_empty() {
             return Err(ConfigError::NoAudience);
         }
         if options.algorithms.is_empty() {
@@ -277,7 +278,10 @@ impl AccessTokenVerifier {
         let iss = raw.required_string(Claim::Iss)?;
         inner.issuer.check(&iss, true)?;
         let aud = raw.audience()?;
-        if !aud.iter().any(|value| options.audiences.contains(value)) {
+        if !aud
+            .iter()
+            .any(|value| options.audiences.iter().any(|accepted| accepted.as_str() == value))
+        {
             return Err(VerifyError::AudienceMismatch);
         }
         let exp = raw
@@ -291,14 +295,18 @@ impl AccessTokenVerifier {
         let cid = raw.string(Claim::Cid)?;
         if !options.client_ids.is_empty() {
             match &cid {
-                Some(cid) if options.client_ids.contains(cid) => {}
+                Some(cid) if options.client_ids.iter().any(|id| id.as_str() == cid) => {}
                 Some(cid) => return Err(VerifyError::ClientIdNotAllowed { found: untrusted(cid) }),
                 None => return Err(VerifyError::MissingClaim { claim: "cid" }),
             }
         }
         let scp = raw.string_array(Claim::Scp)?.unwrap_or_default();
-        let missing: Vec<String> =
-            options.required_scopes.iter().filter(|scope| !scp.contains(scope)).cloned().collect();
+        let missing: Vec<String> = options
+            .required_scopes
+            .iter()
+            .filter(|scope| !scp.iter().any(|granted| granted == scope.as_str()))
+            .map(|scope| scope.as_str().to_owned())
+            .collect();
         if !missing.is_empty() {
             return Err(VerifyError::InsufficientScope { missing });
         }

@@ -1,6 +1,6 @@
 //! A tower layer and an axum extractor that protect routes with Okta access tokens (RFC 6750).
 //!
-//! [`OktaAuthLayer`] reads `Authorization: Bearer <token>`, verifies it with an
+//! [`BearerAuthLayer`] reads `Authorization: Bearer <token>`, verifies it with an
 //! [`AccessTokenVerifier`], and hands the [`VerifiedAccessToken`] to the handler, which takes it as
 //! an extractor. Refusals follow RFC 6750 section 3 and never echo the token:
 //!
@@ -14,17 +14,18 @@
 //!
 //! ```no_run
 //! use axum::{Router, routing::get};
-//! use okta_verify::axum::OktaAuthLayer;
+//! use okta_verify::axum::BearerAuthLayer;
 //! use okta_verify::{AccessTokenOptions, AccessTokenVerifier, JwksCache, VerifiedAccessToken};
 //!
 //! async fn me(token: VerifiedAccessToken) -> String {
 //!     format!("hello {}", token.claims().sub)
 //! }
 //!
-//! # fn app(keys: JwksCache) -> Result<Router, okta_verify::ConfigError> {
-//! let options = AccessTokenOptions::new("https://example.okta.com/oauth2/default", ["api://default"]);
+//! # fn app(keys: JwksCache) -> Result<Router, Box<dyn std::error::Error>> {
+//! let issuer = okta_config::Issuer::parse("https://example.okta.com/oauth2/default")?;
+//! let options = AccessTokenOptions::new(issuer, [okta_config::Audience::parse("api://default")?]);
 //! let verifier = AccessTokenVerifier::new(options, keys)?;
-//! Ok(Router::new().route("/me", get(me)).layer(OktaAuthLayer::new(verifier)))
+//! Ok(Router::new().route("/me", get(me)).layer(BearerAuthLayer::new(verifier)))
 //! # }
 //! ```
 
@@ -43,11 +44,11 @@ use crate::{AccessTokenVerifier, VerifiedAccessToken, VerifyError};
 
 /// A layer that verifies the bearer token of every request (see the [module docs](self)).
 #[derive(Debug, Clone)]
-pub struct OktaAuthLayer {
+pub struct BearerAuthLayer {
     verifier: AccessTokenVerifier,
 }
 
-impl OktaAuthLayer {
+impl BearerAuthLayer {
     /// A layer that verifies with `verifier` (its required scopes and rules apply to every route
     /// under the layer).
     pub fn new(verifier: AccessTokenVerifier) -> Self {
@@ -55,22 +56,23 @@ impl OktaAuthLayer {
     }
 }
 
-impl<S> Layer<S> for OktaAuthLayer {
-    type Service = OktaAuth<S>;
+impl<S> Layer<S> for BearerAuthLayer {
+    type Service = BearerAuthService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        OktaAuth { inner, verifier: self.verifier.clone() }
+        BearerAuthService { inner, verifier: self.verifier.clone() }
     }
 }
 
-/// The service made by [`OktaAuthLayer`].
+/// The service made by [`BearerAuthLayer`]: verifies the bearer token, then calls the inner
+/// service with the [`VerifiedAccessToken`] in the request's extensions.
 #[derive(Debug, Clone)]
-pub struct OktaAuth<S> {
+pub struct BearerAuthService<S> {
     inner: S,
     verifier: AccessTokenVerifier,
 }
 
-impl<S, B> Service<Request<B>> for OktaAuth<S>
+impl<S, B> Service<Request<B>> for BearerAuthService<S>
 where
     S: Service<Request<B>, Response = Response, Error = Infallible> + Clone + Send + 'static,
     S::Future: Send + 'static,
@@ -91,8 +93,8 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         Box::pin(async move {
             let verified = match bearer_token(request.headers(), request.uri()) {
-                Ok(token) => verifier.verify(token).await.map_err(AuthRejection::Token),
-                Err(err) => Err(AuthRejection::Request(err)),
+                Ok(token) => verifier.verify(token).await.map_err(BearerRejection::Token),
+                Err(err) => Err(BearerRejection::Request(err)),
             };
             match verified {
                 Ok(token) => {
@@ -109,10 +111,10 @@ where
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for VerifiedAccessToken {
-    type Rejection = AuthRejection;
+    type Rejection = BearerRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<VerifiedAccessToken>().cloned().ok_or(AuthRejection::LayerMissing)
+        parts.extensions.get::<VerifiedAccessToken>().cloned().ok_or(BearerRejection::LayerMissing)
     }
 }
 
@@ -178,16 +180,16 @@ fn is_b64token(token: &str) -> bool {
 /// [module docs](self), and an empty body.
 #[derive(Debug)]
 #[non_exhaustive]
-pub enum AuthRejection {
+pub enum BearerRejection {
     /// The request did not carry a usable bearer token.
     Request(BearerError),
     /// The token was refused.
     Token(VerifyError),
-    /// A handler asked for [`VerifiedAccessToken`] on a route without [`OktaAuthLayer`].
+    /// A handler asked for [`VerifiedAccessToken`] on a route without [`BearerAuthLayer`].
     LayerMissing,
 }
 
-impl AuthRejection {
+impl BearerRejection {
     /// The stable reason, for logs.
     pub fn reason(&self) -> &'static str {
         match self {
@@ -201,7 +203,8 @@ impl AuthRejection {
     }
 
     fn into_response_for(self, verifier: &AccessTokenVerifier) -> Response {
-        let scope = verifier.options().required_scopes.join(" ");
+        let scopes = &verifier.options().required_scopes;
+        let scope = scopes.iter().map(okta_config::Scope::as_str).collect::<Vec<_>>().join(" ");
         self.response(&scope)
     }
 
@@ -231,7 +234,7 @@ impl AuthRejection {
                 )),
             ),
             Self::LayerMissing => {
-                tracing::error!("VerifiedAccessToken extracted on a route without OktaAuthLayer");
+                tracing::error!("VerifiedAccessToken extracted on a route without BearerAuthLayer");
                 (StatusCode::INTERNAL_SERVER_ERROR, None)
             }
         };
@@ -244,11 +247,26 @@ impl AuthRejection {
     }
 }
 
-impl IntoResponse for AuthRejection {
+impl IntoResponse for BearerRejection {
     fn into_response(self) -> Response {
         self.response("")
     }
 }
+
+/// The former name of [`BearerAuthLayer`], kept for one minor release (`docs/versioning.md`).
+#[deprecated(since = "0.2.0", note = "renamed to `BearerAuthLayer`")]
+pub type OktaAuthLayer = BearerAuthLayer;
+
+/// The former name of [`BearerAuthService`], kept for one minor release.
+#[deprecated(
+    since = "0.2.0",
+    note = "renamed to `BearerAuthService`: `okta_flow::axum::OktaAuth` is the sign-in routes"
+)]
+pub type OktaAuth<S> = BearerAuthService<S>;
+
+/// The former name of [`BearerRejection`], kept for one minor release.
+#[deprecated(since = "0.2.0", note = "renamed to `BearerRejection`")]
+pub type AuthRejection = BearerRejection;
 
 /// Characters allowed in a `scope` value and its separators (RFC 6750 3: %x21 / %x23-5B / %x5D-7E
 /// and spaces between scopes).

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use url::Url;
+use okta_config::Issuer;
 
 use crate::error::{ConfigError, VerifyError, untrusted};
 use crate::json::RawClaims;
@@ -131,7 +131,7 @@ pub(crate) fn seconds(duration: Duration) -> i64 {
     i64::try_from(duration.as_secs()).unwrap_or(i64::MAX)
 }
 
-/// A configured issuer: an absolute `https` URL (or `http` on loopback) without query or fragment.
+/// How a configured issuer is compared with `iss`.
 #[derive(Debug, Clone)]
 pub(crate) struct IssuerRule {
     issuer: String,
@@ -143,26 +143,16 @@ pub(crate) struct IssuerRule {
 }
 
 impl IssuerRule {
-    pub(crate) fn new(issuer: &str) -> Result<Self, ConfigError> {
-        if issuer.is_empty() {
-            return Err(ConfigError::InvalidIssuer { reason: "it is empty" });
-        }
-        let url = Url::parse(issuer)
-            .map_err(|_| ConfigError::InvalidIssuer { reason: "it is not an absolute URL" })?;
-        crate::error::check_config_url(&url)?;
-        if url.query().is_some() || url.fragment().is_some() {
-            return Err(ConfigError::InvalidIssuer { reason: "it has a query or fragment" });
-        }
+    /// The rule for `issuer`, already checked by okta-config (absolute, `https` except on
+    /// loopback, no query or fragment).
+    pub(crate) fn new(issuer: &Issuer) -> Self {
+        let url = issuer.url();
         let mut org_issuer = format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default());
         if let Some(port) = url.port() {
             org_issuer.push(':');
             org_issuer.push_str(&port.to_string());
         }
-        Ok(Self {
-            issuer: issuer.to_owned(),
-            org_issuer,
-            is_org: !url.path().starts_with("/oauth2/"),
-        })
+        Self { issuer: issuer.as_str().to_owned(), org_issuer, is_org: issuer.is_org() }
     }
 
     pub(crate) fn as_str(&self) -> &str {

@@ -292,18 +292,9 @@ impl fmt::Display for TokenKind {
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
-    /// The issuer is empty or not an absolute `https` URL (`http` only for loopback hosts).
-    #[error("invalid issuer: {reason}")]
-    InvalidIssuer {
-        /// What is wrong with it.
-        reason: &'static str,
-    },
     /// No audience was given; a verifier must know which audience it accepts.
     #[error("at least one audience is required")]
     NoAudience,
-    /// The client id is empty.
-    #[error("the client id is empty")]
-    NoClientId,
     /// The algorithm allow-list is empty.
     #[error("at least one algorithm must be allowed")]
     NoAlgorithm,
@@ -327,13 +318,16 @@ pub enum ConfigError {
         /// The URL without its query string.
         url: String,
     },
-    /// The settings lack the client credentials this verifier needs (`client_id`, and
-    /// `client_secret` for introspection).
+    /// The settings lack the client this verifier needs (`client_id`).
     #[error("missing client settings: {what}")]
     MissingClient {
         /// What is missing.
         what: &'static str,
     },
+    /// The settings' client credentials are unusable (no `client_secret` for a method that
+    /// needs one, for example), so introspection requests cannot be authenticated.
+    #[error("cannot authenticate the client")]
+    ClientCredentials(#[source] okta_http::ClientAuthError),
 }
 
 /// Like [`okta_http::check_url`] with loopback `http` allowed, as a configuration error.

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use okta_config::{Audience, ClientId, Issuer};
 use subtle::ConstantTimeEq as _;
 
 use crate::access::strip_application;
@@ -22,12 +23,12 @@ use crate::jws::Algorithm;
 #[non_exhaustive]
 pub struct IdTokenOptions {
     /// The issuer, compared exactly with `iss`. Org and custom authorization servers both work.
-    pub issuer: String,
+    pub issuer: Issuer,
     /// The client id: `aud` must contain it, and `azp`, when present, must equal it.
-    pub client_id: String,
+    pub client_id: ClientId,
     /// Other audiences that may appear in `aud` beside the client id. Defaults to none: an ID
     /// token with an audience not listed here is refused.
-    pub trusted_audiences: Vec<String>,
+    pub trusted_audiences: Vec<Audience>,
     /// Tolerance for clock differences, at most 300 seconds. Defaults to 120 seconds.
     pub leeway: Duration,
     /// The oldest `iat` accepted and the longest lifetime (`exp - iat`). Defaults to one hour,
@@ -43,10 +44,10 @@ pub struct IdTokenOptions {
 
 impl IdTokenOptions {
     /// Options for ID tokens from `issuer` issued to `client_id`, with secure defaults.
-    pub fn new(issuer: impl Into<String>, client_id: impl Into<String>) -> Self {
+    pub fn new(issuer: Issuer, client_id: ClientId) -> Self {
         Self {
-            issuer: issuer.into(),
-            client_id: client_id.into(),
+            issuer,
+            client_id,
             trusted_audiences: Vec::new(),
             leeway: Duration::from_mins(2),
             max_age: Duration::from_hours(1),
@@ -184,10 +185,7 @@ impl IdTokenVerifier {
     /// A verifier with these options and keys (usually the same [`JwksCache`] as the access-token
     /// verifier of the same issuer).
     pub fn new(options: IdTokenOptions, keys: JwksCache) -> Result<Self, ConfigError> {
-        let issuer = IssuerRule::new(&options.issuer)?;
-        if options.client_id.is_empty() {
-            return Err(ConfigError::NoClientId);
-        }
+        let issuer = IssuerRule::new(&options.issuer);
         if options.algorithms.is_empty() {
             return Err(ConfigError::NoAlgorithm);
         }
@@ -254,7 +252,7 @@ impl IdTokenVerifier {
         check_audience(&aud, options)?;
         let azp = raw.string(Claim::Azp)?;
         match &azp {
-            Some(azp) if *azp != options.client_id => return Err(VerifyError::AzpMismatch),
+            Some(azp) if azp != options.client_id.as_str() => return Err(VerifyError::AzpMismatch),
             None if aud.len() > 1 => return Err(VerifyError::AzpMismatch),
             _ => {}
         }
@@ -368,12 +366,14 @@ fn check_typ(typ: Option<&str>) -> Result<(), VerifyError> {
 
 /// OIDC Core 3.1.3.7 (3): `aud` contains the client id; every other value must be trusted.
 fn check_audience(aud: &[String], options: &IdTokenOptions) -> Result<(), VerifyError> {
-    if !aud.contains(&options.client_id) {
+    let client_id = options.client_id.as_str();
+    if !aud.iter().any(|value| value == client_id) {
         return Err(VerifyError::AudienceMismatch);
     }
-    let untrusted = aud
-        .iter()
-        .any(|value| *value != options.client_id && !options.trusted_audiences.contains(value));
+    let untrusted = aud.iter().any(|value| {
+        value != client_id
+            && !options.trusted_audiences.iter().any(|trusted| trusted.as_str() == value)
+    });
     if untrusted {
         return Err(VerifyError::AudienceMismatch);
     }

@@ -6,101 +6,18 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-use http::{Method, Request, header};
-use okta_http::HttpClient;
+use http::Request;
+use okta_config::{Audience, ClientId, Issuer, Scope};
+use okta_http::{ClientCredentials, HttpClient};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use url::Url;
-use url::form_urlencoded;
 
 use crate::clock::Clock;
 use crate::core::{MAX_LEEWAY, seconds};
 use crate::error::{ConfigError, VerifyError, check_config_url, untrusted};
 use crate::json::{Rounding, numeric_date, parse_object};
 use crate::token_cache::{TokenCache, TokenCacheOptions};
-
-/// How the client authenticates to the introspection endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ClientAuthentication {
-    /// HTTP Basic with the form-encoded id and secret (RFC 6749 2.3.1); Okta's default.
-    ClientSecretBasic,
-    /// `client_id` and `client_secret` in the form body.
-    ClientSecretPost,
-}
-
-/// A client id and secret. `Debug` never shows the secret.
-#[derive(Clone)]
-pub struct ClientCredentials {
-    client_id: String,
-    secret: String,
-    method: ClientAuthentication,
-}
-
-impl ClientCredentials {
-    /// Credentials sent with `method`.
-    pub fn new(
-        client_id: impl Into<String>,
-        secret: impl Into<String>,
-        method: ClientAuthentication,
-    ) -> Self {
-        Self { client_id: client_id.into(), secret: secret.into(), method }
-    }
-
-    /// The client id.
-    pub fn client_id(&self) -> &str {
-        &self.client_id
-    }
-
-    /// The authentication method.
-    pub fn method(&self) -> ClientAuthentication {
-        self.method
-    }
-
-    /// A form `POST` to `url` with `params`, authenticated with these credentials: HTTP Basic
-    /// with the form-urlencoded id and secret (RFC 6749 §2.3.1), or `client_id` and
-    /// `client_secret` in the body; never both. For Okta's `/introspect` and `/revoke`.
-    pub fn form_request(
-        &self,
-        url: &Url,
-        params: &[(&str, &str)],
-    ) -> Result<Request<Vec<u8>>, http::Error> {
-        let mut form = form_urlencoded::Serializer::new(String::new());
-        form.extend_pairs(params);
-        let mut builder = Request::builder()
-            .method(Method::POST)
-            .uri(url.as_str())
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::ACCEPT, "application/json");
-        match self.method {
-            ClientAuthentication::ClientSecretBasic => {
-                let encode = |value: &str| {
-                    form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>()
-                };
-                let pair = format!("{}:{}", encode(&self.client_id), encode(&self.secret));
-                builder = builder
-                    .header(header::AUTHORIZATION, format!("Basic {}", STANDARD.encode(pair)));
-            }
-            ClientAuthentication::ClientSecretPost => {
-                form.append_pair("client_id", &self.client_id)
-                    .append_pair("client_secret", &self.secret);
-            }
-        }
-        builder.body(form.finish().into_bytes())
-    }
-}
-
-impl fmt::Debug for ClientCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientCredentials")
-            .field("client_id", &self.client_id)
-            .field("secret", &"[redacted]")
-            .field("method", &self.method)
-            .finish()
-    }
-}
 
 /// What an [`IntrospectionVerifier`] accepts.
 #[derive(Debug, Clone)]
@@ -110,13 +27,13 @@ pub struct IntrospectionOptions {
     /// `https://{yourOktaDomain}/oauth2/v1/introspect` for the org authorization server).
     pub introspect_url: Url,
     /// When set, a response's `iss` (if present) must equal it. Defaults to `None`.
-    pub issuer: Option<String>,
+    pub issuer: Option<Issuer>,
     /// When not empty, the response's `aud` must contain one of these. Defaults to empty.
-    pub audiences: Vec<String>,
+    pub audiences: Vec<Audience>,
     /// When not empty, the response's `client_id` must be one of these. Defaults to empty.
-    pub client_ids: Vec<String>,
+    pub client_ids: Vec<ClientId>,
     /// Scopes the response's `scope` must all grant. Defaults to none.
-    pub required_scopes: Vec<String>,
+    pub required_scopes: Vec<Scope>,
     /// Tolerance for clock differences on `exp`, at most 300 seconds. Defaults to 120 seconds.
     pub leeway: Duration,
     /// Longest time an active answer is reused; never beyond the token's `exp`. Defaults to 60
@@ -171,9 +88,6 @@ impl IntrospectionVerifier {
         check_config_url(&options.introspect_url)?;
         if options.leeway > MAX_LEEWAY {
             return Err(ConfigError::LeewayTooLarge { seconds: options.leeway.as_secs() });
-        }
-        if credentials.client_id.is_empty() {
-            return Err(ConfigError::NoClientId);
         }
         let cache = options.token_cache.as_ref().map(TokenCache::new);
         Ok(Self { inner: Arc::new(Inner { options, credentials, http, cache }) })
@@ -278,10 +192,10 @@ impl IntrospectionVerifier {
         }
         let iss = string(&mut body, "iss")?;
         if let (Some(expected), Some(iss)) = (&options.issuer, &iss)
-            && iss != expected
+            && iss != expected.as_str()
         {
             return Err(VerifyError::WrongIssuer {
-                expected: expected.clone(),
+                expected: expected.as_str().to_owned(),
                 found: untrusted(iss),
             });
         }
@@ -298,14 +212,14 @@ impl IntrospectionVerifier {
             Some(_) => return Err(VerifyError::InvalidClaimType { claim: "aud" }),
         };
         if !options.audiences.is_empty()
-            && !aud.iter().any(|value| options.audiences.contains(value))
+            && !aud.iter().any(|value| options.audiences.iter().any(|a| a.as_str() == value))
         {
             return Err(VerifyError::AudienceMismatch);
         }
         let client_id = string(&mut body, "client_id")?;
         if !options.client_ids.is_empty() {
             match &client_id {
-                Some(id) if options.client_ids.contains(id) => {}
+                Some(id) if options.client_ids.iter().any(|accepted| accepted.as_str() == id) => {}
                 Some(id) => return Err(VerifyError::ClientIdNotAllowed { found: untrusted(id) }),
                 None => return Err(VerifyError::MissingClaim { claim: "client_id" }),
             }
@@ -328,8 +242,8 @@ impl IntrospectionVerifier {
         let missing: Vec<String> = options
             .required_scopes
             .iter()
-            .filter(|required| !scope.contains(required))
-            .cloned()
+            .filter(|required| !scope.iter().any(|granted| granted == required.as_str()))
+            .map(|required| required.as_str().to_owned())
             .collect();
         if !missing.is_empty() {
             return Err(VerifyError::InsufficientScope { missing });

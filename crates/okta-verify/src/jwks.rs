@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use http::{Method, Request, header};
+use okta_config::Issuer;
 use okta_http::{HttpClient, TransportError, redacted_url};
 use url::Url;
 
@@ -176,26 +177,17 @@ impl JwksCache {
         })
     }
 
-    /// The key set of an Okta issuer: `{issuer}/v1/keys` for a custom authorization server,
+    /// The key set at the conventional `/keys` endpoint of an Okta issuer
+    /// ([`Issuer::keys_url`]): `{issuer}/v1/keys` for a custom authorization server,
     /// `{issuer}/oauth2/v1/keys` for the org authorization server. The key set never leaves the
     /// issuer's origin.
     pub fn for_issuer(
-        issuer: &str,
+        issuer: &Issuer,
         http: Arc<dyn HttpClient>,
         options: JwksCacheOptions,
         clock: Clock,
     ) -> Result<Self, ConfigError> {
-        let trimmed = issuer.trim_end_matches('/');
-        let url = Url::parse(trimmed)
-            .map_err(|_| ConfigError::InvalidIssuer { reason: "it is not an absolute URL" })?;
-        let keys = if url.path().starts_with("/oauth2/") {
-            format!("{trimmed}/v1/keys")
-        } else {
-            format!("{trimmed}/oauth2/v1/keys")
-        };
-        let keys = Url::parse(&keys)
-            .map_err(|_| ConfigError::InvalidIssuer { reason: "it is not an absolute URL" })?;
-        Self::remote(keys, http, options, clock)
+        Self::remote(issuer.keys_url(), http, options, clock)
     }
 
     /// Fetches the key set now (for example at start-up, so the first request does not wait),

@@ -23,25 +23,22 @@
 //! ```no_run
 //! use std::sync::Arc;
 //!
+//! use okta_config::{Audience, Issuer, Scope};
 //! use okta_http::{HttpClientOptions, ReqwestHttpClient};
 //! use okta_verify::{
 //!     AccessTokenOptions, AccessTokenVerifier, Clock, JwksCache, JwksCacheOptions, TokenCacheOptions,
 //! };
 //!
 //! # async fn run(authorization_header_value: &str) -> Result<(), Box<dyn std::error::Error>> {
-//! let issuer = "https://example.okta.com/oauth2/default";
+//! // okta-config's validated types: a wrong issuer or audience fails here, not at the first token.
+//! let issuer = Issuer::parse("https://example.okta.com/oauth2/default")?;
 //! let http = Arc::new(ReqwestHttpClient::new(HttpClientOptions::default())?);
 //! // One key cache per issuer, shared by every verifier of the service.
-//! let keys = JwksCache::remote(
-//!     format!("{issuer}/v1/keys").parse()?,
-//!     http,
-//!     JwksCacheOptions::default(),
-//!     Clock::system(),
-//! )?;
+//! let keys = JwksCache::for_issuer(&issuer, http, JwksCacheOptions::default(), Clock::system())?;
 //! keys.refresh().await?; // optional: the first request would fetch the keys anyway
 //!
-//! let mut options = AccessTokenOptions::new(issuer, ["api://default"]);
-//! options.required_scopes = vec!["orders:read".to_owned()];
+//! let mut options = AccessTokenOptions::new(issuer, [Audience::parse("api://default")?]);
+//! options.required_scopes = vec![Scope::parse("orders:read")?];
 //! options.token_cache = Some(TokenCacheOptions::default());
 //! let verifier = AccessTokenVerifier::new(options, keys)?;
 //!
@@ -83,11 +80,13 @@
 //! A runnable version with keys and a token made on the spot:
 //!
 //! ```
+//! # use okta_config::{Audience, Issuer};
 //! # use okta_verify::{AccessTokenOptions, AccessTokenVerifier, Clock, JwksCache};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! // A fixed key set (for tests and air-gapped services) that does not hold the token's key.
 //! let keys = JwksCache::from_json(br#"{"keys":[]}"#)?;
-//! let mut options = AccessTokenOptions::new("https://example.okta.com/oauth2/default", ["api://default"]);
+//! let issuer = Issuer::parse("https://example.okta.com/oauth2/default")?;
+//! let mut options = AccessTokenOptions::new(issuer, [Audience::parse("api://default")?]);
 //! options.clock = Clock::fixed_unix(1_700_000_000);
 //! let verifier = AccessTokenVerifier::new(options, keys)?;
 //! // {"alg":"RS256","kid":"k1"}.{"sub":"a"}.signature
@@ -145,8 +144,7 @@ pub use crate::id_token::{
     IdTokenChecks, IdTokenOptions, IdTokenVerifier, VerifiedIdToken, at_hash_of,
 };
 pub use crate::introspection::{
-    ClientAuthentication, ClientCredentials, IntrospectedToken, IntrospectionClaims,
-    IntrospectionOptions, IntrospectionVerifier,
+    IntrospectedToken, IntrospectionClaims, IntrospectionOptions, IntrospectionVerifier,
 };
 pub use crate::jwks::{JwksCache, JwksCacheOptions};
 pub use crate::jws::Algorithm;

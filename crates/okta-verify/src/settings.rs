@@ -1,15 +1,18 @@
-//! Building verifiers from `okta-config` settings, the way every service is configured.
+//! Building verifiers from `okta-config` settings, the way every service is configured: the one
+//! mapping from settings to each options type of this crate.
+
+// Every enum of the settings is matched in full here, never through a fallback arm.
+#![warn(clippy::wildcard_enum_match_arm)]
 
 use std::sync::Arc;
 
-use okta_config::{ClientAuthMethod, Settings};
-use okta_http::HttpClient;
+use okta_config::Settings;
+use okta_http::{ClientCredentials, HttpClient};
 
 use crate::error::ConfigError;
 use crate::{
-    AccessTokenOptions, AccessTokenVerifier, ClientAuthentication, ClientCredentials, Clock,
-    IdTokenOptions, IdTokenVerifier, IntrospectionOptions, IntrospectionVerifier, JwksCache,
-    JwksCacheOptions,
+    AccessTokenOptions, AccessTokenVerifier, Clock, IdTokenOptions, IdTokenVerifier,
+    IntrospectionOptions, IntrospectionVerifier, JwksCache, JwksCacheOptions,
 };
 
 impl JwksCacheOptions {
@@ -45,14 +48,10 @@ impl AccessTokenOptions {
     /// The resource-server settings: issuer, audiences, accepted client ids, required scopes,
     /// leeway and maximum token age; every other option keeps its default.
     pub fn from_settings(settings: &Settings) -> Self {
-        let mut options = Self::new(
-            settings.issuer().as_str(),
-            settings.audiences().iter().map(|audience| audience.as_str().to_owned()),
-        );
-        options.client_ids =
-            settings.client_ids().iter().map(|id| id.as_str().to_owned()).collect();
-        options.required_scopes =
-            settings.required_scopes().iter().map(|scope| scope.as_str().to_owned()).collect();
+        let mut options =
+            Self::new(settings.issuer().clone(), settings.audiences().iter().cloned());
+        options.client_ids = settings.client_ids().to_vec();
+        options.required_scopes = settings.required_scopes().to_vec();
         options.leeway = settings.leeway();
         options.max_age = settings.max_token_age();
         options
@@ -75,7 +74,7 @@ impl IdTokenOptions {
     /// The sign-in settings: issuer, client id and leeway.
     pub fn from_settings(settings: &Settings) -> Result<Self, ConfigError> {
         let client = settings.client().ok_or(ConfigError::MissingClient { what: "client_id" })?;
-        let mut options = Self::new(settings.issuer().as_str(), client.id().as_str());
+        let mut options = Self::new(settings.issuer().clone(), client.id().clone());
         options.leeway = settings.leeway();
         Ok(options)
     }
@@ -93,44 +92,25 @@ impl IntrospectionOptions {
     /// client ids, required scopes and leeway of the settings.
     pub fn from_settings(settings: &Settings) -> Self {
         let mut options = Self::new(settings.issuer().introspect_url());
-        options.issuer = Some(settings.issuer().as_str().to_owned());
-        options.audiences =
-            settings.audiences().iter().map(|audience| audience.as_str().to_owned()).collect();
-        options.client_ids =
-            settings.client_ids().iter().map(|id| id.as_str().to_owned()).collect();
-        options.required_scopes =
-            settings.required_scopes().iter().map(|scope| scope.as_str().to_owned()).collect();
+        options.issuer = Some(settings.issuer().clone());
+        options.audiences = settings.audiences().to_vec();
+        options.client_ids = settings.client_ids().to_vec();
+        options.required_scopes = settings.required_scopes().to_vec();
         options.leeway = settings.leeway();
         options
     }
 }
 
-impl ClientCredentials {
-    /// The client id, secret and authentication method of the settings.
-    pub fn from_settings(settings: &Settings) -> Result<Self, ConfigError> {
-        let client = settings.client().ok_or(ConfigError::MissingClient { what: "client_id" })?;
-        let secret = client.secret().ok_or(ConfigError::MissingClient { what: "client_secret" })?;
-        let method = match client.auth_method() {
-            ClientAuthMethod::ClientSecretPost => ClientAuthentication::ClientSecretPost,
-            // Basic is Okta's default; any method added to okta-config later must be mapped here.
-            _ => ClientAuthentication::ClientSecretBasic,
-        };
-        Ok(Self::new(client.id().as_str(), secret.secret(), method))
-    }
-}
-
 impl IntrospectionVerifier {
-    /// A verifier with [`IntrospectionOptions::from_settings`] and
+    /// A verifier with [`IntrospectionOptions::from_settings`] and okta-http's
     /// [`ClientCredentials::from_settings`], sending requests through `http`.
     pub fn from_settings(
         settings: &Settings,
         http: Arc<dyn HttpClient>,
     ) -> Result<Self, ConfigError> {
-        Self::new(
-            IntrospectionOptions::from_settings(settings),
-            ClientCredentials::from_settings(settings)?,
-            http,
-        )
+        let credentials =
+            ClientCredentials::from_settings(settings).map_err(ConfigError::ClientCredentials)?;
+        Self::new(IntrospectionOptions::from_settings(settings), credentials, http)
     }
 }
 

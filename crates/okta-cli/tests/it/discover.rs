@@ -34,7 +34,7 @@ async fn discover_shows_a_custom_server() {
           end_session    http://127.0.0.1:PORT/oauth2/default/v1/logout
 
         Supported
-          client authentication  client_secret_basic, client_secret_post, none
+          client authentication  client_secret_basic, client_secret_post, client_secret_jwt, private_key_jwt, none
           PKCE methods           S256
           ID token algorithms    RS256
           scopes                 openid, profile, email, address, phone, offline_access

@@ -122,3 +122,13 @@ fn loopback_hosts() {
         assert_eq!(is_loopback_url(&Url::parse(url).unwrap()), loopback, "{url}");
     }
 }
+
+#[test]
+fn validated_values_equal_the_text_they_were_parsed_from() {
+    let issuer = Issuer::parse("https://dev-1.okta.com/oauth2/default").unwrap();
+    assert_eq!(issuer, "https://dev-1.okta.com/oauth2/default");
+    assert_ne!(issuer, "https://dev-1.okta.com/oauth2/default/");
+    assert_eq!(Audience::parse("api://default").unwrap(), *"api://default");
+    assert_eq!(ClientId::parse("0oa1").unwrap(), "0oa1".to_owned());
+    assert_ne!(Scope::parse("openid").unwrap(), "OpenID");
+}

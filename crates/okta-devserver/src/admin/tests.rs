@@ -4,7 +4,7 @@ use http::{Method, StatusCode};
 use serde_json::json;
 
 use crate::testing::Harness;
-use crate::{Endpoint, Fault};
+use crate::{Endpoint, Fault, RateLimitFault, TokenResponseFault};
 
 #[tokio::test]
 async fn admin_routes_exist_only_when_enabled() {
@@ -90,4 +90,46 @@ async fn requests_are_listed_and_keys_rotated_over_http() {
         .await;
     assert_eq!(cleared.status, StatusCode::NO_CONTENT);
     assert_eq!(harness.server.count(Method::GET, "/oauth2/default/v1/keys"), 0);
+}
+
+#[tokio::test]
+async fn the_new_token_faults_arm_over_http() {
+    let harness = Harness::new().await;
+    let cases = [
+        (
+            json!({"fault": "rate_limited_with", "with": {"endpoint": "token", "reset_in": 5, "duplicate_reset_in": 30, "retry_after": 3}, "times": 2}),
+            Fault::RateLimitedWith(
+                RateLimitFault::new(Endpoint::Token)
+                    .reset_in(std::time::Duration::from_secs(5))
+                    .duplicate_reset_in(std::time::Duration::from_secs(30))
+                    .retry_after(std::time::Duration::from_secs(3)),
+            ),
+        ),
+        (
+            json!({"fault": "rate_limited_with", "with": {"endpoint": "token"}}),
+            Fault::RateLimitedWith(RateLimitFault::new(Endpoint::Token)),
+        ),
+        (
+            json!({"fault": "token_response", "with": "missing_expires_in"}),
+            Fault::TokenResponse(TokenResponseFault::MissingExpiresIn),
+        ),
+        (
+            json!({"fault": "token_response", "with": "not_json", "always": true}),
+            Fault::TokenResponse(TokenResponseFault::NotJson),
+        ),
+    ];
+    for (body, fault) in cases {
+        let reply = harness.post_json("/devserver/faults", &body).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{body}: {}", reply.text());
+        assert!(
+            harness.server.faults().armed().iter().any(|armed| armed.fault() == &fault),
+            "{body}"
+        );
+    }
+    let unknown_field =
+        json!({"fault": "rate_limited_with", "with": {"endpoint": "token", "reset": 5}});
+    assert_eq!(
+        harness.post_json("/devserver/faults", &unknown_field).await.status,
+        StatusCode::BAD_REQUEST
+    );
 }

@@ -4,8 +4,10 @@ use http::HeaderValue;
 
 use super::*;
 use crate::form::form_encode;
+use crate::testing::{TestSigner, assertion_claims, sign_jwt};
 
 const AWKWARD_SECRET: &str = "s3cr+t/with=odd:chars%25 and ü";
+const HMAC_SECRET: &str = "an-hmac-secret-of-at-least-32-characters";
 
 fn clients(id: &str) -> Option<Client> {
     match id {
@@ -15,6 +17,11 @@ fn clients(id: &str) -> Option<Client> {
                 .with_auth_method(ClientAuthMethod::ClientSecretPost),
         ),
         "public" => Some(Client::public("public")),
+        crate::DEMO_JWT_SERVICE_CLIENT_ID => Some(Client::demo_jwt_service()),
+        "hmac" => Some(
+            Client::service("hmac", HMAC_SECRET)
+                .with_auth_method(ClientAuthMethod::ClientSecretJwt),
+        ),
         _ => None,
     }
 }
@@ -27,9 +34,19 @@ fn basic(id: &str, secret: &str) -> HeaderMap {
     headers
 }
 
+/// The `/token` URL the assertions of these tests are for.
+const TOKEN_URL: &str = "http://127.0.0.1:8900/oauth2/default/v1/token";
+
+/// The time of these tests.
+const NOW: u64 = 1_800_000_000;
+
+fn context(jtis: &JtiCache) -> AuthContext<'_> {
+    AuthContext { clients: &clients, endpoint_url: TOKEN_URL.to_owned(), now: NOW, jtis }
+}
+
 fn check(headers: &HeaderMap, body: &str) -> Result<String, AuthFailure> {
     Presented::from_request(headers, &Params::parse(body.as_bytes()))
-        .authenticate(clients)
+        .authenticate(&context(&JtiCache::default()))
         .map(|client| client.id().to_owned())
 }
 
@@ -69,7 +86,7 @@ fn each_failure_is_distinct() {
     );
     assert_eq!(
         check(&HeaderMap::new(), "client_assertion=x&client_assertion_type=y"),
-        Err(AuthFailure::AssertionUnsupported)
+        Err(AuthFailure::AssertionType)
     );
     assert_eq!(check(&HeaderMap::new(), "client_id=basic+client"), Err(AuthFailure::NoCredentials));
     assert_eq!(
@@ -118,7 +135,9 @@ fn failures_map_to_fixed_statuses_and_errors() {
         (AuthFailure::NoCredentials, 401, "invalid_client"),
         (AuthFailure::WrongSecret { basic: true }, 401, "invalid_client"),
         (AuthFailure::UnknownClient { basic: false }, 401, "invalid_client"),
-        (AuthFailure::AssertionUnsupported, 401, "invalid_client"),
+        (AuthFailure::AssertionType, 400, "invalid_request"),
+        (AuthFailure::AssertionMissing, 400, "invalid_request"),
+        (AuthFailure::Assertion(AssertionFailure::Kid), 401, "invalid_client"),
     ];
     for (failure, status, error) in cases {
         let oauth = OAuthError::from(failure);
@@ -143,4 +162,137 @@ fn the_summary_never_holds_the_secret() {
         ClientAuthentication::ClientSecretBasic { client_id: "basic client".to_owned() }
     );
     assert!(!format!("{summary:?}").contains("s3cr"));
+}
+
+/// A form body carrying a client assertion (plus `extra`, already encoded).
+fn assertion_body(jwt: &str, extra: &str) -> String {
+    format!(
+        "grant_type=client_credentials&client_assertion_type={}&client_assertion={jwt}{extra}",
+        form_encode(JWT_BEARER)
+    )
+}
+
+fn rsa_assertion(client_id: &str) -> String {
+    let header = serde_json::json!({"alg": "RS256", "kid": crate::DEMO_JWT_SERVICE_RSA_KID});
+    let signer =
+        TestSigner::Pem(crate::DEMO_JWT_SERVICE_RSA_KEY_PEM, jsonwebtoken::Algorithm::RS256);
+    sign_jwt(&header, &assertion_claims(client_id, TOKEN_URL, NOW), &signer)
+}
+
+fn hmac_assertion(client_id: &str) -> String {
+    let signer = TestSigner::Hmac(HMAC_SECRET, jsonwebtoken::Algorithm::HS256);
+    sign_jwt(
+        &serde_json::json!({"alg": "HS256"}),
+        &assertion_claims(client_id, TOKEN_URL, NOW),
+        &signer,
+    )
+}
+
+#[test]
+fn client_assertions_authenticate_the_client_they_name() {
+    let jwt_client = crate::DEMO_JWT_SERVICE_CLIENT_ID;
+    assert_eq!(
+        check(&HeaderMap::new(), &assertion_body(&rsa_assertion(jwt_client), "")),
+        Ok(jwt_client.to_owned())
+    );
+    assert_eq!(
+        check(&HeaderMap::new(), &assertion_body(&hmac_assertion("hmac"), "")),
+        Ok("hmac".to_owned())
+    );
+}
+
+#[test]
+fn assertion_failures_are_distinct() {
+    let jwt_client = crate::DEMO_JWT_SERVICE_CLIENT_ID;
+    let good = rsa_assertion(jwt_client);
+    let type_only = format!("client_assertion_type={}", form_encode(JWT_BEARER));
+    let cases = [
+        (format!("client_assertion={good}"), AuthFailure::AssertionType),
+        (
+            format!("client_assertion={good}&client_assertion_type=urn%3Aother"),
+            AuthFailure::AssertionType,
+        ),
+        (type_only, AuthFailure::AssertionMissing),
+        (assertion_body("not-a-jwt", ""), AuthFailure::Assertion(AssertionFailure::Malformed)),
+        (
+            assertion_body(&rsa_assertion("nobody"), ""),
+            AuthFailure::Assertion(AssertionFailure::Client),
+        ),
+        (
+            assertion_body(&hmac_assertion(jwt_client), ""),
+            AuthFailure::Assertion(AssertionFailure::Client),
+        ),
+        (
+            assertion_body(&rsa_assertion("hmac"), ""),
+            AuthFailure::Assertion(AssertionFailure::Client),
+        ),
+        (
+            assertion_body(&hmac_assertion("basic client"), ""),
+            AuthFailure::Assertion(AssertionFailure::Client),
+        ),
+        (assertion_body(&good, &format!("&client_id={jwt_client}")), AuthFailure::SeveralMethods),
+        (assertion_body(&good, "&client_secret=x"), AuthFailure::SeveralMethods),
+    ];
+    for (body, expected) in cases {
+        assert_eq!(check(&HeaderMap::new(), &body), Err(expected), "{body}");
+    }
+    assert_eq!(
+        check(&basic("basic client", AWKWARD_SECRET), &assertion_body(&good, "")),
+        Err(AuthFailure::SeveralMethods),
+        "Basic and an assertion"
+    );
+}
+
+#[test]
+fn an_assertion_is_used_once_across_requests() {
+    let jtis = JtiCache::default();
+    let body = assertion_body(&rsa_assertion(crate::DEMO_JWT_SERVICE_CLIENT_ID), "");
+    let authenticate = || {
+        Presented::from_request(&HeaderMap::new(), &Params::parse(body.as_bytes()))
+            .authenticate(&context(&jtis))
+            .map(|client| client.id().to_owned())
+    };
+    assert!(authenticate().is_ok());
+    assert_eq!(authenticate(), Err(AuthFailure::Assertion(AssertionFailure::Replayed)));
+}
+
+#[test]
+fn the_record_names_the_assertion_method_and_claimed_client_only() {
+    let summary = |body: &str| {
+        Presented::from_request(&HeaderMap::new(), &Params::parse(body.as_bytes())).summary()
+    };
+    let jwt = rsa_assertion("claimed");
+    assert_eq!(
+        summary(&assertion_body(&jwt, "")),
+        ClientAuthentication::PrivateKeyJwt { client_id: "claimed".to_owned() }
+    );
+    assert_eq!(
+        summary(&assertion_body(&hmac_assertion("mac"), "")),
+        ClientAuthentication::ClientSecretJwt { client_id: "mac".to_owned() }
+    );
+    assert_eq!(summary(&assertion_body("garbage", "")), ClientAuthentication::ClientAssertion);
+    assert_eq!(
+        ClientAuthentication::PrivateKeyJwt { client_id: "c".to_owned() }.client_id(),
+        Some("c")
+    );
+    assert_eq!(ClientAuthentication::Several.client_id(), None);
+    assert!(!format!("{:?}", summary(&assertion_body(&jwt, ""))).contains(&jwt[..20]));
+}
+
+#[tokio::test]
+async fn assertion_failures_are_401_with_a_challenge_and_okta_s_text() {
+    let response = axum::response::IntoResponse::into_response(OAuthError::from(
+        AuthFailure::Assertion(AssertionFailure::Expired),
+    ));
+    assert_eq!(response.status().as_u16(), 401);
+    assert!(response.headers().contains_key(header::WWW_AUTHENTICATE));
+    let body = axum::body::to_bytes(response.into_body(), 4096).await.unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({
+            "error": "invalid_client",
+            "error_description": "The client_assertion token is expired."
+        })
+    );
 }

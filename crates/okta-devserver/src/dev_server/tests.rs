@@ -15,8 +15,16 @@ async fn defaults_give_loopback_demo_data_and_the_default_server() {
     assert_eq!(server.org_issuer(), server.base_url());
     assert_eq!(server.issuer("default"), format!("{}/oauth2/default", server.base_url()));
     let ids: Vec<String> = server.issuers().into_iter().map(|(id, _)| id.to_string()).collect();
-    assert_eq!(ids, ["org", "default"]);
+    assert_eq!(ids, ["org", "default", "orders", "shipping"], "the demo APIs next to default");
     assert!(server.clients().get(crate::DEMO_CLIENT_ID).is_some());
+    for service in [
+        crate::DEMO_SERVICE_CLIENT_ID,
+        crate::DEMO_JWT_SERVICE_CLIENT_ID,
+        crate::DEMO_EXCHANGE_CLIENT_ID,
+    ] {
+        let client = server.clients().get(service).expect(service);
+        assert_eq!(client.application_type(), crate::ApplicationType::Service);
+    }
     assert_eq!(server.users().list().len(), 2);
 }
 

@@ -33,7 +33,13 @@ async fn every_okta_metadata_path_answers_with_its_issuer() {
         assert_eq!(document["code_challenge_methods_supported"], serde_json::json!(["S256"]));
         assert_eq!(
             document["token_endpoint_auth_methods_supported"],
-            serde_json::json!(["client_secret_basic", "client_secret_post", "none"])
+            serde_json::json!([
+                "client_secret_basic",
+                "client_secret_post",
+                "client_secret_jwt",
+                "private_key_jwt",
+                "none"
+            ])
         );
         assert_eq!(
             document["response_types_supported"],
@@ -84,8 +90,30 @@ async fn custom_servers_list_their_scopes_and_unknown_ones_are_404() {
     let scopes = document["scopes_supported"].as_array().unwrap();
     assert!(scopes.contains(&"openid".into()) && scopes.contains(&"payments:read".into()));
     assert!(!scopes.contains(&"groups".into()), "groups is an org-server scope");
+    let grants = |document: &serde_json::Value| -> Vec<String> {
+        document["grant_types_supported"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|grant| grant.as_str().map(str::to_owned))
+            .collect()
+    };
+    let exchange = "urn:ietf:params:oauth:grant-type:token-exchange".to_owned();
+    assert!(grants(&document).contains(&exchange), "a custom server lists token exchange");
+    assert!(!grants(&document).contains(&"client_credentials".to_owned()));
+    let oauth = harness.get("/oauth2/payments/.well-known/oauth-authorization-server").await.json();
+    assert!(
+        grants(&oauth).contains(&exchange)
+            && grants(&oauth).contains(&"client_credentials".to_owned())
+    );
     let org = harness.get("/.well-known/openid-configuration").await.json();
     assert!(org["scopes_supported"].as_array().unwrap().contains(&"groups".into()));
+    assert!(!grants(&org).contains(&exchange), "the org server has no token exchange");
+    let org_oauth = harness.get("/.well-known/oauth-authorization-server").await.json();
+    assert!(
+        grants(&org_oauth).contains(&"client_credentials".to_owned()),
+        "the org server has client_credentials (Okta API scopes)"
+    );
     for path in
         ["/oauth2/nope/.well-known/openid-configuration", "/oauth2/nope/v1/keys", "/no/such/path"]
     {

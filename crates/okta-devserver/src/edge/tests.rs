@@ -170,3 +170,88 @@ async fn oversized_requests_are_refused() {
     let reply = harness.post_form(TOKEN, &body, DEMO).await;
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+#[tokio::test]
+async fn a_rate_limit_fault_sets_reset_retry_after_and_a_second_reset_by_the_server_clock() {
+    let harness = Harness::new().await;
+    harness.server.faults().arm_times(
+        Fault::RateLimitedWith(
+            crate::RateLimitFault::new(Endpoint::Token)
+                .reset_in(Duration::from_secs(7))
+                .duplicate_reset_in(Duration::from_secs(30))
+                .retry_after(Duration::from_secs(5)),
+        ),
+        2,
+    );
+    let body = "grant_type=client_credentials&scope=orders:read";
+    let service = Some((crate::DEMO_SERVICE_CLIENT_ID, crate::DEMO_SERVICE_CLIENT_SECRET));
+    for _ in 0..2 {
+        let limited = harness.post_form("/oauth2/orders/v1/token", body, service).await;
+        assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+        let error = limited.json();
+        assert_eq!(error["errorCode"], "E0000047");
+        assert_eq!(error["errorSummary"], "API call exceeded rate limit due to too many requests.");
+        assert!(error.get("error").is_none(), "an Okta API error, not an OAuth one");
+        let resets: Vec<&str> = limited
+            .headers
+            .get_all("x-rate-limit-reset")
+            .iter()
+            .map(|value| value.to_str().unwrap())
+            .collect();
+        assert_eq!(resets, ["1800000007", "1800000030"], "Okta SDKs take the earliest");
+        assert_eq!(limited.header("x-rate-limit-remaining"), Some("0"));
+        assert_eq!(limited.header("x-rate-limit-limit"), Some("600"));
+        assert_eq!(limited.header("retry-after"), Some("5"));
+        assert_eq!(
+            limited.header("date"),
+            Some("Fri, 15 Jan 2027 08:00:00 GMT"),
+            "the manual clock"
+        );
+    }
+    let normal = harness.post_form("/oauth2/orders/v1/token", body, service).await;
+    assert_eq!(normal.status, StatusCode::OK, "two times, then normal");
+    assert_eq!(normal.header("date"), Some("Fri, 15 Jan 2027 08:00:00 GMT"));
+    assert_eq!(
+        harness.server.count_token_requests(
+            crate::GrantType::ClientCredentials,
+            crate::DEMO_SERVICE_CLIENT_ID
+        ),
+        3,
+        "the refused requests were recorded"
+    );
+
+    harness.clock.advance(Duration::from_secs(15));
+    harness
+        .server
+        .faults()
+        .arm(Fault::RateLimitedWith(crate::RateLimitFault::new(Endpoint::Token)));
+    let plain = harness.post_form("/oauth2/orders/v1/token", body, service).await;
+    assert_eq!(
+        plain.header("x-rate-limit-reset"),
+        Some("1800000060"),
+        "the next minute by default"
+    );
+    assert!(plain.header("retry-after").is_none(), "Okta documents no Retry-After");
+    assert_eq!(plain.headers.get_all("x-rate-limit-reset").iter().count(), 1);
+}
+
+#[tokio::test]
+async fn a_503_then_normal_answers() {
+    let harness = Harness::new().await;
+    harness
+        .server
+        .faults()
+        .arm_times(Fault::ServerError { endpoint: Endpoint::Token, status: 503 }, 3);
+    let service = Some((crate::DEMO_SERVICE_CLIENT_ID, crate::DEMO_SERVICE_CLIENT_SECRET));
+    let statuses: Vec<u16> = {
+        let mut statuses = Vec::new();
+        for _ in 0..4 {
+            let reply = harness
+                .post_form("/oauth2/orders/v1/token", "grant_type=client_credentials", service)
+                .await;
+            statuses.push(reply.status.as_u16());
+        }
+        statuses
+    };
+    assert_eq!(statuses, [503, 503, 503, 200]);
+}

@@ -12,7 +12,7 @@ use crate::testing::{
 use crate::{
     AuthorizationServer, ClaimTarget, ClaimValue, Client, ClientAuthMethod, CustomClaim,
     DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REDIRECT_URI, DEMO_USERNAME, Fault, GrantType,
-    TokenLifetimes, User,
+    TokenLifetimes, TokenResponseFault, User,
 };
 
 const TOKEN: &str = "/oauth2/default/v1/token";
@@ -397,7 +397,13 @@ async fn client_credentials_work_on_custom_servers_with_custom_scopes_only() {
     }
     let org =
         harness.post_form("/oauth2/v1/token", "grant_type=client_credentials&scope=x", DEMO).await;
-    assert_oauth_error(&org, StatusCode::BAD_REQUEST, "unsupported_grant_type");
+    assert_oauth_error(&org, StatusCode::UNAUTHORIZED, "invalid_client");
+    assert_eq!(
+        org.json()["error_description"],
+        "Client Credentials requests to the Org Authorization Server must use the private_key_jwt \
+         token_endpoint_auth_method",
+        "the org server takes client_credentials only with private_key_jwt"
+    );
 }
 
 #[tokio::test]
@@ -481,4 +487,48 @@ async fn users_added_at_run_time_can_sign_in() {
     assert!(harness.server.users().add(User::new("DAVE@example.com", "x")).is_err());
     let token = harness.session_token("dave@example.com", "dave-password").await;
     assert!(!token.is_empty());
+}
+
+#[tokio::test]
+async fn token_response_faults_break_the_next_successful_response_only() {
+    let harness = Harness::new().await;
+    let service = Some((crate::DEMO_SERVICE_CLIENT_ID, crate::DEMO_SERVICE_CLIENT_SECRET));
+    let request =
+        || harness.post_form("/oauth2/orders/v1/token", "grant_type=client_credentials", service);
+    let keys = |reply: &crate::testing::Reply| -> Vec<String> {
+        reply.json().as_object().unwrap().keys().cloned().collect()
+    };
+    harness.server.faults().arm(Fault::TokenResponse(TokenResponseFault::MissingExpiresIn));
+    assert_eq!(keys(&request().await), ["access_token", "scope", "token_type"]);
+    harness.server.faults().arm(Fault::TokenResponse(TokenResponseFault::MissingAccessToken));
+    assert_eq!(keys(&request().await), ["expires_in", "scope", "token_type"]);
+    harness.server.faults().arm(Fault::TokenResponse(TokenResponseFault::WrongTokenType));
+    assert_eq!(request().await.json()["token_type"], "N_A");
+    harness.server.faults().arm(Fault::TokenResponse(TokenResponseFault::NotJson));
+    let not_json = request().await;
+    assert_eq!(not_json.status, StatusCode::OK);
+    assert_eq!(not_json.header("content-type"), Some("application/json"));
+    assert!(serde_json::from_slice::<Value>(&not_json.body).is_err(), "{}", not_json.text());
+    assert_eq!(
+        keys(&request().await),
+        ["access_token", "expires_in", "scope", "token_type"],
+        "one each"
+    );
+
+    harness.server.faults().arm(Fault::TokenResponse(TokenResponseFault::MissingExpiresIn));
+    let refused = harness
+        .post_form("/oauth2/orders/v1/token", "grant_type=client_credentials&scope=nope", service)
+        .await;
+    assert_eq!(
+        refused.json()["error"],
+        "invalid_scope",
+        "an error response is not a token response"
+    );
+    let code = harness.code("default", &[]).await;
+    let reply = harness.exchange("default", &code).await;
+    assert!(
+        reply.json().get("expires_in").is_none(),
+        "still armed, and any grant's response breaks"
+    );
+    assert!(reply.json()["id_token"].is_string());
 }

@@ -64,6 +64,12 @@ async fn the_binary_prints_issuers_clients_and_users_and_serves_the_config_file(
         format!("default    {base}/oauth2/default"),
         format!("payments   {base}/oauth2/payments"),
         "demo-client".to_owned(),
+        "demo-service  (service app, client_secret_basic; client_credentials)".to_owned(),
+        "demo-service-jwt  (service app, private_key_jwt; client_credentials)".to_owned(),
+        "demo-exchange  (service app, client_secret_basic; urn:ietf:params:oauth:grant-type:token-exchange)".to_owned(),
+        "key:           reports-1 (EC)".to_owned(),
+        "payments   audience api://payments  scopes payments:read* payments:write".to_owned(),
+        "trusts tokens of: default".to_owned(),
         "web-app".to_owned(),
         "alice@example.com".to_owned(),
         "carol@example.com".to_owned(),
@@ -81,6 +87,36 @@ async fn the_binary_prints_issuers_clients_and_users_and_serves_the_config_file(
     assert_eq!(document["issuer"], format!("{base}/oauth2/payments"));
     let admin = crate::client().get(format!("{base}/devserver/faults")).send().await.unwrap();
     assert_eq!(admin.status(), reqwest::StatusCode::OK, "the example file enables admin routes");
+
+    // The example's private_key_jwt service app, signed with the committed demo EC key.
+    let token_url = format!("{base}/oauth2/payments/v1/token");
+    let now = jsonwebtoken::get_current_timestamp();
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+    header.kid = Some("reports-1".to_owned());
+    let key = jsonwebtoken::EncodingKey::from_ec_pem(
+        okta_devserver::DEMO_JWT_SERVICE_EC_KEY_PEM.as_bytes(),
+    )
+    .unwrap();
+    let claims = serde_json::json!({
+        "iss": "payments-reports", "sub": "payments-reports", "aud": token_url,
+        "iat": now, "exp": now + 300,
+    });
+    let assertion = jsonwebtoken::encode(&header, &claims, &key).unwrap();
+    let reply: serde_json::Value = crate::client()
+        .post(&token_url)
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+            ("client_assertion", assertion.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reply["scope"], "payments:read", "the default scope, {reply}");
+    assert_eq!(reply["expires_in"], 1800, "the policy rule's lifetime");
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 mod binary;
 mod flow;
 mod lifecycle;
+mod service;
 mod settings;
 
 use std::time::Duration;

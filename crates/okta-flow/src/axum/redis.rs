@@ -6,10 +6,7 @@ use tower_sessions_redis_store::fred::prelude::{
     ClientLike as _, Config, ConnectionConfig, PerformanceConfig, Pool, ReconnectPolicy,
 };
 
-/// `tower-sessions-redis-store`'s store: sessions as Redis keys that expire with the session.
-pub use tower_sessions_redis_store::RedisStore;
-/// The `fred` Redis client `RedisStore` is built on, at the version it uses.
-pub use tower_sessions_redis_store::fred;
+use tower_sessions_redis_store::RedisStore;
 
 /// How long one Redis command may take before the request fails (and the user sees a 503
 /// rather than a hung page).

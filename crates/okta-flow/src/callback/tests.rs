@@ -11,7 +11,7 @@ fn pending() -> PendingLogin {
 }
 
 fn run(query: &str, pending: &PendingLogin, iss_required: bool) -> Result<String, CallbackError> {
-    check(query, pending, ISSUER, iss_required).map(|code| code.secret().clone())
+    check(query, pending, ISSUER, iss_required).map(|code| code.secret().to_owned())
 }
 
 fn state(pending: &PendingLogin) -> &str {

@@ -113,8 +113,8 @@ async fn no_secret_or_token_in_any_log_line_debug_output_or_error() {
         .and_then(|r| r.form("code_verifier").map(str::to_owned))
         .expect("the token request carried the PKCE verifier");
     secrets.push(verifier);
-    secrets.push(tokens.access_token().secret().clone());
-    secrets.push(tokens.refresh_token().unwrap().secret().clone());
+    secrets.push(tokens.access_token().secret().to_owned());
+    secrets.push(tokens.refresh_token().unwrap().secret().to_owned());
     secrets.push(tokens.id_token().unwrap().secret().to_owned());
     outputs.push(format!("{tokens:?} {pending:?} {:?}", h.client));
 
@@ -122,7 +122,7 @@ async fn no_secret_or_token_in_any_log_line_debug_output_or_error() {
     let sub = tokens.id_token_claims().unwrap().sub.clone();
     outputs.push(format!("{:?}", h.client.userinfo(tokens.access_token(), &sub).await.unwrap()));
     let refreshed = h.client.refresh(tokens.refresh_token().unwrap(), &sub).await.unwrap();
-    secrets.push(refreshed.access_token().secret().clone());
+    secrets.push(refreshed.access_token().secret().to_owned());
     outputs.push(format!("{refreshed:?}"));
     outputs.push(format!(
         "{:?}",

@@ -163,14 +163,13 @@ fn connect_failure() -> TransportError {
 
 fn every_config_error() -> Vec<ConfigError> {
     every_variant![ConfigError:
-        InvalidIssuer { reason: "it is not an absolute URL" },
         NoAudience,
-        NoClientId,
         NoAlgorithm,
         LeewayTooLarge { seconds: 600 },
         OutOfRange { name: "max_ttl", reason: "must be at least min_ttl" },
         InsecureUrl { url: "http://example.com/keys".to_owned() },
         MissingClient { what: "client_secret" },
+        ClientCredentials(okta_http::ClientAuthError::MissingClientId),
     ]
 }
 

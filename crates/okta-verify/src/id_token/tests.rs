@@ -16,8 +16,11 @@ fn sc_058_at_hash_is_the_left_half_of_the_hash() {
 
 #[test]
 fn audience_must_hold_the_client_and_only_trusted_others() {
-    let mut options = IdTokenOptions::new("https://example.okta.com", "client");
-    options.trusted_audiences = vec!["trusted".to_owned()];
+    let mut options = IdTokenOptions::new(
+        okta_config::Issuer::parse("https://example.okta.com").unwrap(),
+        okta_config::ClientId::parse("client").unwrap(),
+    );
+    options.trusted_audiences = vec![okta_config::Audience::parse("trusted").unwrap()];
     let check = |aud: &[&str]| {
         let aud: Vec<String> = aud.iter().map(|value| (*value).to_owned()).collect();
         check_audience(&aud, &options).is_ok()

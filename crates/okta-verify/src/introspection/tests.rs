@@ -7,13 +7,11 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use base64::Engine as _;
 use expect_test::{Expect, expect};
-use okta_http::{HttpClient, TransportError};
+use okta_config::{Audience, ClientId, ClientSecret, Issuer, Scope};
+use okta_http::{ClientCredentials, HttpClient, TransportError};
 use serde_json::json;
 
-use crate::{
-    ClientAuthentication, ClientCredentials, Clock, IntrospectionOptions, IntrospectionVerifier,
-    TokenCacheOptions,
-};
+use crate::{Clock, IntrospectionOptions, IntrospectionVerifier, TokenCacheOptions};
 
 const NOW: i64 = 1_700_000_000;
 const URL: &str = "https://example.okta.com/oauth2/default/v1/introspect";
@@ -49,9 +47,17 @@ fn options() -> IntrospectionOptions {
     options
 }
 
+fn client_id(text: &str) -> ClientId {
+    ClientId::parse(text).unwrap()
+}
+
+fn secret(text: &str) -> ClientSecret {
+    ClientSecret::parse(text.to_owned()).unwrap()
+}
+
 fn verifier(options: IntrospectionOptions, http: Arc<dyn HttpClient>) -> IntrospectionVerifier {
     let credentials =
-        ClientCredentials::new("0oa1client", "s3cret", ClientAuthentication::ClientSecretBasic);
+        ClientCredentials::client_secret_basic(client_id("0oa1client"), secret("s3cret"));
     IntrospectionVerifier::new(options, credentials, http).unwrap()
 }
 
@@ -102,8 +108,7 @@ fn check(options: &IntrospectionOptions, cases: Vec<(&str, Answer)>, expect: &Ex
 #[tokio::test]
 async fn sc_112_active_token_and_the_request_shape() {
     let (fake, http) = fake(Ok((200, active(&json!({})))));
-    let credentials =
-        ClientCredentials::new("a b+c", "p:%&+=ü", ClientAuthentication::ClientSecretBasic);
+    let credentials = ClientCredentials::client_secret_basic(client_id("a+b/c"), secret("p:%&+=ü"));
     let verifier = IntrospectionVerifier::new(options(), credentials, http).unwrap();
     let token = verifier.verify("tok en+/=").await.unwrap();
     assert_eq!(token.claims().sub.as_deref(), Some("alice@example.com"));
@@ -119,7 +124,7 @@ async fn sc_112_active_token_and_the_request_shape() {
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(authorization.strip_prefix("Basic ").unwrap())
         .unwrap();
-    assert_eq!(String::from_utf8(decoded).unwrap(), "a+b%2Bc:p%3A%25%26%2B%3D%C3%BC");
+    assert_eq!(String::from_utf8(decoded).unwrap(), "a%2Bb%2Fc:p%3A%25%26%2B%3D%C3%BC");
     let body = String::from_utf8(request.body().clone()).unwrap();
     assert_eq!(body, "token=tok+en%2B%2F%3D&token_type_hint=access_token");
     assert!(!body.contains("client_secret"));
@@ -129,7 +134,7 @@ async fn sc_112_active_token_and_the_request_shape() {
 async fn client_secret_post_puts_the_credentials_in_the_body() {
     let (fake, http) = fake(Ok((200, active(&json!({})))));
     let credentials =
-        ClientCredentials::new("0oa1client", "s3cret", ClientAuthentication::ClientSecretPost);
+        ClientCredentials::client_secret_post(client_id("0oa1client"), secret("s3cret"));
     let verifier = IntrospectionVerifier::new(options(), credentials, http).unwrap();
     verifier.verify("t").await.unwrap();
     let requests = fake.requests.lock().unwrap();
@@ -181,10 +186,10 @@ fn sc_113_114_inactive_and_failed_answers_fail_closed() {
 #[test]
 fn sc_115_active_answers_are_still_checked() {
     let mut options = options();
-    options.issuer = Some("https://example.okta.com/oauth2/default".to_owned());
-    options.audiences = vec!["api://default".to_owned()];
-    options.client_ids = vec!["0oa1client".to_owned()];
-    options.required_scopes = vec!["orders:read".to_owned()];
+    options.issuer = Some(Issuer::parse("https://example.okta.com/oauth2/default").unwrap());
+    options.audiences = vec![Audience::parse("api://default").unwrap()];
+    options.client_ids = vec![client_id("0oa1client")];
+    options.required_scopes = vec![Scope::parse("orders:read").unwrap()];
     let answer = |patch: serde_json::Value| Ok((200, active(&patch)));
     check(
         &options,
@@ -267,20 +272,14 @@ async fn sc_115_cache_never_outlives_exp_or_the_configured_ttl() {
 #[test]
 fn construction_is_validated() {
     let (_fake, http) = fake(Ok((200, String::new())));
-    let credentials =
-        ClientCredentials::new("0oa1client", "s", ClientAuthentication::ClientSecretBasic);
+    let credentials = ClientCredentials::client_secret_basic(client_id("0oa1client"), secret("s"));
     let mut insecure = options();
     insecure.introspect_url = "http://example.okta.com/oauth2/v1/introspect".parse().unwrap();
     let mut wide = options();
     wide.leeway = Duration::from_secs(301);
     let errors: Vec<String> = [
         IntrospectionVerifier::new(insecure, credentials.clone(), Arc::clone(&http)),
-        IntrospectionVerifier::new(wide, credentials, Arc::clone(&http)),
-        IntrospectionVerifier::new(
-            options(),
-            ClientCredentials::new("", "s", ClientAuthentication::ClientSecretBasic),
-            http,
-        ),
+        IntrospectionVerifier::new(wide, credentials, http),
     ]
     .into_iter()
     .map(|result| result.unwrap_err().to_string())
@@ -289,8 +288,9 @@ fn construction_is_validated() {
         [
             "insecure URL http://example.okta.com/oauth2/v1/introspect: https is required except for loopback hosts",
             "leeway of 301 s is larger than the 300 s allowed",
-            "the client id is empty",
         ]
     "#]]
     .assert_debug_eq(&errors);
+    // A client id is okta-config's validated type: an empty one fails where it is parsed.
+    assert_eq!(ClientId::parse("").unwrap_err().to_string(), "the client id is empty");
 }

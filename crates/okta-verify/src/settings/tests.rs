@@ -3,12 +3,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use okta_config::ClientAuthMethod;
 use okta_config::{Role, Settings, SettingsLoader};
-use okta_http::{HttpClient, TransportError};
+use okta_http::{ClientCredentials, HttpClient, TransportError};
 
 use crate::{
-    AccessTokenOptions, AccessTokenVerifier, ClientAuthentication, ClientCredentials,
-    IdTokenOptions, IntrospectionOptions, JwksCache, JwksCacheOptions,
+    AccessTokenOptions, AccessTokenVerifier, IdTokenOptions, IntrospectionOptions, JwksCache,
+    JwksCacheOptions,
 };
 
 fn offline() -> Arc<dyn HttpClient> {
@@ -65,7 +66,7 @@ fn client_settings_give_id_token_options_and_credentials() {
     assert_eq!(options.issuer, "https://dev-123456.okta.com/oauth2/default");
     let credentials = ClientCredentials::from_settings(&settings).unwrap();
     assert_eq!(credentials.client_id(), "0oa1client");
-    assert_eq!(credentials.method(), ClientAuthentication::ClientSecretPost);
+    assert_eq!(credentials.method(), ClientAuthMethod::ClientSecretPost);
     let introspection = IntrospectionOptions::from_settings(&settings);
     assert_eq!(
         introspection.introspect_url.as_str(),
@@ -80,5 +81,12 @@ fn missing_client_is_a_configuration_error() {
         IdTokenOptions::from_settings(&settings).unwrap_err().to_string(),
         "missing client settings: client_id"
     );
-    assert!(crate::IntrospectionVerifier::from_settings(&settings, offline()).is_err());
+    let err = crate::IntrospectionVerifier::from_settings(&settings, offline()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            crate::ConfigError::ClientCredentials(okta_http::ClientAuthError::MissingClientId)
+        ),
+        "{err:?}"
+    );
 }

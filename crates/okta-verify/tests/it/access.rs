@@ -15,8 +15,8 @@ use serde_json::{Value, json};
 
 use crate::support::{
     AUDIENCE, CLIENT_ID, ISSUER, Key, NOW, access_claims, access_options, access_token,
-    access_verifier, block_on, id_claims, patched, static_keys, token, token_with_header,
-    verify_access,
+    access_verifier, audience, block_on, client_id, id_claims, issuer, patched, scope, static_keys,
+    token, token_with_header, verify_access,
 };
 
 fn check_with(verifier: &AccessTokenVerifier, cases: Vec<(&str, String)>, expect: Expect) {
@@ -88,7 +88,7 @@ fn sc_104_valid_okta_access_token() {
 fn sc_105_id_token_presented_as_access_token() {
     // Even a verifier that (wrongly) accepts the client id as an audience tells them apart.
     let mut options = access_options();
-    options.audiences.push(CLIENT_ID.to_owned());
+    options.audiences.push(audience(CLIENT_ID));
     let lenient = AccessTokenVerifier::new(options, static_keys()).unwrap();
     let id_without_nonce = patched(id_claims(), &json!({ "nonce": null, "at_hash": null }));
     let cases = vec![
@@ -140,7 +140,8 @@ fn sc_106_org_authorization_server_tokens() {
         "]],
     );
     // A verifier configured with an org issuer refuses every token and says why.
-    let mut options = AccessTokenOptions::new("https://example.okta.com", [AUDIENCE]);
+    let mut options =
+        AccessTokenOptions::new(issuer("https://example.okta.com"), [audience(AUDIENCE)]);
     options.clock = Clock::fixed_unix(NOW.unsigned_abs());
     let org = AccessTokenVerifier::new(options, static_keys()).unwrap();
     check_with(
@@ -205,7 +206,7 @@ fn sc_107_typ_header_per_mode() {
 #[test]
 fn sc_108_audience_and_client_id() {
     let mut options = access_options();
-    options.client_ids = vec![CLIENT_ID.to_owned()];
+    options.client_ids = vec![client_id(CLIENT_ID)];
     let verifier = AccessTokenVerifier::new(options, static_keys()).unwrap();
     check_with(
         &verifier,
@@ -280,7 +281,7 @@ fn sc_055_issuer_exact_match() {
 #[test]
 fn sc_109_scopes() {
     let mut options = access_options();
-    options.required_scopes = vec!["orders:read".to_owned(), "orders:write".to_owned()];
+    options.required_scopes = vec![scope("orders:read"), scope("orders:write")];
     let strict = AccessTokenVerifier::new(options, static_keys()).unwrap();
     check_with(
         &strict,
@@ -431,25 +432,14 @@ fn options_are_validated() {
             Err(err) => err.to_string(),
         };
     let mut out = String::new();
-    let empty_audience: [&str; 0] = [];
     let cases: Vec<(&str, AccessTokenOptions)> = vec![
         ("default", access_options()),
-        ("no audience", AccessTokenOptions::new(ISSUER, empty_audience)),
-        ("empty audience", AccessTokenOptions::new(ISSUER, [""])),
-        ("empty issuer", AccessTokenOptions::new("", [AUDIENCE])),
-        ("relative issuer", AccessTokenOptions::new("example.okta.com", [AUDIENCE])),
-        (
-            "http issuer",
-            AccessTokenOptions::new("http://example.okta.com/oauth2/default", [AUDIENCE]),
-        ),
-        (
-            "loopback http issuer",
-            AccessTokenOptions::new("http://127.0.0.1:8080/oauth2/default", [AUDIENCE]),
-        ),
-        (
-            "issuer with query",
-            AccessTokenOptions::new("https://example.okta.com/oauth2/default?x=1", [AUDIENCE]),
-        ),
+        ("no audience", AccessTokenOptions::new(issuer(ISSUER), [])),
+        ("loopback http issuer", {
+            let mut options = access_options();
+            options.issuer = issuer("http://127.0.0.1:8080/oauth2/default");
+            options
+        }),
         ("no algorithm", {
             let mut options = access_options();
             options.algorithms.clear();
@@ -464,17 +454,31 @@ fn options_are_validated() {
     for (name, options) in cases {
         writeln!(out, "{name} => {}", describe(options)).unwrap();
     }
-    expect![[r"
+    // Issuers and audiences are okta-config's validated types: a wrong one fails where it is
+    // parsed, before any options exist.
+    let issuers = [
+        ("empty issuer", ""),
+        ("relative issuer", "example.okta.com"),
+        ("http issuer", "http://example.okta.com/oauth2/default"),
+        ("issuer with query", "https://example.okta.com/oauth2/default?x=1"),
+    ];
+    for (name, text) in issuers {
+        let err = okta_config::Issuer::parse(text).unwrap_err();
+        writeln!(out, "{name} => {err}").unwrap();
+    }
+    let err = okta_config::Audience::parse("").unwrap_err();
+    writeln!(out, "empty audience => {err}").unwrap();
+    expect![[r#"
         default => ok
         no audience => at least one audience is required
-        empty audience => at least one audience is required
-        empty issuer => invalid issuer: it is empty
-        relative issuer => invalid issuer: it is not an absolute URL
-        http issuer => insecure URL http://example.okta.com/oauth2/default: https is required except for loopback hosts
         loopback http issuer => ok
-        issuer with query => invalid issuer: it has a query or fragment
         no algorithm => at least one algorithm must be allowed
         zero max age => option `max_age` is out of range: must be positive
-    "]]
+        empty issuer => "" is not a URL: remove the surrounding spaces
+        relative issuer => "example.okta.com" is not an absolute URL (relative URL without a base)
+        http issuer => "http://example.okta.com/oauth2/default" uses http: the issuer must use https (http is allowed only for loopback hosts such as 127.0.0.1, for the local development server)
+        issuer with query => "https://example.okta.com/oauth2/default?x=1" has a query or fragment, which an issuer must not have
+        empty audience => the audience is empty
+    "#]]
     .assert_eq(&out);
 }

@@ -8,7 +8,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::routing::get;
 use expect_test::expect;
-use okta_verify::axum::OktaAuthLayer;
+use okta_verify::axum::BearerAuthLayer;
 use okta_verify::{AccessTokenVerifier, JwksCache, VerifiedAccessToken};
 use serde_json::json;
 use tower::ServiceExt as _;
@@ -22,7 +22,7 @@ async fn me(token: VerifiedAccessToken) -> String {
 }
 
 fn app(verifier: AccessTokenVerifier) -> Router {
-    Router::new().route("/me", get(me)).layer(OktaAuthLayer::new(verifier))
+    Router::new().route("/me", get(me)).layer(BearerAuthLayer::new(verifier))
 }
 
 /// Sends `GET uri` with these `Authorization` values; describes status, challenge and body.
@@ -44,7 +44,7 @@ async fn call(app: &Router, uri: &str, authorizations: &[String]) -> String {
 #[tokio::test]
 async fn sc_110_statuses_and_challenges() {
     let mut options = access_options();
-    options.required_scopes = vec!["orders:read".to_owned()];
+    options.required_scopes = vec![crate::support::scope("orders:read")];
     let app = app(AccessTokenVerifier::new(options, static_keys()).unwrap());
     let valid = access_token();
     let expired = token(Key::RsaA, &patched(access_claims(), &json!({ "exp": NOW - 1000 })));

@@ -143,7 +143,7 @@ fn sc_009_claims_are_typed() {
 #[test]
 fn sc_050_to_054_audience_and_azp() {
     let mut options = id_options();
-    options.trusted_audiences = vec!["api://trusted".to_owned()];
+    options.trusted_audiences = vec![crate::support::audience("api://trusted")];
     let verifier = IdTokenVerifier::new(options, static_keys()).unwrap();
     let at = access_token();
     let cases = patches(&[

@@ -534,7 +534,7 @@ fn sc_100_jwks_uri_must_be_https_except_loopback() {
         "http://127.0.0.1:9000/oauth2/aus1",
     ] {
         let keys = JwksCache::for_issuer(
-            issuer,
+            &crate::support::issuer(issuer),
             fake.client(),
             JwksCacheOptions::default(),
             Clock::system(),

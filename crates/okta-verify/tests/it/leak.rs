@@ -2,10 +2,8 @@
 
 use std::sync::Arc;
 
-use okta_verify::{
-    ClientAuthentication, ClientCredentials, IdTokenChecks, IntrospectionOptions,
-    IntrospectionVerifier,
-};
+use okta_http::ClientCredentials;
+use okta_verify::{IdTokenChecks, IntrospectionOptions, IntrospectionVerifier};
 
 use crate::support::{access_token, access_verifier, block_on, id_verifier};
 
@@ -54,8 +52,10 @@ fn sc_119_errors_and_results_never_contain_the_token() {
 #[test]
 fn sc_119_client_secret_is_redacted() {
     let secret = "very-secret-client-secret-value";
-    let credentials =
-        ClientCredentials::new("0oa1client", secret, ClientAuthentication::ClientSecretBasic);
+    let credentials = ClientCredentials::client_secret_basic(
+        okta_config::ClientId::parse("0oa1client").unwrap(),
+        okta_config::ClientSecret::parse(secret.to_owned()).unwrap(),
+    );
     let http = Arc::new(|_request: http::Request<Vec<u8>>| async {
         Err::<http::Response<Vec<u8>>, _>(okta_http::TransportError::other("offline"))
     });

@@ -8,6 +8,7 @@ use std::sync::{Arc, OnceLock};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::EncodingKey;
+use okta_config::{Audience, ClientId, Issuer, Scope};
 use okta_verify::{
     AccessTokenOptions, AccessTokenVerifier, Clock, IdTokenChecks, IdTokenOptions, IdTokenVerifier,
     JwksCache, VerifyError,
@@ -185,8 +186,28 @@ pub(crate) fn static_keys() -> JwksCache {
     JwksCache::from_json(jwks_json().as_bytes()).unwrap()
 }
 
+/// `text` as an issuer (the test's own constant: valid).
+pub(crate) fn issuer(text: &str) -> Issuer {
+    Issuer::parse(text).unwrap()
+}
+
+/// `text` as an audience.
+pub(crate) fn audience(text: &str) -> Audience {
+    Audience::parse(text).unwrap()
+}
+
+/// `text` as a client id.
+pub(crate) fn client_id(text: &str) -> ClientId {
+    ClientId::parse(text).unwrap()
+}
+
+/// `text` as a scope.
+pub(crate) fn scope(text: &str) -> Scope {
+    Scope::parse(text).unwrap()
+}
+
 pub(crate) fn access_options() -> AccessTokenOptions {
-    let mut options = AccessTokenOptions::new(ISSUER, [AUDIENCE]);
+    let mut options = AccessTokenOptions::new(issuer(ISSUER), [audience(AUDIENCE)]);
     options.clock = Clock::fixed_unix(NOW.unsigned_abs());
     options
 }
@@ -196,7 +217,7 @@ pub(crate) fn access_verifier() -> AccessTokenVerifier {
 }
 
 pub(crate) fn id_options() -> IdTokenOptions {
-    let mut options = IdTokenOptions::new(ISSUER, CLIENT_ID);
+    let mut options = IdTokenOptions::new(issuer(ISSUER), client_id(CLIENT_ID));
     options.clock = Clock::fixed_unix(NOW.unsigned_abs());
     options
 }

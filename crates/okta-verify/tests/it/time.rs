@@ -5,9 +5,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use expect_test::{Expect, expect};
-use okta_verify::{
-    AccessTokenOptions, AccessTokenVerifier, ConfigError, IdTokenOptions, IdTokenVerifier,
-};
+use okta_verify::{AccessTokenOptions, AccessTokenVerifier, ConfigError, IdTokenVerifier};
 use serde_json::{Value, json};
 
 use crate::support::{
@@ -268,7 +266,7 @@ fn sc_070_leeway_out_of_range_is_a_configuration_error() {
     for seconds in [0, 300, 301, 3600] {
         let mut access = access_options();
         access.leeway = Duration::from_secs(seconds);
-        let mut id = IdTokenOptions::new(crate::support::ISSUER, crate::support::CLIENT_ID);
+        let mut id = crate::support::id_options();
         id.leeway = Duration::from_secs(seconds);
         let describe = |result: Result<(), ConfigError>| match result {
             Ok(()) => "ok".to_owned(),
