@@ -214,12 +214,38 @@ async fn client_authentication_failures_are_okta_shaped() {
     assert!(wrong.header("www-authenticate").is_some_and(|value| value.starts_with("Basic")));
     let both = harness.post_form(TOKEN, &format!("{body}&client_secret=x"), DEMO).await;
     assert_oauth_error(&both, StatusCode::BAD_REQUEST, "invalid_request");
-    let wrong_method = harness.post_form(TOKEN, body, Some(("poster", "poster-secret"))).await;
+    let jwt_client = Some((crate::DEMO_JWT_SERVICE_CLIENT_ID, "a-secret"));
+    let wrong_method = harness.post_form(TOKEN, body, jwt_client).await;
     assert_oauth_error(&wrong_method, StatusCode::UNAUTHORIZED, "invalid_client");
 
     let code = harness.code("default", &[("client_id", "poster")]).await;
     let post = format!("{}&client_id=poster&client_secret=poster-secret", code_body(&code));
     assert_eq!(harness.post_form(TOKEN, &post, None).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_secret_client_may_use_either_secret_method() {
+    let harness = Harness::with(|builder| {
+        builder.client(
+            Client::confidential("poster", "poster-secret")
+                .with_auth_method(ClientAuthMethod::ClientSecretPost)
+                .with_redirect_uri(DEMO_REDIRECT_URI),
+        )
+    })
+    .await;
+    let code = harness.code("default", &[("client_id", "poster")]).await;
+    let basic =
+        harness.post_form(TOKEN, &code_body(&code), Some(("poster", "poster-secret"))).await;
+    assert_eq!(basic.status, StatusCode::OK, "registered for the body, Basic: {}", basic.text());
+
+    let code = harness.code("default", &[]).await;
+    let post = format!(
+        "{}&client_id={DEMO_CLIENT_ID}&client_secret={}",
+        code_body(&code),
+        form_encode(DEMO_CLIENT_SECRET)
+    );
+    let reply = harness.post_form(TOKEN, &post, None).await;
+    assert_eq!(reply.status, StatusCode::OK, "registered for Basic, body: {}", reply.text());
 }
 
 #[tokio::test]
