@@ -35,7 +35,8 @@ fn assert_oauth_error(reply: &crate::testing::Reply, status: StatusCode, error: 
     let body = reply.json();
     assert_eq!(body["error"], error, "{body}");
     assert!(body["error_description"].as_str().is_some_and(|text| !text.is_empty()));
-    assert_eq!(reply.header("cache-control"), Some("no-store"));
+    assert_eq!(reply.header("cache-control"), Some("no-cache, no-store"), "as Okta's /token");
+    assert_eq!(reply.header("pragma"), Some("no-cache"));
 }
 
 #[tokio::test]
@@ -44,7 +45,7 @@ async fn a_code_exchange_returns_okta_shaped_tokens() {
     let code = harness.code("default", &[]).await;
     let reply = harness.exchange("default", &code).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
-    assert_eq!(reply.header("cache-control"), Some("no-store"));
+    assert_eq!(reply.header("cache-control"), Some("no-cache, no-store"));
     assert_eq!(reply.header("pragma"), Some("no-cache"));
     let body = reply.json();
     assert_eq!(body["token_type"], "Bearer");
