@@ -18,7 +18,10 @@ use crate::{project_root, report, target_dir};
 
 /// The client the third-party libraries sign in with (`client_secret_basic`, Okta's default).
 const CLIENT_ID: &str = "third-party-web";
-const CLIENT_SECRET: &str = "third-party_secret-0123456789-abcdefghijklmnop";
+/// With characters that form-encoding changes (`+`, `/`, `:`, `%2B`): openid-client
+/// form-encodes Basic credentials (RFC 6749 §2.3.1) while Authlib sends them raw, and Okta
+/// takes both.
+const CLIENT_SECRET: &str = "third-party+secret/0123456789:abcdefghij%2Bklmnop";
 const REDIRECT_URI: &str = "http://127.0.0.1:8080/authorization-code/callback";
 const POST_LOGOUT_REDIRECT_URI: &str = "http://127.0.0.1:8080/";
 
