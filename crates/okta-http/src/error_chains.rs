@@ -57,6 +57,10 @@ fn every_error() -> Vec<Box<dyn Error>> {
     errors.extend(every_variant![ClientAuthError:
         MissingClientId,
         MissingClientSecret { method: ClientAuthMethod::ClientSecretPost },
+        SecretTooShort { min: 32 },
+        MissingSigningKey,
+        InvalidSigningKey { algorithm: okta_config::SigningAlgorithm::Es256 },
+        Signing,
         Request(http_error()),
     ]);
     errors

@@ -109,7 +109,7 @@ mod urls;
 
 // The public interface:
 pub use crate::client::{BoxFuture, HttpClient};
-pub use crate::client_auth::{ClientAuthError, ClientCredentials};
+pub use crate::client_auth::{ASSERTION_LIFETIME, ClientAuthError, ClientCredentials};
 pub use crate::clock::Clock;
 pub use crate::error::{BuildError, TransportError};
 pub use crate::tls::install_default_crypto_provider;
