@@ -3,7 +3,10 @@
 //!
 //! A [`TokenSource`] gets and caches tokens per set of scopes from one authorization server,
 //! authenticating with any method of [`okta_http::ClientCredentials`] (`client_secret_basic`,
-//! `client_secret_post`, `client_secret_jwt`, `private_key_jwt`).
+//! `client_secret_post`, `client_secret_jwt`, `private_key_jwt`). A [`TokenExchanger`] trades a
+//! signed-in user's access token for a downstream API's token on the user's behalf (RFC 8693),
+//! cached by (SHA-256 of the user's token, audience, scopes), bounded, and never beyond either
+//! token's expiry.
 //!
 //! # Rules
 //!
@@ -60,11 +63,13 @@
 mod error;
 #[cfg(test)]
 mod error_chains;
+mod exchange;
 mod response;
 mod source;
 mod token;
 
 // The public interface:
 pub use crate::error::TokenError;
+pub use crate::exchange::{TokenExchanger, TokenExchangerBuilder};
 pub use crate::source::{Jitter, RetryPolicy, SetupError, Sleep, TokenSource, TokenSourceBuilder};
 pub use crate::token::ServiceToken;

@@ -46,7 +46,7 @@ impl Default for RetryPolicy {
 
 impl RetryPolicy {
     /// The backoff before retry number `retry` (1 for the first), before jitter.
-    fn backoff(&self, retry: u32) -> Duration {
+    pub(crate) fn backoff(&self, retry: u32) -> Duration {
         let factor = 2_u32.saturating_pow(retry.saturating_sub(1));
         self.base_delay.saturating_mul(factor).min(self.max_delay)
     }

@@ -3,6 +3,8 @@
 //! every client authentication method, Okta's refusals and malformed responses. Time is the
 //! devserver's manual clock; waiting moves it, so nothing sleeps.
 
+mod exchange;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
