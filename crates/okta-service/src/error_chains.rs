@@ -7,7 +7,7 @@ use std::time::Duration;
 use okta_config::ClientAuthMethod;
 use okta_http::{BuildError, ClientAuthError, TransportError};
 
-use crate::{SetupError, TokenError};
+use crate::{OutgoingError, SetupError, TokenError};
 
 /// The samples of an enum, one per variant. The same list also builds a `match` without `_`, so
 /// a new variant does not compile until it has a sample here.
@@ -37,6 +37,10 @@ fn every_error() -> Vec<Box<dyn Error>> {
         MalformedResponse { reason: "it has no access_token" },
         OrgServer { reason: "the org authorization server ..." },
         ClientAuth(ClientAuthError::MissingSigningKey),
+    ]);
+    errors.extend(every_variant![OutgoingError:
+        ForeignOrigin { origin: "https://evil.example.com".to_owned() },
+        Token(TokenError::Unavailable { status: 503 }),
     ]);
     errors.extend(every_variant![SetupError:
         Credentials(ClientAuthError::MissingClientId),

@@ -8,6 +8,13 @@
 //! cached by (SHA-256 of the user's token, audience, scopes), bounded, and never beyond either
 //! token's expiry.
 //!
+//! [`BearerAuth`] puts a source's tokens on outgoing calls (a `reqwest-middleware` middleware,
+//! feature `reqwest`; [`BearerLayer`], a tower layer, feature `tower`; both on by default): only
+//! to the origins it is configured for (anything else is [`OutgoingError::ForeignOrigin`], and
+//! nothing is sent), with one refresh-and-retry of idempotent requests on a `401` with
+//! `error="invalid_token"`. reqwest also drops `Authorization` when it follows a redirect to
+//! another host; build the client with `redirect::Policy::none()` to follow none at all.
+//!
 //! # Rules
 //!
 //! - **Cache and single flight.** A token is reused until its refresh time; any number of
@@ -64,6 +71,7 @@ mod error;
 #[cfg(test)]
 mod error_chains;
 mod exchange;
+mod outgoing;
 mod response;
 mod source;
 mod token;
@@ -71,5 +79,8 @@ mod token;
 // The public interface:
 pub use crate::error::TokenError;
 pub use crate::exchange::{TokenExchanger, TokenExchangerBuilder};
+pub use crate::outgoing::{BearerAuth, OutgoingError};
+#[cfg(feature = "tower")]
+pub use crate::outgoing::{BearerLayer, BearerService, BoxError};
 pub use crate::source::{Jitter, RetryPolicy, SetupError, Sleep, TokenSource, TokenSourceBuilder};
 pub use crate::token::ServiceToken;

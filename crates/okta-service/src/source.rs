@@ -316,6 +316,26 @@ impl TokenSource {
         self.fetch_with_retries(&slot, &key).await
     }
 
+    /// A new token for `scopes` when an API refused `rejected` as invalid (revoked, or expired
+    /// early): the cached token is dropped if it is still `rejected`, then [`TokenSource::token`]
+    /// gets a new one (one request, whatever the number of callers).
+    pub async fn token_replacing(
+        &self,
+        scopes: &[Scope],
+        rejected: &ServiceToken,
+    ) -> Result<ServiceToken, TokenError> {
+        let key: BTreeSet<String> = scopes.iter().map(|scope| scope.as_str().to_owned()).collect();
+        let slot = lock(&self.inner.slots).get(&key).cloned();
+        if let Some(slot) = slot {
+            let mut state = lock(&slot.state);
+            if state.token.as_ref().is_some_and(|cached| cached.token.secret() == rejected.secret())
+            {
+                state.token = None;
+            }
+        }
+        self.token(scopes).await
+    }
+
     /// Okta's org server issues client-credentials tokens only to `private_key_jwt` clients, and
     /// only for Okta's API scopes (`okta.*`), requested by name.
     fn org_server_rules(&self, scopes: &BTreeSet<String>) -> Result<(), TokenError> {

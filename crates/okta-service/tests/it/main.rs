@@ -4,6 +4,7 @@
 //! devserver's manual clock; waiting moves it, so nothing sleeps.
 
 mod exchange;
+mod outgoing;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
