@@ -84,3 +84,8 @@ pub use crate::outgoing::{BearerAuth, OutgoingError};
 pub use crate::outgoing::{BearerLayer, BearerService, BoxError};
 pub use crate::source::{Jitter, RetryPolicy, SetupError, Sleep, TokenSource, TokenSourceBuilder};
 pub use crate::token::ServiceToken;
+
+/// `docs/guides/service-to-service.md`, whose code blocks compile as doctests of this crate.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guides/service-to-service.md")]
+struct ServiceToServiceGuide;
