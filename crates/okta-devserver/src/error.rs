@@ -12,7 +12,30 @@ use crate::authorization_servers::AuthServerId;
 use crate::crypto::random_token;
 use crate::keys::KeyError;
 
-/// An OAuth 2.0 error response: `{"error": ..., "error_description": ...}`.
+/// Why a request was refused (`error: description`), attached to the response as an extension
+/// so that the request record, and the console, can say it.
+#[derive(Clone, Debug)]
+pub(crate) struct Refusal(pub(crate) String);
+
+impl Refusal {
+    /// Attaches `error: description` to `response`.
+    pub(crate) fn attach(response: &mut Response, error: &str, description: &str) {
+        let text = if description.is_empty() {
+            error.to_owned()
+        } else {
+            format!("{error}: {description}")
+        };
+        response.extensions_mut().insert(Self(text));
+    }
+}
+
+/// The `Cache-Control` of Okta's `/token` responses: the one example that shows them (the
+/// `DPoP` `use_dpop_nonce` 400) has `Cache-Control: no-cache, no-store` and `Pragma: no-cache`.
+/// RFC 6749 §5.1 asks for `no-store`; this has it.
+pub(crate) const TOKEN_CACHE_CONTROL: &str = "no-cache, no-store";
+
+/// An OAuth 2.0 error response: `{"error": ..., "error_description": ...}`, with `/token`'s
+/// caching headers.
 #[derive(Debug)]
 pub(crate) struct OAuthError {
     status: StatusCode,
@@ -62,8 +85,9 @@ impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
         let body = json!({ "error": self.error, "error_description": self.description });
         let mut response = (self.status, Json(body)).into_response();
+        Refusal::attach(&mut response, self.error, &self.description);
         let headers = response.headers_mut();
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(TOKEN_CACHE_CONTROL));
         headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
         if self.basic_challenge {
             headers.insert(
@@ -115,7 +139,9 @@ impl IntoResponse for OktaApiError {
             "errorId": format!("oae{}", random_token(16)),
             "errorCauses": [],
         });
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        Refusal::attach(&mut response, self.code, &self.summary);
+        response
     }
 }
 
