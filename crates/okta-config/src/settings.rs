@@ -7,8 +7,7 @@ use std::time::Duration;
 use crate::proxy::Proxy;
 use crate::{
     Audience, CaCertificate, ClientAuthMethod, ClientId, ClientSecret, ClientSigningKey,
-    CookieSecret, Issuer,
-    Origin, RedirectUri, Scope,
+    CookieSecret, Issuer, Origin, RedirectUri, Scope,
 };
 
 /// What the settings will be used for, which decides the settings that must be present.

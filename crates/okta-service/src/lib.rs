@@ -8,8 +8,8 @@
 //! cached by (SHA-256 of the user's token, audience, scopes), bounded, and never beyond either
 //! token's expiry.
 //!
-//! [`BearerAuth`] puts a source's tokens on outgoing calls (a `reqwest-middleware` middleware,
-//! feature `reqwest`; [`BearerLayer`], a tower layer, feature `tower`; both on by default): only
+//! [`BearerAuth`] puts a source's tokens on outgoing calls (a `reqwest-middleware` middleware
+//! through [`upstream::BearerMiddleware`], feature `reqwest`; [`BearerLayer`], a tower layer, feature `tower`; both on by default): only
 //! to the origins it is configured for (anything else is [`OutgoingError::ForeignOrigin`], and
 //! nothing is sent), with one refresh-and-retry of idempotent requests on a `401` with
 //! `error="invalid_token"`. reqwest also drops `Authorization` when it follows a redirect to
@@ -84,6 +84,16 @@ pub use crate::outgoing::{BearerAuth, OutgoingError};
 pub use crate::outgoing::{BearerLayer, BearerService, BoxError};
 pub use crate::source::{Jitter, RetryPolicy, SetupError, Sleep, TokenSource, TokenSourceBuilder};
 pub use crate::token::ServiceToken;
+
+/// The upstream crates whose types okta-service's API names, at the versions it is built with,
+/// and what implements their traits: `reqwest_middleware` (0.4, on reqwest 0.12) and
+/// [`BearerMiddleware`](upstream::BearerMiddleware), with feature `reqwest`.
+pub mod upstream {
+    #[cfg(feature = "reqwest")]
+    pub use crate::outgoing::reqwest_middleware_impl::BearerMiddleware;
+    #[cfg(feature = "reqwest")]
+    pub use reqwest_middleware;
+}
 
 /// `docs/guides/service-to-service.md`, whose code blocks compile as doctests of this crate.
 #[cfg(doctest)]

@@ -1,7 +1,8 @@
 //! Tokens on outgoing calls: the bearer token of a [`TokenSource`] on requests to the origins it
 //! is meant for, and nowhere else; one refresh-and-retry when the API says the token is invalid.
 //!
-//! [`BearerAuth`] is a `reqwest-middleware` middleware (feature `reqwest`), and [`BearerLayer`] a
+//! [`BearerAuth`] is a `reqwest-middleware` middleware through `upstream::BearerMiddleware`
+//! (feature `reqwest`), and [`BearerLayer`] a
 //! tower layer for hyper or tonic-style clients (feature `tower`).
 
 // Without either feature only the shared rules are compiled (and nothing uses them).
@@ -124,26 +125,42 @@ fn invalid_token(status: StatusCode, headers: &HeaderMap) -> bool {
 }
 
 #[cfg(feature = "reqwest")]
-mod reqwest_middleware_impl {
+pub(crate) mod reqwest_middleware_impl {
     use super::{BearerAuth, OutgoingError, idempotent, invalid_token, set_bearer};
 
+    /// [`BearerAuth`] as a `reqwest-middleware` 0.4 middleware (reqwest 0.12):
+    /// `ClientBuilder::new(client).with(BearerMiddleware::from(auth))`. Refusals come back as
+    /// `reqwest_middleware::Error::Middleware` holding an [`OutgoingError`]
+    /// (`err.downcast::<OutgoingError>()`).
+    #[derive(Clone, Debug)]
+    pub struct BearerMiddleware {
+        auth: BearerAuth,
+    }
+
+    impl From<BearerAuth> for BearerMiddleware {
+        fn from(auth: BearerAuth) -> Self {
+            Self { auth }
+        }
+    }
+
     #[async_trait::async_trait]
-    impl reqwest_middleware::Middleware for BearerAuth {
+    impl reqwest_middleware::Middleware for BearerMiddleware {
         async fn handle(
             &self,
             mut request: reqwest::Request,
             extensions: &mut http::Extensions,
             next: reqwest_middleware::Next<'_>,
         ) -> reqwest_middleware::Result<reqwest::Response> {
+            let auth = &self.auth;
             let refuse = |err: OutgoingError| reqwest_middleware::Error::Middleware(err.into());
-            self.check(request.url()).map_err(refuse)?;
-            let token = self.token().await.map_err(refuse)?;
+            auth.check(request.url()).map_err(refuse)?;
+            let token = auth.token().await.map_err(refuse)?;
             let replay = if idempotent(request.method()) { request.try_clone() } else { None };
             set_bearer(request.headers_mut(), &token).map_err(refuse)?;
             let response = next.clone().run(request, extensions).await?;
             match replay {
                 Some(mut again) if invalid_token(response.status(), response.headers()) => {
-                    let fresh = self.refreshed(&token).await.map_err(refuse)?;
+                    let fresh = auth.refreshed(&token).await.map_err(refuse)?;
                     set_bearer(again.headers_mut(), &fresh).map_err(refuse)?;
                     tracing::info!(
                         url = %okta_http::redacted_url(again.url()),

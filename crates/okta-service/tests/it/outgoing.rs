@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 
 use axum::http::{HeaderMap, StatusCode, header};
 use okta_devserver::{DEMO_SERVICE_CLIENT_ID, DEMO_SERVICE_CLIENT_SECRET};
+use okta_service::upstream::BearerMiddleware;
 use okta_service::{BearerAuth, BearerLayer, OutgoingError};
 use tower_layer::Layer as _;
 use tower_service::Service as _;
@@ -71,7 +72,7 @@ async fn the_middleware_refreshes_once_on_invalid_token_and_never_sends_elsewher
     let client = reqwest_middleware::ClientBuilder::new(
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
     )
-    .with(BearerAuth::new(source, [], &url))
+    .with(BearerMiddleware::from(BearerAuth::new(source, [], &url)))
     .build();
 
     let response = client.get(url.clone()).send().await.unwrap();
@@ -88,7 +89,7 @@ async fn the_middleware_refreshes_once_on_invalid_token_and_never_sends_elsewher
     let post_url = api_post.serve().await;
     let source = world.source("orders", basic(DEMO_SERVICE_CLIENT_ID, DEMO_SERVICE_CLIENT_SECRET));
     let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-        .with(BearerAuth::new(source, [], &post_url))
+        .with(BearerMiddleware::from(BearerAuth::new(source, [], &post_url)))
         .build();
     let response = client.post(post_url.clone()).body("order").send().await.unwrap();
     assert_eq!(response.status(), 401);
