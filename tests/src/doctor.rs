@@ -500,15 +500,13 @@ pub(crate) fn auth_method_verdict(
     if advertised.contains(&method.as_str()) {
         return Verdict::Ok { detail: format!("{method} is in {advertised:?}") };
     }
-    let usable: Vec<&str> = advertised
-        .iter()
-        .copied()
-        .filter(|name| matches!(*name, "client_secret_basic" | "client_secret_post"))
-        .collect();
+    let usable: Vec<&str> =
+        advertised.iter().copied().filter(|name| ClientAuthMethod::parse(name).is_ok()).collect();
     Verdict::Problem {
         message: format!("{method} is not in token_endpoint_auth_methods_supported {advertised:?}"),
         fix: Some(if usable.is_empty() {
-            "the server offers no method okta-oidc supports (client_secret_basic, client_secret_post)"
+            "the server offers no method okta-oidc supports (client_secret_basic, client_secret_post, \
+             client_secret_jwt, private_key_jwt, none)"
                 .to_owned()
         } else {
             format!(

@@ -21,8 +21,8 @@ use crate::flags::PublicApi;
 use crate::{cargo, project_root, report};
 
 /// The library crates whose public API is listed, and the package each is.
-pub(crate) const CRATES: [&str; 5] =
-    ["okta-config", "okta-http", "okta-verify", "okta-flow", "okta-devserver"];
+pub(crate) const CRATES: [&str; 6] =
+    ["okta-config", "okta-http", "okta-verify", "okta-flow", "okta-service", "okta-devserver"];
 
 /// Upstream crates whose types may appear in a public signature only inside the crate's
 /// `upstream` module.

@@ -57,6 +57,8 @@ pub enum Command {
     Decode(DecodeArgs),
     /// Show an issuer's endpoints, supported methods and signing keys.
     Discover(DiscoverArgs),
+    /// Print an access token for the configured service app (client credentials), for scripts.
+    Token(TokenArgs),
 }
 
 /// `okta login`.
@@ -172,6 +174,20 @@ pub struct DiscoverArgs {
     #[arg(long, value_name = "URL")]
     pub issuer: Option<String>,
     /// Print one JSON object instead of the human rendering.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `okta token`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// The authorization server to ask (overrides the `issuer` setting).
+    #[arg(long, value_name = "URL")]
+    pub issuer: Option<String>,
+    /// A scope to request (repeatable). Without any, the server's default scopes.
+    #[arg(long, value_name = "SCOPE")]
+    pub scope: Vec<String>,
+    /// Print one JSON object (token, type, expiry, scopes) instead of the token alone.
     #[arg(long)]
     pub json: bool,
 }

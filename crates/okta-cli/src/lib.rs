@@ -30,11 +30,12 @@ mod login;
 mod output;
 mod settings;
 mod time;
+mod token;
 mod verify;
 
 // The public interface: what `main.rs` needs.
 pub use crate::app::run;
 pub use crate::cli::{
     Cli, ColorChoice, Command, DecodeArgs, DiscoverArgs, GlobalArgs, LoginArgs, PromptArg,
-    TokenKindArg, VerifyArgs,
+    TokenArgs, TokenKindArg, VerifyArgs,
 };

@@ -77,6 +77,7 @@ mod origin;
 mod proxy;
 mod raw;
 mod settings;
+mod signing_key;
 mod types;
 mod validate;
 
@@ -88,6 +89,7 @@ pub use crate::proxy::{EnvironmentProxy, Proxy, ProxyUrl};
 pub use crate::settings::{
     ClientSettings, HttpSettings, JwksSettings, Role, SettingEntry, Settings,
 };
+pub use crate::signing_key::{ClientSigningKey, SigningAlgorithm};
 pub use crate::types::{
     Audience, AuthorizationServer, CaCertificate, ClientAuthMethod, ClientId, ClientSecret,
     CookieSecret, InvalidValue, Issuer, RedirectUri, Scope, is_loopback_url,

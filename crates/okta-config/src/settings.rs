@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use crate::proxy::Proxy;
 use crate::{
-    Audience, CaCertificate, ClientAuthMethod, ClientId, ClientSecret, CookieSecret, Issuer,
-    Origin, RedirectUri, Scope,
+    Audience, CaCertificate, ClientAuthMethod, ClientId, ClientSecret, ClientSigningKey,
+    CookieSecret, Issuer, Origin, RedirectUri, Scope,
 };
 
 /// What the settings will be used for, which decides the settings that must be present.
@@ -119,6 +119,17 @@ impl Settings {
                         client.and_then(|c| c.secret.as_ref()).map(|_| REDACTED.to_owned())
                     }
                     "client_auth_method" => client.map(|c| c.auth_method.to_string()),
+                    "client_private_key" => client
+                        .filter(|c| c.signing_key.is_some() && c.signing_key_file.is_none())
+                        .map(|_| REDACTED.to_owned()),
+                    "client_private_key_file" => client.and_then(|c| c.signing_key_file.clone()),
+                    "client_key_id" => client
+                        .and_then(|c| c.signing_key.as_ref())
+                        .and_then(|key| key.key_id())
+                        .map(str::to_owned),
+                    "client_signing_alg" => client
+                        .and_then(|c| c.signing_key.as_ref())
+                        .map(|key| key.algorithm().to_string()),
                     "redirect_uri" => {
                         client.and_then(|c| c.redirect_uri.as_ref()).map(ToString::to_string)
                     }
@@ -204,6 +215,9 @@ pub struct ClientSettings {
     pub(crate) id: ClientId,
     pub(crate) secret: Option<ClientSecret>,
     pub(crate) auth_method: ClientAuthMethod,
+    pub(crate) signing_key: Option<ClientSigningKey>,
+    /// The file the key was read from, for [`Settings::entries`].
+    pub(crate) signing_key_file: Option<String>,
     pub(crate) redirect_uri: Option<RedirectUri>,
     pub(crate) post_logout_redirect_uri: Option<RedirectUri>,
     pub(crate) scopes: Vec<Scope>,
@@ -215,7 +229,8 @@ impl ClientSettings {
         &self.id
     }
 
-    /// The client secret; always present when loaded for [`Role::Client`].
+    /// The client secret; always present when loaded for [`Role::Client`] with a method that
+    /// uses one (`client_secret_basic`, `client_secret_post`, `client_secret_jwt`).
     pub fn secret(&self) -> Option<&ClientSecret> {
         self.secret.as_ref()
     }
@@ -223,6 +238,13 @@ impl ClientSettings {
     /// How the client authenticates. Defaults to `client_secret_basic`.
     pub fn auth_method(&self) -> ClientAuthMethod {
         self.auth_method
+    }
+
+    /// The private key of a `private_key_jwt` client (from `client_private_key` or
+    /// `client_private_key_file`), read and checked when the settings loaded; present exactly
+    /// when the method is `private_key_jwt`.
+    pub fn signing_key(&self) -> Option<&ClientSigningKey> {
+        self.signing_key.as_ref()
     }
 
     /// The sign-in redirect URI; always present when loaded for [`Role::Client`].

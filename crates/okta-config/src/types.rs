@@ -448,15 +448,23 @@ impl fmt::Display for Audience {
 /// (`okta_http::ClientCredentials` applies it).
 ///
 /// Deliberately not `#[non_exhaustive]`: a `match` on it lists every method, so a method added
-/// later (`client_secret_jwt`, `private_key_jwt`, `none`) fails to compile wherever it is not
-/// handled instead of falling into a default. Adding one is a minor (0.x) release, listed in
-/// `CHANGELOG.md`.
+/// later fails to compile wherever it is not handled instead of falling into a default. Adding
+/// one is a minor (0.x) release, listed in `CHANGELOG.md`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ClientAuthMethod {
     /// HTTP Basic with the form-urlencoded id and secret (RFC 6749 §2.3.1). Okta's default.
     ClientSecretBasic,
     /// `client_id` and `client_secret` in the form body.
     ClientSecretPost,
+    /// A client assertion (RFC 7523) signed with HS256 under the client secret, which must be
+    /// at least 32 characters.
+    ClientSecretJwt,
+    /// A client assertion (RFC 7523) signed with the client's private key (RS256 or ES256),
+    /// whose public half is in the app's JWKS at Okta. No secret.
+    PrivateKeyJwt,
+    /// No client authentication: a public client (a native app or a command-line tool) that
+    /// proves itself with PKCE and sends only its `client_id`.
+    None,
 }
 
 impl ClientAuthMethod {
@@ -465,13 +473,12 @@ impl ClientAuthMethod {
         match name {
             "client_secret_basic" => Ok(Self::ClientSecretBasic),
             "client_secret_post" => Ok(Self::ClientSecretPost),
-            "private_key_jwt" | "client_secret_jwt" | "none" => Err(InvalidValue::new(format!(
-                "{name:?} is an Okta client authentication method okta-oidc does not support yet: \
-                 use client_secret_basic or client_secret_post"
-            ))),
+            "client_secret_jwt" => Ok(Self::ClientSecretJwt),
+            "private_key_jwt" => Ok(Self::PrivateKeyJwt),
+            "none" => Ok(Self::None),
             _ => Err(InvalidValue::new(format!(
                 "{name:?} is not a client authentication method: use client_secret_basic \
-                 (the default) or client_secret_post"
+                 (the default), client_secret_post, client_secret_jwt, private_key_jwt or none"
             ))),
         }
     }
@@ -481,6 +488,18 @@ impl ClientAuthMethod {
         match self {
             Self::ClientSecretBasic => "client_secret_basic",
             Self::ClientSecretPost => "client_secret_post",
+            Self::ClientSecretJwt => "client_secret_jwt",
+            Self::PrivateKeyJwt => "private_key_jwt",
+            Self::None => "none",
+        }
+    }
+
+    /// Whether the method proves the client with its `client_secret` (basic, post, or an HS256
+    /// assertion).
+    pub fn uses_secret(self) -> bool {
+        match self {
+            Self::ClientSecretBasic | Self::ClientSecretPost | Self::ClientSecretJwt => true,
+            Self::PrivateKeyJwt | Self::None => false,
         }
     }
 }

@@ -7,9 +7,25 @@ use crate::proxy::{self, Proxy};
 use crate::raw::{RawSettings, Sourced};
 use crate::{
     Audience, AuthorizationServer, CaCertificate, ClientAuthMethod, ClientId, ClientSecret,
-    ClientSettings, CookieSecret, HttpSettings, InvalidValue, Issuer, JwksSettings, Origin,
-    Problem, Problems, RedirectUri, Role, Scope, Settings,
+    ClientSettings, ClientSigningKey, CookieSecret, HttpSettings, InvalidValue, Issuer,
+    JwksSettings, Origin, Problem, Problems, RedirectUri, Role, Scope, Settings, SigningAlgorithm,
 };
+
+/// The shortest secret `client_secret_jwt` signs with (HS256 needs a key of 256 bits; Okta
+/// requires 32 characters).
+const MIN_JWT_SECRET_CHARS: usize = 32;
+
+/// Reads a key file, bounded; the message of a problem names the file, never its content.
+fn read_key_file(path: &str) -> Result<String, String> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).map_err(|err| format!("cannot open {path:?}: {err}"))?;
+    let mut text = String::new();
+    let limit = u64::try_from(crate::signing_key::MAX_KEY_BYTES).unwrap_or(u64::MAX) + 1;
+    file.take(limit)
+        .read_to_string(&mut text)
+        .map_err(|err| format!("cannot read {path:?} as text: {err}"))?;
+    Ok(text)
+}
 
 /// The largest clock leeway accepted: more would accept tokens minutes after they expired.
 const MAX_LEEWAY: Duration = Duration::from_mins(5);
@@ -187,14 +203,50 @@ impl Checker {
                 None
             }
         };
+        let auth_method = raw.client_auth_method.as_ref().map_or(
+            Some(ClientAuthMethod::ClientSecretBasic),
+            |method| {
+                self.parsed(
+                    "client_auth_method",
+                    method.origin.clone(),
+                    ClientAuthMethod::parse(&method.value),
+                )
+            },
+        );
+        let uses_secret = auth_method.is_none_or(ClientAuthMethod::uses_secret);
         let secret = match &raw.client_secret {
-            Some(secret) => self.parsed(
-                "client_secret",
-                secret.origin.clone(),
-                ClientSecret::parse(secret.value.clone()),
-            ),
+            Some(secret) => {
+                let parsed = self.parsed(
+                    "client_secret",
+                    secret.origin.clone(),
+                    ClientSecret::parse(secret.value.clone()),
+                );
+                match (auth_method, &parsed) {
+                    (Some(ClientAuthMethod::ClientSecretJwt), Some(value))
+                        if value.secret().chars().count() < MIN_JWT_SECRET_CHARS =>
+                    {
+                        self.problem(
+                            "client_secret",
+                            Some(secret.origin.clone()),
+                            format!(
+                                "is shorter than {MIN_JWT_SECRET_CHARS} characters, too short to \
+                                 sign client_secret_jwt assertions (HS256): generate a new secret \
+                                 in your Okta application's General tab"
+                            ),
+                        );
+                    }
+                    (Some(ClientAuthMethod::None), _) => self.problem(
+                        "client_secret",
+                        Some(secret.origin.clone()),
+                        "is set, but client_auth_method is none (a public client, which has no \
+                         secret): drop client_secret, or set the method your Okta app uses",
+                    ),
+                    _ => {}
+                }
+                parsed
+            }
             None => {
-                if needs_credentials {
+                if needs_credentials && uses_secret {
                     self.problem(
                         "client_secret",
                         None,
@@ -207,13 +259,15 @@ impl Checker {
                 None
             }
         };
-        let auth_method = raw.client_auth_method.as_ref().and_then(|method| {
-            self.parsed(
+        let signing_key = self.signing_key(raw, auth_method);
+        if introspects && auth_method == Some(ClientAuthMethod::None) {
+            self.problem(
                 "client_auth_method",
-                method.origin.clone(),
-                ClientAuthMethod::parse(&method.value),
-            )
-        });
+                raw.client_auth_method.as_ref().map(|method| method.origin.clone()),
+                "is none, but introspecting the org authorization server's tokens needs an \
+                 authenticated client: use the method of a confidential Okta app",
+            );
+        }
         let redirect_uri = self.redirect(raw.redirect_uri.as_ref(), "redirect_uri");
         if raw.redirect_uri.is_none() && is_client {
             self.problem(
@@ -235,14 +289,119 @@ impl Checker {
                 "must include `openid`, or Okta returns no ID token and no user is signed in",
             );
         }
+        let (signing_key, signing_key_file) = signing_key?;
         Some(ClientSettings {
             id: id?,
             secret,
-            auth_method: auth_method.unwrap_or(ClientAuthMethod::ClientSecretBasic),
+            auth_method: auth_method?,
+            signing_key,
+            signing_key_file,
             redirect_uri,
             post_logout_redirect_uri,
             scopes,
         })
+    }
+
+    /// The key of a `private_key_jwt` client, read from `client_private_key` or the file of
+    /// `client_private_key_file` and checked; with the file's name. `None` when a problem was
+    /// recorded.
+    fn signing_key(
+        &mut self,
+        raw: &RawSettings,
+        method: Option<ClientAuthMethod>,
+    ) -> Option<(Option<ClientSigningKey>, Option<String>)> {
+        let algorithm = match &raw.client_signing_alg {
+            Some(alg) => Some(self.parsed(
+                "client_signing_alg",
+                alg.origin.clone(),
+                SigningAlgorithm::parse(&alg.value),
+            )?),
+            None => None,
+        };
+        let key_id = match &raw.client_key_id {
+            Some(kid) if kid.value.is_empty() || kid.value.chars().any(char::is_control) => {
+                self.problem(
+                    "client_key_id",
+                    Some(kid.origin.clone()),
+                    "is empty or has control characters: copy the key's KID from your Okta \
+                     application's General tab (Public keys)",
+                );
+                return None;
+            }
+            Some(kid) => Some(kid.value.clone()),
+            None => None,
+        };
+        let wants_key = method == Some(ClientAuthMethod::PrivateKeyJwt);
+        let (text, key_name, origin, file) =
+            match (&raw.client_private_key, &raw.client_private_key_file) {
+                (Some(_), Some(file)) => {
+                    self.problem(
+                        "client_private_key_file",
+                        Some(file.origin.clone()),
+                        "is set and so is client_private_key: give the key one way only",
+                    );
+                    return None;
+                }
+                (Some(key), None) => {
+                    (key.value.clone(), "client_private_key", key.origin.clone(), None)
+                }
+                (None, Some(file)) => {
+                    let text = match read_key_file(&file.value) {
+                        Ok(text) => text,
+                        Err(message) => {
+                            self.problem(
+                                "client_private_key_file",
+                                Some(file.origin.clone()),
+                                message,
+                            );
+                            return None;
+                        }
+                    };
+                    (text, "client_private_key_file", file.origin.clone(), Some(file.value.clone()))
+                }
+                (None, None) => {
+                    if wants_key {
+                        self.problem(
+                            "client_private_key",
+                            None,
+                            "missing (client_auth_method is private_key_jwt): set \
+                             OKTA_CLIENT_PRIVATE_KEY to the PEM or JWK of the private key whose \
+                             public half is in your Okta application's JWKS, or \
+                             client_private_key_file to a file holding it",
+                        );
+                        return None;
+                    }
+                    for (key, set) in [
+                        ("client_key_id", raw.client_key_id.as_ref()),
+                        ("client_signing_alg", raw.client_signing_alg.as_ref()),
+                    ] {
+                        if let (Some(set), true) = (set, method.is_some()) {
+                            self.problem(
+                                key,
+                                Some(set.origin.clone()),
+                                "is set, but client_auth_method is not private_key_jwt",
+                            );
+                        }
+                    }
+                    return Some((None, None));
+                }
+            };
+        if !wants_key {
+            if let Some(method) = method {
+                self.problem(
+                    key_name,
+                    Some(origin),
+                    format!(
+                        "is set, but client_auth_method is {method}: set client_auth_method = \
+                         \"private_key_jwt\" to authenticate with the key"
+                    ),
+                );
+            }
+            return None;
+        }
+        let key =
+            self.parsed(key_name, origin, ClientSigningKey::parse(&text, algorithm, key_id))?;
+        Some((Some(key), file))
     }
 
     fn redirect(&mut self, raw: Option<&Sourced<String>>, key: &str) -> Option<RedirectUri> {

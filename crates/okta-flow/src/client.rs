@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use arc_swap::ArcSwap;
-use okta_config::{ClientAuthMethod, Issuer, RedirectUri, Scope, Settings};
+use okta_config::{Issuer, RedirectUri, Scope, Settings};
 use okta_http::{ClientCredentials, HttpClient, ReqwestHttpClient};
 use okta_verify::{
     Clock, IdTokenChecks, IdTokenOptions, IdTokenVerifier, IntrospectedToken, IntrospectionOptions,
@@ -19,9 +19,9 @@ use openidconnect::core::{
     CoreRevocationErrorResponse, CoreTokenIntrospectionResponse,
 };
 use openidconnect::{
-    AuthType, AuthenticationContextClass, Client, ClientId, ClientSecret, CsrfToken,
-    EmptyAdditionalClaims, EndpointMaybeSet, EndpointNotSet, EndpointSet, LoginHint,
-    OAuth2TokenResponse as _, RedirectUrl, StandardErrorResponse, SubjectIdentifier,
+    AuthType, AuthenticationContextClass, Client, ClientId, CsrfToken, EmptyAdditionalClaims,
+    EndpointMaybeSet, EndpointNotSet, EndpointSet, LoginHint, OAuth2TokenResponse as _,
+    RedirectUrl, StandardErrorResponse, SubjectIdentifier,
 };
 use tracing::Instrument as _;
 use url::Url;
@@ -408,7 +408,8 @@ impl OktaClient {
             })?;
             let verifier =
                 openidconnect::PkceCodeVerifier::new(pending.pkce_verifier.secret().clone());
-            let recorder = Recorder::new(&*self.inner.config.http);
+            let recorder =
+                Recorder::token_endpoint(&*self.inner.config.http, &self.inner.config.credentials);
             let response = discovered
                 .oidc
                 .exchange_code(openidconnect::AuthorizationCode::new(code.into_secret()))
@@ -458,7 +459,8 @@ impl OktaClient {
         self.refresh_stale_metadata().await;
         let discovered = self.inner.discovered.load_full();
         async {
-            let recorder = Recorder::new(&*self.inner.config.http);
+            let recorder =
+                Recorder::token_endpoint(&*self.inner.config.http, &self.inner.config.credentials);
             let refresh = openidconnect::RefreshToken::new(refresh_token.secret().to_owned());
             let response = discovered
                 .oidc
@@ -702,8 +704,6 @@ impl fmt::Debug for OktaClient {
 impl ClientConfig {
     /// Runs discovery and builds everything that depends on the metadata. The key cache is kept
     /// when `jwks_uri` did not change, so a metadata refresh does not refetch keys.
-    // The client authentication method is matched in full, never through a fallback arm.
-    #[warn(clippy::wildcard_enum_match_arm)]
     async fn discover(&self, current: Option<&Discovered>) -> Result<Discovered, SetupError> {
         let metadata = discover(&self.issuer, &*self.http).await?;
         let keys = match current {
@@ -729,22 +729,17 @@ impl ClientConfig {
         )
         .map_err(SetupError::Config)?;
 
-        // `/token` goes through openidconnect, told the method of the same credentials.
-        let auth_type = match self.credentials.method() {
-            ClientAuthMethod::ClientSecretBasic => AuthType::BasicAuth,
-            ClientAuthMethod::ClientSecretPost => AuthType::RequestBody,
-        };
-        let secret = self
-            .credentials
-            .client_secret()
-            .map(|secret| ClientSecret::new(secret.secret().to_owned()));
+        // `/token` requests are built by openidconnect without the secret (so with `client_id`
+        // in the body) and authenticated by okta-http's `ClientCredentials` on the way out
+        // (`Recorder::token_endpoint`): one implementation of every client authentication
+        // method, for the token, introspection and revocation endpoints alike.
         let oidc = Client::from_provider_metadata(
             metadata.inner.clone(),
             ClientId::new(self.credentials.client_id().as_str().to_owned()),
-            secret,
+            None,
         )
         .set_token_uri(openidconnect::TokenUrl::from_url(metadata.token_endpoint().clone()))
-        .set_auth_type(auth_type);
+        .set_auth_type(AuthType::RequestBody);
         Ok(Discovered {
             metadata,
             oidc,

@@ -14,6 +14,8 @@
 //!   endpoints (`/token`, `/introspect`, `/revoke`), with the method of the settings.
 //! - The URL rules every caller shares: [`check_url`], [`same_origin`], [`is_loopback`],
 //!   [`redacted_url`].
+//! - [`Clock`]: the injected clock of the whole workspace (okta-verify and okta-flow re-export
+//!   it), which client assertions read their `iat` and `exp` from.
 //!
 //! # The transport
 //!
@@ -94,7 +96,10 @@
 
 mod client;
 mod client_auth;
+mod clock;
 mod error;
+#[cfg(test)]
+mod error_chains;
 mod proxy;
 mod rate_limit;
 mod settings;
@@ -104,7 +109,8 @@ mod urls;
 
 // The public interface:
 pub use crate::client::{BoxFuture, HttpClient};
-pub use crate::client_auth::{ClientAuthError, ClientCredentials};
+pub use crate::client_auth::{ASSERTION_LIFETIME, ClientAuthError, ClientCredentials};
+pub use crate::clock::Clock;
 pub use crate::error::{BuildError, TransportError};
 pub use crate::tls::install_default_crypto_provider;
 pub use crate::transport::{HttpClientOptions, ReqwestHttpClient};

@@ -27,16 +27,17 @@ fn an_auth_method_the_server_does_not_advertise_is_a_problem_with_the_usable_one
     assert_eq!(
         fix.as_deref(),
         Some(
-            "set client_auth_method to client_secret_post and the app's Client authentication in Okta to the same"
+            "set client_auth_method to client_secret_post or private_key_jwt and the app's Client authentication in Okta to the same"
         )
     );
     assert!(matches!(
         auth_method_verdict(ClientAuthMethod::ClientSecretPost, &only_post),
         Verdict::Ok { .. }
     ));
-    let jwt_only = metadata(json!({"token_endpoint_auth_methods_supported": ["private_key_jwt"]}));
+    let unknown_only =
+        metadata(json!({"token_endpoint_auth_methods_supported": ["tls_client_auth"]}));
     let Verdict::Problem { fix, .. } =
-        auth_method_verdict(ClientAuthMethod::ClientSecretPost, &jwt_only)
+        auth_method_verdict(ClientAuthMethod::ClientSecretPost, &unknown_only)
     else {
         panic!("expected a problem");
     };

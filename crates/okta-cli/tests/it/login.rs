@@ -242,3 +242,35 @@ async fn login_needs_a_loopback_http_redirect_uri() {
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("client_id"), "the settings problems are listed: {run:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_public_client_signs_in_with_pkce_and_no_secret() {
+    let server = DevServer::builder().start().await.expect("devserver");
+    let mut okta = Okta::new(["login", "--no-browser", "--json"])
+        .env("OKTA_ISSUER", &server.issuer("default"))
+        .env("OKTA_CLIENT_ID", "okta-cli-public")
+        .env("OKTA_CLIENT_AUTH_METHOD", "none")
+        .env("OKTA_REDIRECT_URI", "http://127.0.0.1:0/callback")
+        .spawn();
+    let url = url::Url::parse(&okta.line().await).expect("the authorization URL");
+    let redirect_uri = parameter(&url, "redirect_uri").expect("a redirect_uri");
+    server
+        .clients()
+        .add(Client::public("okta-cli-public").with_redirect_uri(redirect_uri))
+        .expect("client registered");
+    assert_eq!(parameter(&url, "code_challenge_method").as_deref(), Some("S256"));
+    let (status, page) = browse_with_session_token(&server, &url).await;
+    assert_eq!(status, 200, "{page}");
+    let run = okta.finish().await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.json()["id_token_claims"]["aud"], "okta-cli-public");
+    // The code exchange carried the client id and the PKCE verifier, and no secret.
+    let exchange = server
+        .requests()
+        .into_iter()
+        .find(|request| request.path().ends_with("/token"))
+        .expect("a code exchange");
+    assert_eq!(exchange.form("client_id"), Some("okta-cli-public"));
+    assert!(exchange.form("code_verifier").is_some());
+    assert!(exchange.form("client_secret").is_none());
+}

@@ -5,4 +5,5 @@ mod discover;
 mod docs;
 mod harness;
 mod login;
+mod token;
 mod verify;

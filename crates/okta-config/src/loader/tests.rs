@@ -266,14 +266,140 @@ fn client_credential_rules() {
         ("client_secret", "", "client_secret (from set from code): is empty"),
         ("client_secret", "abc\n", "contains control characters"),
         ("client_secret", "x{clientSecret}", "placeholder {clientSecret}"),
-        ("client_auth_method", "private_key_jwt", "does not support yet"),
+        ("client_auth_method", "private_key_jwt", "client_private_key: missing"),
         ("client_auth_method", "basic", "is not a client authentication method"),
+        ("client_auth_method", "none", "client_auth_method is none (a public client"),
+        ("client_private_key", "x", "client_auth_method is client_secret_basic"),
+        ("client_key_id", "k1", "client_key_id (from set from code): is set, but"),
+        ("client_signing_alg", "RS256", "is set, but client_auth_method is not private_key_jwt"),
+        ("client_private_key_file", "/nonexistent/key.pem", "cannot open"),
     ] {
         let report = client().set(key, value).load().unwrap_err().to_string();
         assert!(report.contains(expected), "{key}={value:?}: expected {expected:?} in\n{report}");
     }
     let settings = client().set("client_auth_method", "client_secret_post").load().unwrap();
     assert_eq!(settings.client().unwrap().auth_method().as_str(), "client_secret_post");
+}
+
+const RSA_KEY: &str = include_str!("../../testdata/rsa-2048-pkcs8.pem");
+const EC_JWK: &str = include_str!("../../testdata/ec-p256.jwk.json");
+
+/// A client without a secret, for the methods that need none.
+fn keyed_client(method: &str) -> SettingsLoader {
+    SettingsLoader::isolated()
+        .set("issuer", ISSUER)
+        .set("client_id", "0oa1client")
+        .set("client_auth_method", method)
+        .set("redirect_uri", "https://app.example.com/authorization-code/callback")
+        .role(Role::Client)
+}
+
+#[test]
+fn private_key_jwt_reads_the_key_from_the_environment_or_a_file() {
+    use crate::{ClientAuthMethod, SigningAlgorithm};
+    // From the environment, the usual way: no key on disk.
+    let settings = keyed_client("private_key_jwt")
+        .env_vars([("OKTA_CLIENT_PRIVATE_KEY", RSA_KEY), ("OKTA_CLIENT_KEY_ID", "kid-1")])
+        .load()
+        .unwrap();
+    let client = settings.client().unwrap();
+    assert_eq!(client.auth_method(), ClientAuthMethod::PrivateKeyJwt);
+    assert!(client.secret().is_none(), "no secret needed");
+    let key = client.signing_key().unwrap();
+    assert_eq!((key.algorithm(), key.key_id()), (SigningAlgorithm::Rs256, Some("kid-1")));
+    let entries = settings.entries();
+    let find =
+        |key: &str| entries.iter().find(|entry| entry.key() == key).map(|e| e.value().to_owned());
+    assert_eq!(find("client_private_key").as_deref(), Some("[redacted]"));
+    assert_eq!(find("client_signing_alg").as_deref(), Some("RS256"));
+
+    // From a file, a JWK with its own kid.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("key.jwk.json");
+    std::fs::write(&path, EC_JWK).unwrap();
+    let path = path.to_str().unwrap().to_owned();
+    let settings = keyed_client("private_key_jwt")
+        .set("client_private_key_file", path.as_str())
+        .load()
+        .unwrap();
+    let key = settings.client().unwrap().signing_key().unwrap();
+    assert_eq!((key.algorithm(), key.key_id()), (SigningAlgorithm::Es256, Some("ec-jwk-kid")));
+    let entries = settings.entries();
+    let file = entries.iter().find(|entry| entry.key() == "client_private_key_file").unwrap();
+    assert_eq!(file.value(), path);
+
+    // Every problem names the setting and never echoes the key.
+    for (loader, expected) in [
+        (
+            keyed_client("private_key_jwt").set("client_private_key_file", "/nonexistent/key.pem"),
+            "client_private_key_file (from set from code): cannot open \"/nonexistent/key.pem\"",
+        ),
+        (
+            keyed_client("private_key_jwt")
+                .set("client_private_key", RSA_KEY)
+                .set("client_private_key_file", path.as_str()),
+            "client_private_key_file (from set from code): is set and so is client_private_key",
+        ),
+        (
+            keyed_client("private_key_jwt")
+                .set("client_private_key", RSA_KEY)
+                .set("client_signing_alg", "ES256"),
+            "client_private_key (from set from code): is an RSA key but the signing algorithm is ES256",
+        ),
+        (
+            keyed_client("private_key_jwt")
+                .set("client_private_key", RSA_KEY)
+                .set("client_signing_alg", "HS256"),
+            "client_signing_alg (from set from code): \"HS256\" is not a signing algorithm",
+        ),
+        (
+            keyed_client("private_key_jwt").set("client_private_key", "not a key"),
+            "client_private_key (from set from code): is neither a PEM private key",
+        ),
+        (
+            keyed_client("private_key_jwt")
+                .set("client_private_key", RSA_KEY)
+                .set("client_key_id", ""),
+            "client_key_id (from set from code): is empty",
+        ),
+    ] {
+        let report = loader.load().unwrap_err().to_string();
+        assert!(report.contains(expected), "expected {expected:?} in\n{report}");
+        assert!(!report.contains("MII"), "key material in\n{report}");
+    }
+}
+
+#[test]
+fn public_and_jwt_secret_clients() {
+    use crate::ClientAuthMethod;
+    // A public client needs no secret.
+    let settings = keyed_client("none").load().unwrap();
+    assert_eq!(settings.client().unwrap().auth_method(), ClientAuthMethod::None);
+    assert!(settings.client().unwrap().secret().is_none());
+    // client_secret_jwt: a secret of 32 characters or more.
+    let settings = keyed_client("client_secret_jwt")
+        .set("client_secret", "0123456789abcdef0123456789abcdef")
+        .load()
+        .unwrap();
+    assert_eq!(settings.client().unwrap().auth_method(), ClientAuthMethod::ClientSecretJwt);
+    let report = keyed_client("client_secret_jwt").load().unwrap_err().to_string();
+    assert!(report.contains("client_secret: missing"), "{report}");
+    let report = keyed_client("client_secret_jwt")
+        .set("client_secret", "0123456789abcdef0123456789abcde")
+        .load()
+        .unwrap_err()
+        .to_string();
+    assert!(report.contains("is shorter than 32 characters"), "{report}");
+    // The org server's tokens are introspected, which a public client cannot do.
+    let report = SettingsLoader::isolated()
+        .set("issuer", "https://dev-123456.okta.com")
+        .set("client_id", "0oa1client")
+        .set("client_auth_method", "none")
+        .role(Role::ResourceServer)
+        .load()
+        .unwrap_err()
+        .to_string();
+    assert!(report.contains("introspecting the org authorization server"), "{report}");
 }
 
 #[test]

@@ -40,13 +40,21 @@ impl Harness {
         server: impl FnOnce(okta_devserver::DevServerBuilder) -> okta_devserver::DevServerBuilder,
         settings: impl FnOnce(SettingsLoader) -> SettingsLoader,
     ) -> Self {
+        Self::with_settings(server, |issuer| settings(settings_for(issuer))).await
+    }
+
+    /// Like [`Harness::with`], with settings built from the issuer alone (no demo client).
+    pub(crate) async fn with_settings(
+        server: impl FnOnce(okta_devserver::DevServerBuilder) -> okta_devserver::DevServerBuilder,
+        settings: impl FnOnce(&str) -> SettingsLoader,
+    ) -> Self {
         let clock = ManualClock::starting_now();
         let server = server(DevServer::builder().clock(clock.clone()))
             .start()
             .await
             .expect("devserver starts");
         let issuer = server.issuer("default");
-        let settings: Settings = settings(settings_for(&issuer)).load().expect("valid settings");
+        let settings: Settings = settings(&issuer).load().expect("valid settings");
         let client = Self::client_for(&settings, &clock).await.expect("discovery succeeds");
         Self { server, client, clock, issuer }
     }

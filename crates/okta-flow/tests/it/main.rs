@@ -2,6 +2,7 @@
 //! can inject, each with the error a service would see; and two replicas of a web app sharing
 //! Redis.
 
+mod client_auth;
 mod conformance;
 mod faults;
 mod flow;

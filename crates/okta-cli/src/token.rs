@@ -1,0 +1,73 @@
+//! `okta token`: an access token for the configured service app (the `client_credentials`
+//! grant through okta-service), printed for scripts.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::UNIX_EPOCH;
+
+use okta_config::Scope;
+use okta_http::{Clock, ReqwestHttpClient};
+use okta_service::{TokenError, TokenSource};
+use serde::Serialize;
+
+use crate::cli::{GlobalArgs, TokenArgs};
+use crate::error::{CliError, EXIT_OK, FailedContext as _};
+use crate::output;
+use crate::settings::{self, Overrides};
+
+/// The `--json` output.
+#[derive(Serialize)]
+struct TokenReport<'a> {
+    access_token: &'a str,
+    token_type: &'static str,
+    /// Seconds since the epoch.
+    expires_at: i64,
+    /// RFC 3339, for people.
+    expires_at_utc: String,
+    scopes: &'a [String],
+}
+
+/// Runs `okta token`.
+pub(crate) async fn run(global: &GlobalArgs, args: &TokenArgs) -> Result<ExitCode, CliError> {
+    let mut overrides = Overrides::default();
+    overrides.text("issuer", "--issuer", args.issuer.as_deref());
+    let settings = settings::load(global, &overrides, None)?;
+    let scopes = args
+        .scope
+        .iter()
+        .map(|scope| {
+            Scope::parse(scope)
+                .map_err(|err| CliError::usage(format!("--scope {scope:?}: {}", err.message())))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let credentials = okta_http::ClientCredentials::from_settings(&settings)
+        .usage("the client credentials in the settings")?;
+    let http = ReqwestHttpClient::from_settings(&settings).usage("building the HTTP client")?;
+    let source = TokenSource::builder(settings.issuer().clone(), credentials, Arc::new(http))
+        .clock(Clock::system())
+        .build();
+    let token = source.token(&scopes).await.map_err(|err| match err {
+        // The settings ask for something Okta's org server never gives: fix the settings.
+        TokenError::OrgServer { .. } => CliError::Usage(anyhow::Error::new(err)),
+        other => CliError::Failed(
+            anyhow::Error::new(other)
+                .context(format!("getting a token from {}", settings.issuer())),
+        ),
+    })?;
+    if args.json {
+        let expires_at = token
+            .expires_at()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| i64::try_from(since.as_secs()).unwrap_or(i64::MAX));
+        output::json(&TokenReport {
+            access_token: token.secret(),
+            token_type: "Bearer",
+            expires_at,
+            expires_at_utc: crate::time::rfc3339(expires_at),
+            scopes: token.scopes(),
+        })?;
+    } else {
+        output::out(token.secret())?;
+    }
+    Ok(ExitCode::from(EXIT_OK))
+}
