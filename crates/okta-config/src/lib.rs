@@ -76,6 +76,7 @@ mod loader;
 mod origin;
 mod proxy;
 mod raw;
+mod session;
 mod settings;
 mod types;
 mod validate;
@@ -85,6 +86,7 @@ pub use crate::error::{LoadError, Problem, Problems};
 pub use crate::loader::{DEFAULT_FILE, SettingValue, SettingsLoader};
 pub use crate::origin::Origin;
 pub use crate::proxy::{EnvironmentProxy, Proxy, ProxyUrl};
+pub use crate::session::{RedisTopology, RedisUrl, SessionKey, SessionSettings};
 pub use crate::settings::{
     ClientSettings, HttpSettings, JwksSettings, Role, SettingEntry, Settings,
 };
