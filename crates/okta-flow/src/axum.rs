@@ -9,8 +9,7 @@
 //! use axum::{Router, routing::get};
 //! use okta_config::{Role, Settings};
 //! use okta_flow::OktaClient;
-//! use okta_flow::axum::{AuthenticatedUser, OktaAuth};
-//! use okta_flow::upstream::tower_sessions::MemoryStore;
+//! use okta_flow::axum::{AuthenticatedUser, MemoryStore, OktaAuth};
 //!
 //! async fn profile(user: AuthenticatedUser) -> String {
 //!     format!("hello {}", user.subject())
@@ -52,8 +51,10 @@
 //! Tokens stay on the server: the browser holds only the session id, in an `HttpOnly`,
 //! `SameSite=Lax` cookie that is `Secure` unless the redirect URI is plain `http` on a loopback
 //! host (then the name also loses its `__Host-` prefix). The store is any `tower-sessions`
-//! store: `MemoryStore` for one process, `RedisStore` (feature `redis`, with `redis_store`
-//! to connect) for several replicas. The access token is refreshed [shortly before it
+//! store: [`MemoryStore`] for one process (bounded, expired sessions purged),
+//! `RedisSessionStore` (feature `redis`, with `redis_store` to connect) for several replicas.
+//! With either, a write never brings back a session that has ended: a request in flight when
+//! the user signs out cannot undo the sign-out, on any replica. The access token is refreshed [shortly before it
 //! expires](OktaAuthBuilder::refresh_margin) when Okta issued a refresh token (`offline_access`);
 //! without one, the session ends with the access token.
 //!
@@ -61,6 +62,7 @@
 //! in the repository explain the choices and the deployment.
 
 mod cookies;
+mod memory;
 mod pages;
 #[cfg(feature = "redis")]
 mod redis;
@@ -82,8 +84,9 @@ use tower_sessions::{Expiry, SessionManagerLayer, SessionStore};
 use crate::{AuthorizeOptions, OktaClient};
 
 // The public interface of the module.
+pub use self::memory::{DEFAULT_MEMORY_CAPACITY, MemoryStore};
 #[cfg(feature = "redis")]
-pub use self::redis::{RedisConnectError, redis_store};
+pub use self::redis::{RedisConnectError, RedisSessionStore, redis_store};
 pub use self::return_to::is_safe_return_to;
 pub use self::user::{AuthenticatedUser, UserRejection};
 

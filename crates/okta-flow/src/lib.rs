@@ -135,9 +135,10 @@ mod userinfo;
 /// okta-flow's API (tokens, codes and user info are okta-flow's own types).
 ///
 /// - `tower_sessions` (0.14, feature `axum`): the session stores that `axum::OktaAuth::layer`
-///   takes (`MemoryStore`, or the `SessionStore` trait for your own).
+///   takes (the `SessionStore` trait for your own; `axum::MemoryStore` is the bounded one).
 /// - `fred` (10, feature `redis`) and `RedisStore` (tower-sessions-redis-store 0.16): the Redis
-///   client and store of `axum::redis_store`, for a pool of your own (TLS, cluster, sentinel).
+///   client, and the upstream store (`axum::RedisSessionStore` is the one to use: it never
+///   writes back a session that ended).
 pub mod upstream {
     #[cfg(feature = "axum")]
     pub use tower_sessions;

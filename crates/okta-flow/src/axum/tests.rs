@@ -17,10 +17,11 @@ use okta_devserver::{
 use okta_verify::Clock;
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
-use tower_sessions::{MemoryStore, Session};
+use tower_sessions::Session;
 
 use crate::axum::{
-    AuthSetupError, AuthenticatedUser, CSRF_FIELD, CSRF_HEADER, OktaAuth, OktaAuthBuilder,
+    AuthSetupError, AuthenticatedUser, CSRF_FIELD, CSRF_HEADER, MemoryStore, OktaAuth,
+    OktaAuthBuilder,
 };
 use crate::{OktaClient, PendingLogin, Revocable};
 
@@ -347,6 +348,42 @@ async fn logout_accepts_the_token_in_a_header_and_ends_the_session_in_the_store(
     assert_eq!((again.status, again.location()), (StatusCode::SEE_OTHER, "/"));
 }
 
+/// A request that loaded the session before the sign-out and writes it after (here: the
+/// app's own data; a refresh or the idle-expiry push do the same) must not bring the session
+/// back: the memory store used to re-insert the deleted record.
+#[tokio::test]
+async fn a_request_in_flight_at_sign_out_cannot_bring_the_session_back() {
+    let app = TestApp::start().await;
+    let mut browser = Browser::default();
+    app.sign_in(&mut browser).await;
+    let csrf = app.profile(&mut browser).await["csrf"].as_str().expect("csrf").to_owned();
+    let stolen = browser.cookies.clone();
+
+    // The request starts, loads the signed-in user, and waits before writing the session.
+    let mut in_flight = Browser { cookies: stolen.clone() };
+    let pending = {
+        let app = &app;
+        async move { in_flight.get(app, "/in-flight", HTML).await }
+    };
+    let (finished, ()) = tokio::join!(pending, async {
+        app.in_flight.entered.notified().await;
+        let logout = browser.post_form(&app, "/logout", &format!("{CSRF_FIELD}={csrf}"), &[]).await;
+        assert_eq!(logout.status, StatusCode::SEE_OTHER, "{}", logout.body);
+        app.in_flight.release.notify_one();
+    });
+    assert!(
+        finished.status == StatusCode::OK || finished.status == StatusCode::SEE_OTHER,
+        "the request in flight gets a normal answer, not {}: {}",
+        finished.status,
+        finished.body
+    );
+
+    // After the sign-out, the old session cookie is worth nothing.
+    let mut replay = Browser { cookies: stolen };
+    let after = replay.get(&app, "/profile", "application/json").await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED, "the session came back: {}", after.body);
+}
+
 #[tokio::test]
 async fn without_a_post_logout_uri_logout_goes_to_the_default_page() {
     let app = TestApp::with(
@@ -556,6 +593,14 @@ struct TestApp {
     clock: ManualClock,
     auth: OktaAuth,
     router: Router,
+    in_flight: std::sync::Arc<InFlight>,
+}
+
+/// Holds the `/in-flight` handler between loading the user and writing the session.
+#[derive(Default)]
+struct InFlight {
+    entered: tokio::sync::Notify,
+    release: tokio::sync::Notify,
 }
 
 impl TestApp {
@@ -577,8 +622,9 @@ impl TestApp {
         let clock = ManualClock::starting_now();
         let (server, client) = client_with(server, settings, &clock).await;
         let auth = auth(OktaAuth::builder(client)).build().expect("valid OktaAuth");
-        let router = app(&auth);
-        Self { server, clock, auth, router }
+        let in_flight = std::sync::Arc::new(InFlight::default());
+        let router = app(&auth, &in_flight);
+        Self { server, clock, auth, router, in_flight }
     }
 
     async fn sign_in(&self, browser: &mut Browser) {
@@ -637,14 +683,28 @@ async fn client_with(
     (server, client)
 }
 
-fn app(auth: &OktaAuth) -> Router {
+fn app(auth: &OktaAuth, in_flight: &std::sync::Arc<InFlight>) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/profile", get(profile))
         .route("/refresh-token", get(refresh_token))
         .route("/visit", get(visit))
+        .route("/in-flight", get(in_flight_request))
+        .layer(axum::Extension(in_flight.clone()))
         .merge(auth.routes())
         .layer(auth.layer(MemoryStore::default()))
+}
+
+/// Loads the user, waits for the test, then writes to the session.
+async fn in_flight_request(
+    axum::Extension(gate): axum::Extension<std::sync::Arc<InFlight>>,
+    user: AuthenticatedUser,
+    session: Session,
+) -> String {
+    gate.entered.notify_one();
+    gate.release.notified().await;
+    let _ = session.insert("visits", 1_u32).await;
+    user.subject().to_owned()
 }
 
 async fn home(user: Option<AuthenticatedUser>) -> String {
@@ -940,7 +1000,7 @@ async fn a_refresh_whose_request_is_dropped_still_keeps_the_rotated_refresh_toke
         .route("/refresh-token", get(refresh_token))
         .merge(auth.routes())
         .layer(auth.layer(store));
-    let app = TestApp { server, clock, auth, router };
+    let app = TestApp { server, clock, auth, router, in_flight: std::sync::Arc::default() };
     let mut browser = Browser::default();
     app.sign_in(&mut browser).await;
     let first = app.profile(&mut browser).await;

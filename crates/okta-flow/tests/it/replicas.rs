@@ -9,13 +9,15 @@
 use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::Router;
 use axum::routing::get;
+use axum::{Extension, Router};
 use okta_config::{Role, Settings};
 use okta_flow::OktaClient;
 use okta_flow::axum::{AuthenticatedUser, CSRF_FIELD, OktaAuth, redis_store};
+use okta_flow::upstream::tower_sessions::Session;
 use serde_json::{Value, json};
 
 use crate::harness::{http_client, session_token};
@@ -79,6 +81,68 @@ async fn a_sign_in_started_on_one_replica_finishes_on_another_and_ends_everywher
     assert_eq!(location(&after), "/login?return_to=%2Fprofile");
 }
 
+/// A request in flight on replica A when the user signs out on replica B writes the session
+/// after the sign-out: the write must not bring the session back (the upstream store's `SET XX`
+/// reply failed the request with a 500), and the old cookie is worth nothing afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(has_redis),
+    ignore = "redis-server not found on PATH: apt-get install -y redis-server"
+)]
+async fn a_request_in_flight_during_a_sign_out_on_another_replica_cannot_undo_it() {
+    let redis = RedisServer::start();
+    let server = okta_devserver::DevServer::builder().start().await.expect("devserver");
+    let settings = settings(&server.issuer("default"));
+    let replica_a = Replica::start(&settings, &redis.url()).await;
+    let replica_b = Replica::start(&settings, &redis.url()).await;
+    let mut browser = Browser::new();
+    sign_in(&server, &mut browser, &replica_a).await;
+    let csrf = browser.profile(&replica_a).await["csrf"].as_str().expect("csrf").to_owned();
+    let stolen = browser.cookies.clone();
+
+    let mut in_flight = Browser::new();
+    in_flight.cookies.clone_from(&stolen);
+    let gate = replica_a.gate.clone();
+    let pending = tokio::spawn(async move {
+        let response = in_flight.get(&replica_a, "/in-flight").await;
+        (response.status(), response.text().await.unwrap_or_default(), replica_a)
+    });
+    gate.entered.notified().await;
+    let logout = browser.post_form(&replica_b, "/logout", &format!("{CSRF_FIELD}={csrf}")).await;
+    assert_eq!(logout.status(), 303);
+    assert_eq!(redis.dbsize(), 0, "the session is deleted from Redis");
+    gate.release.notify_one();
+    let (status, body, replica_a) = pending.await.expect("the request in flight finishes");
+    assert_eq!(status, 200, "the request in flight gets a normal answer: {body}");
+
+    assert_eq!(redis.dbsize(), 0, "the late write did not bring the session back");
+    let mut replay = Browser::new();
+    replay.cookies = stolen;
+    for replica in [&replica_a, &replica_b] {
+        let after = replay.get(replica, "/profile").await;
+        assert_eq!(after.status(), 303, "signed out on {}", replica.addr);
+    }
+}
+
+/// Signs the demo user in through `replica`.
+async fn sign_in(server: &okta_devserver::DevServer, browser: &mut Browser, replica: &Replica) {
+    let login = browser.get(replica, "/login?return_to=%2Fprofile").await;
+    assert_eq!(login.status(), 303);
+    let token =
+        session_token(server, okta_devserver::DEMO_USERNAME, okta_devserver::DEMO_PASSWORD).await;
+    let okta = http_client()
+        .get(format!("{}&sessionToken={token}", location(&login)))
+        .send()
+        .await
+        .expect("authorize");
+    assert_eq!(okta.status(), 302);
+    let callback_url = location(&okta);
+    let callback_path =
+        callback_url.strip_prefix("http://127.0.0.1:8080").expect("the redirect URI");
+    let callback = browser.get(replica, callback_path).await;
+    assert_eq!(callback.status(), 303, "signed in");
+}
+
 fn settings(issuer: &str) -> Settings {
     crate::harness::settings_for(issuer)
         .set("cookie_secret", COOKIE_SECRET) // the same on every replica
@@ -91,6 +155,26 @@ fn settings(issuer: &str) -> Settings {
 struct Replica {
     addr: SocketAddr,
     task: tokio::task::JoinHandle<()>,
+    gate: Arc<InFlight>,
+}
+
+/// Holds `GET /in-flight` between loading the user and writing the session.
+#[derive(Default)]
+struct InFlight {
+    entered: tokio::sync::Notify,
+    release: tokio::sync::Notify,
+}
+
+/// Loads the user, waits for the test, then writes to the session.
+async fn in_flight_request(
+    Extension(gate): Extension<Arc<InFlight>>,
+    user: AuthenticatedUser,
+    session: Session,
+) -> String {
+    gate.entered.notify_one();
+    gate.release.notified().await;
+    session.insert("visits", 1_u32).await.expect("the session takes the value");
+    user.subject().to_owned()
 }
 
 impl Replica {
@@ -98,8 +182,11 @@ impl Replica {
         let client = OktaClient::discover(settings).await.expect("discovery");
         let okta = OktaAuth::new(client).expect("sign-in routes");
         let store = redis_store(redis_url, 2).await.expect("Redis connects");
+        let gate = Arc::new(InFlight::default());
         let app = Router::new()
             .route("/profile", get(profile))
+            .route("/in-flight", get(in_flight_request))
+            .layer(Extension(gate.clone()))
             .merge(okta.routes())
             .layer(okta.layer(store));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
@@ -107,7 +194,7 @@ impl Replica {
         let task = tokio::spawn(async move {
             axum::serve(listener, app).await.expect("serving");
         });
-        Self { addr, task }
+        Self { addr, task, gate }
     }
 }
 
