@@ -68,6 +68,7 @@ mod pages;
 mod redis;
 mod return_to;
 mod routes;
+mod sealed;
 mod session;
 mod user;
 
@@ -88,6 +89,7 @@ pub use self::memory::{DEFAULT_MEMORY_CAPACITY, MemoryStore};
 #[cfg(feature = "redis")]
 pub use self::redis::{RedisConnectError, RedisSessionStore, redis_store};
 pub use self::return_to::is_safe_return_to;
+pub use self::sealed::SealedStore;
 pub use self::user::{AuthenticatedUser, UserRejection};
 
 #[doc(hidden)]
@@ -258,8 +260,34 @@ impl OktaAuth {
     /// A `tower-sessions` layer with this module's cookie settings: name
     /// [`session_cookie_name`](Self::session_cookie_name), `HttpOnly`, `SameSite=Lax`, `Secure`
     /// as [`secure_cookies`](Self::secure_cookies), `Path=/`, and an expiry extended while the
-    /// user is active. [`layer`](Self::layer) uses it; use it directly only to change something.
-    pub fn session_layer<Store: SessionStore>(&self, store: Store) -> SessionManagerLayer<Store> {
+    /// user is active; `store` is wrapped in a [`SealedStore`] with the client's
+    /// [`SessionKeys`](crate::SessionKeys). [`layer`](Self::layer) uses it; use it directly only
+    /// to change something.
+    pub fn session_layer<Store: SessionStore>(
+        &self,
+        store: Store,
+    ) -> SessionManagerLayer<SealedStore<Store>> {
+        self.sealed_session_layer(self.seal_store(store))
+    }
+
+    fn seal_store<Store: SessionStore>(&self, store: Store) -> SealedStore<Store> {
+        let keys = self.inner.client.session_keys();
+        if keys.is_ephemeral()
+            && std::any::TypeId::of::<Store>() != std::any::TypeId::of::<MemoryStore>()
+        {
+            tracing::warn!(
+                "neither session.key nor cookie_secret is configured: sessions are encrypted with \
+                 a random key of this process, so no other replica can read them and a restart \
+                 ends them"
+            );
+        }
+        SealedStore::new(store, keys.clone())
+    }
+
+    fn sealed_session_layer<Store: SessionStore>(
+        &self,
+        store: SealedStore<Store>,
+    ) -> SessionManagerLayer<SealedStore<Store>> {
         let idle =
             CookieDuration::try_from(self.inner.idle_timeout).unwrap_or(CookieDuration::hours(1));
         SessionManagerLayer::new(store)
@@ -462,13 +490,14 @@ impl fmt::Debug for OktaAuthBuilder {
 /// extension for the extractor.
 #[derive(Clone, Debug)]
 pub struct OktaLayer<Store: SessionStore> {
-    sessions: SessionManagerLayer<Store>,
+    sessions: SessionManagerLayer<SealedStore<Store>>,
     auth: OktaAuth,
 }
 
 impl<S, Store: SessionStore> Layer<S> for OktaLayer<Store> {
-    type Service =
-        <SessionManagerLayer<Store> as Layer<<Extension<OktaAuth> as Layer<S>>::Service>>::Service;
+    type Service = <SessionManagerLayer<SealedStore<Store>> as Layer<
+        <Extension<OktaAuth> as Layer<S>>::Service,
+    >>::Service;
 
     fn layer(&self, inner: S) -> Self::Service {
         self.sessions.layer(Extension(self.auth.clone()).layer(inner))

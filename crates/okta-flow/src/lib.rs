@@ -119,6 +119,7 @@ pub mod loopback;
 mod metadata;
 mod pending;
 mod percent;
+mod session_keys;
 #[cfg(test)]
 mod test_support;
 mod text;
@@ -208,6 +209,7 @@ pub use crate::pending::{
     MAX_RETURN_TO_LEN, MAX_SEALED_LEN, PENDING_LOGIN_LIFETIME, PendingLogin, SealError, SealingKey,
     UnsealError,
 };
+pub use crate::session_keys::SessionKeys;
 pub use crate::token::{
     AccessToken, AuthorizationCode, IdToken, RefreshToken, TokenError, TokenErrorCode, TokenSet,
 };

@@ -94,6 +94,12 @@ impl MemoryStore {
         self.len() == 0
     }
 
+    /// Every record as stored (tests read what a copy of the store would hold).
+    #[cfg(test)]
+    pub(crate) fn raw_records(&self) -> Vec<Record> {
+        self.lock().by_id.values().cloned().collect()
+    }
+
     fn lock(&self) -> MutexGuard<'_, Records> {
         // No code panics while holding the lock; if one did, the map is still consistent.
         self.records.lock().unwrap_or_else(PoisonError::into_inner)

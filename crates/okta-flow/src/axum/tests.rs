@@ -384,6 +384,41 @@ async fn a_request_in_flight_at_sign_out_cannot_bring_the_session_back() {
     assert_eq!(after.status, StatusCode::UNAUTHORIZED, "the session came back: {}", after.body);
 }
 
+/// A copy of the store (a Redis dump, a backup) must give neither a session id a browser could
+/// present nor a token: the record is encrypted and stored under a keyed digest of the id. The
+/// tokens used to lie in the store in the clear, under the session id itself.
+#[tokio::test]
+async fn the_store_holds_neither_the_session_id_nor_any_token() {
+    let app = TestApp::start().await;
+    let mut browser = Browser::default();
+    app.sign_in(&mut browser).await;
+    let profile = app.profile(&mut browser).await;
+    let page = browser.get(&app, "/record", "application/json").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let record: Value = serde_json::from_str(&page.body).expect("record JSON");
+
+    let records = app.store.raw_records();
+    assert_eq!(records.len(), 1, "one session");
+    let raw = serde_json::to_string(&records).expect("JSON");
+    let cookie = browser.cookies["okta_session"].clone();
+    let id: tower_sessions::session::Id = cookie.parse().expect("a session id");
+    let mut secrets = vec![cookie.clone(), id.0.to_string()];
+    for field in ["access_token", "id_token", "refresh_token", "csrf"] {
+        let value = record[field].as_str().expect(field);
+        assert!(value.len() > 16, "{field} is a real value");
+        secrets.push(value.to_owned());
+    }
+    secrets.push(profile["sub"].as_str().expect("sub").to_owned());
+    secrets.push(profile["email"].as_str().expect("email").to_owned());
+    for secret in &secrets {
+        assert!(!raw.contains(secret.as_str()), "the store shows {secret:?}: {raw}");
+    }
+    assert_ne!(records[0].id, id, "stored under a digest, not the id");
+    for name in ["access_token", "refresh_token", "id_token"] {
+        assert!(!raw.contains(name), "no field names either: {raw}");
+    }
+}
+
 #[tokio::test]
 async fn without_a_post_logout_uri_logout_goes_to_the_default_page() {
     let app = TestApp::with(
@@ -594,6 +629,8 @@ struct TestApp {
     auth: OktaAuth,
     router: Router,
     in_flight: std::sync::Arc<InFlight>,
+    /// The store under the app's `SealedStore`.
+    store: MemoryStore,
 }
 
 /// Holds the `/in-flight` handler between loading the user and writing the session.
@@ -623,8 +660,9 @@ impl TestApp {
         let (server, client) = client_with(server, settings, &clock).await;
         let auth = auth(OktaAuth::builder(client)).build().expect("valid OktaAuth");
         let in_flight = std::sync::Arc::new(InFlight::default());
-        let router = app(&auth, &in_flight);
-        Self { server, clock, auth, router, in_flight }
+        let store = MemoryStore::new();
+        let router = app(&auth, &in_flight, &store);
+        Self { server, clock, auth, router, in_flight, store }
     }
 
     async fn sign_in(&self, browser: &mut Browser) {
@@ -683,16 +721,17 @@ async fn client_with(
     (server, client)
 }
 
-fn app(auth: &OktaAuth, in_flight: &std::sync::Arc<InFlight>) -> Router {
+fn app(auth: &OktaAuth, in_flight: &std::sync::Arc<InFlight>, store: &MemoryStore) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/profile", get(profile))
         .route("/refresh-token", get(refresh_token))
         .route("/visit", get(visit))
+        .route("/record", get(stored_record))
         .route("/in-flight", get(in_flight_request))
         .layer(axum::Extension(in_flight.clone()))
         .merge(auth.routes())
-        .layer(auth.layer(MemoryStore::default()))
+        .layer(auth.layer(store.clone()))
 }
 
 /// Loads the user, waits for the test, then writes to the session.
@@ -720,6 +759,12 @@ async fn profile(user: AuthenticatedUser) -> String {
         "csrf": user.csrf_token(),
     })
     .to_string()
+}
+
+/// The stored user record (tests only: a real app never shows it).
+async fn stored_record(_user: AuthenticatedUser, session: Session) -> String {
+    let record: Option<Value> = session.get(crate::axum::session::USER_KEY).await.expect("store");
+    record.expect("a signed-in user").to_string()
 }
 
 /// Reads the stored refresh token (tests only: a real app never shows it).
@@ -999,8 +1044,15 @@ async fn a_refresh_whose_request_is_dropped_still_keeps_the_rotated_refresh_toke
         .route("/profile", get(profile))
         .route("/refresh-token", get(refresh_token))
         .merge(auth.routes())
-        .layer(auth.layer(store));
-    let app = TestApp { server, clock, auth, router, in_flight: std::sync::Arc::default() };
+        .layer(auth.layer(store.clone()));
+    let app = TestApp {
+        server,
+        clock,
+        auth,
+        router,
+        in_flight: std::sync::Arc::default(),
+        store: store.store.clone(),
+    };
     let mut browser = Browser::default();
     app.sign_in(&mut browser).await;
     let first = app.profile(&mut browser).await;

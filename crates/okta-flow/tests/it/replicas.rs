@@ -124,6 +124,40 @@ async fn a_request_in_flight_during_a_sign_out_on_another_replica_cannot_undo_it
     }
 }
 
+/// A copy of Redis (a dump, a replica, a backup) gives neither a session id a browser could
+/// present nor a token: the tokens used to lie there in the clear, under the session id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(has_redis),
+    ignore = "redis-server not found on PATH: apt-get install -y redis-server"
+)]
+async fn redis_holds_neither_session_ids_nor_tokens() {
+    let redis = RedisServer::start();
+    let server = okta_devserver::DevServer::builder().start().await.expect("devserver");
+    let settings = settings(&server.issuer("default"));
+    let replica = Replica::start(&settings, &redis.url()).await;
+    let mut browser = Browser::new();
+    sign_in(&server, &mut browser, &replica).await;
+    let profile = browser.profile(&replica).await;
+
+    let keys = redis.cli(&["--scan"]);
+    let keys: Vec<&str> = keys.lines().collect();
+    assert_eq!(keys.len(), 1, "one session: {keys:?}");
+    let raw = format!("{} {}", keys[0], redis.cli(&["GET", keys[0]]));
+    let (_, session_id) =
+        browser.cookies.iter().find(|(name, _)| name == "okta_session").expect("session cookie");
+    let mut secrets = vec![session_id.clone()];
+    for field in ["access_token", "csrf", "sub", "email"] {
+        secrets.push(profile[field].as_str().expect(field).to_owned());
+    }
+    for secret in &secrets {
+        assert!(!raw.contains(secret.as_str()), "Redis shows {secret:?}: {raw}");
+    }
+    for name in ["access_token", "refresh_token", "id_token"] {
+        assert!(!raw.contains(name), "Redis shows {name}: {raw}");
+    }
+}
+
 /// Signs the demo user in through `replica`.
 async fn sign_in(server: &okta_devserver::DevServer, browser: &mut Browser, replica: &Replica) {
     let login = browser.get(replica, "/login?return_to=%2Fprofile").await;
@@ -209,6 +243,7 @@ async fn profile(user: AuthenticatedUser) -> String {
         "sub": user.subject(),
         "email": user.userinfo().and_then(|info| info.email()),
         "csrf": user.csrf_token(),
+        "access_token": user.access_token().secret(),
     })
     .to_string()
 }
@@ -325,6 +360,17 @@ impl RedisServer {
 
     fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// The output of `redis-cli` with `args`, as text (`--raw`).
+    fn cli(&self, args: &[&str]) -> String {
+        let output = Command::new("redis-cli")
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "--raw"])
+            .args(args)
+            .output()
+            .expect("redis-cli runs");
+        assert!(output.status.success(), "redis-cli {args:?} failed");
+        String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
     /// How many keys (sessions) the server holds.
