@@ -141,6 +141,8 @@ struct Config {
     max_lifetime: Duration,
     fetch_userinfo: bool,
     secure_cookies: bool,
+    /// The store of the last layer built, where the callback records used pending logins.
+    login_marks: std::sync::RwLock<Option<Arc<dyn sealed::MarkUsed>>>,
 }
 
 /// Builds an [`OktaAuth`]; every setting has a default.
@@ -281,7 +283,16 @@ impl OktaAuth {
                  ends them"
             );
         }
-        SealedStore::new(store, keys.clone())
+        let sealed = SealedStore::new(store, keys.clone());
+        let marks: Arc<dyn sealed::MarkUsed> = Arc::new(sealed.clone());
+        *self.inner.login_marks.write().unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some(marks);
+        sealed
+    }
+
+    /// Where the callback records used pending logins: the store of the last layer built.
+    fn login_marks(&self) -> Option<Arc<dyn sealed::MarkUsed>> {
+        self.inner.login_marks.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
     fn sealed_session_layer<Store: SessionStore>(
@@ -302,6 +313,10 @@ impl OktaAuth {
     /// The layer that gives the routes and the extractor their session and configuration: a
     /// [`session_layer`](Self::session_layer) on `store` plus this `OktaAuth` as a request
     /// extension. Add it to the router that holds both the routes and the protected handlers.
+    ///
+    /// The store also records which pending logins were used (a marker per sign-in, under a
+    /// keyed digest of its `state`, for five minutes), so a pending-login cookie finishes one
+    /// sign-in on whichever replica shares the store.
     pub fn layer<Store: SessionStore>(&self, store: Store) -> OktaLayer<Store> {
         OktaLayer { sessions: self.session_layer(store), auth: self.clone() }
     }
@@ -471,6 +486,7 @@ impl OktaAuthBuilder {
                 max_lifetime: self.max_lifetime,
                 fetch_userinfo: self.fetch_userinfo,
                 secure_cookies,
+                login_marks: std::sync::RwLock::new(None),
             }),
         })
     }

@@ -106,6 +106,28 @@ async fn finish_callback(auth: &OktaAuth, request: &Parts) -> Response {
         }
     };
 
+    // Single use on every replica: the shared store records the pending login's state before
+    // the code is redeemed, so the cookie cannot finish a second sign-in with a new code.
+    let Some(marks) = auth.login_marks() else {
+        return layer_missing();
+    };
+    let expiry = tower_sessions::cookie::time::OffsetDateTime::now_utc()
+        + crate::PENDING_LOGIN_LIFETIME
+        + client.leeway();
+    match marks.mark_used(pending.state.secret().as_bytes(), expiry).await {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::warn!("callback with a pending login that was already used");
+            return pages::page(
+                StatusCode::BAD_REQUEST,
+                "Sign-in expired",
+                "This sign-in did not start in this browser, or it has already been used. Please sign in again.",
+                sign_in_again,
+            );
+        }
+        Err(err) => return store_failed(&tower_sessions::session::Error::Store(err)),
+    }
+
     let query = request.uri.query().unwrap_or_default();
     let tokens = match client.finish_login(query, &pending).await {
         Ok(tokens) => tokens,

@@ -95,6 +95,45 @@ impl<Store: SessionStore> SealedStore<Store> {
     }
 }
 
+/// Records single-use markers in the shared store (see [`SealedStore::mark_used`]).
+#[async_trait]
+pub(crate) trait MarkUsed: Send + Sync {
+    /// `true` the first time `marker` is marked, `false` after that, until `expiry`.
+    async fn mark_used(
+        &self,
+        marker: &[u8],
+        expiry: tower_sessions::cookie::time::OffsetDateTime,
+    ) -> session_store::Result<bool>;
+}
+
+#[async_trait]
+impl<Store: SessionStore> MarkUsed for SealedStore<Store> {
+    /// Records `marker` as used until `expiry`: `true` the first time, `false` when the store
+    /// already holds it (on any replica sharing the store). The store's `create`, which never
+    /// overwrites a record, makes the check and the write one step.
+    async fn mark_used(
+        &self,
+        marker: &[u8],
+        expiry: tower_sessions::cookie::time::OffsetDateTime,
+    ) -> session_store::Result<bool> {
+        let mut message = b"used:".to_vec();
+        message.extend_from_slice(marker);
+        let slot = Id(i128::from_le_bytes(self.keys.digest(0, &message)));
+        let mut record = Record {
+            id: slot,
+            data: HashMap::from([(SEALED_FIELD.to_owned(), Value::Bool(true))]),
+            expiry_date: expiry,
+        };
+        self.store.create(&mut record).await?;
+        if record.id == slot {
+            return Ok(true);
+        }
+        // The store moved the record to a fresh id: the marker was there already.
+        self.store.delete(&record.id).await?;
+        Ok(false)
+    }
+}
+
 #[async_trait]
 impl<Store: SessionStore> SessionStore for SealedStore<Store> {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {

@@ -267,6 +267,35 @@ async fn a_replayed_pending_login_cannot_sign_in_twice() {
     assert!(!attacker.cookies.contains_key("okta_session"));
 }
 
+/// The sealed pending-login cookie used to finish a sign-in again with a new code (the same
+/// authorization URL signed in again at Okta, here as another user) for five minutes: the
+/// store now records its use, for every replica that shares it.
+#[tokio::test]
+async fn a_used_pending_login_cannot_finish_a_sign_in_with_a_new_code() {
+    let app = TestApp::start().await;
+    let mut browser = Browser::default();
+    let login = browser.get(&app, "/login", HTML).await;
+    let sealed = login.cookie_value("okta_login");
+    let callback_url = okta_sign_in(&app.server, login.location()).await;
+    let first = browser.get(&app, &callback_url, HTML).await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.body);
+
+    let new_code = okta_sign_in_as(
+        &app.server,
+        login.location(),
+        okta_devserver::DEMO_SECOND_USERNAME,
+        okta_devserver::DEMO_SECOND_PASSWORD,
+    )
+    .await;
+    assert_ne!(new_code, callback_url, "Okta issued a new code for the same request");
+    let mut attacker = Browser::default();
+    attacker.cookies.insert("okta_login".to_owned(), sealed);
+    let replay = attacker.get(&app, &new_code, HTML).await;
+    assert_eq!(replay.status, StatusCode::BAD_REQUEST, "{}", replay.body);
+    assert!(replay.body.contains("already been used"), "{}", replay.body);
+    assert!(!attacker.cookies.contains_key("okta_session"));
+}
+
 #[tokio::test]
 async fn the_session_id_changes_at_sign_in() {
     let app = TestApp::start().await;
@@ -398,7 +427,7 @@ async fn the_store_holds_neither_the_session_id_nor_any_token() {
     let record: Value = serde_json::from_str(&page.body).expect("record JSON");
 
     let records = app.store.raw_records();
-    assert_eq!(records.len(), 1, "one session");
+    assert_eq!(records.len(), 2, "the session and the used pending login's marker");
     let raw = serde_json::to_string(&records).expect("JSON");
     let cookie = browser.cookies["okta_session"].clone();
     let id: tower_sessions::session::Id = cookie.parse().expect("a session id");
@@ -413,7 +442,7 @@ async fn the_store_holds_neither_the_session_id_nor_any_token() {
     for secret in &secrets {
         assert!(!raw.contains(secret.as_str()), "the store shows {secret:?}: {raw}");
     }
-    assert_ne!(records[0].id, id, "stored under a digest, not the id");
+    assert!(records.iter().all(|record| record.id != id), "stored under a digest, not the id");
     for name in ["access_token", "refresh_token", "id_token"] {
         assert!(!raw.contains(name), "no field names either: {raw}");
     }
@@ -887,6 +916,16 @@ impl TestResponse {
 /// What the user does at Okta: signs in (headlessly, with a `sessionToken`) and comes back.
 /// Returns the path and query of the callback URL.
 async fn okta_sign_in(server: &DevServer, authorize_url: &str) -> String {
+    okta_sign_in_as(server, authorize_url, DEMO_USERNAME, DEMO_PASSWORD).await
+}
+
+/// Signs `username` in at the devserver for `authorize_url`; returns the callback path.
+async fn okta_sign_in_as(
+    server: &DevServer,
+    authorize_url: &str,
+    username: &str,
+    password: &str,
+) -> String {
     // reqwest has no crypto provider of its own here (no `ring`): use aws-lc-rs.
     okta_http::install_default_crypto_provider();
     let http = reqwest::Client::builder()
@@ -895,7 +934,7 @@ async fn okta_sign_in(server: &DevServer, authorize_url: &str) -> String {
         .expect("reqwest client");
     let authn: Value = http
         .post(format!("{}/api/v1/authn", server.base_url()))
-        .json(&json!({"username": DEMO_USERNAME, "password": DEMO_PASSWORD}))
+        .json(&json!({"username": username, "password": password}))
         .send()
         .await
         .expect("authn answers")

@@ -59,7 +59,7 @@ async fn a_sign_in_started_on_one_replica_finishes_on_another_and_ends_everywher
     let callback = browser.get(&replica_b, callback_path).await;
     assert_eq!(callback.status(), 303, "replica B finishes A's sign-in");
     assert_eq!(location(&callback), "/profile");
-    assert_eq!(redis.dbsize(), 1, "the session lives in Redis");
+    assert_eq!(redis.dbsize(), 2, "the session and the used pending login's marker");
 
     // The session works on both replicas, and on a replica started after the sign-in.
     let on_b = browser.profile(&replica_b).await;
@@ -75,7 +75,7 @@ async fn a_sign_in_started_on_one_replica_finishes_on_another_and_ends_everywher
     let logout = browser.post_form(&replica_b, "/logout", &format!("{CSRF_FIELD}={csrf}")).await;
     assert_eq!(logout.status(), 303);
     assert!(location(&logout).starts_with(&format!("{}/v1/logout?", server.issuer("default"))));
-    assert_eq!(redis.dbsize(), 0, "the session is deleted from Redis");
+    assert_eq!(redis.dbsize(), 1, "the session is deleted; the marker stays five minutes");
     let after = browser.get(&replica_a, "/profile").await;
     assert_eq!(after.status(), 303);
     assert_eq!(location(&after), "/login?return_to=%2Fprofile");
@@ -110,18 +110,78 @@ async fn a_request_in_flight_during_a_sign_out_on_another_replica_cannot_undo_it
     gate.entered.notified().await;
     let logout = browser.post_form(&replica_b, "/logout", &format!("{CSRF_FIELD}={csrf}")).await;
     assert_eq!(logout.status(), 303);
-    assert_eq!(redis.dbsize(), 0, "the session is deleted from Redis");
+    assert_eq!(redis.dbsize(), 1, "the session is deleted; the used-login marker stays");
     gate.release.notify_one();
     let (status, body, replica_a) = pending.await.expect("the request in flight finishes");
     assert_eq!(status, 200, "the request in flight gets a normal answer: {body}");
 
-    assert_eq!(redis.dbsize(), 0, "the late write did not bring the session back");
+    assert_eq!(redis.dbsize(), 1, "the late write did not bring the session back");
     let mut replay = Browser::new();
     replay.cookies = stolen;
     for replica in [&replica_a, &replica_b] {
         let after = replay.get(replica, "/profile").await;
         assert_eq!(after.status(), 303, "signed out on {}", replica.addr);
     }
+}
+
+/// A pending-login cookie finishes one sign-in, whichever replica the callback reaches: replayed
+/// on replica B with a new code (the same authorization URL signed in again at Okta as another
+/// user), it is refused, because replica A recorded its use in Redis.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(has_redis),
+    ignore = "redis-server not found on PATH: apt-get install -y redis-server"
+)]
+async fn a_used_pending_login_is_refused_on_every_replica() {
+    let redis = RedisServer::start();
+    let server = okta_devserver::DevServer::builder().start().await.expect("devserver");
+    let settings = settings(&server.issuer("default"));
+    let replica_a = Replica::start(&settings, &redis.url()).await;
+    let replica_b = Replica::start(&settings, &redis.url()).await;
+    let mut browser = Browser::new();
+    let login = browser.get(&replica_a, "/login").await;
+    let authorize_url = location(&login);
+    let sealed = browser.cookies.clone();
+    let callback = okta_callback(
+        &server,
+        &authorize_url,
+        okta_devserver::DEMO_USERNAME,
+        okta_devserver::DEMO_PASSWORD,
+    )
+    .await;
+    assert_eq!(browser.get(&replica_a, &callback).await.status(), 303, "signed in on A");
+
+    let new_code = okta_callback(
+        &server,
+        &authorize_url,
+        okta_devserver::DEMO_SECOND_USERNAME,
+        okta_devserver::DEMO_SECOND_PASSWORD,
+    )
+    .await;
+    assert_ne!(new_code, callback);
+    let mut attacker = Browser::new();
+    attacker.cookies = sealed;
+    let replay = attacker.get(&replica_b, &new_code).await;
+    assert_eq!(replay.status(), 400, "replica B refuses the used pending login");
+    assert!(attacker.cookies.iter().all(|(name, _)| name != "okta_session"));
+}
+
+/// Signs `username` in at the devserver for `authorize_url`; returns the callback path.
+async fn okta_callback(
+    server: &okta_devserver::DevServer,
+    authorize_url: &str,
+    username: &str,
+    password: &str,
+) -> String {
+    let token = session_token(server, username, password).await;
+    let okta = http_client()
+        .get(format!("{authorize_url}&sessionToken={token}"))
+        .send()
+        .await
+        .expect("authorize");
+    assert_eq!(okta.status(), 302);
+    let callback_url = location(&okta);
+    callback_url.strip_prefix("http://127.0.0.1:8080").expect("the redirect URI").to_owned()
 }
 
 /// A copy of Redis (a dump, a replica, a backup) gives neither a session id a browser could
@@ -142,8 +202,10 @@ async fn redis_holds_neither_session_ids_nor_tokens() {
 
     let keys = redis.cli(&["--scan"]);
     let keys: Vec<&str> = keys.lines().collect();
-    assert_eq!(keys.len(), 1, "one session: {keys:?}");
-    let raw = format!("{} {}", keys[0], redis.cli(&["GET", keys[0]]));
+    assert_eq!(keys.len(), 2, "the session and the used pending login's marker: {keys:?}");
+    let raw: Vec<String> =
+        keys.iter().map(|key| format!("{key} {}", redis.cli(&["GET", key]))).collect();
+    let raw = raw.join("\n");
     let (_, session_id) =
         browser.cookies.iter().find(|(name, _)| name == "okta_session").expect("session cookie");
     let mut secrets = vec![session_id.clone()];
