@@ -296,6 +296,210 @@ async fn a_used_pending_login_cannot_finish_a_sign_in_with_a_new_code() {
     assert!(!attacker.cookies.contains_key("okta_session"));
 }
 
+/// Every failure of the code exchange ends, within a few redirects, on a page that says what
+/// happened and what to try, and the log tells the operator which setting to check. A wrong
+/// client secret used to end on a 400 "sign in again" page whose link led through Okta back to
+/// the same page, forever.
+#[tokio::test]
+async fn every_failed_code_exchange_ends_on_a_page_that_says_what_to_do() {
+    struct Case {
+        name: &'static str,
+        status: StatusCode,
+        title: &'static str,
+        retry_link: bool,
+        operator_fix: &'static str,
+    }
+    let cases = [
+        Case {
+            name: "invalid_client",
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            title: "Sign-in is not working",
+            retry_link: false,
+            operator_fix: "client_secret (OKTA_CLIENT_SECRET)",
+        },
+        Case {
+            name: "invalid_grant",
+            status: StatusCode::BAD_REQUEST,
+            title: "Sign-in expired",
+            retry_link: true,
+            operator_fix: "redirect_uri (OKTA_REDIRECT_URI)",
+        },
+        Case {
+            name: "outage",
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            title: "Okta is unavailable",
+            retry_link: true,
+            operator_fix: "http.proxy",
+        },
+    ];
+    for case in cases {
+        let app = if case.name == "invalid_client" {
+            TestApp::with(
+                |server| server,
+                |settings| settings.set("client_secret", "not-the-client-secret-0123456789abcdef"),
+                |auth| auth,
+            )
+            .await
+        } else {
+            TestApp::start().await
+        };
+        match case.name {
+            "invalid_grant" => app.server.faults().arm_always(okta_devserver::Fault::InvalidGrant),
+            "outage" => app.server.faults().arm_always(okta_devserver::Fault::ServerError {
+                endpoint: okta_devserver::Endpoint::Token,
+                status: 503,
+            }),
+            _ => {}
+        }
+        let logs = CapturedLogs::default();
+        let _guard = logs.install();
+        let mut browser = Browser::default();
+        // The user opens a page, and clicks the page's link as long as there is one: each
+        // attempt ends on the same page after a bounded number of redirects.
+        let mut start = "/profile".to_owned();
+        for attempt in 0..3 {
+            let (page, redirects) = follow(&app, &mut browser, &start, 6).await;
+            let name = case.name;
+            assert!(redirects <= 4, "{name}: {redirects} redirects");
+            assert_eq!(page.status, case.status, "{name}, attempt {attempt}: {}", page.body);
+            assert!(page.body.contains(case.title), "{name}: {}", page.body);
+            assert_eq!(
+                page.body.contains("auth-error-link"),
+                case.retry_link,
+                "{name}: {}",
+                page.body
+            );
+            if case.status == StatusCode::SERVICE_UNAVAILABLE {
+                assert_eq!(page.header(header::RETRY_AFTER), "30", "{name}");
+            }
+            let Some(link) = page.body.split(r#"id="auth-error-link" href=""#).nth(1) else {
+                break;
+            };
+            start = link.split('"').next().expect("a link").to_owned();
+        }
+        let logged = logs.text();
+        assert!(
+            logged.contains(case.operator_fix),
+            "{}: the log names the fix: {logged}",
+            case.name
+        );
+        assert!(!logged.contains("not-the-client-secret"), "no secret in the log: {logged}");
+    }
+}
+
+/// Okta's own error redirects (RFC 6749 §4.1.2.1) each get a page that says what happened, with
+/// a link to try again.
+#[tokio::test]
+async fn okta_error_redirects_get_readable_pages_with_a_retry_link() {
+    let app = TestApp::start().await;
+    let cases = [
+        (
+            "access_denied",
+            "User is not assigned to the client application.",
+            StatusCode::FORBIDDEN,
+            "No access to this application",
+            "Try again",
+        ),
+        (
+            "access_denied",
+            "The resource owner or authorization server denied the request.",
+            StatusCode::FORBIDDEN,
+            "Access denied",
+            "Try again",
+        ),
+        (
+            "login_required",
+            "The client specified not to prompt, but the user is not logged in.",
+            StatusCode::UNAUTHORIZED,
+            "Please sign in",
+            "Sign in",
+        ),
+    ];
+    for (error, description, status, title, link) in cases {
+        let mut browser = Browser::default();
+        let login = browser.get(&app, "/login", HTML).await;
+        let authorize = url::Url::parse(login.location()).expect("authorize URL");
+        let state = authorize.query_pairs().find(|(name, _)| name == "state").expect("state").1;
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("error", error)
+            .append_pair("error_description", description)
+            .append_pair("state", &state)
+            .append_pair("iss", &app.server.issuer("default"))
+            .finish();
+        let page = browser.get(&app, &format!("/authorization-code/callback?{query}"), HTML).await;
+        assert_eq!(page.status, status, "{error}: {}", page.body);
+        assert!(page.body.contains(title), "{error} ({description}): {}", page.body);
+        assert!(
+            page.body.contains(&format!(r#"<a id="auth-error-link" href="/login">{link}</a>"#)),
+            "{error}: {}",
+            page.body
+        );
+    }
+}
+
+/// Follows every redirect from `start` as a browser does, signing in at Okta when sent there, at
+/// most `max` of them; returns the final response and how many redirects led to it.
+async fn follow(
+    app: &TestApp,
+    browser: &mut Browser,
+    start: &str,
+    max: usize,
+) -> (TestResponse, usize) {
+    let issuer = app.server.issuer("default");
+    let mut uri = start.to_owned();
+    for redirects in 0..=max {
+        let response = browser.get(app, &uri, HTML).await;
+        if !response.status.is_redirection() {
+            return (response, redirects);
+        }
+        let location = response.location().to_owned();
+        uri = if location.starts_with(&issuer) {
+            okta_sign_in(&app.server, &location).await
+        } else {
+            location
+        };
+    }
+    panic!("more than {max} redirects from {start}: a loop");
+}
+
+/// The log lines written while [`install`](Self::install)'s guard lives (this thread).
+#[derive(Clone, Default)]
+struct CapturedLogs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl CapturedLogs {
+    fn install(&self) -> tracing::subscriber::DefaultGuard {
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(self.clone())
+            .with_ansi(false)
+            .with_max_level(tracing::Level::INFO)
+            .finish();
+        tracing::subscriber::set_default(subscriber)
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("not poisoned")).into_owned()
+    }
+}
+
+impl std::io::Write for CapturedLogs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("not poisoned").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for CapturedLogs {
+    type Writer = Self;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
 #[tokio::test]
 async fn the_session_id_changes_at_sign_in() {
     let app = TestApp::start().await;
