@@ -1,6 +1,9 @@
 //! [`SessionKeys`]: the keys that encrypt server-side sessions (AES-256-GCM) and key the digests
 //! they are stored under (HMAC-SHA256), with older keys kept for rotation.
 
+// The client holds the keys with or without the `axum` feature; only its sessions use them.
+#![cfg_attr(not(feature = "axum"), allow(dead_code))]
+
 use std::fmt;
 
 use aws_lc_rs::aead::{AES_256_GCM, Aad, NONCE_LEN, Nonce as AeadNonce, RandomizedNonceKey};
