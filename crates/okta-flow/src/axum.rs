@@ -66,6 +66,7 @@ mod memory;
 mod pages;
 #[cfg(feature = "redis")]
 mod redis;
+mod require;
 mod return_to;
 mod routes;
 mod sealed;
@@ -88,6 +89,7 @@ use crate::{AuthorizeOptions, OktaClient};
 pub use self::memory::{DEFAULT_MEMORY_CAPACITY, MemoryStore};
 #[cfg(feature = "redis")]
 pub use self::redis::{RedisConnectError, RedisSessionStore, redis_store};
+pub use self::require::{Require, RequireLayer, Requirement};
 pub use self::return_to::is_safe_return_to;
 pub use self::sealed::SealedStore;
 pub use self::user::{AuthenticatedUser, UserRejection};

@@ -500,6 +500,78 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for CapturedLogs {
     }
 }
 
+/// Routes that require a group or a claim: a member gets in, another signed-in user gets a 403
+/// page naming what is missing (JSON for API clients), and a visitor is sent to sign in.
+#[tokio::test]
+async fn routes_can_require_a_group_or_a_claim_and_say_what_is_missing() {
+    use crate::axum::Requirement;
+    let mut app = TestApp::with(
+        |server| server,
+        |settings| settings.set("scopes", ["openid", "profile", "email", "groups"]),
+        |auth| auth,
+    )
+    .await;
+    let auth = app.auth.clone();
+    app.router = Router::new()
+        .route("/admin", get(home).route_layer(auth.require(Requirement::group("Admins"))))
+        .route(
+            "/finance",
+            get(home).route_layer(
+                auth.require(Requirement::claim("email_verified"))
+                    .and(Requirement::claim_equals("groups", "Finance")),
+            ),
+        )
+        .route("/everyone", get(home).route_layer(auth.require(Requirement::group("Everyone"))))
+        .merge(auth.routes())
+        .layer(auth.layer(app.store.clone()));
+
+    let visitor = Browser::default().get(&app, "/admin", HTML).await;
+    assert_eq!(
+        (visitor.status, visitor.location()),
+        (StatusCode::SEE_OTHER, "/login?return_to=%2Fadmin")
+    );
+
+    // Alice is in Everyone, Engineering and Admins.
+    let mut alice = Browser::default();
+    app.sign_in(&mut alice).await;
+    let admin = alice.get(&app, "/admin", HTML).await;
+    assert_eq!(admin.status, StatusCode::OK, "{}", admin.body);
+    let finance = alice.get(&app, "/finance", HTML).await;
+    assert_eq!(finance.status, StatusCode::FORBIDDEN, "{}", finance.body);
+    assert!(finance.body.contains("Access needed"), "{}", finance.body);
+    assert!(
+        finance
+            .body
+            .contains("requires the claim &quot;groups&quot; with the value &quot;Finance&quot;"),
+        "names what is missing, not what is there: {}",
+        finance.body
+    );
+    assert!(!finance.body.contains("email_verified"), "{}", finance.body);
+
+    // Bob is in Everyone only.
+    let mut bob = Browser::default();
+    let login = bob.get(&app, "/login", HTML).await;
+    let callback = okta_sign_in_as(
+        &app.server,
+        login.location(),
+        okta_devserver::DEMO_SECOND_USERNAME,
+        okta_devserver::DEMO_SECOND_PASSWORD,
+    )
+    .await;
+    assert_eq!(bob.get(&app, &callback, HTML).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(bob.get(&app, "/everyone", HTML).await.status, StatusCode::OK);
+    let page = bob.get(&app, "/admin", HTML).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.body.contains("membership of the group &quot;Admins&quot;"), "{}", page.body);
+    let api = bob.get(&app, "/admin", "application/json").await;
+    assert_eq!(api.status, StatusCode::FORBIDDEN);
+    let json: Value = serde_json::from_str(&api.body).expect("JSON");
+    assert_eq!(
+        json,
+        json!({"error": "forbidden", "missing": ["membership of the group \"Admins\""]})
+    );
+}
+
 #[tokio::test]
 async fn the_session_id_changes_at_sign_in() {
     let app = TestApp::start().await;
