@@ -505,9 +505,15 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for CapturedLogs {
 #[tokio::test]
 async fn routes_can_require_a_group_or_a_claim_and_say_what_is_missing() {
     use crate::axum::Requirement;
+    // The default server with Okta's usual groups claim (ID token and /userinfo).
     let mut app = TestApp::with(
-        |server| server,
-        |settings| settings.set("scopes", ["openid", "profile", "email", "groups"]),
+        |server| {
+            server.authorization_server(
+                okta_devserver::AuthorizationServer::new("default")
+                    .with_claim(okta_devserver::CustomClaim::groups()),
+            )
+        },
+        |settings| settings,
         |auth| auth,
     )
     .await;
