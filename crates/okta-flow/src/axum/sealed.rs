@@ -104,6 +104,9 @@ pub(crate) trait MarkUsed: Send + Sync {
         marker: &[u8],
         expiry: tower_sessions::cookie::time::OffsetDateTime,
     ) -> session_store::Result<bool>;
+
+    /// Removes the marker, so that `mark_used` succeeds again.
+    async fn unmark(&self, marker: &[u8]) -> session_store::Result<()>;
 }
 
 #[async_trait]
@@ -131,6 +134,12 @@ impl<Store: SessionStore> MarkUsed for SealedStore<Store> {
         // The store moved the record to a fresh id: the marker was there already.
         self.store.delete(&record.id).await?;
         Ok(false)
+    }
+
+    async fn unmark(&self, marker: &[u8]) -> session_store::Result<()> {
+        let mut message = b"used:".to_vec();
+        message.extend_from_slice(marker);
+        self.store.delete(&Id(i128::from_le_bytes(self.keys.digest(0, &message)))).await
     }
 }
 

@@ -1414,3 +1414,112 @@ async fn a_refresh_whose_request_is_dropped_still_keeps_the_rotated_refresh_toke
     assert_eq!(app.server.count(Method::POST, "/oauth2/default/v1/token"), refresh_grants);
     assert_ne!(app.refresh_token_of(&mut browser).await, first_refresh_token, "rotated");
 }
+
+/// Two replicas refresh the same session at the same moment, with refresh-token rotation and a
+/// grace period of 0: the second replica's refresh would reuse the rotated token, and Okta would
+/// revoke the sign-in (okta-facts-2 item 30). The store serialises refreshes: the second
+/// replica keeps the still-valid access token, and the session survives.
+#[tokio::test]
+async fn two_replicas_refreshing_at_once_keep_the_session_with_a_grace_period_of_zero() {
+    const CLIENT: &str = "rotating-app";
+    const SECRET: &str = "rotating-app-secret-0123456789abcdefghijk";
+    let clock = ManualClock::starting_now();
+    let server = DevServer::builder()
+        .clock(clock.clone())
+        .lifetimes(
+            TokenLifetimes::default()
+                .with_access_token(Duration::from_mins(10))
+                .with_refresh_rotation_grace(Duration::ZERO),
+        )
+        .client(
+            Client::confidential(CLIENT, SECRET)
+                .with_redirect_uri(DEMO_REDIRECT_URI)
+                .with_refresh_token_rotation(true),
+        )
+        .start()
+        .await
+        .expect("devserver");
+    let settings = SettingsLoader::isolated()
+        .set("issuer", server.issuer("default").as_str())
+        .set("client_id", CLIENT)
+        .set("client_secret", SECRET)
+        .set("redirect_uri", DEMO_REDIRECT_URI)
+        .set("scopes", ["openid", "profile", "email", "offline_access"])
+        .set("cookie_secret", COOKIE_SECRET)
+        .role(Role::Client)
+        .load()
+        .expect("valid settings");
+    let gate = std::sync::Arc::new(RefreshGate {
+        http: okta_http::ReqwestHttpClient::new(okta_http::HttpClientOptions::default())
+            .expect("HTTP client"),
+        answered: tokio::sync::Notify::new(),
+        release: tokio::sync::Notify::new(),
+    });
+    let replica = |gated: bool| {
+        let manual = clock.clone();
+        let mut builder =
+            OktaClient::builder(&settings).clock(Clock::from_fn(move || manual.now()));
+        if gated {
+            builder = builder.http_client(gate.clone());
+        }
+        async move {
+            let client = builder.discover().await.expect("discovery");
+            OktaAuth::builder(client).refresh_margin(Duration::from_mins(1)).build().unwrap()
+        }
+    };
+    let (auth_a, auth_b) = (replica(true).await, replica(false).await);
+    let store = MemoryStore::new(); // shared, as Redis is
+    let router = |auth: &OktaAuth| {
+        Router::new()
+            .route("/profile", get(profile))
+            .route("/refresh-token", get(refresh_token))
+            .merge(auth.routes())
+            .layer(auth.layer(store.clone()))
+    };
+    let router_b = router(&auth_b);
+    let app = TestApp {
+        router: router(&auth_a),
+        server,
+        clock,
+        auth: auth_a,
+        in_flight: std::sync::Arc::default(),
+        store: store.clone(),
+    };
+    let mut browser = Browser::default();
+    app.sign_in(&mut browser).await;
+    let first = app.profile(&mut browser).await;
+    let cookie = browser
+        .cookies
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let get_on = |router: &Router| {
+        let request = Request::get("/profile")
+            .header(header::ACCEPT, "application/json")
+            .header(header::COOKIE, cookie.clone())
+            .body(Body::empty())
+            .expect("request");
+        router.clone().oneshot(request)
+    };
+
+    // Within the refresh margin, replica A refreshes; Okta has rotated the refresh token and
+    // its answer is on its way when replica B gets a request for the same session.
+    app.clock.advance(Duration::from_secs(9 * 60 + 30));
+    let on_a = tokio::spawn(get_on(&app.router));
+    gate.answered.notified().await;
+    let on_b = get_on(&router_b).await.expect("replica B answers");
+    assert_eq!(on_b.status(), StatusCode::OK, "replica B keeps the valid access token");
+    gate.release.notify_one();
+    let on_a = on_a.await.expect("joined").expect("replica A answers");
+    assert_eq!(on_a.status(), StatusCode::OK);
+
+    // One valid session, with the rotated tokens, on both replicas.
+    let after = app.profile(&mut browser).await;
+    assert_ne!(after["access_token"], first["access_token"], "refreshed once");
+    let on_b = get_on(&router_b).await.expect("replica B answers");
+    assert_eq!(on_b.status(), StatusCode::OK, "still signed in on B");
+    app.clock.advance(Duration::from_secs(9 * 60 + 30));
+    let on_b = get_on(&router_b).await.expect("replica B answers");
+    assert_eq!(on_b.status(), StatusCode::OK, "the next refresh works: nothing was revoked");
+}
