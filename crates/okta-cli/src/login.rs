@@ -88,8 +88,17 @@ pub(crate) async fn run(
         "Waiting for the sign-in in the browser".to_owned(),
         Instant::now() + timeout,
     );
+    // Requests without this sign-in's `state` (forged, or from an earlier sign-in) are
+    // ignored and counted: the wait goes on for the real redirect.
+    listener.expect(&pending);
     let callback = listener.next(timeout).await;
     spinner.stop().await;
+    let ignored = listener.ignored_requests();
+    if ignored > 0 {
+        output::err(&format!(
+            "Ignored {ignored} request(s) to {redirect_uri} that did not belong to this sign-in."
+        ));
+    }
     let callback = match callback {
         Ok(callback) => callback,
         Err(WaitError::Timeout { .. }) => {

@@ -76,6 +76,7 @@ mod loader;
 mod origin;
 mod proxy;
 mod raw;
+mod session;
 mod settings;
 mod signing_key;
 mod types;
@@ -86,6 +87,7 @@ pub use crate::error::{LoadError, Problem, Problems};
 pub use crate::loader::{DEFAULT_FILE, SettingValue, SettingsLoader};
 pub use crate::origin::Origin;
 pub use crate::proxy::{EnvironmentProxy, Proxy, ProxyUrl};
+pub use crate::session::{RedisTopology, RedisUrl, SessionKey, SessionSettings};
 pub use crate::settings::{
     ClientSettings, HttpSettings, JwksSettings, Role, SettingEntry, Settings,
 };

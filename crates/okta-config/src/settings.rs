@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::proxy::Proxy;
+use crate::session::SessionSettings;
 use crate::{
     Audience, CaCertificate, ClientAuthMethod, ClientId, ClientSecret, ClientSigningKey,
     CookieSecret, Issuer, Origin, RedirectUri, Scope,
@@ -33,6 +34,7 @@ pub struct Settings {
     pub(crate) leeway: Duration,
     pub(crate) max_token_age: Duration,
     pub(crate) cookie_secret: Option<CookieSecret>,
+    pub(crate) session: SessionSettings,
     pub(crate) http: HttpSettings,
     pub(crate) jwks: JwksSettings,
     pub(crate) profile: Option<String>,
@@ -81,6 +83,11 @@ impl Settings {
     /// Services with several replicas must set it so every replica shares it.
     pub fn cookie_secret(&self) -> Option<&CookieSecret> {
         self.cookie_secret.as_ref()
+    }
+
+    /// The keys and the store of server-side sessions (`[session]`).
+    pub fn session(&self) -> &SessionSettings {
+        &self.session
     }
 
     /// HTTP client bounds for every call to Okta.
@@ -151,6 +158,12 @@ impl Settings {
                     "leeway_secs" => Some(secs(self.leeway)),
                     "max_token_age_secs" => Some(secs(self.max_token_age)),
                     "cookie_secret" => self.cookie_secret.as_ref().map(|_| REDACTED.to_owned()),
+                    "session.key" => self.session.key.as_ref().map(|_| REDACTED.to_owned()),
+                    "session.previous_keys" => {
+                        Some(vec![REDACTED; self.session.previous_keys.len()].join(" "))
+                            .filter(|list| !list.is_empty())
+                    }
+                    "session.redis_url" => self.session.redis_url.as_ref().map(ToString::to_string),
                     "http.connect_timeout_secs" => Some(secs(self.http.connect_timeout)),
                     "http.timeout_secs" => Some(secs(self.http.timeout)),
                     "http.max_response_bytes" => Some(self.http.max_response_bytes.to_string()),

@@ -300,31 +300,12 @@ impl CookieSecret {
 
     /// Decodes a base64 (standard or URL-safe, padded or not) key of at least 32 bytes.
     pub fn from_base64(encoded: &str) -> Result<Self, InvalidValue> {
-        use base64::engine::general_purpose::{
-            STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD,
-        };
-        let encoded = encoded.trim();
-        let bytes = [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
-            .iter()
-            .find_map(|engine| engine.decode(encoded).ok())
-            .ok_or_else(|| {
-                InvalidValue::new(
-                    "is not base64: generate one with `head -c 32 /dev/urandom | base64`",
-                )
-            })?;
-        Self::from_bytes(bytes)
+        decode_key(encoded).and_then(Self::from_bytes)
     }
 
     /// Wraps raw key bytes (at least 32 of them).
     pub fn from_bytes(bytes: Vec<u8>) -> Result<Self, InvalidValue> {
-        if bytes.len() < Self::MIN_BYTES {
-            return Err(InvalidValue::new(format!(
-                "is {} bytes long once decoded; it needs at least {}: generate one with \
-                 `head -c 32 /dev/urandom | base64`",
-                bytes.len(),
-                Self::MIN_BYTES
-            )));
-        }
+        check_key_len(&bytes, Self::MIN_BYTES)?;
         Ok(Self(bytes))
     }
 
@@ -338,6 +319,31 @@ impl fmt::Debug for CookieSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("CookieSecret([redacted])")
     }
+}
+
+/// Decodes a secret key given in base64 (standard or URL-safe, padded or not); the message
+/// never repeats the value.
+pub(crate) fn decode_key(encoded: &str) -> Result<Vec<u8>, InvalidValue> {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    let encoded = encoded.trim();
+    [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
+        .iter()
+        .find_map(|engine| engine.decode(encoded).ok())
+        .ok_or_else(|| {
+            InvalidValue::new("is not base64: generate one with `head -c 32 /dev/urandom | base64`")
+        })
+}
+
+/// Checks that a decoded secret key has at least `min` bytes.
+pub(crate) fn check_key_len(bytes: &[u8], min: usize) -> Result<(), InvalidValue> {
+    if bytes.len() < min {
+        return Err(InvalidValue::new(format!(
+            "is {} bytes long once decoded; it needs at least {min}: generate one with \
+             `head -c 32 /dev/urandom | base64`",
+            bytes.len(),
+        )));
+    }
+    Ok(())
 }
 
 /// A redirect URI, kept byte for byte as configured: `/authorize` and `/token` must send exactly

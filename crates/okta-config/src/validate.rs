@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::proxy::{self, Proxy};
 use crate::raw::{RawSettings, Sourced};
+use crate::session::{RedisUrl, SessionKey, SessionSettings};
 use crate::{
     Audience, AuthorizationServer, CaCertificate, ClientAuthMethod, ClientId, ClientSecret,
     ClientSettings, ClientSigningKey, CookieSecret, HttpSettings, InvalidValue, Issuer,
@@ -49,6 +50,7 @@ pub(crate) fn validate(
         let origin = secret.origin.clone();
         check.parsed("cookie_secret", origin, CookieSecret::from_base64(&secret.value))
     });
+    let session = check.session(&raw, cookie_secret.is_some());
     let http = check.http(&raw);
     let jwks = check.jwks(&raw);
     let mut origins: BTreeMap<String, Origin> =
@@ -75,6 +77,7 @@ pub(crate) fn validate(
         leeway,
         max_token_age,
         cookie_secret,
+        session,
         http,
         jwks,
         profile,
@@ -648,6 +651,46 @@ impl Checker {
             }
         }
         ok.then_some((valid, from_variable.then_some(origin)))
+    }
+
+    /// The `[session]` settings: keys (duplicates dropped) and the Redis URL.
+    fn session(&mut self, raw: &RawSettings, has_cookie_secret: bool) -> SessionSettings {
+        let key = raw.session_key.as_ref().and_then(|key| {
+            self.parsed("session.key", key.origin.clone(), SessionKey::from_base64(&key.value))
+        });
+        let mut previous_keys: Vec<SessionKey> = Vec::new();
+        if let Some(previous) = &raw.session_previous_keys {
+            for encoded in &previous.value {
+                let parsed = self.parsed(
+                    "session.previous_keys",
+                    previous.origin.clone(),
+                    SessionKey::from_base64(encoded),
+                );
+                // The current key, or one listed twice, adds nothing.
+                if let Some(parsed) = parsed
+                    && key.as_ref().is_none_or(|key| key.secret() != parsed.secret())
+                    && previous_keys.iter().all(|kept| kept.secret() != parsed.secret())
+                {
+                    previous_keys.push(parsed);
+                }
+            }
+        }
+        if let Some(previous) = &raw.session_previous_keys
+            && !previous.value.is_empty()
+            && raw.session_key.is_none()
+            && !has_cookie_secret
+        {
+            self.problem(
+                "session.previous_keys",
+                Some(previous.origin.clone()),
+                "is set without a current key: set session.key (OKTA_SESSION__KEY) to the new key, \
+                 or cookie_secret, from which the session keys are derived otherwise",
+            );
+        }
+        let redis_url = raw.session_redis_url.as_ref().and_then(|url| {
+            self.parsed("session.redis_url", url.origin.clone(), RedisUrl::parse(&url.value))
+        });
+        SessionSettings { key, previous_keys, redis_url }
     }
 
     fn jwks(&mut self, raw: &RawSettings) -> Option<JwksSettings> {

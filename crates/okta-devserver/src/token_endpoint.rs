@@ -165,6 +165,23 @@ fn refresh(
     let now = shared.now();
     let grace = shared.lifetimes.refresh_rotation_grace().as_secs();
     let record = shared.store.with(|store| store.tokens.get(presented).cloned());
+    // Reuse detection (okta-facts-2 item 30): a rotated refresh token presented after the grace
+    // period makes Okta invalidate the newest refresh token and every access token issued since
+    // sign-in: here, every token of the sign-in's family.
+    if let Some(reused) = record.as_ref().filter(|record| {
+        record.kind == TokenKind::Refresh
+            && record.server == server.id
+            && record.client_id == client.id()
+            && !record.revoked
+            && record.rotated_at.is_some_and(|rotated| now >= rotated.saturating_add(grace))
+    }) {
+        tracing::info!(
+            client_id = client.id(),
+            "refresh token reuse detected: the sign-in's tokens are revoked"
+        );
+        shared.store.with(|store| store.revoke_family(&reused.family));
+        return Err(OAuthError::invalid_grant(INVALID_REFRESH).into());
+    }
     let record = record
         .filter(|record| {
             record.kind == TokenKind::Refresh

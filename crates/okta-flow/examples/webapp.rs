@@ -47,8 +47,7 @@ use okta_devserver::{
     DEMO_POST_LOGOUT_REDIRECT_URI, DEMO_REDIRECT_URI, DEMO_USERNAME, DevServer,
 };
 use okta_flow::OktaClient;
-use okta_flow::axum::{AuthenticatedUser, OktaAuth, escape_html};
-use okta_flow::upstream::tower_sessions::MemoryStore;
+use okta_flow::axum::{AuthenticatedUser, MemoryStore, OktaAuth, escape_html};
 
 /// Where the in-process devserver listens by default; the API example trusts its `default`
 /// server.

@@ -9,8 +9,7 @@
 //! use axum::{Router, routing::get};
 //! use okta_config::{Role, Settings};
 //! use okta_flow::OktaClient;
-//! use okta_flow::axum::{AuthenticatedUser, OktaAuth};
-//! use okta_flow::upstream::tower_sessions::MemoryStore;
+//! use okta_flow::axum::{AuthenticatedUser, MemoryStore, OktaAuth};
 //!
 //! async fn profile(user: AuthenticatedUser) -> String {
 //!     format!("hello {}", user.subject())
@@ -52,8 +51,10 @@
 //! Tokens stay on the server: the browser holds only the session id, in an `HttpOnly`,
 //! `SameSite=Lax` cookie that is `Secure` unless the redirect URI is plain `http` on a loopback
 //! host (then the name also loses its `__Host-` prefix). The store is any `tower-sessions`
-//! store: `MemoryStore` for one process, `RedisStore` (feature `redis`, with `redis_store`
-//! to connect) for several replicas. The access token is refreshed [shortly before it
+//! store: [`MemoryStore`] for one process (bounded, expired sessions purged),
+//! `RedisSessionStore` (feature `redis`, with `redis_store` to connect) for several replicas.
+//! With either, a write never brings back a session that has ended: a request in flight when
+//! the user signs out cannot undo the sign-out, on any replica. The access token is refreshed [shortly before it
 //! expires](OktaAuthBuilder::refresh_margin) when Okta issued a refresh token (`offline_access`);
 //! without one, the session ends with the access token.
 //!
@@ -61,11 +62,14 @@
 //! in the repository explain the choices and the deployment.
 
 mod cookies;
+mod memory;
 mod pages;
 #[cfg(feature = "redis")]
 mod redis;
+mod require;
 mod return_to;
 mod routes;
+mod sealed;
 mod session;
 mod user;
 
@@ -82,9 +86,12 @@ use tower_sessions::{Expiry, SessionManagerLayer, SessionStore};
 use crate::{AuthorizeOptions, OktaClient};
 
 // The public interface of the module.
+pub use self::memory::{DEFAULT_MEMORY_CAPACITY, MemoryStore};
 #[cfg(feature = "redis")]
-pub use self::redis::{RedisConnectError, redis_store};
+pub use self::redis::{RedisConnectError, RedisSessionStore, redis_store};
+pub use self::require::{Require, RequireLayer, Requirement};
 pub use self::return_to::is_safe_return_to;
+pub use self::sealed::SealedStore;
 pub use self::user::{AuthenticatedUser, UserRejection};
 
 #[doc(hidden)]
@@ -136,6 +143,8 @@ struct Config {
     max_lifetime: Duration,
     fetch_userinfo: bool,
     secure_cookies: bool,
+    /// The store of the last layer built, where the callback records used pending logins.
+    login_marks: std::sync::RwLock<Option<Arc<dyn sealed::MarkUsed>>>,
 }
 
 /// Builds an [`OktaAuth`]; every setting has a default.
@@ -255,8 +264,43 @@ impl OktaAuth {
     /// A `tower-sessions` layer with this module's cookie settings: name
     /// [`session_cookie_name`](Self::session_cookie_name), `HttpOnly`, `SameSite=Lax`, `Secure`
     /// as [`secure_cookies`](Self::secure_cookies), `Path=/`, and an expiry extended while the
-    /// user is active. [`layer`](Self::layer) uses it; use it directly only to change something.
-    pub fn session_layer<Store: SessionStore>(&self, store: Store) -> SessionManagerLayer<Store> {
+    /// user is active; `store` is wrapped in a [`SealedStore`] with the client's
+    /// [`SessionKeys`](crate::SessionKeys). [`layer`](Self::layer) uses it; use it directly only
+    /// to change something.
+    pub fn session_layer<Store: SessionStore>(
+        &self,
+        store: Store,
+    ) -> SessionManagerLayer<SealedStore<Store>> {
+        self.sealed_session_layer(self.seal_store(store))
+    }
+
+    fn seal_store<Store: SessionStore>(&self, store: Store) -> SealedStore<Store> {
+        let keys = self.inner.client.session_keys();
+        if keys.is_ephemeral()
+            && std::any::TypeId::of::<Store>() != std::any::TypeId::of::<MemoryStore>()
+        {
+            tracing::warn!(
+                "neither session.key nor cookie_secret is configured: sessions are encrypted with \
+                 a random key of this process, so no other replica can read them and a restart \
+                 ends them"
+            );
+        }
+        let sealed = SealedStore::new(store, keys.clone());
+        let marks: Arc<dyn sealed::MarkUsed> = Arc::new(sealed.clone());
+        *self.inner.login_marks.write().unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some(marks);
+        sealed
+    }
+
+    /// Where the callback records used pending logins: the store of the last layer built.
+    fn login_marks(&self) -> Option<Arc<dyn sealed::MarkUsed>> {
+        self.inner.login_marks.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    fn sealed_session_layer<Store: SessionStore>(
+        &self,
+        store: SealedStore<Store>,
+    ) -> SessionManagerLayer<SealedStore<Store>> {
         let idle =
             CookieDuration::try_from(self.inner.idle_timeout).unwrap_or(CookieDuration::hours(1));
         SessionManagerLayer::new(store)
@@ -271,6 +315,10 @@ impl OktaAuth {
     /// The layer that gives the routes and the extractor their session and configuration: a
     /// [`session_layer`](Self::session_layer) on `store` plus this `OktaAuth` as a request
     /// extension. Add it to the router that holds both the routes and the protected handlers.
+    ///
+    /// The store also records which pending logins were used (a marker per sign-in, under a
+    /// keyed digest of its `state`, for five minutes), so a pending-login cookie finishes one
+    /// sign-in on whichever replica shares the store.
     pub fn layer<Store: SessionStore>(&self, store: Store) -> OktaLayer<Store> {
         OktaLayer { sessions: self.session_layer(store), auth: self.clone() }
     }
@@ -440,6 +488,7 @@ impl OktaAuthBuilder {
                 max_lifetime: self.max_lifetime,
                 fetch_userinfo: self.fetch_userinfo,
                 secure_cookies,
+                login_marks: std::sync::RwLock::new(None),
             }),
         })
     }
@@ -459,13 +508,14 @@ impl fmt::Debug for OktaAuthBuilder {
 /// extension for the extractor.
 #[derive(Clone, Debug)]
 pub struct OktaLayer<Store: SessionStore> {
-    sessions: SessionManagerLayer<Store>,
+    sessions: SessionManagerLayer<SealedStore<Store>>,
     auth: OktaAuth,
 }
 
 impl<S, Store: SessionStore> Layer<S> for OktaLayer<Store> {
-    type Service =
-        <SessionManagerLayer<Store> as Layer<<Extension<OktaAuth> as Layer<S>>::Service>>::Service;
+    type Service = <SessionManagerLayer<SealedStore<Store>> as Layer<
+        <Extension<OktaAuth> as Layer<S>>::Service,
+    >>::Service;
 
     fn layer(&self, inner: S) -> Self::Service {
         self.sessions.layer(Extension(self.auth.clone()).layer(inner))

@@ -33,7 +33,7 @@ use crate::token::{
     AccessToken, AuthorizationCode, IdToken, OktaTokenResponse, RefreshToken, TokenError, TokenSet,
 };
 use crate::userinfo::{UserInfo, UserInfoClaims, UserInfoError};
-use crate::{CallbackError, DiscoveryError, PendingLogin, SealingKey, callback};
+use crate::{CallbackError, DiscoveryError, PendingLogin, SealingKey, SessionKeys, callback};
 
 /// `openidconnect`'s client with Okta's endpoints set and our token response type.
 type OidcClient = Client<
@@ -91,6 +91,7 @@ struct ClientConfig {
     http: Arc<dyn HttpClient>,
     clock: Clock,
     sealing_key: SealingKey,
+    session_keys: SessionKeys,
 }
 
 /// Everything that depends on the metadata, replaced together when it is refreshed.
@@ -135,6 +136,7 @@ pub struct OktaClientBuilder<'a> {
     http: Option<Arc<dyn HttpClient>>,
     clock: Option<Clock>,
     sealing_key: Option<SealingKey>,
+    session_keys: Option<SessionKeys>,
 }
 
 impl fmt::Debug for OktaClientBuilder<'_> {
@@ -166,6 +168,14 @@ impl OktaClientBuilder<'_> {
         self
     }
 
+    /// Encrypts server-side sessions with these keys. Defaults to
+    /// [`SessionKeys::from_settings`], or a random key (one process only) when the settings have
+    /// neither `session.key` nor `cookie_secret`.
+    pub fn session_keys(mut self, keys: SessionKeys) -> Self {
+        self.session_keys = Some(keys);
+        self
+    }
+
     /// Runs discovery and returns the client. Fails if the issuer's metadata cannot be fetched
     /// or is not trustworthy: no authorization URL is produced before that succeeds.
     pub async fn discover(self) -> Result<OktaClient, SetupError> {
@@ -191,6 +201,11 @@ impl OktaClientBuilder<'_> {
                 );
                 SealingKey::generate().map_err(SetupError::Seal)?
             }
+        };
+        let session_keys = match self.session_keys.or_else(|| SessionKeys::from_settings(settings))
+        {
+            Some(keys) => keys,
+            None => SessionKeys::generate().map_err(SetupError::Seal)?,
         };
         let clock = self.clock.unwrap_or_else(Clock::system);
         let mut id_token_options =
@@ -219,6 +234,7 @@ impl OktaClientBuilder<'_> {
             http,
             clock,
             sealing_key,
+            session_keys,
         };
         let discovered = config.discover(None).await?;
         let methods = discovered.metadata.token_endpoint_auth_methods();
@@ -249,7 +265,13 @@ impl OktaClient {
 
     /// A builder, to inject the HTTP client, the clock or the sealing key.
     pub fn builder(settings: &Settings) -> OktaClientBuilder<'_> {
-        OktaClientBuilder { settings, http: None, clock: None, sealing_key: None }
+        OktaClientBuilder {
+            settings,
+            http: None,
+            clock: None,
+            sealing_key: None,
+            session_keys: None,
+        }
     }
 
     /// The issuer's checked metadata.
@@ -266,6 +288,11 @@ impl OktaClient {
     /// The key that seals this client's pending logins.
     pub fn sealing_key(&self) -> &SealingKey {
         &self.inner.config.sealing_key
+    }
+
+    /// The keys that encrypt the server-side sessions of `okta_flow::axum`.
+    pub fn session_keys(&self) -> &SessionKeys {
+        &self.inner.config.session_keys
     }
 
     /// The clock this client checks times with.

@@ -121,6 +121,7 @@ pub mod loopback;
 mod metadata;
 mod pending;
 mod percent;
+mod session_keys;
 #[cfg(test)]
 mod test_support;
 mod text;
@@ -137,9 +138,10 @@ mod userinfo;
 /// okta-flow's API (tokens, codes and user info are okta-flow's own types).
 ///
 /// - `tower_sessions` (0.14, feature `axum`): the session stores that `axum::OktaAuth::layer`
-///   takes (`MemoryStore`, or the `SessionStore` trait for your own).
+///   takes (the `SessionStore` trait for your own; `axum::MemoryStore` is the bounded one).
 /// - `fred` (10, feature `redis`) and `RedisStore` (tower-sessions-redis-store 0.16): the Redis
-///   client and store of `axum::redis_store`, for a pool of your own (TLS, cluster, sentinel).
+///   client, and the upstream store (`axum::RedisSessionStore` is the one to use: it never
+///   writes back a session that ended).
 pub mod upstream {
     #[cfg(feature = "axum")]
     pub use tower_sessions;
@@ -209,6 +211,7 @@ pub use crate::pending::{
     MAX_RETURN_TO_LEN, MAX_SEALED_LEN, PENDING_LOGIN_LIFETIME, PendingLogin, SealError, SealingKey,
     UnsealError,
 };
+pub use crate::session_keys::SessionKeys;
 pub use crate::token::{
     AccessToken, AuthorizationCode, IdToken, RefreshToken, TokenError, TokenErrorCode, TokenSet,
 };

@@ -100,6 +100,10 @@
 //!   [`LoopbackListener::next`] then says [`WaitError::Closed`]. A test driver that follows many
 //!   redirects builds the listener with [`LoopbackListenerBuilder::answer_at_once`] instead: every
 //!   request is answered at once with a fixed page, and handed over in order.
+//! - **Only this sign-in.** Once told the sign-in in progress ([`LoopbackListener::expect`]),
+//!   the listener hands over only a request with its `state`: a forged or stale request gets a
+//!   `400` "Request ignored" page and is counted ([`LoopbackListener::ignored_requests`]), and the
+//!   wait goes on until the real redirect or the timeout.
 //! - **Only its paths.** Requests to any other path (`/favicon.ico` ...) get `404`; requests other
 //!   than `GET` to a caught path get `405`. [`LoopbackListenerBuilder::also_catch`] adds a path (a
 //!   post-logout redirect URI, say).
@@ -122,6 +126,7 @@ use std::fmt;
 use std::fmt::Write as _;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex as StdMutex, PoisonError};
 use std::time::Duration;
 
@@ -291,6 +296,9 @@ impl LoopbackListenerBuilder {
         let (sender, receiver) = mpsc::channel(QUEUE_LEN);
         let shared = Arc::new(Shared {
             paths,
+            redirect_path: self.redirect_uri.path().to_owned(),
+            expected_state: StdMutex::new(None),
+            ignored: AtomicUsize::new(0),
             sender: StdMutex::new(Some(sender)),
             answer_at_once: self.answer_at_once,
             application: self.application.unwrap_or_else(|| "The application".to_owned()),
@@ -365,6 +373,21 @@ impl LoopbackListener {
     pub fn serves(&self, uri: &Url) -> bool {
         bind_address(uri).is_ok_and(|address| address == self.local_addr)
             && self.shared.paths.contains(uri.path())
+    }
+
+    /// From now on, hands over only the requests to the redirect URI's path that carry the
+    /// `state` of `pending`, the sign-in in progress: any other request there (forged by another
+    /// program on this machine, or left over from an earlier sign-in) gets a `400` page saying it
+    /// was ignored, is [counted](Self::ignored_requests), and does not end the wait, so the real
+    /// redirect can still arrive until the timeout of [`next`](Self::next).
+    pub fn expect(&self, pending: &crate::PendingLogin) {
+        *self.shared.expected_state.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some(pending.state.secret().clone());
+    }
+
+    /// How many requests [`expect`](Self::expect) ignored so far.
+    pub fn ignored_requests(&self) -> usize {
+        self.shared.ignored.load(Ordering::Relaxed)
     }
 
     /// Waits up to `timeout` for the next request to the redirect URI's path.
@@ -582,6 +605,12 @@ fn bind_address(redirect_uri: &Url) -> Result<SocketAddr, BindError> {
 struct Shared {
     /// The paths whose requests are handed over.
     paths: BTreeSet<String>,
+    /// The redirect URI's path, where [`LoopbackListener::expect`] applies.
+    redirect_path: String,
+    /// The `state` of the sign-in in progress, once [`LoopbackListener::expect`] set it.
+    expected_state: StdMutex<Option<String>>,
+    /// Requests to the redirect path ignored because their `state` was not the expected one.
+    ignored: AtomicUsize,
     /// Where requests are handed over; taken by the first one for a one-sign-in listener.
     sender: StdMutex<Option<mpsc::Sender<Callback>>>,
     answer_at_once: Option<CallbackPage>,
@@ -589,6 +618,21 @@ struct Shared {
 }
 
 impl Shared {
+    /// Whether `query` carries exactly one `state`, the expected one (compared in constant
+    /// time); `true` while nothing is expected.
+    fn belongs_to_the_sign_in(&self, query: &str) -> bool {
+        let expected = self.expected_state.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        let Some(expected) = expected else { return true };
+        let mut states =
+            url::form_urlencoded::parse(query.as_bytes()).filter(|(name, _)| name == "state");
+        match (states.next(), states.next()) {
+            (Some((_, state)), None) => {
+                bool::from(subtle::ConstantTimeEq::ct_eq(state.as_bytes(), expected.as_bytes()))
+            }
+            _ => false,
+        }
+    }
+
     fn page(&self, page: &CallbackPage) -> Response<String> {
         page.response(&self.application)
     }
@@ -611,6 +655,21 @@ impl Shared {
             ));
             response.headers_mut().insert(ALLOW, HeaderValue::from_static("GET"));
             return response;
+        }
+        if path == self.redirect_path && !self.belongs_to_the_sign_in(query) {
+            let ignored = self.ignored.fetch_add(1, Ordering::Relaxed) + 1;
+            // Never the query: it may hold a code.
+            tracing::warn!(
+                ignored,
+                "loopback listener: ignored a request without this sign-in's state"
+            );
+            return self.page(&CallbackPage::listener_page(
+                StatusCode::BAD_REQUEST,
+                "Request ignored",
+                format!(
+                    "This request does not belong to the sign-in {application} is waiting for, so it was ignored. Finish the sign-in in the tab that {application} opened."
+                ),
+            ));
         }
         tracing::debug!(path, "loopback listener: the browser came back");
         let callback = |page| Callback { path: path.to_owned(), query: query.to_owned(), page };

@@ -274,3 +274,27 @@ async fn a_public_client_signs_in_with_pkce_and_no_secret() {
     assert!(exchange.form("code_verifier").is_some());
     assert!(exchange.form("client_secret").is_none());
 }
+
+/// A forged or stale request to the loopback redirect URI (another program on this machine,
+/// a tab of an earlier sign-in) used to end the login with a state mismatch. It is ignored and
+/// counted, and the real redirect still signs the user in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_requests_to_the_loopback_listener_are_ignored_and_the_login_goes_on() {
+    let server = DevServer::builder().start().await.expect("devserver");
+    let (okta, url) = start_login(&server, &["--json"]).await;
+    let redirect_uri = parameter(&url, "redirect_uri").expect("a redirect_uri");
+    let browser = browser();
+    for query in ["code=forged&state=forged", "error=access_denied"] {
+        let forged = browser.get(format!("{redirect_uri}?{query}")).send().await.expect("answers");
+        assert_eq!(forged.status(), 400, "{query}");
+        assert!(forged.text().await.expect("page").contains("Request ignored"));
+    }
+
+    let (status, page) = browse_with_session_token(&server, &url).await;
+    assert_eq!(status, 200, "{page}");
+    let run = okta.finish().await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.json()["token_type"], "Bearer");
+    assert!(run.stderr.contains("Ignored 2 request(s)"), "{run:?}");
+    assert!(!run.stderr.contains("forged"), "{run:?}");
+}

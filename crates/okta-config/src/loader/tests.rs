@@ -569,6 +569,81 @@ fn cookie_secret_is_base64_of_at_least_32_bytes_and_never_printed() {
 }
 
 #[test]
+fn session_keys_and_redis_url_come_from_the_environment_and_never_print() {
+    const KEY: &str = "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80=";
+    const OLD: &str = "0GU7b5IS+KNmMe8D2BzY74/tn+o1rEYKtrK+rzX16Wc=";
+    let settings = client()
+        .env_vars([
+            ("OKTA_SESSION__KEY", KEY),
+            // The current key again, and one key twice: both dropped.
+            ("OKTA_SESSION__PREVIOUS_KEYS", &*format!("{OLD},{KEY} {OLD}")),
+            ("OKTA_SESSION__REDIS_URL", &*format!("rediss://:{SECRET}@cache.example.com:6380")),
+        ])
+        .load()
+        .unwrap();
+    let session = settings.session();
+    assert_eq!(session.key().unwrap().secret().len(), 32);
+    assert_eq!(session.previous_keys().len(), 1);
+    let redis = session.redis_url().unwrap();
+    assert!(redis.uses_tls());
+    assert_eq!(redis.password(), Some(SECRET));
+    assert_eq!(
+        settings.origin("session.redis_url"),
+        Some(&Origin::Environment { variable: "OKTA_SESSION__REDIS_URL".to_owned() })
+    );
+    let entries = settings.entries();
+    let find = |key: &str| entries.iter().find(|entry| entry.key() == key).unwrap().value();
+    assert_eq!(find("session.key"), "[redacted]");
+    assert_eq!(find("session.previous_keys"), "[redacted]");
+    assert_eq!(find("session.redis_url"), "rediss://[redacted]@cache.example.com:6380");
+    let shown = format!("{settings:?}");
+    for secret in [KEY, OLD, SECRET] {
+        assert!(!shown.contains(secret), "{shown}");
+    }
+}
+
+#[test]
+fn session_settings_problems_name_the_key_and_hide_the_value() {
+    check(
+        client()
+            .set("session.key", "c2hvcnQ=")
+            .set("session.previous_keys", vec!["not base64!".to_owned()])
+            .set("session.redis_url", format!("http://:{SECRET}@cache.example.com")),
+        expect![[r#"
+            3 problems in the Okta settings:
+              - session.key (from set from code): is 5 bytes long once decoded; it needs at least 32: generate one with `head -c 32 /dev/urandom | base64`
+              - session.previous_keys (from set from code): is not base64: generate one with `head -c 32 /dev/urandom | base64`
+              - session.redis_url (from set from code): "http://[redacted]@cache.example.com" uses the scheme "http": a Redis URL starts with redis://, rediss:// (TLS), redis-cluster://, rediss-cluster://, redis-sentinel:// or rediss-sentinel://"#]],
+    );
+    // Old keys need a current one (session.key, or cookie_secret to derive it from).
+    assert_eq!(
+        problem_keys(
+            client().set("session.previous_keys", "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80=")
+        ),
+        ["session.previous_keys"]
+    );
+    let with_cookie_secret = client()
+        .set("cookie_secret", "0GU7b5IS+KNmMe8D2BzY74/tn+o1rEYKtrK+rzX16Wc=")
+        .set("session.previous_keys", "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80=");
+    assert!(problem_keys(with_cookie_secret).is_empty());
+}
+
+#[test]
+fn session_settings_read_from_a_file_section() {
+    let file = toml_file(
+        r#"
+issuer = "https://dev-1.okta.com/oauth2/default"
+[session]
+redis_url = "redis-cluster://10.0.0.1:7000?node=10.0.0.2:7000"
+redis_ulr = "typo"
+"#,
+    );
+    let report = SettingsLoader::isolated().file(file.path()).load().unwrap_err().to_string();
+    assert!(report.contains("session.redis_ulr"), "{report}");
+    assert!(report.contains("did you mean `session.redis_url`?"), "{report}");
+}
+
+#[test]
 fn unknown_keys_in_files_are_typos_with_a_suggestion() {
     let file = toml_file(
         r#"

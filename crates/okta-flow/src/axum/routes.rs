@@ -14,7 +14,7 @@ use crate::axum::session::{USER_KEY, UserRecord, unix};
 use crate::axum::{CSRF_FIELD, CSRF_HEADER, OktaAuth, cookies, pages};
 use crate::{
     AuthorizationErrorCode, CallbackError, LoginError, PendingLogin, Revocable, TokenError,
-    UnsealError, UserInfoError,
+    TokenErrorCode, UnsealError, UserInfoError,
 };
 
 /// The largest `POST /logout` body read (a form with one token).
@@ -105,6 +105,28 @@ async fn finish_callback(auth: &OktaAuth, request: &Parts) -> Response {
             return pages::page(StatusCode::BAD_REQUEST, "Sign-in expired", message, sign_in_again);
         }
     };
+
+    // Single use on every replica: the shared store records the pending login's state before
+    // the code is redeemed, so the cookie cannot finish a second sign-in with a new code.
+    let Some(marks) = auth.login_marks() else {
+        return layer_missing();
+    };
+    let expiry = tower_sessions::cookie::time::OffsetDateTime::now_utc()
+        + crate::PENDING_LOGIN_LIFETIME
+        + client.leeway();
+    match marks.mark_used(pending.state.secret().as_bytes(), expiry).await {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::warn!("callback with a pending login that was already used");
+            return pages::page(
+                StatusCode::BAD_REQUEST,
+                "Sign-in expired",
+                "This sign-in did not start in this browser, or it has already been used. Please sign in again.",
+                sign_in_again,
+            );
+        }
+        Err(err) => return store_failed(&tower_sessions::session::Error::Store(err)),
+    }
 
     let query = request.uri.query().unwrap_or_default();
     let tokens = match client.finish_login(query, &pending).await {
@@ -208,47 +230,173 @@ async fn logout(State(auth): State<OktaAuth>, request: Request) -> Response {
     pages::see_other(&auth.inner.default_return_to)
 }
 
-/// The page for a callback that Okta or the checks refused.
+/// How long a browser is asked to wait before trying again when Okta is unavailable.
+const RETRY_AFTER_SECS: u64 = 30;
+
+/// The page for a callback that Okta or the checks refused: it says what happened and what to
+/// try, and the log says what the operator should check (which setting). A page offers a new
+/// sign-in only where one can succeed: after a configuration error it would only lead back to
+/// this page, so it offers none (the page is the end of the chain, never a redirect).
 fn login_failed(err: &LoginError, sign_in_again: Option<(&str, &str)>) -> Response {
+    let retry = Some((sign_in_again.map_or("/", |(path, _)| path), "Try again"));
     match err {
-        LoginError::Callback(CallbackError::Authorization {
-            code: AuthorizationErrorCode::AccessDenied,
-            ..
-        }) => pages::page(
-            StatusCode::FORBIDDEN,
-            "Access denied",
-            "The sign-in was declined, or this account may not use this application.",
-            Some((sign_in_again.map_or("/", |(path, _)| path), "Try again")),
-        ),
-        LoginError::Callback(CallbackError::Authorization {
-            code:
-                AuthorizationErrorCode::ServerError | AuthorizationErrorCode::TemporarilyUnavailable,
-            ..
-        })
-        | LoginError::Token(
-            TokenError::Transport(_)
+        LoginError::Callback(CallbackError::Authorization { code, description, .. }) => {
+            authorization_failed(code, description.as_deref(), retry)
+        }
+        LoginError::Token(
+            err @ (TokenError::Transport(_)
             | TokenError::RateLimited { .. }
-            | TokenError::ServerFailure { .. },
-        ) => pages::page(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Okta is unavailable",
-            "Okta could not complete the sign-in right now. Try again in a moment.",
-            sign_in_again,
-        ),
-        LoginError::Callback(CallbackError::Authorization { code, .. }) => pages::page(
-            StatusCode::BAD_REQUEST,
-            "Sign-in failed",
-            &format!("Okta did not sign you in ({code})."),
-            sign_in_again,
-        ),
-        LoginError::Callback(_) | LoginError::Token(TokenError::Rejected { .. }) => pages::page(
-            StatusCode::BAD_REQUEST,
-            "Sign-in failed",
-            "This sign-in response is not valid or was already used. Please sign in again.",
-            sign_in_again,
-        ),
-        LoginError::Token(_) => okta_answer_refused(sign_in_again),
+            | TokenError::ServerFailure { .. }),
+        ) => {
+            tracing::warn!(
+                kind = err.kind(),
+                operator_fix = "none if it passes; if it persists, check that this service reaches the issuer (network, firewall, the http.proxy setting) and Okta's status page",
+                "the code exchange could not reach Okta"
+            );
+            okta_unavailable(retry)
+        }
+        LoginError::Token(TokenError::Rejected { code: TokenErrorCode::InvalidGrant, .. }) => {
+            tracing::warn!(
+                kind = "invalid_grant",
+                operator_fix = "none for a single failure (a code used twice or too late); if every sign-in fails, check that redirect_uri (OKTA_REDIRECT_URI) is exactly a sign-in redirect URI of the Okta application and that this server's clock is right",
+                "Okta refused the authorization code"
+            );
+            pages::page(
+                StatusCode::BAD_REQUEST,
+                "Sign-in expired",
+                "The sign-in could not be completed: it took too long, or its link was already used. Sign in again.",
+                retry,
+            )
+        }
+        LoginError::Token(TokenError::Rejected { code, .. }) => {
+            let operator_fix = match code {
+                TokenErrorCode::InvalidClient => {
+                    "Okta refused this application's credentials: check client_id (OKTA_CLIENT_ID) and client_secret (OKTA_CLIENT_SECRET) against the Okta application, and that its client authentication method is the one configured"
+                }
+                TokenErrorCode::UnauthorizedClient | TokenErrorCode::UnsupportedGrantType => {
+                    "the Okta application does not allow the Authorization Code grant: enable it in the application's General settings (Grant type)"
+                }
+                TokenErrorCode::InvalidScope => {
+                    "a requested scope is not allowed: check the scopes setting (OKTA_SCOPES) against the authorization server's scopes and access policies"
+                }
+                _ => {
+                    "check the client settings (client_id, client_secret, redirect_uri, scopes) against the Okta application"
+                }
+            };
+            tracing::error!(code = code.as_str(), operator_fix, "Okta refused the code exchange");
+            sign_in_broken()
+        }
+        LoginError::Token(TokenError::Configuration(reason)) => {
+            tracing::error!(
+                reason = reason.as_str(),
+                operator_fix = "check the client settings: a confidential client needs client_secret (OKTA_CLIENT_SECRET)",
+                "the client is not configured for the code exchange"
+            );
+            sign_in_broken()
+        }
+        LoginError::Callback(err) => {
+            tracing::warn!(kind = err.kind(), "a callback was refused");
+            pages::page(
+                StatusCode::BAD_REQUEST,
+                "Sign-in failed",
+                "This sign-in response is not valid or was already used. Please sign in again.",
+                sign_in_again,
+            )
+        }
+        LoginError::Token(err) => {
+            tracing::error!(
+                kind = err.kind(),
+                operator_fix = "check that the issuer setting (OKTA_ISSUER) names the authorization server the Okta application uses; a repeated failure is worth reporting with this log",
+                "Okta's token response was refused"
+            );
+            okta_answer_refused(sign_in_again)
+        }
     }
+}
+
+/// Okta redirected back with an error (RFC 6749 §4.1.2.1).
+fn authorization_failed(
+    code: &AuthorizationErrorCode,
+    description: Option<&str>,
+    retry: Option<(&str, &str)>,
+) -> Response {
+    let not_assigned =
+        description.is_some_and(|text| text.to_ascii_lowercase().contains("not assigned"));
+    match code {
+        AuthorizationErrorCode::AccessDenied if not_assigned => {
+            tracing::info!(
+                operator_fix = "assign the user (or one of their groups) to the Okta application (Applications > the app > Assignments)",
+                "Okta: the user is not assigned to the application"
+            );
+            pages::page(
+                StatusCode::FORBIDDEN,
+                "No access to this application",
+                "Your Okta account is not assigned to this application. Ask your administrator for access, then try again.",
+                retry,
+            )
+        }
+        AuthorizationErrorCode::AccessDenied => {
+            tracing::info!("Okta: access denied (consent declined or a policy refused the user)");
+            pages::page(
+                StatusCode::FORBIDDEN,
+                "Access denied",
+                "The sign-in was declined, or this account may not use this application. Try again, or ask your administrator for access.",
+                retry,
+            )
+        }
+        AuthorizationErrorCode::LoginRequired
+        | AuthorizationErrorCode::InteractionRequired
+        | AuthorizationErrorCode::ConsentRequired => {
+            tracing::info!(
+                code = %code,
+                operator_fix = "expected with prompt=none when the user has no Okta session; start an interactive sign-in",
+                "Okta needs the user to sign in"
+            );
+            pages::page(
+                StatusCode::UNAUTHORIZED,
+                "Please sign in",
+                "You are not signed in at Okta, or Okta needs you to confirm something. Sign in to continue.",
+                Some((retry.map_or("/", |(path, _)| path), "Sign in")),
+            )
+        }
+        AuthorizationErrorCode::ServerError | AuthorizationErrorCode::TemporarilyUnavailable => {
+            tracing::warn!(code = %code, "Okta could not process the sign-in");
+            okta_unavailable(retry)
+        }
+        _ => {
+            tracing::error!(
+                code = %code,
+                operator_fix = "check the client settings (client_id, redirect_uri, scopes) against the Okta application's sign-in redirect URIs, grant types and the authorization server's scopes",
+                "Okta refused the authorization request"
+            );
+            sign_in_broken()
+        }
+    }
+}
+
+/// `503` with `Retry-After`: Okta is unreachable or failing.
+fn okta_unavailable(retry: Option<(&str, &str)>) -> Response {
+    let mut response = pages::page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Okta is unavailable",
+        "Okta could not complete the sign-in right now. Wait a moment and try again.",
+        retry,
+    );
+    response
+        .headers_mut()
+        .insert(http::header::RETRY_AFTER, http::HeaderValue::from(RETRY_AFTER_SECS));
+    response
+}
+
+/// A sign-in that cannot succeed until the operator changes a setting: no link to sign in again
+/// (it would lead back here).
+fn sign_in_broken() -> Response {
+    pages::page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Sign-in is not working",
+        "This application cannot sign anyone in right now because of a problem in its own set-up, not with your account. Please tell the application's support team; trying again will not help until they fix it.",
+        None,
+    )
 }
 
 fn okta_answer_refused(sign_in_again: Option<(&str, &str)>) -> Response {

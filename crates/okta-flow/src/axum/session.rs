@@ -18,6 +18,13 @@ pub(crate) const USER_KEY: &str = "okta.user";
 /// How often an active session's idle expiry is pushed back (each push is a store write).
 const TOUCH_INTERVAL: Duration = Duration::from_mins(1);
 
+/// How long a refresh holds its lock in the store at most (the lock is released when the
+/// refresh ends; this bounds a replica that died while refreshing).
+const REFRESH_LOCK: Duration = Duration::from_secs(30);
+
+/// How long a request whose access token has expired waits for another replica's refresh.
+const REFRESH_WAIT: Duration = Duration::from_secs(5);
+
 /// The signed-in user, as stored in the session. Tokens never leave the server.
 #[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct UserRecord {
@@ -149,6 +156,8 @@ pub(crate) async fn load(auth: &OktaAuth, session: &Session) -> Result<Loaded, S
                 // stored again below, where a failure is reported.
                 Refreshed::Yes { stored } => modified = !stored,
                 Refreshed::NotNeeded => {}
+                // Another request refreshes: writing this (older) record could undo its work.
+                Refreshed::Elsewhere => return Ok(Loaded::User(Box::new(record))),
                 Refreshed::Ended => {
                     session.flush().await.map_err(StoreFailure)?;
                     return Ok(Loaded::SignedOut);
@@ -171,6 +180,8 @@ enum Refreshed {
         stored: bool,
     },
     NotNeeded,
+    /// Another request (on any replica) is refreshing; the access token is still valid.
+    Elsewhere,
     Ended,
     Unavailable,
 }
@@ -197,6 +208,76 @@ async fn refresh(
         }
         return Refreshed::NotNeeded;
     };
+    // One refresh per refresh token across replicas: with rotation, a second use of the same
+    // refresh token after the grace period makes Okta revoke the sign-in's tokens.
+    let marks = auth.login_marks();
+    let marker = [b"refresh:".as_slice(), refresh_token.as_bytes()].concat();
+    if let Some(marks) = &marks {
+        let until = tower_sessions::cookie::time::OffsetDateTime::now_utc() + REFRESH_LOCK;
+        match marks.mark_used(&marker, until).await {
+            Ok(true) => {
+                // The record may have changed between its load and the lock.
+                if let Some(current) = stored_record(session).await
+                    && current.refresh_token.as_deref() != Some(refresh_token.as_str())
+                {
+                    let _ = marks.unmark(&marker).await;
+                    *record = current;
+                    return Refreshed::Yes { stored: true };
+                }
+            }
+            Ok(false) => {
+                tracing::debug!(expired, "another request is refreshing this session");
+                if !expired {
+                    return Refreshed::Elsewhere;
+                }
+                return wait_for_refresh(session, &refresh_token, record).await;
+            }
+            Err(err) => tracing::warn!(
+                error = &err as &dyn std::error::Error,
+                "the refresh lock is unavailable; refreshing without it"
+            ),
+        }
+    }
+    let refreshed = refresh_now(auth, session, record, refresh_token, expired, now_secs).await;
+    if let Some(marks) = &marks {
+        let _ = marks.unmark(&marker).await;
+    }
+    refreshed
+}
+
+/// The user record as the store holds it now (another replica may have written it).
+async fn stored_record(session: &Session) -> Option<UserRecord> {
+    session.load().await.ok()?;
+    session.get::<UserRecord>(USER_KEY).await.ok().flatten()
+}
+
+/// Waits (at most [`REFRESH_WAIT`]) for another request's refresh to store new tokens.
+async fn wait_for_refresh(session: &Session, old: &str, record: &mut UserRecord) -> Refreshed {
+    let deadline = tokio::time::Instant::now() + REFRESH_WAIT;
+    while tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        match stored_record(session).await {
+            Some(current) if current.refresh_token.as_deref() != Some(old) => {
+                *record = current;
+                return Refreshed::Yes { stored: true };
+            }
+            Some(_) => {}
+            None => return Refreshed::Ended,
+        }
+    }
+    tracing::warn!("another request's refresh did not finish in time");
+    Refreshed::Unavailable
+}
+
+/// Runs the refresh on a task of its own and stores its outcome (see [`refresh`]).
+async fn refresh_now(
+    auth: &OktaAuth,
+    session: &Session,
+    record: &mut UserRecord,
+    refresh_token: String,
+    expired: bool,
+    now_secs: u64,
+) -> Refreshed {
     let client = auth.inner.client.clone();
     let session = session.clone();
     let mut refreshed = record.clone();

@@ -17,10 +17,11 @@ use okta_devserver::{
 use okta_verify::Clock;
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
-use tower_sessions::{MemoryStore, Session};
+use tower_sessions::Session;
 
 use crate::axum::{
-    AuthSetupError, AuthenticatedUser, CSRF_FIELD, CSRF_HEADER, OktaAuth, OktaAuthBuilder,
+    AuthSetupError, AuthenticatedUser, CSRF_FIELD, CSRF_HEADER, MemoryStore, OktaAuth,
+    OktaAuthBuilder,
 };
 use crate::{OktaClient, PendingLogin, Revocable};
 
@@ -266,6 +267,317 @@ async fn a_replayed_pending_login_cannot_sign_in_twice() {
     assert!(!attacker.cookies.contains_key("okta_session"));
 }
 
+/// The sealed pending-login cookie used to finish a sign-in again with a new code (the same
+/// authorization URL signed in again at Okta, here as another user) for five minutes: the
+/// store now records its use, for every replica that shares it.
+#[tokio::test]
+async fn a_used_pending_login_cannot_finish_a_sign_in_with_a_new_code() {
+    let app = TestApp::start().await;
+    let mut browser = Browser::default();
+    let login = browser.get(&app, "/login", HTML).await;
+    let sealed = login.cookie_value("okta_login");
+    let callback_url = okta_sign_in(&app.server, login.location()).await;
+    let first = browser.get(&app, &callback_url, HTML).await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.body);
+
+    let new_code = okta_sign_in_as(
+        &app.server,
+        login.location(),
+        okta_devserver::DEMO_SECOND_USERNAME,
+        okta_devserver::DEMO_SECOND_PASSWORD,
+    )
+    .await;
+    assert_ne!(new_code, callback_url, "Okta issued a new code for the same request");
+    let mut attacker = Browser::default();
+    attacker.cookies.insert("okta_login".to_owned(), sealed);
+    let replay = attacker.get(&app, &new_code, HTML).await;
+    assert_eq!(replay.status, StatusCode::BAD_REQUEST, "{}", replay.body);
+    assert!(replay.body.contains("already been used"), "{}", replay.body);
+    assert!(!attacker.cookies.contains_key("okta_session"));
+}
+
+/// Every failure of the code exchange ends, within a few redirects, on a page that says what
+/// happened and what to try, and the log tells the operator which setting to check. A wrong
+/// client secret used to end on a 400 "sign in again" page whose link led through Okta back to
+/// the same page, forever.
+#[tokio::test]
+async fn every_failed_code_exchange_ends_on_a_page_that_says_what_to_do() {
+    struct Case {
+        name: &'static str,
+        status: StatusCode,
+        title: &'static str,
+        retry_link: bool,
+        operator_fix: &'static str,
+    }
+    let cases = [
+        Case {
+            name: "invalid_client",
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            title: "Sign-in is not working",
+            retry_link: false,
+            operator_fix: "client_secret (OKTA_CLIENT_SECRET)",
+        },
+        Case {
+            name: "invalid_grant",
+            status: StatusCode::BAD_REQUEST,
+            title: "Sign-in expired",
+            retry_link: true,
+            operator_fix: "redirect_uri (OKTA_REDIRECT_URI)",
+        },
+        Case {
+            name: "outage",
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            title: "Okta is unavailable",
+            retry_link: true,
+            operator_fix: "http.proxy",
+        },
+    ];
+    for case in cases {
+        let app = if case.name == "invalid_client" {
+            TestApp::with(
+                |server| server,
+                |settings| settings.set("client_secret", "not-the-client-secret-0123456789abcdef"),
+                |auth| auth,
+            )
+            .await
+        } else {
+            TestApp::start().await
+        };
+        match case.name {
+            "invalid_grant" => app.server.faults().arm_always(okta_devserver::Fault::InvalidGrant),
+            "outage" => app.server.faults().arm_always(okta_devserver::Fault::ServerError {
+                endpoint: okta_devserver::Endpoint::Token,
+                status: 503,
+            }),
+            _ => {}
+        }
+        let logs = CapturedLogs::default();
+        let _guard = logs.install();
+        let mut browser = Browser::default();
+        // The user opens a page, and clicks the page's link as long as there is one: each
+        // attempt ends on the same page after a bounded number of redirects.
+        let mut start = "/profile".to_owned();
+        for attempt in 0..3 {
+            let (page, redirects) = follow(&app, &mut browser, &start, 6).await;
+            let name = case.name;
+            assert!(redirects <= 4, "{name}: {redirects} redirects");
+            assert_eq!(page.status, case.status, "{name}, attempt {attempt}: {}", page.body);
+            assert!(page.body.contains(case.title), "{name}: {}", page.body);
+            assert_eq!(
+                page.body.contains("auth-error-link"),
+                case.retry_link,
+                "{name}: {}",
+                page.body
+            );
+            if case.status == StatusCode::SERVICE_UNAVAILABLE {
+                assert_eq!(page.header(header::RETRY_AFTER), "30", "{name}");
+            }
+            let Some(link) = page.body.split(r#"id="auth-error-link" href=""#).nth(1) else {
+                break;
+            };
+            start = link.split('"').next().expect("a link").to_owned();
+        }
+        let logged = logs.text();
+        assert!(
+            logged.contains(case.operator_fix),
+            "{}: the log names the fix: {logged}",
+            case.name
+        );
+        assert!(!logged.contains("not-the-client-secret"), "no secret in the log: {logged}");
+    }
+}
+
+/// Okta's own error redirects (RFC 6749 §4.1.2.1) each get a page that says what happened, with
+/// a link to try again.
+#[tokio::test]
+async fn okta_error_redirects_get_readable_pages_with_a_retry_link() {
+    let app = TestApp::start().await;
+    let cases = [
+        (
+            "access_denied",
+            "User is not assigned to the client application.",
+            StatusCode::FORBIDDEN,
+            "No access to this application",
+            "Try again",
+        ),
+        (
+            "access_denied",
+            "The resource owner or authorization server denied the request.",
+            StatusCode::FORBIDDEN,
+            "Access denied",
+            "Try again",
+        ),
+        (
+            "login_required",
+            "The client specified not to prompt, but the user is not logged in.",
+            StatusCode::UNAUTHORIZED,
+            "Please sign in",
+            "Sign in",
+        ),
+    ];
+    for (error, description, status, title, link) in cases {
+        let mut browser = Browser::default();
+        let login = browser.get(&app, "/login", HTML).await;
+        let authorize = url::Url::parse(login.location()).expect("authorize URL");
+        let state = authorize.query_pairs().find(|(name, _)| name == "state").expect("state").1;
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("error", error)
+            .append_pair("error_description", description)
+            .append_pair("state", &state)
+            .append_pair("iss", &app.server.issuer("default"))
+            .finish();
+        let page = browser.get(&app, &format!("/authorization-code/callback?{query}"), HTML).await;
+        assert_eq!(page.status, status, "{error}: {}", page.body);
+        assert!(page.body.contains(title), "{error} ({description}): {}", page.body);
+        assert!(
+            page.body.contains(&format!(r#"<a id="auth-error-link" href="/login">{link}</a>"#)),
+            "{error}: {}",
+            page.body
+        );
+    }
+}
+
+/// Follows every redirect from `start` as a browser does, signing in at Okta when sent there, at
+/// most `max` of them; returns the final response and how many redirects led to it.
+async fn follow(
+    app: &TestApp,
+    browser: &mut Browser,
+    start: &str,
+    max: usize,
+) -> (TestResponse, usize) {
+    let issuer = app.server.issuer("default");
+    let mut uri = start.to_owned();
+    for redirects in 0..=max {
+        let response = browser.get(app, &uri, HTML).await;
+        if !response.status.is_redirection() {
+            return (response, redirects);
+        }
+        let location = response.location().to_owned();
+        uri = if location.starts_with(&issuer) {
+            okta_sign_in(&app.server, &location).await
+        } else {
+            location
+        };
+    }
+    panic!("more than {max} redirects from {start}: a loop");
+}
+
+/// The log lines written while [`install`](Self::install)'s guard lives (this thread).
+#[derive(Clone, Default)]
+struct CapturedLogs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl CapturedLogs {
+    fn install(&self) -> tracing::subscriber::DefaultGuard {
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(self.clone())
+            .with_ansi(false)
+            .with_max_level(tracing::Level::INFO)
+            .finish();
+        tracing::subscriber::set_default(subscriber)
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("not poisoned")).into_owned()
+    }
+}
+
+impl std::io::Write for CapturedLogs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("not poisoned").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for CapturedLogs {
+    type Writer = Self;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+/// Routes that require a group or a claim: a member gets in, another signed-in user gets a 403
+/// page naming what is missing (JSON for API clients), and a visitor is sent to sign in.
+#[tokio::test]
+async fn routes_can_require_a_group_or_a_claim_and_say_what_is_missing() {
+    use crate::axum::Requirement;
+    // The default server with Okta's usual groups claim (ID token and /userinfo).
+    let mut app = TestApp::with(
+        |server| {
+            server.authorization_server(
+                okta_devserver::AuthorizationServer::new("default")
+                    .with_claim(okta_devserver::CustomClaim::groups()),
+            )
+        },
+        |settings| settings,
+        |auth| auth,
+    )
+    .await;
+    let auth = app.auth.clone();
+    app.router = Router::new()
+        .route("/admin", get(home).route_layer(auth.require(Requirement::group("Admins"))))
+        .route(
+            "/finance",
+            get(home).route_layer(
+                auth.require(Requirement::claim("email_verified"))
+                    .and(Requirement::claim_equals("groups", "Finance")),
+            ),
+        )
+        .route("/everyone", get(home).route_layer(auth.require(Requirement::group("Everyone"))))
+        .merge(auth.routes())
+        .layer(auth.layer(app.store.clone()));
+
+    let visitor = Browser::default().get(&app, "/admin", HTML).await;
+    assert_eq!(
+        (visitor.status, visitor.location()),
+        (StatusCode::SEE_OTHER, "/login?return_to=%2Fadmin")
+    );
+
+    // Alice is in Everyone, Engineering and Admins.
+    let mut alice = Browser::default();
+    app.sign_in(&mut alice).await;
+    let admin = alice.get(&app, "/admin", HTML).await;
+    assert_eq!(admin.status, StatusCode::OK, "{}", admin.body);
+    let finance = alice.get(&app, "/finance", HTML).await;
+    assert_eq!(finance.status, StatusCode::FORBIDDEN, "{}", finance.body);
+    assert!(finance.body.contains("Access needed"), "{}", finance.body);
+    assert!(
+        finance
+            .body
+            .contains("requires the claim &quot;groups&quot; with the value &quot;Finance&quot;"),
+        "names what is missing, not what is there: {}",
+        finance.body
+    );
+    assert!(!finance.body.contains("email_verified"), "{}", finance.body);
+
+    // Bob is in Everyone only.
+    let mut bob = Browser::default();
+    let login = bob.get(&app, "/login", HTML).await;
+    let callback = okta_sign_in_as(
+        &app.server,
+        login.location(),
+        okta_devserver::DEMO_SECOND_USERNAME,
+        okta_devserver::DEMO_SECOND_PASSWORD,
+    )
+    .await;
+    assert_eq!(bob.get(&app, &callback, HTML).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(bob.get(&app, "/everyone", HTML).await.status, StatusCode::OK);
+    let page = bob.get(&app, "/admin", HTML).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.body.contains("membership of the group &quot;Admins&quot;"), "{}", page.body);
+    let api = bob.get(&app, "/admin", "application/json").await;
+    assert_eq!(api.status, StatusCode::FORBIDDEN);
+    let json: Value = serde_json::from_str(&api.body).expect("JSON");
+    assert_eq!(
+        json,
+        json!({"error": "forbidden", "missing": ["membership of the group \"Admins\""]})
+    );
+}
+
 #[tokio::test]
 async fn the_session_id_changes_at_sign_in() {
     let app = TestApp::start().await;
@@ -345,6 +657,77 @@ async fn logout_accepts_the_token_in_a_header_and_ends_the_session_in_the_store(
     // Signed out already: a second logout just goes home.
     let again = replay.post_form(&app, "/logout", "", &[]).await;
     assert_eq!((again.status, again.location()), (StatusCode::SEE_OTHER, "/"));
+}
+
+/// A request that loaded the session before the sign-out and writes it after (here: the
+/// app's own data; a refresh or the idle-expiry push do the same) must not bring the session
+/// back: the memory store used to re-insert the deleted record.
+#[tokio::test]
+async fn a_request_in_flight_at_sign_out_cannot_bring_the_session_back() {
+    let app = TestApp::start().await;
+    let mut browser = Browser::default();
+    app.sign_in(&mut browser).await;
+    let csrf = app.profile(&mut browser).await["csrf"].as_str().expect("csrf").to_owned();
+    let stolen = browser.cookies.clone();
+
+    // The request starts, loads the signed-in user, and waits before writing the session.
+    let mut in_flight = Browser { cookies: stolen.clone() };
+    let pending = {
+        let app = &app;
+        async move { in_flight.get(app, "/in-flight", HTML).await }
+    };
+    let (finished, ()) = tokio::join!(pending, async {
+        app.in_flight.entered.notified().await;
+        let logout = browser.post_form(&app, "/logout", &format!("{CSRF_FIELD}={csrf}"), &[]).await;
+        assert_eq!(logout.status, StatusCode::SEE_OTHER, "{}", logout.body);
+        app.in_flight.release.notify_one();
+    });
+    assert!(
+        finished.status == StatusCode::OK || finished.status == StatusCode::SEE_OTHER,
+        "the request in flight gets a normal answer, not {}: {}",
+        finished.status,
+        finished.body
+    );
+
+    // After the sign-out, the old session cookie is worth nothing.
+    let mut replay = Browser { cookies: stolen };
+    let after = replay.get(&app, "/profile", "application/json").await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED, "the session came back: {}", after.body);
+}
+
+/// A copy of the store (a Redis dump, a backup) must give neither a session id a browser could
+/// present nor a token: the record is encrypted and stored under a keyed digest of the id. The
+/// tokens used to lie in the store in the clear, under the session id itself.
+#[tokio::test]
+async fn the_store_holds_neither_the_session_id_nor_any_token() {
+    let app = TestApp::start().await;
+    let mut browser = Browser::default();
+    app.sign_in(&mut browser).await;
+    let profile = app.profile(&mut browser).await;
+    let page = browser.get(&app, "/record", "application/json").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let record: Value = serde_json::from_str(&page.body).expect("record JSON");
+
+    let records = app.store.raw_records();
+    assert_eq!(records.len(), 2, "the session and the used pending login's marker");
+    let raw = serde_json::to_string(&records).expect("JSON");
+    let cookie = browser.cookies["okta_session"].clone();
+    let id: tower_sessions::session::Id = cookie.parse().expect("a session id");
+    let mut secrets = vec![cookie.clone(), id.0.to_string()];
+    for field in ["access_token", "id_token", "refresh_token", "csrf"] {
+        let value = record[field].as_str().expect(field);
+        assert!(value.len() > 16, "{field} is a real value");
+        secrets.push(value.to_owned());
+    }
+    secrets.push(profile["sub"].as_str().expect("sub").to_owned());
+    secrets.push(profile["email"].as_str().expect("email").to_owned());
+    for secret in &secrets {
+        assert!(!raw.contains(secret.as_str()), "the store shows {secret:?}: {raw}");
+    }
+    assert!(records.iter().all(|record| record.id != id), "stored under a digest, not the id");
+    for name in ["access_token", "refresh_token", "id_token"] {
+        assert!(!raw.contains(name), "no field names either: {raw}");
+    }
 }
 
 #[tokio::test]
@@ -556,6 +939,16 @@ struct TestApp {
     clock: ManualClock,
     auth: OktaAuth,
     router: Router,
+    in_flight: std::sync::Arc<InFlight>,
+    /// The store under the app's `SealedStore`.
+    store: MemoryStore,
+}
+
+/// Holds the `/in-flight` handler between loading the user and writing the session.
+#[derive(Default)]
+struct InFlight {
+    entered: tokio::sync::Notify,
+    release: tokio::sync::Notify,
 }
 
 impl TestApp {
@@ -577,8 +970,10 @@ impl TestApp {
         let clock = ManualClock::starting_now();
         let (server, client) = client_with(server, settings, &clock).await;
         let auth = auth(OktaAuth::builder(client)).build().expect("valid OktaAuth");
-        let router = app(&auth);
-        Self { server, clock, auth, router }
+        let in_flight = std::sync::Arc::new(InFlight::default());
+        let store = MemoryStore::new();
+        let router = app(&auth, &in_flight, &store);
+        Self { server, clock, auth, router, in_flight, store }
     }
 
     async fn sign_in(&self, browser: &mut Browser) {
@@ -637,14 +1032,29 @@ async fn client_with(
     (server, client)
 }
 
-fn app(auth: &OktaAuth) -> Router {
+fn app(auth: &OktaAuth, in_flight: &std::sync::Arc<InFlight>, store: &MemoryStore) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/profile", get(profile))
         .route("/refresh-token", get(refresh_token))
         .route("/visit", get(visit))
+        .route("/record", get(stored_record))
+        .route("/in-flight", get(in_flight_request))
+        .layer(axum::Extension(in_flight.clone()))
         .merge(auth.routes())
-        .layer(auth.layer(MemoryStore::default()))
+        .layer(auth.layer(store.clone()))
+}
+
+/// Loads the user, waits for the test, then writes to the session.
+async fn in_flight_request(
+    axum::Extension(gate): axum::Extension<std::sync::Arc<InFlight>>,
+    user: AuthenticatedUser,
+    session: Session,
+) -> String {
+    gate.entered.notify_one();
+    gate.release.notified().await;
+    let _ = session.insert("visits", 1_u32).await;
+    user.subject().to_owned()
 }
 
 async fn home(user: Option<AuthenticatedUser>) -> String {
@@ -660,6 +1070,12 @@ async fn profile(user: AuthenticatedUser) -> String {
         "csrf": user.csrf_token(),
     })
     .to_string()
+}
+
+/// The stored user record (tests only: a real app never shows it).
+async fn stored_record(_user: AuthenticatedUser, session: Session) -> String {
+    let record: Option<Value> = session.get(crate::axum::session::USER_KEY).await.expect("store");
+    record.expect("a signed-in user").to_string()
 }
 
 /// Reads the stored refresh token (tests only: a real app never shows it).
@@ -782,6 +1198,16 @@ impl TestResponse {
 /// What the user does at Okta: signs in (headlessly, with a `sessionToken`) and comes back.
 /// Returns the path and query of the callback URL.
 async fn okta_sign_in(server: &DevServer, authorize_url: &str) -> String {
+    okta_sign_in_as(server, authorize_url, DEMO_USERNAME, DEMO_PASSWORD).await
+}
+
+/// Signs `username` in at the devserver for `authorize_url`; returns the callback path.
+async fn okta_sign_in_as(
+    server: &DevServer,
+    authorize_url: &str,
+    username: &str,
+    password: &str,
+) -> String {
     // reqwest has no crypto provider of its own here (no `ring`): use aws-lc-rs.
     okta_http::install_default_crypto_provider();
     let http = reqwest::Client::builder()
@@ -790,7 +1216,7 @@ async fn okta_sign_in(server: &DevServer, authorize_url: &str) -> String {
         .expect("reqwest client");
     let authn: Value = http
         .post(format!("{}/api/v1/authn", server.base_url()))
-        .json(&json!({"username": DEMO_USERNAME, "password": DEMO_PASSWORD}))
+        .json(&json!({"username": username, "password": password}))
         .send()
         .await
         .expect("authn answers")
@@ -939,8 +1365,15 @@ async fn a_refresh_whose_request_is_dropped_still_keeps_the_rotated_refresh_toke
         .route("/profile", get(profile))
         .route("/refresh-token", get(refresh_token))
         .merge(auth.routes())
-        .layer(auth.layer(store));
-    let app = TestApp { server, clock, auth, router };
+        .layer(auth.layer(store.clone()));
+    let app = TestApp {
+        server,
+        clock,
+        auth,
+        router,
+        in_flight: std::sync::Arc::default(),
+        store: store.store.clone(),
+    };
     let mut browser = Browser::default();
     app.sign_in(&mut browser).await;
     let first = app.profile(&mut browser).await;
@@ -980,4 +1413,113 @@ async fn a_refresh_whose_request_is_dropped_still_keeps_the_rotated_refresh_toke
     assert_eq!(refreshed["sub"], first["sub"]);
     assert_eq!(app.server.count(Method::POST, "/oauth2/default/v1/token"), refresh_grants);
     assert_ne!(app.refresh_token_of(&mut browser).await, first_refresh_token, "rotated");
+}
+
+/// Two replicas refresh the same session at the same moment, with refresh-token rotation and a
+/// grace period of 0: the second replica's refresh would reuse the rotated token, and Okta would
+/// revoke the sign-in (okta-facts-2 item 30). The store serialises refreshes: the second
+/// replica keeps the still-valid access token, and the session survives.
+#[tokio::test]
+async fn two_replicas_refreshing_at_once_keep_the_session_with_a_grace_period_of_zero() {
+    const CLIENT: &str = "rotating-app";
+    const SECRET: &str = "rotating-app-secret-0123456789abcdefghijk";
+    let clock = ManualClock::starting_now();
+    let server = DevServer::builder()
+        .clock(clock.clone())
+        .lifetimes(
+            TokenLifetimes::default()
+                .with_access_token(Duration::from_mins(10))
+                .with_refresh_rotation_grace(Duration::ZERO),
+        )
+        .client(
+            Client::confidential(CLIENT, SECRET)
+                .with_redirect_uri(DEMO_REDIRECT_URI)
+                .with_refresh_token_rotation(true),
+        )
+        .start()
+        .await
+        .expect("devserver");
+    let settings = SettingsLoader::isolated()
+        .set("issuer", server.issuer("default").as_str())
+        .set("client_id", CLIENT)
+        .set("client_secret", SECRET)
+        .set("redirect_uri", DEMO_REDIRECT_URI)
+        .set("scopes", ["openid", "profile", "email", "offline_access"])
+        .set("cookie_secret", COOKIE_SECRET)
+        .role(Role::Client)
+        .load()
+        .expect("valid settings");
+    let gate = std::sync::Arc::new(RefreshGate {
+        http: okta_http::ReqwestHttpClient::new(okta_http::HttpClientOptions::default())
+            .expect("HTTP client"),
+        answered: tokio::sync::Notify::new(),
+        release: tokio::sync::Notify::new(),
+    });
+    let replica = |gated: bool| {
+        let manual = clock.clone();
+        let mut builder =
+            OktaClient::builder(&settings).clock(Clock::from_fn(move || manual.now()));
+        if gated {
+            builder = builder.http_client(gate.clone());
+        }
+        async move {
+            let client = builder.discover().await.expect("discovery");
+            OktaAuth::builder(client).refresh_margin(Duration::from_mins(1)).build().unwrap()
+        }
+    };
+    let (auth_a, auth_b) = (replica(true).await, replica(false).await);
+    let store = MemoryStore::new(); // shared, as Redis is
+    let router = |auth: &OktaAuth| {
+        Router::new()
+            .route("/profile", get(profile))
+            .route("/refresh-token", get(refresh_token))
+            .merge(auth.routes())
+            .layer(auth.layer(store.clone()))
+    };
+    let router_b = router(&auth_b);
+    let app = TestApp {
+        router: router(&auth_a),
+        server,
+        clock,
+        auth: auth_a,
+        in_flight: std::sync::Arc::default(),
+        store: store.clone(),
+    };
+    let mut browser = Browser::default();
+    app.sign_in(&mut browser).await;
+    let first = app.profile(&mut browser).await;
+    let cookie = browser
+        .cookies
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let get_on = |router: &Router| {
+        let request = Request::get("/profile")
+            .header(header::ACCEPT, "application/json")
+            .header(header::COOKIE, cookie.clone())
+            .body(Body::empty())
+            .expect("request");
+        router.clone().oneshot(request)
+    };
+
+    // Within the refresh margin, replica A refreshes; Okta has rotated the refresh token and
+    // its answer is on its way when replica B gets a request for the same session.
+    app.clock.advance(Duration::from_secs(9 * 60 + 30));
+    let on_a = tokio::spawn(get_on(&app.router));
+    gate.answered.notified().await;
+    let on_b = get_on(&router_b).await.expect("replica B answers");
+    assert_eq!(on_b.status(), StatusCode::OK, "replica B keeps the valid access token");
+    gate.release.notify_one();
+    let on_a = on_a.await.expect("joined").expect("replica A answers");
+    assert_eq!(on_a.status(), StatusCode::OK);
+
+    // One valid session, with the rotated tokens, on both replicas.
+    let after = app.profile(&mut browser).await;
+    assert_ne!(after["access_token"], first["access_token"], "refreshed once");
+    let on_b = get_on(&router_b).await.expect("replica B answers");
+    assert_eq!(on_b.status(), StatusCode::OK, "still signed in on B");
+    app.clock.advance(Duration::from_secs(9 * 60 + 30));
+    let on_b = get_on(&router_b).await.expect("replica B answers");
+    assert_eq!(on_b.status(), StatusCode::OK, "the next refresh works: nothing was revoked");
 }

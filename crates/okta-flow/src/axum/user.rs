@@ -267,7 +267,7 @@ impl IntoResponse for UserRejection {
 
 /// A browser navigation: `Accept` lists `text/html` and not `application/json` (a `q=0` entry
 /// does not count). `fetch` sends `*/*` and is treated as an API client.
-fn is_browser(headers: &HeaderMap) -> bool {
+pub(crate) fn is_browser(headers: &HeaderMap) -> bool {
     let (mut html, mut json) = (false, false);
     let ranges = headers
         .get_all(ACCEPT)

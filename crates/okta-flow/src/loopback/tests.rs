@@ -417,3 +417,43 @@ fn pages_keep_what_they_are_given() {
     assert_eq!((page.status(), page.title()), (200, "Signed in"));
     assert_eq!(CallbackPage::ELEMENT_ID, "okta-callback");
 }
+
+/// The first forged or stale request to the redirect URI used to be handed over, and its wrong
+/// `state` ended the sign-in. With the sign-in expected, such requests are answered, counted
+/// and ignored, and the real redirect is still handed over.
+#[tokio::test]
+async fn requests_without_the_sign_in_s_state_are_ignored_and_counted() {
+    let listener = listener("http://127.0.0.1:0/callback").await;
+    let (pending, _) =
+        crate::PendingLogin::start(listener.redirect_uri().as_str(), std::time::UNIX_EPOCH, None);
+    listener.expect(&pending);
+    let state = pending.state.secret().clone();
+    let base = listener.redirect_uri().clone();
+    let browser = browser();
+
+    for query in
+        ["code=forged&state=forged", "code=forged", &format!("code=x&state={state}&state=forged")]
+    {
+        let forged = browser.get(format!("{base}?{query}")).send().await.expect("answers");
+        assert_eq!(forged.status(), 400, "{query}");
+        let body = forged.text().await.expect("body");
+        assert!(body.contains("Request ignored"), "{body}");
+        assert!(!body.contains("forged"), "{body}");
+    }
+    assert_eq!(listener.ignored_requests(), 3);
+    assert!(
+        matches!(listener.next(BRIEFLY).await, Err(WaitError::Timeout { .. })),
+        "still waiting"
+    );
+
+    let real = tokio::spawn({
+        let url = format!("{base}?code=the-code&state={state}");
+        async move { browser.get(url).send().await.expect("answers") }
+    });
+    let callback = listener.next(PATIENCE).await.expect("the real redirect");
+    assert_eq!(callback.parameter("code").as_deref(), Some("the-code"));
+    callback.respond(CallbackPage::success("done"));
+    assert_eq!(real.await.expect("joined").status(), 200);
+    assert_eq!(listener.ignored_requests(), 3);
+    listener.shut_down().await;
+}

@@ -9,13 +9,15 @@
 use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::Router;
 use axum::routing::get;
+use axum::{Extension, Router};
 use okta_config::{Role, Settings};
 use okta_flow::OktaClient;
 use okta_flow::axum::{AuthenticatedUser, CSRF_FIELD, OktaAuth, redis_store};
+use okta_flow::upstream::tower_sessions::Session;
 use serde_json::{Value, json};
 
 use crate::harness::{http_client, session_token};
@@ -57,7 +59,7 @@ async fn a_sign_in_started_on_one_replica_finishes_on_another_and_ends_everywher
     let callback = browser.get(&replica_b, callback_path).await;
     assert_eq!(callback.status(), 303, "replica B finishes A's sign-in");
     assert_eq!(location(&callback), "/profile");
-    assert_eq!(redis.dbsize(), 1, "the session lives in Redis");
+    assert_eq!(redis.dbsize(), 2, "the session and the used pending login's marker");
 
     // The session works on both replicas, and on a replica started after the sign-in.
     let on_b = browser.profile(&replica_b).await;
@@ -73,10 +75,168 @@ async fn a_sign_in_started_on_one_replica_finishes_on_another_and_ends_everywher
     let logout = browser.post_form(&replica_b, "/logout", &format!("{CSRF_FIELD}={csrf}")).await;
     assert_eq!(logout.status(), 303);
     assert!(location(&logout).starts_with(&format!("{}/v1/logout?", server.issuer("default"))));
-    assert_eq!(redis.dbsize(), 0, "the session is deleted from Redis");
+    assert_eq!(redis.dbsize(), 1, "the session is deleted; the marker stays five minutes");
     let after = browser.get(&replica_a, "/profile").await;
     assert_eq!(after.status(), 303);
     assert_eq!(location(&after), "/login?return_to=%2Fprofile");
+}
+
+/// A request in flight on replica A when the user signs out on replica B writes the session
+/// after the sign-out: the write must not bring the session back (the upstream store's `SET XX`
+/// reply failed the request with a 500), and the old cookie is worth nothing afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(has_redis),
+    ignore = "redis-server not found on PATH: apt-get install -y redis-server"
+)]
+async fn a_request_in_flight_during_a_sign_out_on_another_replica_cannot_undo_it() {
+    let redis = RedisServer::start();
+    let server = okta_devserver::DevServer::builder().start().await.expect("devserver");
+    let settings = settings(&server.issuer("default"));
+    let replica_a = Replica::start(&settings, &redis.url()).await;
+    let replica_b = Replica::start(&settings, &redis.url()).await;
+    let mut browser = Browser::new();
+    sign_in(&server, &mut browser, &replica_a).await;
+    let csrf = browser.profile(&replica_a).await["csrf"].as_str().expect("csrf").to_owned();
+    let stolen = browser.cookies.clone();
+
+    let mut in_flight = Browser::new();
+    in_flight.cookies.clone_from(&stolen);
+    let gate = replica_a.gate.clone();
+    let pending = tokio::spawn(async move {
+        let response = in_flight.get(&replica_a, "/in-flight").await;
+        (response.status(), response.text().await.unwrap_or_default(), replica_a)
+    });
+    gate.entered.notified().await;
+    let logout = browser.post_form(&replica_b, "/logout", &format!("{CSRF_FIELD}={csrf}")).await;
+    assert_eq!(logout.status(), 303);
+    assert_eq!(redis.dbsize(), 1, "the session is deleted; the used-login marker stays");
+    gate.release.notify_one();
+    let (status, body, replica_a) = pending.await.expect("the request in flight finishes");
+    assert_eq!(status, 200, "the request in flight gets a normal answer: {body}");
+
+    assert_eq!(redis.dbsize(), 1, "the late write did not bring the session back");
+    let mut replay = Browser::new();
+    replay.cookies = stolen;
+    for replica in [&replica_a, &replica_b] {
+        let after = replay.get(replica, "/profile").await;
+        assert_eq!(after.status(), 303, "signed out on {}", replica.addr);
+    }
+}
+
+/// A pending-login cookie finishes one sign-in, whichever replica the callback reaches: replayed
+/// on replica B with a new code (the same authorization URL signed in again at Okta as another
+/// user), it is refused, because replica A recorded its use in Redis.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(has_redis),
+    ignore = "redis-server not found on PATH: apt-get install -y redis-server"
+)]
+async fn a_used_pending_login_is_refused_on_every_replica() {
+    let redis = RedisServer::start();
+    let server = okta_devserver::DevServer::builder().start().await.expect("devserver");
+    let settings = settings(&server.issuer("default"));
+    let replica_a = Replica::start(&settings, &redis.url()).await;
+    let replica_b = Replica::start(&settings, &redis.url()).await;
+    let mut browser = Browser::new();
+    let login = browser.get(&replica_a, "/login").await;
+    let authorize_url = location(&login);
+    let sealed = browser.cookies.clone();
+    let callback = okta_callback(
+        &server,
+        &authorize_url,
+        okta_devserver::DEMO_USERNAME,
+        okta_devserver::DEMO_PASSWORD,
+    )
+    .await;
+    assert_eq!(browser.get(&replica_a, &callback).await.status(), 303, "signed in on A");
+
+    let new_code = okta_callback(
+        &server,
+        &authorize_url,
+        okta_devserver::DEMO_SECOND_USERNAME,
+        okta_devserver::DEMO_SECOND_PASSWORD,
+    )
+    .await;
+    assert_ne!(new_code, callback);
+    let mut attacker = Browser::new();
+    attacker.cookies = sealed;
+    let replay = attacker.get(&replica_b, &new_code).await;
+    assert_eq!(replay.status(), 400, "replica B refuses the used pending login");
+    assert!(attacker.cookies.iter().all(|(name, _)| name != "okta_session"));
+}
+
+/// Signs `username` in at the devserver for `authorize_url`; returns the callback path.
+async fn okta_callback(
+    server: &okta_devserver::DevServer,
+    authorize_url: &str,
+    username: &str,
+    password: &str,
+) -> String {
+    let token = session_token(server, username, password).await;
+    let okta = http_client()
+        .get(format!("{authorize_url}&sessionToken={token}"))
+        .send()
+        .await
+        .expect("authorize");
+    assert_eq!(okta.status(), 302);
+    let callback_url = location(&okta);
+    callback_url.strip_prefix("http://127.0.0.1:8080").expect("the redirect URI").to_owned()
+}
+
+/// A copy of Redis (a dump, a replica, a backup) gives neither a session id a browser could
+/// present nor a token: the tokens used to lie there in the clear, under the session id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(has_redis),
+    ignore = "redis-server not found on PATH: apt-get install -y redis-server"
+)]
+async fn redis_holds_neither_session_ids_nor_tokens() {
+    let redis = RedisServer::start();
+    let server = okta_devserver::DevServer::builder().start().await.expect("devserver");
+    let settings = settings(&server.issuer("default"));
+    let replica = Replica::start(&settings, &redis.url()).await;
+    let mut browser = Browser::new();
+    sign_in(&server, &mut browser, &replica).await;
+    let profile = browser.profile(&replica).await;
+
+    let keys = redis.cli(&["--scan"]);
+    let keys: Vec<&str> = keys.lines().collect();
+    assert_eq!(keys.len(), 2, "the session and the used pending login's marker: {keys:?}");
+    let raw: Vec<String> =
+        keys.iter().map(|key| format!("{key} {}", redis.cli(&["GET", key]))).collect();
+    let raw = raw.join("\n");
+    let (_, session_id) =
+        browser.cookies.iter().find(|(name, _)| name == "okta_session").expect("session cookie");
+    let mut secrets = vec![session_id.clone()];
+    for field in ["access_token", "csrf", "sub", "email"] {
+        secrets.push(profile[field].as_str().expect(field).to_owned());
+    }
+    for secret in &secrets {
+        assert!(!raw.contains(secret.as_str()), "Redis shows {secret:?}: {raw}");
+    }
+    for name in ["access_token", "refresh_token", "id_token"] {
+        assert!(!raw.contains(name), "Redis shows {name}: {raw}");
+    }
+}
+
+/// Signs the demo user in through `replica`.
+async fn sign_in(server: &okta_devserver::DevServer, browser: &mut Browser, replica: &Replica) {
+    let login = browser.get(replica, "/login?return_to=%2Fprofile").await;
+    assert_eq!(login.status(), 303);
+    let token =
+        session_token(server, okta_devserver::DEMO_USERNAME, okta_devserver::DEMO_PASSWORD).await;
+    let okta = http_client()
+        .get(format!("{}&sessionToken={token}", location(&login)))
+        .send()
+        .await
+        .expect("authorize");
+    assert_eq!(okta.status(), 302);
+    let callback_url = location(&okta);
+    let callback_path =
+        callback_url.strip_prefix("http://127.0.0.1:8080").expect("the redirect URI");
+    let callback = browser.get(replica, callback_path).await;
+    assert_eq!(callback.status(), 303, "signed in");
 }
 
 fn settings(issuer: &str) -> Settings {
@@ -91,6 +251,26 @@ fn settings(issuer: &str) -> Settings {
 struct Replica {
     addr: SocketAddr,
     task: tokio::task::JoinHandle<()>,
+    gate: Arc<InFlight>,
+}
+
+/// Holds `GET /in-flight` between loading the user and writing the session.
+#[derive(Default)]
+struct InFlight {
+    entered: tokio::sync::Notify,
+    release: tokio::sync::Notify,
+}
+
+/// Loads the user, waits for the test, then writes to the session.
+async fn in_flight_request(
+    Extension(gate): Extension<Arc<InFlight>>,
+    user: AuthenticatedUser,
+    session: Session,
+) -> String {
+    gate.entered.notify_one();
+    gate.release.notified().await;
+    session.insert("visits", 1_u32).await.expect("the session takes the value");
+    user.subject().to_owned()
 }
 
 impl Replica {
@@ -98,8 +278,11 @@ impl Replica {
         let client = OktaClient::discover(settings).await.expect("discovery");
         let okta = OktaAuth::new(client).expect("sign-in routes");
         let store = redis_store(redis_url, 2).await.expect("Redis connects");
+        let gate = Arc::new(InFlight::default());
         let app = Router::new()
             .route("/profile", get(profile))
+            .route("/in-flight", get(in_flight_request))
+            .layer(Extension(gate.clone()))
             .merge(okta.routes())
             .layer(okta.layer(store));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
@@ -107,7 +290,7 @@ impl Replica {
         let task = tokio::spawn(async move {
             axum::serve(listener, app).await.expect("serving");
         });
-        Self { addr, task }
+        Self { addr, task, gate }
     }
 }
 
@@ -122,6 +305,7 @@ async fn profile(user: AuthenticatedUser) -> String {
         "sub": user.subject(),
         "email": user.userinfo().and_then(|info| info.email()),
         "csrf": user.csrf_token(),
+        "access_token": user.access_token().secret(),
     })
     .to_string()
 }
@@ -238,6 +422,17 @@ impl RedisServer {
 
     fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// The output of `redis-cli` with `args`, as text (`--raw`).
+    fn cli(&self, args: &[&str]) -> String {
+        let output = Command::new("redis-cli")
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "--raw"])
+            .args(args)
+            .output()
+            .expect("redis-cli runs");
+        assert!(output.status.success(), "redis-cli {args:?} failed");
+        String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
     /// How many keys (sessions) the server holds.
