@@ -92,6 +92,9 @@ struct Snapshot {
     refresh_at: i64,
     /// Bumped when the usable keys change, so caches of verified tokens can tell.
     generation: u64,
+    /// Whether a key set was ever loaded (even one without a usable key): until then an
+    /// unknown `kid` is the first load, after it a refetch that starts the cooldown.
+    loaded: bool,
 }
 
 struct Remote {
@@ -129,6 +132,7 @@ impl JwksCache {
                     keys,
                     refresh_at: i64::MAX,
                     generation: 1,
+                    loaded: true,
                 }),
                 remote: None,
                 clock: Clock::system(),
@@ -257,9 +261,7 @@ impl JwksCache {
             Err(Selection::NotFound) if self.inner.remote.is_some() && !after_fetch => {
                 Err(Pending::UnknownKid)
             }
-            Err(Selection::NotFound)
-                if self.inner.remote.is_some() && snapshot.keys.n_usable() == 0 =>
-            {
+            Err(Selection::NotFound) if self.inner.remote.is_some() && !snapshot.loaded => {
                 let source = self
                     .inner
                     .remote
@@ -294,8 +296,9 @@ impl JwksCache {
         {
             return;
         }
-        // The first load of an empty cache is not a refetch: it does not start the cooldown.
-        if self.inner.current.load().keys.n_usable() > 0 {
+        // The first load is not a refetch: it does not start the cooldown. Any later fetch for
+        // an unknown `kid` does, whatever the loaded set holds (even no usable key at all).
+        if self.inner.current.load().loaded {
             remote.last_unknown_kid_fetch.store(now, Ordering::Release);
         }
         // The outcome is read back from the snapshot and `last_error` by the caller.
@@ -387,6 +390,7 @@ impl JwksCache {
             keys,
             refresh_at: now.saturating_add(refresh_after),
             generation,
+            loaded: true,
         }));
         Ok(())
     }

@@ -880,3 +880,41 @@ fn a_background_refresh_dropped_with_its_runtime_does_not_stop_later_ones() {
     });
     assert_eq!(endpoint.calls(), 3);
 }
+
+/// Issue 16: a key set with no usable key (empty, or only keys okta-verify cannot use) must not
+/// turn every unknown `kid` into a fetch: the cooldown holds whatever the set contains.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_key_set_still_holds_the_cooldown() {
+    for body in [jwks_of([]), jwks_of([json!({ "kty": "oct", "kid": "hmac", "k": "c2VjcmV0" })])] {
+        let fake = FakeKeys::new(body);
+        let clock = TestClock::new();
+        let verifier = verifier(remote(&fake, &clock), &clock);
+        let tasks: Vec<_> = (0..3)
+            .map(|task| {
+                let verifier = verifier.clone();
+                tokio::spawn(async move {
+                    let mut kinds = Vec::new();
+                    for index in 0..100 {
+                        let token = unsigned_with_kid(&format!("random-{task}-{index}"));
+                        kinds.push(verifier.verify(&token).await.unwrap_err().kind());
+                    }
+                    kinds
+                })
+            })
+            .collect();
+        let mut kinds = std::collections::BTreeSet::new();
+        for task in tasks {
+            kinds.extend(task.await.unwrap());
+        }
+        assert_eq!(
+            (fake.calls(), kinds.into_iter().collect::<Vec<_>>()),
+            (2, vec!["key_not_found"]),
+            "the first load, then one refetch for 300 unknown kids"
+        );
+        clock.advance(31);
+        for index in 0..100 {
+            let _ = verifier.verify(&unsigned_with_kid(&format!("later-{index}"))).await;
+        }
+        assert_eq!(fake.calls(), 3, "one more after the cooldown, and only one");
+    }
+}
