@@ -50,7 +50,8 @@ impl Settings {
     }
 
     /// Accepted access-token audiences (`aud`). Defaults to `api://default` for the `default`
-    /// authorization server, and to none otherwise.
+    /// authorization server, to the org URL (what Okta puts in `aud`) for the org authorization
+    /// server, and to none otherwise.
     pub fn audiences(&self) -> &[Audience] {
         &self.audiences
     }

@@ -264,6 +264,14 @@ impl Checker {
             Some(AuthorizationServer::Custom(id)) if id == "default" => {
                 vec![Audience::parse("api://default").expect("a valid audience literal")]
             }
+            // Org-server access tokens carry the org URL in `aud` (Okta's /introspect example and
+            // its service-app tokens): introspection checks it like any other audience.
+            Some(AuthorizationServer::Org) => {
+                match issuer.map(|issuer| Audience::parse(issuer.as_str())) {
+                    Some(Ok(audience)) => vec![audience],
+                    _ => Vec::new(),
+                }
+            }
             Some(AuthorizationServer::Custom(id)) if roles.contains(&Role::ResourceServer) => {
                 self.problem(
                     "audience",

@@ -13,10 +13,12 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use url::Url;
 
+use crate::access::check_kind;
 use crate::clock::Clock;
 use crate::core::{MAX_LEEWAY, seconds};
 use crate::error::{ConfigError, VerifyError, check_config_url, untrusted};
-use crate::json::{Rounding, numeric_date, parse_object};
+use crate::json::{Claim, RawClaims, Rounding, numeric_date, parse_object};
+use crate::jws::{self, Algorithm};
 use crate::token_cache::{TokenCache, TokenCacheOptions};
 
 /// What an [`IntrospectionVerifier`] accepts.
@@ -28,7 +30,9 @@ pub struct IntrospectionOptions {
     pub introspect_url: Url,
     /// When set, a response's `iss` (if present) must equal it. Defaults to `None`.
     pub issuer: Option<Issuer>,
-    /// When not empty, the response's `aud` must contain one of these. Defaults to empty.
+    /// The response's `aud` must contain one of these; at least one is required (for the org
+    /// authorization server, the org URL `https://{yourOktaDomain}`, which is what Okta puts in
+    /// its access tokens). Defaults to empty, which [`IntrospectionVerifier::new`] refuses.
     pub audiences: Vec<Audience>,
     /// When not empty, the response's `client_id` must be one of these. Defaults to empty.
     pub client_ids: Vec<ClientId>,
@@ -89,6 +93,9 @@ impl IntrospectionVerifier {
         if options.leeway > MAX_LEEWAY {
             return Err(ConfigError::LeewayTooLarge { seconds: options.leeway.as_secs() });
         }
+        if options.audiences.is_empty() {
+            return Err(ConfigError::NoAudience);
+        }
         let cache = options.token_cache.as_ref().map(TokenCache::new);
         Ok(Self { inner: Arc::new(Inner { options, credentials, http, cache }) })
     }
@@ -129,6 +136,7 @@ impl IntrospectionVerifier {
         if let Some(hit) = inner.cache.as_ref().and_then(|cache| cache.get(&key, now, 0)) {
             return Ok(hit);
         }
+        self.screen(token, now)?;
         let response = inner.http.execute(self.request(token)?).await.map_err(|err| {
             VerifyError::IntrospectionFailed {
                 reason: Cow::Borrowed("the request failed"),
@@ -169,8 +177,38 @@ impl IntrospectionVerifier {
             .map_err(|_| failed("cannot build the request"))
     }
 
-    /// Checks an active answer (RFC 7662 2.2, 4): `exp`, `iss`, `aud`, `client_id`, `scope`,
-    /// `token_type`.
+    /// Refuses, before any network call, a JWT that cannot be an access token of this issuer: a
+    /// malformed JWS, an ID token (by its claims, as the local verifier does), another issuer, an
+    /// expired token. The payload is not verified, so it is only ever used to refuse. Opaque
+    /// tokens pass: only the endpoint knows them.
+    fn screen(&self, token: &str, now: i64) -> Result<(), VerifyError> {
+        if !token.contains('.') {
+            return Ok(());
+        }
+        let options = &self.inner.options;
+        let mut buffers = jws::Buffers::new();
+        let jws = jws::parse(token, &Algorithm::ALL, options.max_token_len, &mut buffers)?;
+        let mut raw = RawClaims::parse(&jws.payload)?;
+        check_kind(&raw)?;
+        if let (Some(expected), Some(iss)) = (&options.issuer, raw.string(Claim::Iss)?)
+            && iss != expected.as_str()
+        {
+            return Err(VerifyError::WrongIssuer {
+                expected: expected.as_str().to_owned(),
+                found: untrusted(&iss),
+            });
+        }
+        if let Some(exp) = raw.date(Claim::Exp, Rounding::Down)?
+            && now >= exp.saturating_add(seconds(options.leeway))
+        {
+            return Err(VerifyError::Expired { exp, now, leeway: options.leeway.as_secs() });
+        }
+        Ok(())
+    }
+
+    /// Checks an active answer (RFC 7662 2.2, 4): an access token (not an ID token, which has no
+    /// `token_type`, nor a refresh token, which has no `aud`, `iss` or `jti`), `exp` present and
+    /// not passed, `iss`, `aud`, `client_id`, `scope`.
     fn check(
         &self,
         mut body: Map<String, Value>,
@@ -178,10 +216,33 @@ impl IntrospectionVerifier {
     ) -> Result<IntrospectionClaims, VerifyError> {
         let options = &self.inner.options;
         let leeway = seconds(options.leeway);
-        let exp = date(&mut body, "exp", Rounding::Down)?;
-        if let Some(exp) = exp
-            && now >= exp.saturating_add(leeway)
-        {
+        let token_type = string(&mut body, "token_type")?;
+        match &token_type {
+            None => {
+                return Err(VerifyError::WrongTokenKind {
+                    expected: crate::TokenKind::Access,
+                    reason: "introspection gives no token_type (an ID token)",
+                });
+            }
+            Some(kind) if !kind.eq_ignore_ascii_case("bearer") => {
+                return Err(VerifyError::WrongTokenKind {
+                    expected: crate::TokenKind::Access,
+                    reason: "introspection says it is not a bearer access token",
+                });
+            }
+            Some(_) => {}
+        }
+        // Okta answers `token_type: Bearer` for refresh tokens too; only access tokens carry
+        // `aud`, `iss` and `jti` (okta-facts-2 item 25).
+        if !body.contains_key("aud") && !body.contains_key("iss") && !body.contains_key("jti") {
+            return Err(VerifyError::WrongTokenKind {
+                expected: crate::TokenKind::Access,
+                reason: "introspection describes a refresh token (no aud, iss or jti)",
+            });
+        }
+        let exp = date(&mut body, "exp", Rounding::Down)?
+            .ok_or(VerifyError::MissingClaim { claim: "exp" })?;
+        if now >= exp.saturating_add(leeway) {
             return Err(VerifyError::Expired { exp, now, leeway: options.leeway.as_secs() });
         }
         let nbf = date(&mut body, "nbf", Rounding::Up)?;
@@ -211,9 +272,7 @@ impl IntrospectionVerifier {
                 .collect::<Result<_, _>>()?,
             Some(_) => return Err(VerifyError::InvalidClaimType { claim: "aud" }),
         };
-        if !options.audiences.is_empty()
-            && !aud.iter().any(|value| options.audiences.iter().any(|a| a.as_str() == value))
-        {
+        if !aud.iter().any(|value| options.audiences.iter().any(|a| a.as_str() == value)) {
             return Err(VerifyError::AudienceMismatch);
         }
         let client_id = string(&mut body, "client_id")?;
@@ -223,16 +282,6 @@ impl IntrospectionVerifier {
                 Some(id) => return Err(VerifyError::ClientIdNotAllowed { found: untrusted(id) }),
                 None => return Err(VerifyError::MissingClaim { claim: "client_id" }),
             }
-        }
-        let token_type = string(&mut body, "token_type")?;
-        if let Some(kind) = &token_type
-            && !kind.eq_ignore_ascii_case("bearer")
-            && kind != "access_token"
-        {
-            return Err(VerifyError::WrongTokenKind {
-                expected: crate::TokenKind::Access,
-                reason: "introspection says it is not a bearer access token",
-            });
         }
         let scope: Vec<String> = string(&mut body, "scope")?
             .map(|scope| {
@@ -254,7 +303,7 @@ impl IntrospectionVerifier {
             uid: string(&mut body, "uid")?,
             client_id,
             scope,
-            exp,
+            exp: Some(exp),
             iat: date(&mut body, "iat", Rounding::Up)?,
             nbf,
             iss,

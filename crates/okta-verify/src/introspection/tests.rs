@@ -43,6 +43,7 @@ fn fake(answer: Answer) -> (Fake, Arc<dyn HttpClient>) {
 
 fn options() -> IntrospectionOptions {
     let mut options = IntrospectionOptions::new(URL.parse().unwrap());
+    options.audiences = vec![Audience::parse("api://default").unwrap()];
     options.clock = Clock::fixed_unix(NOW.unsigned_abs());
     options
 }
@@ -293,4 +294,133 @@ fn construction_is_validated() {
     .assert_debug_eq(&errors);
     // A client id is okta-config's validated type: an empty one fails where it is parsed.
     assert_eq!(ClientId::parse("").unwrap_err().to_string(), "the client id is empty");
+}
+
+/// A compact JWS with this header and payload and a signature nobody checks: introspection must
+/// refuse what is plainly not an access token before it spends a network call on it.
+fn jwt(header: &serde_json::Value, payload: &serde_json::Value) -> String {
+    let encode = |value: &serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_string())
+    };
+    format!("{}.{}.c2lnbmF0dXJl", encode(header), encode(payload))
+}
+
+#[test]
+fn intro_id_token_and_refresh_token_answers_are_refused() {
+    // Okta's answers (okta-facts-2 items 24-25): an ID token has no `token_type`; a refresh
+    // token says `Bearer` too, but has no `aud`, `iss` or `jti`.
+    let refresh = json!({
+        "active": true,
+        "token_type": "Bearer",
+        "scope": "openid offline_access orders:read",
+        "client_id": "0oa1client",
+        "username": "alice@example.com",
+        "exp": NOW + 3600,
+        "sub": "alice@example.com",
+        "device_id": "guo1device"
+    });
+    let id_token = active(&json!({
+        "token_type": null,
+        "scope": null,
+        "aud": "0oa1client",
+        "jti": "ID.x"
+    }));
+    let mut any_audience = options();
+    any_audience.audiences =
+        vec![Audience::parse("api://default").unwrap(), Audience::parse("0oa1client").unwrap()];
+    check(
+        &any_audience,
+        vec![
+            ("ID token (no token_type)", Ok((200, id_token))),
+            ("refresh token (Bearer, no aud/iss/jti)", Ok((200, refresh.to_string()))),
+            ("exp missing", Ok((200, active(&json!({ "exp": null }))))),
+            (
+                "token_type access_token",
+                Ok((200, active(&json!({ "token_type": "access_token" })))),
+            ),
+            ("valid", Ok((200, active(&json!({}))))),
+        ],
+        &expect![[r#"
+            ID token (no token_type) => wrong_token_kind: wrong token kind: expected an access token, introspection gives no token_type (an ID token)
+            refresh token (Bearer, no aud/iss/jti) => wrong_token_kind: wrong token kind: expected an access token, introspection describes a refresh token (no aud, iss or jti)
+            exp missing => missing_claim: missing claim `exp`
+            token_type access_token => wrong_token_kind: wrong token kind: expected an access token, introspection says it is not a bearer access token
+            valid => active, sub=Some("alice@example.com"), scope=["openid", "orders:read"]
+        "#]],
+    );
+}
+
+#[tokio::test]
+async fn intro_jwts_that_cannot_be_access_tokens_never_reach_the_network() {
+    let header = json!({ "alg": "RS256", "kid": "k1" });
+    let access = json!({
+        "ver": 1, "jti": "AT.x", "iss": "https://example.okta.com/oauth2/default",
+        "aud": "api://default", "iat": NOW - 60, "exp": NOW + 3600, "cid": "0oa1client",
+        "uid": "00u1user", "scp": ["orders:read"], "sub": "alice@example.com"
+    });
+    let patched = |patch: serde_json::Value| {
+        let mut payload = access.clone();
+        for (name, value) in patch.as_object().unwrap() {
+            if value.is_null() {
+                payload.as_object_mut().unwrap().remove(name);
+            } else {
+                payload[name] = value.clone();
+            }
+        }
+        jwt(&header, &payload)
+    };
+    let mut options = options();
+    options.issuer = Some(Issuer::parse("https://example.okta.com/oauth2/default").unwrap());
+    let cases = [
+        ("ID token (nonce)", patched(json!({ "nonce": "n", "cid": null, "scp": null }))),
+        ("ID token (at_hash)", patched(json!({ "at_hash": "h" }))),
+        ("neither cid nor scp", patched(json!({ "cid": null, "scp": null }))),
+        ("another issuer", patched(json!({ "iss": "https://evil.example" }))),
+        ("expired", patched(json!({ "exp": NOW - 121 }))),
+        ("alg none", jwt(&json!({ "alg": "none" }), &access)),
+        (
+            "payload not JSON",
+            format!("{}.bm90LWpzb24.c2ln", jwt(&header, &access).split('.').next().unwrap()),
+        ),
+        ("JWE", "a.b.c.d.e".to_owned()),
+    ];
+    let mut out = String::new();
+    for (name, token) in cases {
+        let (fake, http) = fake(Ok((200, active(&json!({})))));
+        let err = verifier(options.clone(), http).verify(&token).await.unwrap_err();
+        writeln!(
+            out,
+            "{name} => {}: {err} ({} calls)",
+            err.kind(),
+            fake.calls.load(Ordering::SeqCst)
+        )
+        .unwrap();
+    }
+    expect![[r#"
+        ID token (nonce) => wrong_token_kind: wrong token kind: expected an access token, it carries ID-token claims (nonce, at_hash, c_hash) (0 calls)
+        ID token (at_hash) => wrong_token_kind: wrong token kind: expected an access token, it carries ID-token claims (nonce, at_hash, c_hash) (0 calls)
+        neither cid nor scp => wrong_token_kind: wrong token kind: expected an access token, it has neither cid nor scp (0 calls)
+        another issuer => wrong_issuer: wrong issuer https://evil.example, expected https://example.okta.com/oauth2/default (0 calls)
+        expired => expired: token expired at 1699999879 (now 1700000000, leeway 120 s) (0 calls)
+        alg none => algorithm_not_allowed: algorithm none is not allowed (0 calls)
+        payload not JSON => malformed: malformed token: payload is not a JSON object without duplicate members (0 calls)
+        JWE => jwe_unsupported: encrypted tokens (JWE) are not supported (0 calls)
+    "#]]
+    .assert_eq(&out);
+
+    // An access token's shape passes the screen: only introspection can say it is active.
+    let (fake, http) = fake(Ok((200, active(&json!({})))));
+    verifier(options, http).verify(&jwt(&header, &access)).await.unwrap();
+    assert_eq!(fake.calls.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn intro_an_audience_is_required() {
+    let (fake, http) = fake(Ok((200, active(&json!({})))));
+    let credentials = ClientCredentials::client_secret_basic(client_id("0oa1client"), secret("s"));
+    let mut options = options();
+    options.audiences.clear();
+    let err = IntrospectionVerifier::new(options, credentials, http).unwrap_err();
+    assert_eq!(err.to_string(), "at least one audience is required");
+    assert_eq!(fake.calls.load(Ordering::SeqCst), 0);
 }

@@ -90,3 +90,21 @@ fn missing_client_is_a_configuration_error() {
         "{err:?}"
     );
 }
+
+#[test]
+fn intro_org_server_introspection_expects_the_org_url_as_audience() {
+    // Org-server access tokens carry `aud` = the org URL (okta-facts-2 item 27): without an
+    // audience, any token of the org, for any client, would pass introspection.
+    let settings = SettingsLoader::isolated()
+        .set("issuer", "https://dev-123456.okta.com")
+        .set("client_id", "0oa1client")
+        .set("client_secret", "a-long-enough-client-secret-value-1234567890")
+        .role(Role::ResourceServer)
+        .load()
+        .unwrap();
+    let options = IntrospectionOptions::from_settings(&settings);
+    let audiences: Vec<&str> =
+        options.audiences.iter().map(okta_config::Audience::as_str).collect();
+    assert_eq!(audiences, ["https://dev-123456.okta.com"]);
+    crate::IntrospectionVerifier::from_settings(&settings, offline()).unwrap();
+}
