@@ -11,6 +11,7 @@
 //! | the token is refused | 401 | `Bearer error="invalid_token", error_description="<kind>"` |
 //! | a required scope is missing, or a service rule says no | 403 | `Bearer error="insufficient_scope"` (with `scope`) |
 //! | keys or introspection unreachable | 503 | none |
+//! | too many introspection calls in flight | 503, with `Retry-After` | none |
 //!
 //! ```no_run
 //! use axum::{Router, routing::get};
@@ -40,6 +41,7 @@ use okta_http::BoxFuture;
 use tower_layer::Layer;
 use tower_service::Service;
 
+use crate::core::is_b64token;
 use crate::{AccessTokenVerifier, VerifiedAccessToken, VerifyError};
 
 /// A layer that verifies the bearer token of every request (see the [module docs](self)).
@@ -167,15 +169,6 @@ pub fn bearer_token<'a>(headers: &'a HeaderMap, uri: &Uri) -> Result<&'a str, Be
     Ok(token)
 }
 
-/// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="` (RFC 6750 2.1).
-fn is_b64token(token: &str) -> bool {
-    let body = token.trim_end_matches('=');
-    !body.is_empty()
-        && body.bytes().all(|byte| {
-            byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
-        })
-}
-
 /// Why a request was refused; becomes a response with the status and `WWW-Authenticate` of the
 /// [module docs](self), and an empty body.
 #[derive(Debug)]
@@ -216,7 +209,13 @@ impl BearerRejection {
             Self::Request(_) => {
                 (StatusCode::BAD_REQUEST, Some(r#"Bearer error="invalid_request""#.to_owned()))
             }
-            Self::Token(err) if err.is_unavailable() => (StatusCode::SERVICE_UNAVAILABLE, None),
+            Self::Token(err) if err.is_unavailable() => {
+                let mut response = StatusCode::SERVICE_UNAVAILABLE.into_response();
+                if let Some(after) = err.retry_after() {
+                    response.headers_mut().insert(header::RETRY_AFTER, after.as_secs().into());
+                }
+                return response;
+            }
             Self::Token(err) if err.is_forbidden() => {
                 let mut challenge = r#"Bearer error="insufficient_scope""#.to_owned();
                 if !required_scope.is_empty() && required_scope.bytes().all(is_scope_char) {

@@ -15,6 +15,8 @@ use crate::{Clock, IntrospectionOptions, IntrospectionVerifier, TokenCacheOption
 
 const NOW: i64 = 1_700_000_000;
 const URL: &str = "https://example.okta.com/oauth2/default/v1/introspect";
+/// An opaque token the size of Okta's (43 characters).
+const OPAQUE: &str = "0Hn2XVcJq1bPJqPzDQm8hT3nkgGl4fLw2dw4R7eMo-Y";
 
 /// What the fake endpoint answers: a status and a body, or a transport error.
 type Answer = Result<(u16, String), TransportError>;
@@ -93,8 +95,7 @@ fn check(options: &IntrospectionOptions, cases: Vec<(&str, Answer)>, expect: &Ex
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     for (name, answer) in cases {
         let (_fake, http) = fake(answer);
-        let result =
-            runtime.block_on(verifier(options.clone(), http).verify("opaque-or-jwt-token"));
+        let result = runtime.block_on(verifier(options.clone(), http).verify(OPAQUE));
         let line = match result {
             Ok(token) => {
                 format!("active, sub={:?}, scope={:?}", token.claims().sub, token.claims().scope)
@@ -111,7 +112,7 @@ async fn sc_112_active_token_and_the_request_shape() {
     let (fake, http) = fake(Ok((200, active(&json!({})))));
     let credentials = ClientCredentials::client_secret_basic(client_id("a+b/c"), secret("p:%&+=ü"));
     let verifier = IntrospectionVerifier::new(options(), credentials, http).unwrap();
-    let token = verifier.verify("tok en+/=").await.unwrap();
+    let token = verifier.verify("tok+en/0123456789abcdef==").await.unwrap();
     assert_eq!(token.claims().sub.as_deref(), Some("alice@example.com"));
     assert_eq!(token.claims().scope, ["openid", "orders:read"]);
 
@@ -127,7 +128,7 @@ async fn sc_112_active_token_and_the_request_shape() {
         .unwrap();
     assert_eq!(String::from_utf8(decoded).unwrap(), "a%2Bb%2Fc:p%3A%25%26%2B%3D%C3%BC");
     let body = String::from_utf8(request.body().clone()).unwrap();
-    assert_eq!(body, "token=tok+en%2B%2F%3D&token_type_hint=access_token");
+    assert_eq!(body, "token=tok%2Ben%2F0123456789abcdef%3D%3D&token_type_hint=access_token");
     assert!(!body.contains("client_secret"));
 }
 
@@ -137,12 +138,14 @@ async fn client_secret_post_puts_the_credentials_in_the_body() {
     let credentials =
         ClientCredentials::client_secret_post(client_id("0oa1client"), secret("s3cret"));
     let verifier = IntrospectionVerifier::new(options(), credentials, http).unwrap();
-    verifier.verify("t").await.unwrap();
+    verifier.verify(OPAQUE).await.unwrap();
     let requests = fake.requests.lock().unwrap();
     assert!(!requests[0].headers().contains_key(http::header::AUTHORIZATION));
     assert_eq!(
         String::from_utf8(requests[0].body().clone()).unwrap(),
-        "token=t&token_type_hint=access_token&client_id=0oa1client&client_secret=s3cret"
+        format!(
+            "token={OPAQUE}&token_type_hint=access_token&client_id=0oa1client&client_secret=s3cret"
+        )
     );
 }
 
@@ -242,30 +245,32 @@ async fn sc_115_cache_never_outlives_exp_or_the_configured_ttl() {
     // exp in 30 s: cached until exp, not for the 60 s of the configured TTL.
     let (fake_short, http) = fake(Ok((200, active(&json!({ "exp": NOW + 30 })))));
     let short = verifier(options.clone(), http);
-    short.verify("t").await.unwrap();
-    short.verify("t").await.unwrap();
+    short.verify(OPAQUE).await.unwrap();
+    short.verify(OPAQUE).await.unwrap();
     assert_eq!(fake_short.calls.load(Ordering::SeqCst), 1, "second answer from the cache");
     seconds.store(NOW + 30, Ordering::SeqCst);
-    assert_eq!(short.verify("t").await.unwrap_err().kind(), "expired");
+    assert_eq!(short.verify(OPAQUE).await.unwrap_err().kind(), "expired");
     assert_eq!(fake_short.calls.load(Ordering::SeqCst), 2, "asked again at exp");
 
     // exp in an hour: cached for the configured 60 s only.
     seconds.store(NOW, Ordering::SeqCst);
     let (fake_long, http) = fake(Ok((200, active(&json!({ "exp": NOW + 3600 })))));
     let long = verifier(options.clone(), http);
-    long.verify("t").await.unwrap();
+    long.verify(OPAQUE).await.unwrap();
     seconds.store(NOW + 59, Ordering::SeqCst);
-    long.verify("t").await.unwrap();
+    long.verify(OPAQUE).await.unwrap();
     assert_eq!(fake_long.calls.load(Ordering::SeqCst), 1);
     seconds.store(NOW + 60, Ordering::SeqCst);
-    long.verify("t").await.unwrap();
+    long.verify(OPAQUE).await.unwrap();
     assert_eq!(fake_long.calls.load(Ordering::SeqCst), 2);
 
-    // Inactive answers are never cached.
+    // Inactive answers go to the bounded cache of refusals, never to this one.
     let (fake_inactive, http) = fake(Ok((200, r#"{"active":false}"#.to_owned())));
-    let inactive = verifier(options, http);
+    let mut no_refused_cache = options;
+    no_refused_cache.refused_cache = None;
+    let inactive = verifier(no_refused_cache, http);
     for _ in 0..3 {
-        assert_eq!(inactive.verify("t").await.unwrap_err().kind(), "introspection_inactive");
+        assert_eq!(inactive.verify(OPAQUE).await.unwrap_err().kind(), "introspection_inactive");
     }
     assert_eq!(fake_inactive.calls.load(Ordering::SeqCst), 3);
 }
@@ -423,4 +428,165 @@ fn intro_an_audience_is_required() {
     let err = IntrospectionVerifier::new(options, credentials, http).unwrap_err();
     assert_eq!(err.to_string(), "at least one audience is required");
     assert_eq!(fake.calls.load(Ordering::SeqCst), 0);
+}
+
+/// A fake endpoint that answers `body` only once the test opens `gate`, counting requests.
+fn gated(body: String) -> (Arc<AtomicUsize>, Arc<tokio::sync::Semaphore>, Arc<dyn HttpClient>) {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let (counter, wait) = (Arc::clone(&calls), Arc::clone(&gate));
+    let client = move |_request: http::Request<Vec<u8>>| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        let (wait, body) = (Arc::clone(&wait), body.clone());
+        async move {
+            let _permit = wait.acquire().await.unwrap();
+            Ok(http::Response::builder().status(200).body(body.into_bytes()).unwrap())
+        }
+    };
+    (calls, gate, Arc::new(client))
+}
+
+/// Yields (a bounded number of times) until `done` holds: tasks on a current-thread runtime run
+/// to their next await point, so no sleep is needed.
+async fn settle(done: impl Fn() -> bool) {
+    for _ in 0..10_000 {
+        if done() {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("the tasks did not settle");
+}
+
+#[tokio::test]
+async fn intro_what_cannot_be_a_token_never_reaches_the_network() {
+    let cases = [
+        ("a space", "tok en+/=0123456789abcdef"),
+        ("a quote", "abc\"def0123456789abcdef"),
+        ("padding inside", "abc=def0123456789abcdef"),
+        ("non-ASCII", "t\u{f6}ken0123456789abcdef"),
+        ("too short", "abc123"),
+        ("only padding", "=================="),
+    ];
+    let mut out = String::new();
+    for (name, token) in cases {
+        let (fake, http) = fake(Ok((200, active(&json!({})))));
+        let err = verifier(options(), http).verify(token).await.unwrap_err();
+        let calls = fake.calls.load(Ordering::SeqCst);
+        writeln!(out, "{name} => {}: {err} ({calls} calls)", err.kind()).unwrap();
+    }
+    expect![[r#"
+        a space => malformed: malformed token: not a bearer token (RFC 6750 characters) (0 calls)
+        a quote => malformed: malformed token: not a bearer token (RFC 6750 characters) (0 calls)
+        padding inside => malformed: malformed token: not a bearer token (RFC 6750 characters) (0 calls)
+        non-ASCII => malformed: malformed token: not a bearer token (RFC 6750 characters) (0 calls)
+        too short => malformed: malformed token: too short to be a token (0 calls)
+        only padding => malformed: malformed token: not a bearer token (RFC 6750 characters) (0 calls)
+    "#]]
+    .assert_eq(&out);
+}
+
+#[tokio::test]
+async fn intro_refused_answers_are_remembered_within_bounds() {
+    let seconds = Arc::new(AtomicI64::new(NOW));
+    let source = Arc::clone(&seconds);
+    let mut options = options();
+    options.clock = Clock::from_fn(move || {
+        UNIX_EPOCH + Duration::from_secs(source.load(Ordering::SeqCst).unsigned_abs())
+    });
+    options.refused_cache = Some(TokenCacheOptions { capacity: 2 });
+    options.refused_cache_ttl = Duration::from_mins(5);
+
+    // 300 requests with one inactive token: one call.
+    let (fake_inactive, http) = fake(Ok((200, r#"{"active":false}"#.to_owned())));
+    let inactive = verifier(options.clone(), http);
+    for _ in 0..300 {
+        assert_eq!(inactive.verify(OPAQUE).await.unwrap_err().kind(), "introspection_inactive");
+    }
+    assert_eq!(fake_inactive.calls.load(Ordering::SeqCst), 1);
+    // ... until the TTL has passed.
+    seconds.store(NOW + 300, Ordering::SeqCst);
+    inactive.verify(OPAQUE).await.unwrap_err();
+    assert_eq!(fake_inactive.calls.load(Ordering::SeqCst), 2);
+
+    // A refused check is remembered too, with its reason.
+    seconds.store(NOW, Ordering::SeqCst);
+    let (fake_scope, http) = fake(Ok((200, active(&json!({ "token_type": null })))));
+    let wrong_kind = verifier(options.clone(), http);
+    for _ in 0..3 {
+        assert_eq!(wrong_kind.verify(OPAQUE).await.unwrap_err().kind(), "wrong_token_kind");
+    }
+    assert_eq!(fake_scope.calls.load(Ordering::SeqCst), 1);
+
+    // Bounded: with room for two, 500 different refused tokens still each cost a call, and
+    // the cache never grows past its capacity.
+    let (fake_many, http) = fake(Ok((200, r#"{"active":false}"#.to_owned())));
+    let many = verifier(options.clone(), http);
+    for index in 0..500 {
+        many.verify(&format!("{OPAQUE}{index}")).await.unwrap_err();
+    }
+    assert_eq!(fake_many.calls.load(Ordering::SeqCst), 500);
+    assert!(many.refused_len() <= 2, "{} entries", many.refused_len());
+
+    // A failed call says nothing about the token: never remembered.
+    let timeout = TransportError::Timeout { after: Duration::from_secs(10), url: URL.to_owned() };
+    let (fake_down, http) = fake(Err(timeout));
+    let down = verifier(options, http);
+    for _ in 0..3 {
+        assert_eq!(down.verify(OPAQUE).await.unwrap_err().kind(), "introspection_failed");
+    }
+    assert_eq!(fake_down.calls.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn intro_concurrent_requests_for_one_token_share_one_call() {
+    let (calls, gate, http) = gated(active(&json!({})));
+    let verifier = verifier(options(), http);
+    let entered = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let (verifier, entered) = (verifier.clone(), Arc::clone(&entered));
+        tasks.push(tokio::spawn(async move {
+            entered.fetch_add(1, Ordering::SeqCst);
+            verifier.verify(OPAQUE).await
+        }));
+    }
+    settle(|| entered.load(Ordering::SeqCst) == 50).await;
+    gate.add_permits(100);
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "one call for 50 concurrent requests");
+}
+
+#[tokio::test]
+async fn intro_the_cap_on_concurrent_calls_answers_busy_at_once() {
+    let (calls, gate, http) = gated(active(&json!({})));
+    let mut options = options();
+    options.max_concurrent_calls = 2;
+    let verifier = verifier(options, http);
+    let mut tasks = Vec::new();
+    for index in 0..2 {
+        let verifier = verifier.clone();
+        tasks.push(tokio::spawn(async move { verifier.verify(&format!("{OPAQUE}{index}")).await }));
+    }
+    settle(|| calls.load(Ordering::SeqCst) == 2).await;
+    // The third distinct token finds both slots taken: refused at its first poll, not queued.
+    let third = format!("{OPAQUE}third");
+    let err = tokio::select! {
+        biased;
+        result = verifier.verify(&third) => result.unwrap_err(),
+        () = std::future::ready(()) => panic!("the third call was queued, not refused"),
+    };
+    assert_eq!(err.kind(), "introspection_busy");
+    assert!(err.is_unavailable());
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(1)));
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    gate.add_permits(100);
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    // A busy refusal is not remembered: once a slot is free the token is asked about.
+    verifier.verify(&format!("{OPAQUE}third")).await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
 }
