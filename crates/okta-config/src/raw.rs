@@ -35,6 +35,7 @@ pub(crate) const KEYS: &[Key] = &[
     key("scopes"),
     key("audience"),
     key("client_ids"),
+    key("any_client"),
     key("required_scopes"),
     key("leeway_secs"),
     key("max_token_age_secs"),
@@ -145,6 +146,7 @@ pub(crate) struct RawSettings {
     pub(crate) scopes: Option<Sourced<Vec<String>>>,
     pub(crate) audience: Option<Sourced<Vec<String>>>,
     pub(crate) client_ids: Option<Sourced<Vec<String>>>,
+    pub(crate) any_client: Option<Sourced<bool>>,
     pub(crate) required_scopes: Option<Sourced<Vec<String>>>,
     pub(crate) leeway: Option<Sourced<Duration>>,
     pub(crate) max_token_age: Option<Sourced<Duration>>,
@@ -188,6 +190,7 @@ impl RawSettings {
             scopes: reader.list("scopes"),
             audience: reader.list("audience"),
             client_ids: reader.list("client_ids"),
+            any_client: reader.flag("any_client"),
             required_scopes: reader.list("required_scopes"),
             leeway: reader.seconds("leeway_secs"),
             max_token_age: reader.seconds("max_token_age_secs"),
@@ -274,6 +277,19 @@ impl Reader<'_> {
                 _ => None,
             },
         )
+    }
+
+    /// `true` or `false`, or text holding one (the environment).
+    fn flag(&mut self, key: &'static str) -> Option<Sourced<bool>> {
+        self.read(key, "true or false", |kind| match kind {
+            ValueKind::Boolean(flag) => Some(*flag),
+            ValueKind::String(text) => match text.trim() {
+                "true" => Some(true),
+                "false" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        })
     }
 
     /// A duration in seconds: a whole or decimal number, or text holding one (the environment).

@@ -28,6 +28,7 @@ pub struct Settings {
     pub(crate) client: Option<ClientSettings>,
     pub(crate) audiences: Vec<Audience>,
     pub(crate) client_ids: Vec<ClientId>,
+    pub(crate) any_client: bool,
     pub(crate) required_scopes: Vec<Scope>,
     pub(crate) leeway: Duration,
     pub(crate) max_token_age: Duration,
@@ -56,10 +57,18 @@ impl Settings {
         &self.audiences
     }
 
-    /// Accepted client ids (`cid` of access tokens). Empty means any client of the issuer.
-    /// Defaults to empty.
+    /// Accepted client ids (`cid` of access tokens, `client_id` of introspection answers).
+    /// Empty means any client of the issuer, which a resource server must choose explicitly with
+    /// [`any_client`](Self::any_client). Defaults to empty.
     pub fn client_ids(&self) -> &[ClientId] {
         &self.client_ids
+    }
+
+    /// `true` when the settings accept any client's access tokens (`any_client = true`,
+    /// `OKTA_ANY_CLIENT`): the explicit alternative to listing [`client_ids`](Self::client_ids),
+    /// one of which a [`Role::ResourceServer`] must choose. Defaults to `false`.
+    pub fn any_client(&self) -> bool {
+        self.any_client
     }
 
     /// Scopes every access token must carry in `scp`. Defaults to none.
@@ -134,6 +143,7 @@ impl Settings {
                     "client_ids" => {
                         Some(join(self.client_ids.iter().map(ToString::to_string).collect()))
                     }
+                    "any_client" => Some(self.any_client.to_string()),
                     "required_scopes" => {
                         Some(join(self.required_scopes.iter().map(ToString::to_string).collect()))
                     }

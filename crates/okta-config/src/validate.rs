@@ -25,6 +25,7 @@ pub(crate) fn validate(
     let client = check.client(&raw, roles, issuer.as_ref());
     let audiences = check.audiences(&raw, roles, issuer.as_ref());
     let client_ids = check.list(raw.client_ids.as_ref(), "client_ids", ClientId::parse);
+    let any_client = check.accepted_clients(&raw, roles, &client_ids);
     let required_scopes = check.list(raw.required_scopes.as_ref(), "required_scopes", Scope::parse);
     let leeway = check.duration(raw.leeway.as_ref(), "leeway_secs", Duration::ZERO, MAX_LEEWAY);
     let max_token_age =
@@ -55,6 +56,7 @@ pub(crate) fn validate(
         client,
         audiences,
         client_ids,
+        any_client,
         required_scopes,
         leeway,
         max_token_age,
@@ -248,6 +250,38 @@ impl Checker {
     fn redirect(&mut self, raw: Option<&Sourced<String>>, key: &str) -> Option<RedirectUri> {
         let raw = raw?;
         self.parsed(key, raw.origin.clone(), RedirectUri::parse(&raw.value))
+    }
+
+    /// Whose access tokens an API accepts is an explicit choice: `client_ids`, or
+    /// `any_client = true`; a resource server with neither, or both, is a problem.
+    fn accepted_clients(
+        &mut self,
+        raw: &RawSettings,
+        roles: &BTreeSet<Role>,
+        client_ids: &[ClientId],
+    ) -> bool {
+        let any_client = raw.any_client.as_ref();
+        match any_client {
+            Some(flag) if flag.value && !client_ids.is_empty() => {
+                self.problem(
+                    "any_client",
+                    Some(flag.origin.clone()),
+                    "is true while client_ids lists clients: drop one of them",
+                );
+            }
+            Some(flag) if flag.value => {}
+            _ if client_ids.is_empty() && roles.contains(&Role::ResourceServer) => {
+                self.problem(
+                    "client_ids",
+                    None,
+                    "missing (an API must say whose tokens it accepts): list the client ids (cid) \
+                     of the applications allowed to call it in client_ids (OKTA_CLIENT_IDS), or \
+                     set any_client = true (OKTA_ANY_CLIENT) to accept every client of the issuer",
+                );
+            }
+            _ => {}
+        }
+        any_client.is_some_and(|flag| flag.value)
     }
 
     fn audiences(

@@ -99,6 +99,7 @@ fn intro_org_server_introspection_expects_the_org_url_as_audience() {
         .set("issuer", "https://dev-123456.okta.com")
         .set("client_id", "0oa1client")
         .set("client_secret", "a-long-enough-client-secret-value-1234567890")
+        .set("any_client", true)
         .role(Role::ResourceServer)
         .load()
         .unwrap();
