@@ -48,6 +48,7 @@ pub(crate) const KEYS: &[Key] = &[
     key("jwks.min_ttl_secs"),
     key("jwks.max_ttl_secs"),
     key("jwks.refetch_cooldown_secs"),
+    key("jwks.refresh_interval_secs"),
 ];
 
 pub(crate) fn is_known(name: &str) -> bool {
@@ -91,6 +92,7 @@ pub(crate) fn defaults() -> Map<String, Value> {
                     ("min_ttl_secs", 5 * 60),
                     ("max_ttl_secs", 24 * 60 * 60),
                     ("refetch_cooldown_secs", 30),
+                    ("refresh_interval_secs", 5 * 60),
                 ],
                 &[],
             ),
@@ -159,6 +161,7 @@ pub(crate) struct RawSettings {
     pub(crate) jwks_min_ttl: Option<Sourced<Duration>>,
     pub(crate) jwks_max_ttl: Option<Sourced<Duration>>,
     pub(crate) jwks_refetch_cooldown: Option<Sourced<Duration>>,
+    pub(crate) jwks_refresh_interval: Option<Sourced<Duration>>,
     /// The origin of every key that has a value, for [`crate::Settings::origin`].
     pub(crate) origins: Vec<(&'static str, Origin)>,
     /// The proxy variables of the environment (`HTTPS_PROXY`, `NO_PROXY`, ...), read only for
@@ -203,6 +206,7 @@ impl RawSettings {
             jwks_min_ttl: reader.seconds("jwks.min_ttl_secs"),
             jwks_max_ttl: reader.seconds("jwks.max_ttl_secs"),
             jwks_refetch_cooldown: reader.seconds("jwks.refetch_cooldown_secs"),
+            jwks_refresh_interval: reader.seconds("jwks.refresh_interval_secs"),
             origins,
             proxy_variables,
         }

@@ -160,6 +160,7 @@ impl Settings {
                     "jwks.min_ttl_secs" => Some(secs(self.jwks.min_ttl)),
                     "jwks.max_ttl_secs" => Some(secs(self.jwks.max_ttl)),
                     "jwks.refetch_cooldown_secs" => Some(secs(self.jwks.refetch_cooldown)),
+                    "jwks.refresh_interval_secs" => Some(secs(self.jwks.refresh_interval)),
                     _ => None,
                 }?;
                 Some(SettingEntry {
@@ -296,6 +297,7 @@ pub struct JwksSettings {
     pub(crate) min_ttl: Duration,
     pub(crate) max_ttl: Duration,
     pub(crate) refetch_cooldown: Duration,
+    pub(crate) refresh_interval: Duration,
 }
 
 impl JwksSettings {
@@ -312,5 +314,12 @@ impl JwksSettings {
     /// The least time between two fetches caused by unknown key ids. Defaults to 30 s.
     pub fn refetch_cooldown(&self) -> Duration {
         self.refetch_cooldown
+    }
+
+    /// The longest time keys are trusted without asking the key endpoint again, whatever their
+    /// lifetime: a key Okta removes stops being trusted within about this long. Defaults to
+    /// 5 min.
+    pub fn refresh_interval(&self) -> Duration {
+        self.refresh_interval
     }
 }

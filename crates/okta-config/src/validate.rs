@@ -493,7 +493,14 @@ impl Checker {
             Duration::from_secs(1),
             Duration::from_hours(1),
         );
-        let (min_ttl, max_ttl, refetch_cooldown) = (min_ttl?, max_ttl?, refetch_cooldown?);
+        let refresh_interval = self.duration(
+            raw.jwks_refresh_interval.as_ref(),
+            "jwks.refresh_interval_secs",
+            Duration::from_secs(1),
+            DAY,
+        );
+        let (min_ttl, max_ttl, refetch_cooldown, refresh_interval) =
+            (min_ttl?, max_ttl?, refetch_cooldown?, refresh_interval?);
         if min_ttl > max_ttl {
             self.problem(
                 "jwks.min_ttl_secs",
@@ -502,6 +509,6 @@ impl Checker {
             );
             return None;
         }
-        Some(JwksSettings { min_ttl, max_ttl, refetch_cooldown })
+        Some(JwksSettings { min_ttl, max_ttl, refetch_cooldown, refresh_interval })
     }
 }

@@ -44,6 +44,11 @@ pub struct JwksCacheOptions {
     /// Minimum time between two fetches caused by unknown `kid`s or failed refreshes; within it an
     /// unknown `kid` is refused at once. Defaults to 30 seconds.
     pub refetch_cooldown: Duration,
+    /// Longest time a key set is trusted without asking `/keys` again, whatever its lifetime:
+    /// a key removed by an emergency rotation stops being trusted within about this long.
+    /// The refresh runs in the background, started by the first verification after it is due;
+    /// no verification waits for it. Defaults to 5 minutes.
+    pub refresh_interval: Duration,
     /// Largest number of keys a key set may list. Defaults to 100.
     pub max_keys: usize,
 }
@@ -54,6 +59,7 @@ impl Default for JwksCacheOptions {
             min_ttl: Duration::from_mins(5),
             max_ttl: Duration::from_hours(24),
             refetch_cooldown: Duration::from_secs(30),
+            refresh_interval: Duration::from_mins(5),
             max_keys: 100,
         }
     }
@@ -70,7 +76,9 @@ impl Default for JwksCacheOptions {
 /// refetches caused by unknown `kid`s (and failed fetches), not the first load or the scheduled
 /// refreshes, so keys rotated seconds after a routine fetch are still picked up at once. `Cache-Control: max-age` sets the
 /// lifetime within [`JwksCacheOptions::min_ttl`] and [`JwksCacheOptions::max_ttl`], and a refresh
-/// starts in the background after four fifths of it, never blocking known keys. A failed fetch
+/// starts in the background after four fifths of it, or after
+/// [`JwksCacheOptions::refresh_interval`] (5 minutes) if that comes first, never blocking known
+/// keys: a key removed from the set stops being trusted within about the interval. A failed fetch
 /// keeps the last good keys. Keys that cannot verify signatures (other `kty`, `use: enc`, RSA
 /// under 2048 bits, unsafe exponents, private members) are ignored.
 #[derive(Clone)]
@@ -156,6 +164,12 @@ impl JwksCache {
             return Err(ConfigError::OutOfRange {
                 name: "min_ttl",
                 reason: "must not exceed max_ttl",
+            });
+        }
+        if options.refresh_interval < Duration::from_secs(1) {
+            return Err(ConfigError::OutOfRange {
+                name: "refresh_interval",
+                reason: "must be at least 1 s",
             });
         }
         if options.max_keys == 0 {
@@ -378,8 +392,11 @@ impl JwksCache {
         } else {
             previous.generation.wrapping_add(1)
         };
-        // Refresh when four fifths of the lifetime have passed, ahead of expiry.
-        let refresh_after = i64::try_from(ttl.as_secs().saturating_mul(4) / 5).unwrap_or(i64::MAX);
+        // Refresh when four fifths of the lifetime have passed, ahead of expiry, and at least
+        // every `refresh_interval`, so a key removed from the set is not trusted for long.
+        let refresh_after = (ttl.as_secs().saturating_mul(4) / 5)
+            .min(remote.options.refresh_interval.as_secs().max(1));
+        let refresh_after = i64::try_from(refresh_after).unwrap_or(i64::MAX);
         tracing::debug!(
             jwks_uri = %redacted_url(&remote.uri),
             usable_keys = keys.n_usable(),

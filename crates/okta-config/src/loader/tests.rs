@@ -76,6 +76,7 @@ fn a_complete_client_loads_with_its_defaults() {
     assert_eq!(settings.jwks().min_ttl(), Duration::from_mins(5));
     assert_eq!(settings.jwks().max_ttl(), Duration::from_hours(24));
     assert_eq!(settings.jwks().refetch_cooldown(), Duration::from_secs(30));
+    assert_eq!(settings.jwks().refresh_interval(), Duration::from_mins(5));
     assert_eq!(settings.origin("leeway_secs"), Some(&Origin::Default));
     assert_eq!(settings.origin("client_id"), Some(&Origin::Code));
     assert_eq!(settings.origin("cookie_secret"), None);
@@ -401,6 +402,7 @@ fn numeric_bounds() {
         ("http.max_response_bytes", "10", "must be between 1024 and 67108864"),
         ("http.max_response_bytes", "-5", "expected a whole number"),
         ("jwks.max_ttl_secs", "10", "must be between 60 and"),
+        ("jwks.refresh_interval_secs", "0", "must be between 1 and 86400 s"),
         ("jwks.refetch_cooldown_secs", "0", "must be between 1 and 3600 s"),
     ] {
         let report = client().set(key, value).load().unwrap_err().to_string();

@@ -25,6 +25,7 @@ fn resource_server() -> Settings {
         .set("client_ids", "0oa1,0oa2")
         .set("required_scopes", "payments:read")
         .set("leeway_secs", 30_i64)
+        .set("jwks.refresh_interval_secs", 120_i64)
         .role(Role::ResourceServer)
         .load()
         .unwrap()
@@ -48,6 +49,7 @@ fn access_token_options_follow_the_settings() {
     assert!(AccessTokenVerifier::from_settings(&settings, keys).is_ok());
     let jwks = JwksCacheOptions::from_settings(&settings);
     assert_eq!(jwks.refetch_cooldown, settings.jwks().refetch_cooldown());
+    assert_eq!(jwks.refresh_interval, Duration::from_mins(2));
 }
 
 #[test]
