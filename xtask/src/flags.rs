@@ -19,8 +19,17 @@ pub(crate) enum Command {
     Help,
     /// Regenerate (or check) the committed public-API listings of the library crates.
     PublicApi(PublicApi),
+    /// Run third-party OpenID Connect clients against okta-devserver over TLS.
+    ThirdParty(ThirdParty),
     /// Check the repository's invariants (file docs, dependency graph, duplicate versions).
     Tidy,
+}
+
+/// `cargo xtask third-party`.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct ThirdParty {
+    /// Only this ecosystem (`node` or `python`); both when `None`.
+    pub(crate) only: Option<String>,
 }
 
 /// `cargo xtask e2e`.
@@ -106,6 +115,12 @@ Commands:
             rustdoc JSON, built in target/public-api) and check that no item outside the
             crate's `upstream` module names an openidconnect, oauth2 or reqwest type
               --check       only compare with the committed listings and print the difference
+  third-party
+            widely used OpenID Connect libraries of other ecosystems (Node.js openid-client,
+            jose and @okta/jwt-verifier; Python Authlib, joserfc and okta-jwt-verifier), pinned
+            in tests/third-party/, run the whole flow against okta-devserver over TLS (needs
+            node >= 20.19, npm, python3 with venv; exits non-zero naming the failed step)
+              --only NAME   `node` or `python` only
   tidy      check repository invariants: every file opens with //!, the dependency graph
             (okta-devserver and okta-verify never depend on each other, no OpenSSL), and one
             version of each direct dependency in the tree
@@ -117,6 +132,7 @@ pub(crate) fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Co
     let command = match command.as_deref() {
         None | Some("help" | "-h" | "--help") => Command::Help,
         Some("tidy") => Command::Tidy,
+        Some("third-party") => Command::ThirdParty(ThirdParty { only: args.value("--only")? }),
         Some("guides") => Command::Guides,
         Some("e2e") => Command::E2e(E2e {
             issuer: args.value("--issuer")?,

@@ -13,6 +13,7 @@ mod flags;
 mod fuzz;
 mod guides;
 mod public_api;
+mod third_party;
 mod tidy;
 
 use std::path::{Path, PathBuf};
@@ -41,6 +42,7 @@ fn run() -> anyhow::Result<()> {
             Ok(())
         }
         flags::Command::PublicApi(public_api) => public_api.run(),
+        flags::Command::ThirdParty(third_party) => third_party.run(),
         flags::Command::Tidy => tidy::run(),
     }
 }

@@ -90,6 +90,6 @@ pub use crate::settings::{
     ClientSettings, HttpSettings, JwksSettings, Role, SettingEntry, Settings,
 };
 pub use crate::types::{
-    Audience, AuthorizationServer, ClientAuthMethod, ClientId, ClientSecret, CookieSecret,
-    InvalidValue, Issuer, RedirectUri, Scope, is_loopback_url,
+    Audience, AuthorizationServer, CaCertificate, ClientAuthMethod, ClientId, ClientSecret,
+    CookieSecret, InvalidValue, Issuer, RedirectUri, Scope, is_loopback_url,
 };

@@ -1,12 +1,13 @@
 //! The validated settings every okta-oidc crate takes: built once by the loader, immutable after.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::proxy::Proxy;
 use crate::{
-    Audience, ClientAuthMethod, ClientId, ClientSecret, CookieSecret, Issuer, Origin, RedirectUri,
-    Scope,
+    Audience, CaCertificate, ClientAuthMethod, ClientId, ClientSecret, CookieSecret, Issuer,
+    Origin, RedirectUri, Scope,
 };
 
 /// What the settings will be used for, which decides the settings that must be present.
@@ -157,6 +158,9 @@ impl Settings {
                     "http.no_proxy" => {
                         Some(self.http.no_proxy.join(" ")).filter(|list| !list.is_empty())
                     }
+                    "http.extra_ca_file" => {
+                        self.http.extra_ca_file.as_ref().map(|path| path.display().to_string())
+                    }
                     "jwks.min_ttl_secs" => Some(secs(self.jwks.min_ttl)),
                     "jwks.max_ttl_secs" => Some(secs(self.jwks.max_ttl)),
                     "jwks.refetch_cooldown_secs" => Some(secs(self.jwks.refetch_cooldown)),
@@ -258,6 +262,8 @@ pub struct HttpSettings {
     pub(crate) max_response_bytes: usize,
     pub(crate) proxy: Proxy,
     pub(crate) no_proxy: Vec<String>,
+    pub(crate) extra_ca_file: Option<PathBuf>,
+    pub(crate) extra_ca_certificates: Vec<CaCertificate>,
 }
 
 impl HttpSettings {
@@ -288,6 +294,19 @@ impl HttpSettings {
     /// hosts are not bypassed unless listed. Defaults to none.
     pub fn no_proxy(&self) -> &[String] {
         &self.no_proxy
+    }
+
+    /// The file named by `http.extra_ca_file`, if any: PEM certificates of a certificate
+    /// authority trusted next to the public roots, such as the local CA of okta-devserver's
+    /// TLS mode or a company CA. Defaults to none.
+    pub fn extra_ca_file(&self) -> Option<&Path> {
+        self.extra_ca_file.as_deref()
+    }
+
+    /// The certificates of [`HttpSettings::extra_ca_file`], read and checked when the settings
+    /// load. Empty when no file is set.
+    pub fn extra_ca_certificates(&self) -> &[CaCertificate] {
+        &self.extra_ca_certificates
     }
 }
 

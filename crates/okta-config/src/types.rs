@@ -597,6 +597,57 @@ fn parse_endpoint_url(text: &str, what: &str) -> Result<Url, InvalidValue> {
     Ok(url)
 }
 
+/// A certificate authority's certificate (DER), trusted next to the public roots; read from
+/// `http.extra_ca_file` by the settings loader.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CaCertificate(Vec<u8>);
+
+impl CaCertificate {
+    /// Every certificate of a PEM text (`-----BEGIN CERTIFICATE-----` blocks). Refuses a text
+    /// without any, with a block that does not decode, or with a private key in it (a CA file is
+    /// public; a key there is a mistake to catch before the file is shared).
+    pub fn parse_pem(pem: &[u8]) -> Result<Vec<Self>, InvalidValue> {
+        use rustls_pki_types::pem::PemObject as _;
+        use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+
+        if PrivateKeyDer::from_pem_slice(pem).is_ok() {
+            return Err(InvalidValue::new(
+                "contains a private key: give the CA's certificate only (-----BEGIN CERTIFICATE-----)",
+            ));
+        }
+        let mut certificates = Vec::new();
+        for certificate in CertificateDer::pem_slice_iter(pem) {
+            let der = certificate.map_err(|err| {
+                InvalidValue::new(format!("is not a valid PEM certificate file ({err})"))
+            })?;
+            // Every X.509 certificate is a DER SEQUENCE.
+            if der.first() != Some(&0x30) || der.len() < 64 {
+                return Err(InvalidValue::new(
+                    "holds a CERTIFICATE block that is not a certificate",
+                ));
+            }
+            certificates.push(Self(der.to_vec()));
+        }
+        if certificates.is_empty() {
+            return Err(InvalidValue::new(
+                "contains no PEM certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----)",
+            ));
+        }
+        Ok(certificates)
+    }
+
+    /// The certificate in DER.
+    pub fn der(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for CaCertificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CaCertificate({} bytes)", self.0.len())
+    }
+}
+
 fn check_placeholder(text: &str, placeholder: &str, what: &str) -> Result<(), InvalidValue> {
     if text.contains(placeholder) {
         return Err(InvalidValue::new(format!(

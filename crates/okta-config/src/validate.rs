@@ -6,9 +6,9 @@ use std::time::Duration;
 use crate::proxy::{self, Proxy};
 use crate::raw::{RawSettings, Sourced};
 use crate::{
-    Audience, AuthorizationServer, ClientAuthMethod, ClientId, ClientSecret, ClientSettings,
-    CookieSecret, HttpSettings, InvalidValue, Issuer, JwksSettings, Origin, Problem, Problems,
-    RedirectUri, Role, Scope, Settings,
+    Audience, AuthorizationServer, CaCertificate, ClientAuthMethod, ClientId, ClientSecret,
+    ClientSettings, CookieSecret, HttpSettings, InvalidValue, Issuer, JwksSettings, Origin,
+    Problem, Problems, RedirectUri, Role, Scope, Settings,
 };
 
 /// The largest clock leeway accepted: more would accept tokens minutes after they expired.
@@ -396,8 +396,10 @@ impl Checker {
         };
         let proxy = self.proxy(raw);
         let no_proxy = self.no_proxy(raw);
+        let extra_ca = self.extra_ca(raw);
         let (mut connect_timeout, timeout, max_response_bytes, proxy, (no_proxy, no_proxy_origin)) =
             (connect_timeout?, timeout?, max_response_bytes?, proxy?, no_proxy?);
+        let (extra_ca_file, extra_ca_certificates) = extra_ca?;
         let connect_is_default =
             raw.connect_timeout.as_ref().is_none_or(|raw| raw.origin == Origin::Default);
         if connect_timeout > timeout && connect_is_default {
@@ -412,9 +414,58 @@ impl Checker {
             return None;
         }
         Some((
-            HttpSettings { connect_timeout, timeout, max_response_bytes, proxy, no_proxy },
+            HttpSettings {
+                connect_timeout,
+                timeout,
+                max_response_bytes,
+                proxy,
+                no_proxy,
+                extra_ca_file,
+                extra_ca_certificates,
+            },
             no_proxy_origin,
         ))
+    }
+
+    /// `http.extra_ca_file`: a readable file of PEM certificates (a path relative to the working
+    /// directory, or absolute). `Some((None, []))` when not set; `None` after a problem.
+    fn extra_ca(
+        &mut self,
+        raw: &RawSettings,
+    ) -> Option<(Option<std::path::PathBuf>, Vec<CaCertificate>)> {
+        let Some(file) = &raw.extra_ca_file else { return Some((None, Vec::new())) };
+        let origin = Some(file.origin.clone());
+        if file.value.trim().is_empty() {
+            self.problem(
+                "http.extra_ca_file",
+                origin,
+                "is empty: name a PEM file or remove the key",
+            );
+            return None;
+        }
+        let path = std::path::PathBuf::from(&file.value);
+        let pem = match std::fs::read(&path) {
+            Ok(pem) => pem,
+            Err(err) => {
+                self.problem(
+                    "http.extra_ca_file",
+                    origin,
+                    format!("cannot read {}: {err}", path.display()),
+                );
+                return None;
+            }
+        };
+        match CaCertificate::parse_pem(&pem) {
+            Ok(certificates) => Some((Some(path), certificates)),
+            Err(err) => {
+                self.problem(
+                    "http.extra_ca_file",
+                    origin,
+                    format!("{} {}", path.display(), err.message()),
+                );
+                None
+            }
+        }
     }
 
     /// `http.proxy`: `none` (the default), `environment`, or a proxy URL.

@@ -39,8 +39,12 @@ impl fmt::Display for AuthServerId {
 }
 
 /// The scopes every authorization server accepts (Okta's reserved scopes).
-pub(crate) const RESERVED_SCOPES: [&str; 7] =
-    ["openid", "profile", "email", "address", "phone", "offline_access", "groups"];
+pub(crate) const RESERVED_SCOPES: [&str; 6] =
+    ["openid", "profile", "email", "address", "phone", "offline_access"];
+
+/// The scope only the org server has: on a custom server (`default` included) `groups` is
+/// refused unless an administrator adds a scope of that name, as in Okta.
+pub(crate) const ORG_GROUPS_SCOPE: &str = "groups";
 
 /// An authorization server as the endpoints see it.
 #[derive(Debug)]
@@ -118,15 +122,19 @@ impl ServerInfo {
     }
 
     pub(crate) fn accepts_scope(&self, scope: &str) -> bool {
-        RESERVED_SCOPES.contains(&scope) || self.custom_scopes.iter().any(|known| known == scope)
+        self.all_scopes().iter().any(|known| known == scope)
     }
 
     /// Every scope, reserved first, for discovery.
     pub(crate) fn all_scopes(&self) -> Vec<String> {
-        RESERVED_SCOPES
-            .iter()
-            .map(|scope| (*scope).to_owned())
-            .chain(self.custom_scopes.iter().cloned())
-            .collect()
+        let org_only = self.is_org().then_some(ORG_GROUPS_SCOPE);
+        let mut scopes: Vec<String> =
+            RESERVED_SCOPES.iter().chain(&org_only).map(|scope| (*scope).to_owned()).collect();
+        for scope in &self.custom_scopes {
+            if !scopes.contains(scope) {
+                scopes.push(scope.clone());
+            }
+        }
+        scopes
     }
 }

@@ -3,12 +3,13 @@
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 
 use crate::authorization_servers::ServerInfo;
-use crate::config::GrantType;
+use crate::config::{GrantType, UserStatus};
 use crate::crypto::{random_token, secrets_equal};
+use crate::error::Refusal;
 use crate::extract::Server;
 use crate::faults::Fault;
 use crate::form::Params;
@@ -19,6 +20,9 @@ use crate::store::{AuthRequest, CodeGrant, ResponseMode, Session, SignedIn, Tran
 
 /// Sign-in transactions expire after this many seconds.
 const TRANSACTION_LIFETIME: u64 = 600;
+
+/// What the sign-in form says after a wrong username or password.
+const WRONG: &str = "Unable to sign in: the username or password is incorrect.";
 
 /// `GET /v1/authorize`.
 pub(crate) async fn authorize(
@@ -70,7 +74,7 @@ pub(crate) async fn authorize(
         None => {
             let login_hint = request.login_hint.clone();
             let transaction = start_transaction(&shared, request, None);
-            pages::sign_in(&transaction, login_hint.as_deref(), false, StatusCode::OK)
+            pages::sign_in(&transaction, login_hint.as_deref(), None, StatusCode::OK)
         }
         Some(signed_in) if request.consent => {
             let (client_id, scopes) = (request.client_id.clone(), request.scopes.clone());
@@ -96,11 +100,28 @@ pub(crate) async fn sign_in(State(shared): State<AppState>, body: Bytes) -> Resp
     };
     let username = form.get("username").unwrap_or_default();
     let password = form.get("password").unwrap_or_default();
-    let user = shared.user(username).filter(|user| secrets_equal(user.password(), password));
-    let Some(user) = user else {
-        tracing::info!(username, "sign-in failed");
-        let hint = Some(username).filter(|name| !name.is_empty());
-        return pages::sign_in(&transaction_id, hint, true, StatusCode::UNAUTHORIZED);
+    let outcome = match shared.user(username) {
+        None => Err(WRONG),
+        // A locked-out account is refused whatever the password.
+        Some(user) if user.status() == UserStatus::LockedOut => {
+            Err("Your account is locked. Contact your administrator.")
+        }
+        Some(user) if !secrets_equal(user.password(), password) => Err(WRONG),
+        Some(user) => match user.status() {
+            UserStatus::MfaRequired => Err("This user must verify with a second factor, which \
+                 okta-devserver does not offer (status MFA_REQUIRED)."),
+            UserStatus::PasswordExpired => Err("This user's password has expired and \
+                 okta-devserver cannot change it (status PASSWORD_EXPIRED)."),
+            _ => Ok(user),
+        },
+    };
+    let user = match outcome {
+        Ok(user) => user,
+        Err(message) => {
+            tracing::info!(username, "sign-in failed");
+            let hint = Some(username).filter(|name| !name.is_empty());
+            return pages::sign_in(&transaction_id, hint, Some(message), StatusCode::UNAUTHORIZED);
+        }
     };
     let (sid, session) = create_session(&shared, user.username());
     let signed_in = SignedIn { username: session.username, auth_time: session.auth_time };
@@ -203,7 +224,11 @@ fn validate(
             ));
         }
     };
-    let state = params.single("state").ok().flatten().filter(|state| valid_state(state));
+    let state = params
+        .single("state")
+        .ok()
+        .flatten()
+        .filter(|state| valid_state(state, shared.strict_state));
     let mut back = Back {
         redirect_uri: redirect_uri.to_owned(),
         mode: ResponseMode::Query,
@@ -335,10 +360,18 @@ fn validate(
     Ok((request, back))
 }
 
-/// Okta's rule for `state`: letters, digits, `,`, `.`, `_` and `-`.
-fn valid_state(state: &str) -> bool {
-    state.len() <= 2048
-        && state.bytes().all(|byte| byte.is_ascii_alphanumeric() || b",._-".contains(&byte))
+/// Whether `state` is accepted.
+///
+/// Strict: Okta's documented characters (letters, digits, `,`, `.`, `_`, `-`), at most 2048.
+/// Otherwise as Okta behaves: any non-empty value without control characters, so Spring
+/// Security's padded base64url (`...=`), `/`, `:` and spaces pass (`docs/devserver.md`).
+fn valid_state(state: &str, strict: bool) -> bool {
+    if strict {
+        return !state.is_empty()
+            && state.len() <= 2048
+            && state.bytes().all(|byte| byte.is_ascii_alphanumeric() || b",._-".contains(&byte));
+    }
+    !state.is_empty() && !state.chars().any(char::is_control)
 }
 
 /// RFC 7636 §4.2: 43 to 128 unreserved characters.
@@ -435,31 +468,60 @@ impl Back {
         if let Some(iss) = iss {
             params.push(("iss", iss));
         }
-        let Ok(mut url) = url::Url::parse(&self.redirect_uri) else {
+        let refusal = params.iter().find(|(name, _)| *name == "error").map(|(_, error)| {
+            let description = params.iter().find(|(name, _)| *name == "error_description");
+            (error.clone(), description.map(|(_, text)| text.clone()).unwrap_or_default())
+        });
+        let mut response = self.redirect(&params);
+        if let Some((error, description)) = refusal {
+            Refusal::attach(&mut response, &error, &description);
+        }
+        response
+    }
+
+    /// The redirect (or `form_post` page) carrying `params`.
+    fn redirect(&self, params: &[(&str, String)]) -> Response {
+        if self.mode == ResponseMode::FormPost {
+            return pages::form_post(&self.redirect_uri, params);
+        }
+        let location = redirect_location(&self.redirect_uri, self.mode, params);
+        let Ok(location) = HeaderValue::from_str(&location) else {
             return pages::error(
                 StatusCode::BAD_REQUEST,
                 "invalid_request",
-                "The redirect URI is not a URL.",
+                "The redirect URI cannot be sent in a Location header.",
             );
         };
-        match self.mode {
-            ResponseMode::FormPost => return pages::form_post(&self.redirect_uri, &params),
-            ResponseMode::Query => {
-                url.query_pairs_mut()
-                    .extend_pairs(params.iter().map(|(name, value)| (*name, value.as_str())));
-            }
-            ResponseMode::Fragment => {
-                let fragment = url::form_urlencoded::Serializer::new(String::new())
-                    .extend_pairs(params.iter().map(|(name, value)| (*name, value.as_str())))
-                    .finish();
-                url.set_fragment(Some(&fragment));
-            }
-        }
-        let mut response = Redirect::to(url.as_str()).into_response();
-        // `Redirect::to` answers 303; Okta answers 302.
-        *response.status_mut() = StatusCode::FOUND;
+        // Okta answers 302.
+        let mut response = StatusCode::FOUND.into_response();
+        response.headers_mut().insert(header::LOCATION, location);
         response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         response
+    }
+}
+
+/// The redirect URI exactly as registered, plus the parameters in its query or fragment.
+///
+/// No URL library rewrites it: `http://localhost:8080` (the value in Okta's guide) stays
+/// without the `/` that `url::Url` would add, so a client comparing the callback URL with its
+/// configured redirect URI finds the same bytes.
+fn redirect_location(redirect_uri: &str, mode: ResponseMode, params: &[(&str, String)]) -> String {
+    let encoded = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params.iter().map(|(name, value)| (*name, value.as_str())))
+        .finish();
+    // A redirect URI has no fragment (RFC 6749 §3.1.2); if one was registered, it is dropped.
+    let base = redirect_uri.split_once('#').map_or(redirect_uri, |(base, _)| base);
+    match mode {
+        ResponseMode::Fragment => format!("{base}#{encoded}"),
+        ResponseMode::Query | ResponseMode::FormPost => {
+            let separator = match base.split_once('?') {
+                None => "?",
+                Some((_, "")) => "",
+                Some((_, query)) if query.ends_with('&') => "",
+                Some(_) => "&",
+            };
+            format!("{base}{separator}{encoded}")
+        }
     }
 }
 

@@ -90,6 +90,17 @@ pub struct DevServerConfig {
     /// `max-age` of the `Cache-Control` header on `/keys`, in seconds. Defaults to 86 400.
     #[serde(default)]
     pub keys_max_age: Option<u64>,
+    /// Whether `/authorize` accepts only Okta's documented `state` characters. Defaults to
+    /// `false` (any non-empty `state` without control characters, as Okta's endpoint does).
+    #[serde(default)]
+    pub strict_state: Option<bool>,
+    /// Whether the console exists at `/devserver/console` (development only). Defaults to
+    /// `false`.
+    #[serde(default)]
+    pub console: Option<bool>,
+    /// Whether the console may run on an address other than loopback. Defaults to `false`.
+    #[serde(default)]
+    pub console_allow_remote: Option<bool>,
 }
 
 /// How a client authenticates at `/token`, `/introspect` and `/revoke`.
@@ -622,6 +633,31 @@ pub struct User {
     locale: Option<String>,
     #[serde(default)]
     zoneinfo: Option<String>,
+    #[serde(default)]
+    status: UserStatus,
+}
+
+/// What happens when a user signs in, as Okta's Authentication API reports it.
+///
+/// The sign-in form refuses every status but [`UserStatus::Active`] with a message, and
+/// `/api/v1/authn` answers as Okta does, so that a client's error paths can be tested.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum UserStatus {
+    /// Signs in: `/api/v1/authn` answers `SUCCESS` with a `sessionToken`.
+    #[default]
+    Active,
+    /// Locked out: `/api/v1/authn` answers `LOCKED_OUT` whatever the password (Okta with a
+    /// password policy that shows lockout failures; with the default, hidden failures, Okta
+    /// answers `401 E0000004` as for a wrong password).
+    LockedOut,
+    /// Enrolled in a factor the sign-on policy requires: the right password gives
+    /// `MFA_REQUIRED` with a `stateToken` and the user's factors, never a `sessionToken`.
+    MfaRequired,
+    /// The password has expired: the right password gives `PASSWORD_EXPIRED` with a
+    /// `stateToken` and a `changePassword` link, never a `sessionToken`.
+    PasswordExpired,
 }
 
 impl User {
@@ -640,6 +676,7 @@ impl User {
             groups: Vec::new(),
             locale: None,
             zoneinfo: None,
+            status: UserStatus::Active,
         }
     }
 
@@ -680,6 +717,19 @@ impl User {
     pub fn with_email(mut self, email: impl Into<String>) -> Self {
         self.email = Some(email.into());
         self
+    }
+
+    /// Sets what signing in does (`/api/v1/authn` statuses). Defaults to
+    /// [`UserStatus::Active`].
+    #[must_use]
+    pub fn with_status(mut self, status: UserStatus) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// What signing in does.
+    pub fn status(&self) -> UserStatus {
+        self.status
     }
 
     /// Replaces the groups.
@@ -769,6 +819,7 @@ impl fmt::Debug for User {
             .field("name", &self.name())
             .field("email", &self.email())
             .field("groups", &self.groups)
+            .field("status", &self.status)
             .finish_non_exhaustive()
     }
 }
@@ -1290,6 +1341,30 @@ impl TokenLifetimes {
     /// Browser sessions.
     pub fn session(&self) -> Duration {
         self.session
+    }
+
+    /// Where these lifetimes leave Okta's limits: an authorization code lives 300 s and an ID
+    /// token 60 min (both fixed), an access token 5 min to 1 day, a refresh token 10 min to 5
+    /// years (the idle window of a custom server's access policy), and the rotation grace period
+    /// 0 to 60 s. A devserver more lenient than Okta would let a bug reach production, so
+    /// [`DevServerBuilder::start`](crate::DevServerBuilder::start) refuses them.
+    pub(crate) fn problems(&self) -> Vec<String> {
+        const MINUTE: u64 = 60;
+        const DAY: u64 = 24 * 60 * MINUTE;
+        let limits: [(&str, Duration, u64, u64, &str); 5] = [
+            ("authorization_code", self.authorization_code, 300, 300, "fixed at 300 s"),
+            ("id_token", self.id_token, 60 * MINUTE, 60 * MINUTE, "fixed at 60 min"),
+            ("access_token", self.access_token, 5 * MINUTE, DAY, "5 min to 1 day"),
+            ("refresh_token", self.refresh_token, 10 * MINUTE, 5 * 365 * DAY, "10 min to 5 years"),
+            ("refresh_rotation_grace", self.refresh_rotation_grace, 0, 60, "0 to 60 s"),
+        ];
+        limits
+            .into_iter()
+            .filter(|(_, value, min, max, _)| !(*min..=*max).contains(&value.as_secs()))
+            .map(|(name, value, _, _, rule)| {
+                format!("lifetimes.{name} is {} s; Okta allows {rule}", value.as_secs())
+            })
+            .collect()
     }
 }
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -25,8 +26,9 @@ use crate::keys::{KeyError, KeyStore, SigningKey};
 use crate::rate::RateWindow;
 use crate::recorder::{RecordedRequest, Recorder};
 use crate::router;
-use crate::state::{AppState, Shared};
+use crate::state::{AppState, ConsoleState, Shared};
 use crate::store::Store;
+use crate::tls::{TlsConfig, TlsError, TlsListener, TlsMaterial};
 
 /// Why the server did not start.
 #[derive(Debug, thiserror::Error)]
@@ -47,10 +49,14 @@ pub enum StartError {
         /// One sentence per problem.
         problems: Vec<String>,
     },
+    /// The TLS certificates could not be made or read.
+    #[error("cannot set up TLS")]
+    Tls(#[source] TlsError),
 }
 
 /// Builds a [`DevServer`]. Every setting has a default, so `DevServer::builder().start()` works.
 #[must_use]
+#[allow(clippy::struct_excessive_bools, reason = "each is one documented switch of the builder")]
 pub struct DevServerBuilder {
     addr: SocketAddr,
     clock: Clock,
@@ -58,11 +64,15 @@ pub struct DevServerBuilder {
     demo_data: bool,
     admin_routes: bool,
     iss_parameter: bool,
+    strict_state: bool,
+    console: bool,
+    console_allow_remote: bool,
     keys_max_age: Duration,
     clients: Vec<Client>,
     users: Vec<User>,
     servers: Vec<AuthorizationServer>,
     pem_keys: Vec<(AuthServerId, String)>,
+    tls: Option<TlsConfig>,
 }
 
 impl fmt::Debug for DevServerBuilder {
@@ -75,11 +85,15 @@ impl fmt::Debug for DevServerBuilder {
             .field("demo_data", &self.demo_data)
             .field("admin_routes", &self.admin_routes)
             .field("iss_parameter", &self.iss_parameter)
+            .field("strict_state", &self.strict_state)
+            .field("console", &self.console)
+            .field("console_allow_remote", &self.console_allow_remote)
             .field("keys_max_age", &self.keys_max_age)
             .field("clients", &self.clients)
             .field("users", &self.users)
             .field("servers", &self.servers)
             .field("pem_keys_for", &key_servers)
+            .field("tls", &self.tls)
             .finish_non_exhaustive()
     }
 }
@@ -93,11 +107,15 @@ impl Default for DevServerBuilder {
             demo_data: true,
             admin_routes: false,
             iss_parameter: false,
+            strict_state: false,
+            console: false,
+            console_allow_remote: false,
             keys_max_age: Duration::from_hours(24),
             clients: Vec::new(),
             users: Vec::new(),
             servers: Vec::new(),
             pem_keys: Vec::new(),
+            tls: None,
         }
     }
 }
@@ -129,6 +147,15 @@ impl DevServerBuilder {
         }
         if let Some(max_age) = config.keys_max_age {
             self.keys_max_age = Duration::from_secs(max_age);
+        }
+        if let Some(strict) = config.strict_state {
+            self.strict_state = strict;
+        }
+        if let Some(console) = config.console {
+            self.console = console;
+        }
+        if let Some(allow_remote) = config.console_allow_remote {
+            self.console_allow_remote = allow_remote;
         }
         self
     }
@@ -183,6 +210,33 @@ impl DevServerBuilder {
         self
     }
 
+    /// Whether `/authorize` accepts only the `state` characters Okta documents (letters,
+    /// digits, `,`, `.`, `_`, `-`). Defaults to `false`: like Okta's endpoint, any non-empty
+    /// `state` without control characters is accepted, such as Spring Security's padded
+    /// base64url.
+    pub fn strict_state(mut self, strict: bool) -> Self {
+        self.strict_state = strict;
+        self
+    }
+
+    /// Whether the console exists at `/devserver/console`: recent requests with their
+    /// parameters (secrets masked), decoded tokens and refusal reasons, and switches for the
+    /// faults. Development only; defaults to `false`. A server with the console on refuses to
+    /// start on an address other than loopback unless
+    /// [`DevServerBuilder::console_allow_remote`] says otherwise.
+    pub fn console(mut self, enabled: bool) -> Self {
+        self.console = enabled;
+        self
+    }
+
+    /// Lets the console run on an address other than loopback (`0.0.0.0` in a container, say),
+    /// where anyone who reaches the port sees request parameters and tokens and can arm faults.
+    /// Defaults to `false`.
+    pub fn console_allow_remote(mut self, allow: bool) -> Self {
+        self.console_allow_remote = allow;
+        self
+    }
+
     /// `max-age` of `/keys` responses. Defaults to one day.
     pub fn keys_max_age(mut self, max_age: Duration) -> Self {
         self.keys_max_age = max_age;
@@ -201,6 +255,14 @@ impl DevServerBuilder {
         self
     }
 
+    /// Serves HTTPS instead of HTTP, with a local CA (see [`TlsConfig`]): the issuers become
+    /// `https://127.0.0.1:PORT...`, and clients trust [`DevServer::ca_certificate_pem`] (or the
+    /// file at [`DevServer::ca_certificate_path`]). Defaults to plain HTTP.
+    pub fn tls(mut self, tls: TlsConfig) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
     /// Binds the address and starts serving on the current tokio runtime.
     pub async fn start(self) -> Result<DevServer, StartError> {
         let listener = tokio::net::TcpListener::bind(self.addr)
@@ -210,24 +272,54 @@ impl DevServerBuilder {
             listener.local_addr().map_err(|source| StartError::Bind { addr: self.addr, source })?;
         let host =
             if local.ip().is_unspecified() { Ipv4Addr::LOCALHOST.into() } else { local.ip() };
-        let base_url = format!("http://{}", SocketAddr::new(host, local.port()));
+        let tls = match &self.tls {
+            Some(config) => {
+                let config = config.clone();
+                let bound = local.ip();
+                // Key generation and file IO: off the async threads.
+                let material = tokio::task::spawn_blocking(move || {
+                    TlsMaterial::load_or_create(&config, bound)
+                })
+                .await
+                .map_err(|error| StartError::Tls(TlsError::Certificate(error.into())))?
+                .map_err(StartError::Tls)?;
+                Some(material)
+            }
+            None => None,
+        };
+        let addr = self.addr;
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let base_url = format!("{scheme}://{}", SocketAddr::new(host, local.port()));
         let shared = Arc::new(self.into_shared(base_url)?);
         let app = router::router(Arc::clone(&shared));
         let (shutdown, signal) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-                let _ = signal.await;
-            });
-            if let Err(error) = serve.await {
-                tracing::error!(%error, "dev server stopped");
+        let signal = async {
+            let _ = signal.await;
+        };
+        let (task, tls) = match tls {
+            Some(material) => {
+                let listener = TlsListener::new(listener, Arc::clone(&material.server_config))
+                    .map_err(|source| StartError::Bind { addr, source })?;
+                let info = TlsInfo { ca_pem: material.ca_pem, ca_path: material.ca_path };
+                (spawn_serve(listener, app, signal), Some(info))
             }
-        });
+            None => (spawn_serve(listener, app, signal), None),
+        };
         tracing::info!(base_url = %shared.base_url, "okta-devserver listening");
-        Ok(DevServer { shared, addr: local, shutdown: Some(shutdown), task: Some(task) })
+        Ok(DevServer { shared, addr: local, tls, shutdown: Some(shutdown), task: Some(task) })
     }
 
     fn into_shared(self, base_url: String) -> Result<Shared, StartError> {
-        let mut problems = Vec::new();
+        let mut problems = self.lifetimes.problems();
+        if self.console && !self.addr.ip().is_loopback() && !self.console_allow_remote {
+            problems.push(format!(
+                "the console shows request parameters and tokens and arms faults, so it runs on \
+                 loopback only, and this server listens on {}: bind 127.0.0.1, or set \
+                 console_allow_remote (--console-allow-remote) if everyone who can reach it may \
+                 see that",
+                self.addr.ip()
+            ));
+        }
         let mut clients: BTreeMap<String, Client> = BTreeMap::new();
         let demo_clients = if self.demo_data { demo_clients() } else { Vec::new() };
         let demo_ids: Vec<String> =
@@ -305,6 +397,7 @@ impl DevServerBuilder {
             lifetimes: self.lifetimes,
             iss_parameter: self.iss_parameter,
             admin_routes: self.admin_routes,
+            strict_state: self.strict_state,
             keys_max_age: self.keys_max_age,
             idp_id: format!("00o{}", &random_token(24).replace(['-', '_'], "x")[..17]),
             keys: KeyStore::new(servers.keys().cloned(), loaded),
@@ -315,6 +408,7 @@ impl DevServerBuilder {
             recorder: Recorder::default(),
             store: Store::default(),
             rate: RateWindow::default(),
+            console: self.console.then(|| ConsoleState { csrf_token: random_token(32) }),
             assertion_jtis: JtiCache::default(),
         })
     }
@@ -337,8 +431,33 @@ fn demo_clients() -> Vec<Client> {
 pub struct DevServer {
     shared: AppState,
     addr: SocketAddr,
+    tls: Option<TlsInfo>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+}
+
+/// What a client of a TLS server needs: the CA to trust.
+#[derive(Debug)]
+struct TlsInfo {
+    ca_pem: String,
+    ca_path: Option<PathBuf>,
+}
+
+/// Serves `app` on `listener` until `signal` completes.
+fn spawn_serve<L>(
+    listener: L,
+    app: axum::Router,
+    signal: impl Future<Output = ()> + Send + 'static,
+) -> JoinHandle<()>
+where
+    L: axum::serve::Listener,
+    L::Addr: fmt::Debug,
+{
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, app).with_graceful_shutdown(signal).await {
+            tracing::error!(%error, "dev server stopped");
+        }
+    })
 }
 
 impl DevServer {
@@ -352,9 +471,28 @@ impl DevServer {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT`, which is also the org server's issuer.
+    /// `http://127.0.0.1:PORT` (`https://` in TLS mode), which is also the org server's issuer.
     pub fn base_url(&self) -> &str {
         &self.shared.base_url
+    }
+
+    /// The PEM of the local CA that signed the server certificate, in TLS mode: what a client
+    /// adds to its trusted roots.
+    pub fn ca_certificate_pem(&self) -> Option<&str> {
+        self.tls.as_ref().map(|tls| tls.ca_pem.as_str())
+    }
+
+    /// Where the local CA's certificate is kept, in TLS mode with a directory.
+    pub fn ca_certificate_path(&self) -> Option<&std::path::Path> {
+        self.tls.as_ref().and_then(|tls| tls.ca_path.as_deref())
+    }
+
+    /// The console's URL, when it is on ([`DevServerBuilder::console`]).
+    pub fn console_url(&self) -> Option<String> {
+        self.shared
+            .console
+            .as_ref()
+            .map(|_| format!("{}{}", self.shared.base_url, crate::console::CONSOLE_PATH))
     }
 
     /// The org authorization server's issuer (same as [`DevServer::base_url`]).

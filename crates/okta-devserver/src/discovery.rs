@@ -26,7 +26,7 @@ pub(crate) async fn openid_configuration(
     State(shared): State<AppState>,
     Server(server): Server,
 ) -> Response {
-    Json(metadata(&shared, &server, Document::OpenId)).into_response()
+    cacheable(&shared, Json(metadata(&shared, &server, Document::OpenId)).into_response())
 }
 
 /// `/.well-known/oauth-authorization-server`.
@@ -34,8 +34,45 @@ pub(crate) async fn oauth_metadata(
     State(shared): State<AppState>,
     Server(server): Server,
 ) -> Response {
-    Json(metadata(&shared, &server, Document::OAuth)).into_response()
+    cacheable(&shared, Json(metadata(&shared, &server, Document::OAuth)).into_response())
 }
+
+/// How long Okta lets clients cache its metadata documents: a day, as captured responses show
+/// (`Cache-Control: max-age=86400, must-revalidate` and the matching `Expires`).
+const METADATA_MAX_AGE: u64 = 86_400;
+
+fn cacheable(shared: &Shared, mut response: Response) -> Response {
+    let cache = format!("max-age={METADATA_MAX_AGE}, must-revalidate");
+    let expires = httpdate::fmt_http_date(
+        shared.clock.now() + std::time::Duration::from_secs(METADATA_MAX_AGE),
+    );
+    for (name, value) in [(header::CACHE_CONTROL, cache), (header::EXPIRES, expires)] {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    response
+}
+
+/// The response types Okta's metadata lists (this server answers `unsupported_response_type`
+/// to all but `code`).
+const RESPONSE_TYPES: [&str; 6] =
+    ["code", "id_token", "code id_token", "code token", "id_token token", "code id_token token"];
+
+/// The grant types Okta's OpenID metadata lists (this server implements `authorization_code`
+/// and `refresh_token` of these; `/token` answers `unsupported_grant_type` to the others).
+const GRANT_TYPES: [&str; 10] = [
+    "authorization_code",
+    "implicit",
+    "refresh_token",
+    "password",
+    "urn:ietf:params:oauth:grant-type:device_code",
+    "urn:openid:params:grant-type:ciba",
+    "urn:okta:params:oauth:grant-type:otp",
+    "http://auth0.com/oauth/grant-type/mfa-otp",
+    "urn:okta:params:oauth:grant-type:oob",
+    "http://auth0.com/oauth/grant-type/mfa-oob",
+];
 
 /// `GET /v1/keys` (404 while the JWKS lives at its random path).
 pub(crate) async fn keys(State(shared): State<AppState>, Server(server): Server) -> Response {
@@ -80,9 +117,13 @@ fn metadata(shared: &Shared, server: &ServerInfo, document: Document) -> Value {
         "private_key_jwt",
         "none",
     ];
-    // The org server has client_credentials for Okta API scopes; token exchange on behalf of a
-    // user needs a custom server.
-    let mut grant_types = vec!["authorization_code", "refresh_token", "client_credentials"];
+    // Okta lists `client_credentials` in the OAuth metadata only, not the OpenID one (the org
+    // server has it for Okta API scopes); token exchange on behalf of a user needs a custom
+    // server.
+    let mut grant_types = GRANT_TYPES.to_vec();
+    if document == Document::OAuth {
+        grant_types.push("client_credentials");
+    }
     if !server.is_org() {
         grant_types.push(GrantType::TokenExchange.as_str());
     }
@@ -91,7 +132,7 @@ fn metadata(shared: &Shared, server: &ServerInfo, document: Document) -> Value {
         "authorization_endpoint": server.endpoint("authorize"),
         "token_endpoint": server.endpoint("token"),
         "jwks_uri": jwks_uri,
-        "response_types_supported": ["code"],
+        "response_types_supported": RESPONSE_TYPES,
         "response_modes_supported": ["query", "fragment", "form_post"],
         "grant_types_supported": grant_types,
         "scopes_supported": server.all_scopes(),

@@ -11,11 +11,11 @@ use serde_json::json;
 
 use crate::client_auth::Presented;
 use crate::clock::http_date;
-use crate::error::{OAuthError, OktaApiError};
+use crate::error::{OAuthError, OktaApiError, Refusal};
 use crate::faults::{Endpoint, Fault, RateLimitFault};
 use crate::form::{Params, is_form};
 use crate::rate::{RateHeaders, RateWindow};
-use crate::recorder::RecordedRequest;
+use crate::recorder::{JWT_PARAMETERS, Outcome, RecordedRequest, decode_jwt};
 use crate::state::{AppState, Shared};
 
 /// Request bodies larger than this are refused.
@@ -35,9 +35,23 @@ pub(crate) async fn edge(State(shared): State<AppState>, request: Request, next:
     };
     let path = parts.uri.path().to_owned();
     let endpoint = classify(&shared, &path);
-    if !path.starts_with("/devserver/") || path == REDIRECT_TARGET {
-        record(&shared, &parts.method, &parts.uri, &parts.headers, &bytes);
+    let record_id = (!path.starts_with("/devserver/") || path == REDIRECT_TARGET)
+        .then(|| record(&shared, &parts.method, &parts.uri, &parts.headers, &bytes));
+    let response = answer(&shared, endpoint, parts, bytes, next).await;
+    match record_id {
+        Some(id) => complete(&shared, id, endpoint, response).await,
+        None => response,
     }
+}
+
+/// The endpoint's answer, or a fault's, with the rate-limit headers.
+async fn answer(
+    shared: &Shared,
+    endpoint: Option<Endpoint>,
+    parts: http::request::Parts,
+    bytes: axum::body::Bytes,
+    next: Next,
+) -> Response {
     if let Some(endpoint) = endpoint {
         let delay = shared.faults.take(|fault| match fault {
             Fault::Delay { endpoint: target, duration } if *target == endpoint => Some(*duration),
@@ -46,7 +60,7 @@ pub(crate) async fn edge(State(shared): State<AppState>, request: Request, next:
         if let Some(delay) = delay {
             tokio::time::sleep(delay).await;
         }
-        if let Some(response) = endpoint_fault(&shared, endpoint) {
+        if let Some(response) = endpoint_fault(shared, endpoint) {
             return response;
         }
     }
@@ -60,6 +74,46 @@ pub(crate) async fn edge(State(shared): State<AppState>, request: Request, next:
         insert_rate_headers(response.headers_mut(), headers, now);
     }
     response
+}
+
+/// Adds the answer to the request record: status, the refusal reason the handler attached, and
+/// (with the console on) the tokens of a `/token` answer, decoded.
+async fn complete(
+    shared: &Shared,
+    id: u64,
+    endpoint: Option<Endpoint>,
+    response: Response,
+) -> Response {
+    let mut outcome = Outcome {
+        status: response.status().as_u16(),
+        refusal: response.extensions().get::<Refusal>().map(|refusal| refusal.0.clone()),
+        tokens: Vec::new(),
+    };
+    let issued_tokens = shared.console.is_some()
+        && endpoint == Some(Endpoint::Token)
+        && response.status() == StatusCode::OK
+        && response.headers().get(header::CONTENT_TYPE).is_some_and(|value| {
+            value.to_str().is_ok_and(|value| value.starts_with("application/json"))
+        });
+    if !issued_tokens {
+        shared.recorder.complete(id, outcome);
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
+        shared.recorder.complete(id, outcome);
+        return (StatusCode::INTERNAL_SERVER_ERROR, "the token response could not be read")
+            .into_response();
+    };
+    if let Ok(json) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+        for name in ["access_token", "id_token"] {
+            if let Some(token) = json[name].as_str().and_then(|value| decode_jwt(name, value)) {
+                outcome.tokens.push(token);
+            }
+        }
+    }
+    shared.recorder.complete(id, outcome);
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 /// Which endpoint a path is, for faults and rate limits.
@@ -95,7 +149,7 @@ fn record(
     uri: &http::Uri,
     headers: &HeaderMap,
     body: &[u8],
-) {
+) -> u64 {
     let form = if is_form(headers) { Params::parse(body) } else { Params::default() };
     let query = Params::parse(uri.query().unwrap_or_default().as_bytes());
     let bearer = headers
@@ -103,6 +157,24 @@ fn record(
         .iter()
         .filter_map(|value| value.to_str().ok())
         .any(|value| value.len() > 7 && value[..7].eq_ignore_ascii_case("bearer "));
+    let mut tokens = Vec::new();
+    if shared.console.is_some() {
+        let parameters = query.pairs().iter().chain(form.pairs());
+        for (name, value) in parameters {
+            if JWT_PARAMETERS.contains(&name.as_str())
+                && let Some(token) = decode_jwt(name, value)
+            {
+                tokens.push(token);
+            }
+        }
+        let bearer_token =
+            headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok()).and_then(
+                |value| value.get(7..).filter(|_| value[..7].eq_ignore_ascii_case("bearer ")),
+            );
+        if let Some(token) = bearer_token.and_then(|token| decode_jwt("bearer", token.trim())) {
+            tokens.push(token);
+        }
+    }
     shared.recorder.record(RecordedRequest {
         method: method.clone(),
         path: uri.path().to_owned(),
@@ -111,7 +183,11 @@ fn record(
         form: form.pairs().to_vec(),
         bearer,
         time: shared.clock.now(),
-    });
+        id: 0,
+        status: None,
+        refusal: None,
+        tokens,
+    })
 }
 
 /// What an endpoint fault answers instead of the endpoint.

@@ -12,6 +12,23 @@ use crate::authorization_servers::AuthServerId;
 use crate::crypto::random_token;
 use crate::keys::KeyError;
 
+/// Why a request was refused (`error: description`), attached to the response as an extension
+/// so that the request record, and the console, can say it.
+#[derive(Clone, Debug)]
+pub(crate) struct Refusal(pub(crate) String);
+
+impl Refusal {
+    /// Attaches `error: description` to `response`.
+    pub(crate) fn attach(response: &mut Response, error: &str, description: &str) {
+        let text = if description.is_empty() {
+            error.to_owned()
+        } else {
+            format!("{error}: {description}")
+        };
+        response.extensions_mut().insert(Self(text));
+    }
+}
+
 /// An OAuth 2.0 error response: `{"error": ..., "error_description": ...}`.
 #[derive(Debug)]
 pub(crate) struct OAuthError {
@@ -62,6 +79,7 @@ impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
         let body = json!({ "error": self.error, "error_description": self.description });
         let mut response = (self.status, Json(body)).into_response();
+        Refusal::attach(&mut response, self.error, &self.description);
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
@@ -115,7 +133,9 @@ impl IntoResponse for OktaApiError {
             "errorId": format!("oae{}", random_token(16)),
             "errorCauses": [],
         });
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        Refusal::attach(&mut response, self.code, &self.summary);
+        response
     }
 }
 

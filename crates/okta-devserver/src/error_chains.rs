@@ -3,7 +3,7 @@
 
 use std::error::Error;
 
-use crate::{KeyError, RegisterError, StartError};
+use crate::{KeyError, RegisterError, StartError, TlsError};
 
 /// The samples of an enum, one per variant. The same list also builds a `match` without `_`, so
 /// a new variant does not compile until it has a sample here.
@@ -40,6 +40,15 @@ fn every_error() -> Vec<Box<dyn Error>> {
             source: std::io::Error::new(std::io::ErrorKind::AddrInUse, "address in use"),
         },
         InvalidConfig { problems: vec!["two users share a name".to_owned()] },
+        Tls(TlsError::Unreadable { path: "/tmp/tls/ca-key.pem".into() }),
+    ]);
+    errors.extend(every_variant![TlsError:
+        Io {
+            path: "/tmp/tls".into(),
+            source: std::io::Error::new(std::io::ErrorKind::PermissionDenied, "permission denied"),
+        },
+        Unreadable { path: "/tmp/tls/ca-key.pem".into() },
+        Certificate("the key was refused".into()),
     ]);
     errors
 }

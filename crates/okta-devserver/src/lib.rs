@@ -144,11 +144,13 @@ mod service_apps;
 mod sessions;
 mod state;
 mod store;
+mod tls;
 
 // The middle: one module per endpoint, the middleware, the admin routes and the handles.
 mod admin;
 mod authn;
 mod authorize;
+mod console;
 mod discovery;
 mod edge;
 mod handles;
@@ -174,7 +176,7 @@ pub use crate::config::{
     ClientAuthMethod, CustomClaim, DEFAULT_SERVER_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
     DEMO_PASSWORD, DEMO_POST_LOGOUT_REDIRECT_URI, DEMO_REDIRECT_URI, DEMO_SECOND_PASSWORD,
     DEMO_SECOND_USERNAME, DEMO_USERNAME, DevServerConfig, GrantType, PolicyRule, TokenLifetimes,
-    User,
+    User, UserStatus,
 };
 pub use crate::dev_server::{DevServer, DevServerBuilder, StartError};
 pub use crate::faults::{
@@ -189,3 +191,4 @@ pub use crate::service_apps::{
     DEMO_JWT_SERVICE_RSA_KID, DEMO_ORDERS_SERVER_ID, DEMO_SERVICE_CLIENT_ID,
     DEMO_SERVICE_CLIENT_SECRET, DEMO_SHIPPING_SERVER_ID, public_jwk,
 };
+pub use crate::tls::{TlsConfig, TlsError};

@@ -5,12 +5,13 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::Parser;
-use okta_devserver::{AuthServerId, DevServer, DevServerConfig};
+use okta_devserver::{AuthServerId, DevServer, DevServerConfig, TlsConfig};
 use tracing_subscriber::EnvFilter;
 
 /// A local Okta-compatible authorization server for development and tests.
 #[derive(Debug, Parser)]
 #[command(name = "okta-devserver", version)]
+#[allow(clippy::struct_excessive_bools, reason = "each is one command-line switch")]
 struct Args {
     /// Port to listen on (0 picks a free one).
     #[arg(long, default_value_t = 8900)]
@@ -24,6 +25,20 @@ struct Args {
     /// Expose the fault-injection and inspection routes under /devserver/.
     #[arg(long)]
     admin: bool,
+    /// Serve HTTPS with a local CA (generated on first start, kept in --tls-dir).
+    #[arg(long)]
+    tls: bool,
+    /// Serve the console at /devserver/console: recent requests, decoded tokens, refusal
+    /// reasons and fault switches (development only; loopback only unless
+    /// --console-allow-remote).
+    #[arg(long)]
+    console: bool,
+    /// Let the console run on an address other than loopback.
+    #[arg(long, requires = "console")]
+    console_allow_remote: bool,
+    /// Where the local CA and the server certificate are kept.
+    #[arg(long, default_value = ".okta-devserver/tls", requires = "tls")]
+    tls_dir: PathBuf,
 }
 
 #[tokio::main]
@@ -48,6 +63,17 @@ async fn main() -> anyhow::Result<()> {
         DevServer::builder().bind(SocketAddr::new(args.host, args.port)).config(config);
     if args.admin {
         builder = builder.admin_routes(true);
+    }
+    if args.console {
+        builder = builder.console(true);
+    }
+    if args.console_allow_remote {
+        builder = builder.console_allow_remote(true);
+    }
+    if args.tls {
+        let directory = std::path::absolute(&args.tls_dir)
+            .with_context(|| format!("resolving {}", args.tls_dir.display()))?;
+        builder = builder.tls(TlsConfig::in_directory(directory));
     }
     let server = builder.start().await.context("starting okta-devserver")?;
     print_banner(&server);
@@ -152,6 +178,32 @@ fn print_banner(server: &DevServer) {
             user.groups().join(", ")
         );
     }
+    if let Some(console) = server.console_url() {
+        println!();
+        println!("Console: {console}");
+    }
+    if let Some(ca) = server.ca_certificate_path() {
+        print_tls_instructions(server.base_url(), &ca.display().to_string());
+    }
     println!();
     println!("Press Ctrl-C to stop.");
+}
+
+#[allow(clippy::print_stdout, reason = "the banner is the binary's output")]
+fn print_tls_instructions(base_url: &str, ca: &str) {
+    println!();
+    println!("TLS: clients must trust the local CA {ca}");
+    println!("  curl     curl --cacert {ca} {base_url}/.well-known/openid-configuration");
+    println!("  Node.js  NODE_EXTRA_CA_CERTS={ca} node app.js");
+    println!("  Python   SSL_CERT_FILE={ca} REQUESTS_CA_BUNDLE={ca} python app.py");
+    println!("  Go       SSL_CERT_FILE={ca} go run .");
+    println!(
+        "  Java     keytool -importcert -noprompt -alias okta-devserver -file {ca} -keystore \
+         devserver.p12 -storepass changeit"
+    );
+    println!(
+        "           java -Djavax.net.ssl.trustStore=devserver.p12 \
+         -Djavax.net.ssl.trustStorePassword=changeit ..."
+    );
+    println!("  okta-oidc (Rust)  OKTA_HTTP__EXTRA_CA_FILE={ca}");
 }

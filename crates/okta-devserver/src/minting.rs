@@ -133,8 +133,20 @@ pub(crate) fn id_token(
         claims.insert("auth_time".into(), json!(auth_time));
     }
     claims.insert("at_hash".into(), json!(at_hash(access_token)));
-    if grant.scopes.iter().any(|scope| scope == "groups") {
-        claims.insert("groups".into(), json!(user.groups()));
+    // Okta's ID tokens from `/token` are thin: beyond the base claims only `name` and
+    // `preferred_username` (scope `profile`) and `email` (scope `email`); every other claim of
+    // those scopes, and `groups`, comes from `/userinfo`.
+    let granted = |wanted: &str| grant.scopes.iter().any(|scope| scope == wanted);
+    if granted("profile") {
+        if let Some(name) = user.name() {
+            claims.insert("name".into(), json!(name));
+        }
+        claims.insert("preferred_username".into(), json!(user.username()));
+    }
+    if granted("email")
+        && let Some(email) = user.email()
+    {
+        claims.insert("email".into(), json!(email));
     }
     add_custom_claims(&mut claims, grant, ClaimTarget::IdToken);
 

@@ -9,21 +9,22 @@ use std::fmt::Write as _;
 use axum::response::{Html, IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 
-/// The sign-in form, posting to `/login/signin`.
+use crate::error::Refusal;
+
+/// The sign-in form, posting to `/login/signin`, with an error message after a failed attempt.
 pub(crate) fn sign_in(
     transaction: &str,
     login_hint: Option<&str>,
-    error: bool,
+    error: Option<&str>,
     status: StatusCode,
 ) -> Response {
     let username = html_escape(login_hint.unwrap_or_default());
     let transaction = html_escape(transaction);
-    let error = if error {
-        r#"<p id="error" class="error" role="alert">Unable to sign in: the username or password is incorrect.</p>"#
-    } else {
-        ""
-    };
-    page(
+    let refusal = error.map(str::to_owned);
+    let error = error.map_or_else(String::new, |message| {
+        format!(r#"<p id="error" class="error" role="alert">{}</p>"#, html_escape(message))
+    });
+    let mut response = page(
         status,
         "Sign In",
         &format!(
@@ -38,7 +39,11 @@ pub(crate) fn sign_in(
   <button id="submit" type="submit">Sign In</button>
 </form>"#
         ),
-    )
+    );
+    if let Some(message) = refusal {
+        Refusal::attach(&mut response, "sign_in_failed", &message);
+    }
+    response
 }
 
 /// The consent page, posting `decision=allow|deny` to `/login/consent`.
@@ -92,7 +97,7 @@ pub(crate) fn signed_out() -> Response {
 
 /// An error that cannot go back to the client (unknown client, unregistered redirect URI...).
 pub(crate) fn error(status: StatusCode, code: &str, description: &str) -> Response {
-    page(
+    let mut response = page(
         status,
         "Error",
         &format!(
@@ -102,7 +107,9 @@ pub(crate) fn error(status: StatusCode, code: &str, description: &str) -> Respon
             html_escape(code),
             html_escape(description)
         ),
-    )
+    );
+    Refusal::attach(&mut response, code, description);
+    response
 }
 
 fn page(status: StatusCode, title: &str, body: &str) -> Response {
@@ -125,7 +132,7 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
 }
 
 /// Escapes text for HTML element content and attribute values (the server's only escaper).
-fn html_escape(text: &str) -> String {
+pub(crate) fn html_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for character in text.chars() {
         match character {

@@ -23,6 +23,32 @@ pub struct RecordedRequest {
     pub(crate) client_auth: ClientAuthentication,
     pub(crate) bearer: bool,
     pub(crate) time: SystemTime,
+    /// The record's number, for completing it with its outcome.
+    pub(crate) id: u64,
+    /// The status of the answer, once sent.
+    pub(crate) status: Option<u16>,
+    /// Why the request was refused, if it was (`error: description`).
+    pub(crate) refusal: Option<String>,
+    /// Tokens the answer or the request carried, decoded (kept only with the console on).
+    pub(crate) tokens: Vec<DecodedToken>,
+}
+
+/// A JWT seen in a request or a response, decoded without any check, for the console.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct DecodedToken {
+    /// Where it was: `access_token` or `id_token` of a response, a parameter's name.
+    pub(crate) name: String,
+    /// The header and the claims, as pretty JSON.
+    pub(crate) header: String,
+    pub(crate) claims: String,
+}
+
+/// What the server answered to a recorded request.
+#[derive(Debug, Default)]
+pub(crate) struct Outcome {
+    pub(crate) status: u16,
+    pub(crate) refusal: Option<String>,
+    pub(crate) tokens: Vec<DecodedToken>,
 }
 
 impl RecordedRequest {
@@ -81,6 +107,17 @@ impl RecordedRequest {
     pub fn time(&self) -> SystemTime {
         self.time
     }
+
+    /// The status the server answered with; `None` while the request is being answered.
+    pub fn status(&self) -> Option<http::StatusCode> {
+        self.status.and_then(|status| http::StatusCode::from_u16(status).ok())
+    }
+
+    /// Why the server refused the request, as `error: description` (an OAuth error, an Okta
+    /// API error code, an error page, a failed sign-in); `None` when it was not refused.
+    pub fn refusal(&self) -> Option<&str> {
+        self.refusal.as_deref()
+    }
 }
 
 impl fmt::Debug for RecordedRequest {
@@ -95,6 +132,8 @@ impl fmt::Debug for RecordedRequest {
             .field("form", &names(&self.form))
             .field("client_auth", &self.client_auth)
             .field("bearer", &self.bearer)
+            .field("status", &self.status)
+            .field("refusal", &self.refusal)
             .finish_non_exhaustive()
     }
 }
@@ -113,6 +152,8 @@ pub(crate) struct RecordedRequestJson<'a> {
     client_auth: &'a ClientAuthentication,
     bearer: bool,
     time: u64,
+    status: Option<u16>,
+    refusal: Option<&'a str>,
 }
 
 impl<'a> From<&'a RecordedRequest> for RecordedRequestJson<'a> {
@@ -133,6 +174,8 @@ impl<'a> From<&'a RecordedRequest> for RecordedRequestJson<'a> {
             client_auth: &request.client_auth,
             bearer: request.bearer,
             time: unix_secs(request.time),
+            status: request.status,
+            refusal: request.refusal.as_deref(),
         }
     }
 }
@@ -141,18 +184,39 @@ impl<'a> From<&'a RecordedRequest> for RecordedRequestJson<'a> {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Recorder {
     requests: Arc<Mutex<Vec<RecordedRequest>>>,
+    next_id: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// The oldest requests are dropped past this many.
 const CAPACITY: usize = 100_000;
 
 impl Recorder {
-    pub(crate) fn record(&self, request: RecordedRequest) {
+    /// Records a request as it arrives; returns its number for [`Recorder::complete`].
+    pub(crate) fn record(&self, mut request: RecordedRequest) -> u64 {
+        let id = self.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        request.id = id;
         let mut requests = self.requests.lock().unwrap_or_else(PoisonError::into_inner);
         if requests.len() >= CAPACITY {
             requests.remove(0);
         }
         requests.push(request);
+        id
+    }
+
+    /// Adds what the server answered to request `id` (if it is still in the record).
+    pub(crate) fn complete(&self, id: u64, outcome: Outcome) {
+        let mut requests = self.requests.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(request) = requests.iter_mut().rev().find(|request| request.id == id) {
+            request.status = Some(outcome.status);
+            request.refusal = outcome.refusal;
+            request.tokens.extend(outcome.tokens);
+        }
+    }
+
+    /// The newest `n` requests, newest first.
+    pub(crate) fn latest(&self, n: usize) -> Vec<RecordedRequest> {
+        let requests = self.requests.lock().unwrap_or_else(PoisonError::into_inner);
+        requests.iter().rev().take(n).cloned().collect()
     }
 
     pub(crate) fn all(&self) -> Vec<RecordedRequest> {
@@ -182,6 +246,28 @@ impl Recorder {
     pub(crate) fn clear(&self) {
         self.requests.lock().unwrap_or_else(PoisonError::into_inner).clear();
     }
+}
+
+/// Request parameters whose value may be a JWT worth decoding for the console.
+pub(crate) const JWT_PARAMETERS: [&str; 6] =
+    ["token", "id_token_hint", "client_assertion", "subject_token", "actor_token", "access_token"];
+
+/// Decodes a compact JWS without checking anything: `None` if `value` is not one.
+pub(crate) fn decode_jwt(name: &str, value: &str) -> Option<DecodedToken> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    let mut parts = value.split('.');
+    let (header, claims, _signature) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let pretty = |segment: &str| -> Option<String> {
+        let json: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(segment).ok()?).ok()?;
+        json.is_object().then(|| serde_json::to_string_pretty(&json).ok()).flatten()
+    };
+    Some(DecodedToken { name: name.to_owned(), header: pretty(header)?, claims: pretty(claims)? })
 }
 
 fn first<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {

@@ -14,7 +14,8 @@ use crate::error::OktaApiError;
 use crate::extract::OrgRoute;
 use crate::state::AppState;
 use crate::{
-    admin, authn, authorize, discovery, edge, introspection, logout, token_endpoint, userinfo,
+    admin, authn, authorize, console, discovery, edge, introspection, logout, token_endpoint,
+    userinfo,
 };
 
 /// Every route of the server.
@@ -51,6 +52,9 @@ pub(crate) fn router(shared: AppState) -> Router {
         .route(edge::REDIRECT_TARGET, any(redirected));
     if shared.admin_routes {
         router = router.merge(admin::routes());
+    }
+    if shared.console.is_some() {
+        router = router.merge(console::routes());
     }
     router
         .fallback(fallback)

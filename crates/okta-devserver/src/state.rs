@@ -28,6 +28,8 @@ pub(crate) struct Shared {
     /// RFC 9207: advertise and send `iss` on the authorization response.
     pub(crate) iss_parameter: bool,
     pub(crate) admin_routes: bool,
+    /// `/authorize` accepts only Okta's documented `state` characters.
+    pub(crate) strict_state: bool,
     pub(crate) keys_max_age: Duration,
     /// The `idp` claim: Okta puts the org's id there for users of the Okta directory.
     pub(crate) idp_id: String,
@@ -41,6 +43,14 @@ pub(crate) struct Shared {
     pub(crate) rate: RateWindow,
     /// The `jti`s of accepted client assertions, each until its assertion expires.
     pub(crate) assertion_jtis: JtiCache,
+    /// The console, when switched on.
+    pub(crate) console: Option<ConsoleState>,
+}
+
+/// What the console keeps: the token its forms carry against cross-site requests.
+#[derive(Debug)]
+pub(crate) struct ConsoleState {
+    pub(crate) csrf_token: String,
 }
 
 impl Shared {

@@ -6,10 +6,12 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::{Map, Value, json};
 
-use crate::authorization_servers::ServerInfo;
+use crate::authorization_servers::{ORG_GROUPS_SCOPE, ServerInfo};
+use crate::config::{ClaimTarget, ClaimValue};
+use crate::error::Refusal;
 use crate::extract::Server;
 use crate::faults::Fault;
-use crate::state::AppState;
+use crate::state::{AppState, Shared};
 use crate::store::TokenKind;
 
 /// `GET|POST /v1/userinfo`.
@@ -20,6 +22,7 @@ pub(crate) async fn userinfo(
 ) -> Response {
     let Some(token) = bearer(&headers) else {
         return refuse(
+            &shared,
             &server,
             StatusCode::UNAUTHORIZED,
             "invalid_request",
@@ -30,6 +33,7 @@ pub(crate) async fn userinfo(
         shared.active_token(&server, token).filter(|record| record.kind == TokenKind::Access);
     let Some(record) = record else {
         return refuse(
+            &shared,
             &server,
             StatusCode::UNAUTHORIZED,
             "invalid_token",
@@ -39,6 +43,7 @@ pub(crate) async fn userinfo(
     let user = record.username.as_deref().and_then(|username| shared.user(username));
     let (Some(user), true) = (user, record.scopes.iter().any(|scope| scope == "openid")) else {
         return refuse(
+            &shared,
             &server,
             StatusCode::FORBIDDEN,
             "insufficient_scope",
@@ -64,8 +69,20 @@ pub(crate) async fn userinfo(
         claims.insert("email".into(), json!(user.email()));
         claims.insert("email_verified".into(), json!(user.email().is_some()));
     }
-    if has("groups") {
+    // `groups` is a scope of the org server only; a custom server sends the claims an
+    // administrator configured for ID tokens (Okta's "Userinfo / id_token request" claims).
+    if server.is_org() && has(ORG_GROUPS_SCOPE) {
         claims.insert("groups".into(), json!(user.groups()));
+    }
+    for claim in &server.claims {
+        let for_id_tokens = matches!(claim.target(), ClaimTarget::IdToken | ClaimTarget::Both);
+        if for_id_tokens && claim.applies_to(&record.scopes) {
+            let value = match claim.value() {
+                ClaimValue::Groups => json!(user.groups()),
+                ClaimValue::Static(value) => value.clone(),
+            };
+            claims.insert(claim.name().to_owned(), value);
+        }
     }
     Json(Value::Object(claims)).into_response()
 }
@@ -82,11 +99,19 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-fn refuse(server: &ServerInfo, status: StatusCode, error: &str, description: &str) -> Response {
+/// Okta's challenge: `authorization_uri`, the org's URL as `realm` (whichever server answers),
+/// `scope`, `error`, `error_description` and the path as `resource`.
+fn refuse(
+    shared: &Shared,
+    server: &ServerInfo,
+    status: StatusCode,
+    error: &str,
+    description: &str,
+) -> Response {
     let challenge = format!(
         r#"Bearer authorization_uri="{}", realm="{}", scope="openid", error="{error}", error_description="{description}", resource="{}""#,
         server.endpoint("authorize"),
-        server.issuer,
+        shared.base_url,
         url::Url::parse(&server.endpoint("userinfo"))
             .map(|url| url.path().to_owned())
             .unwrap_or_default(),
@@ -95,6 +120,7 @@ fn refuse(server: &ServerInfo, status: StatusCode, error: &str, description: &st
     if let Ok(value) = HeaderValue::from_str(&challenge) {
         response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
     }
+    Refusal::attach(&mut response, error, description);
     response
 }
 

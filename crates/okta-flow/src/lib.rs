@@ -63,7 +63,9 @@
 //! let pending = PendingLogin::unseal(client.sealing_key(), &cookie, client.clock().now(), client.leeway())?;
 //! let tokens = client.finish_login(&query, &pending).await?;
 //! let claims = tokens.id_token_claims().expect("a code exchange always verifies an ID token");
-//! assert_eq!(claims.email(), None); // profile claims come from /userinfo for the code flow
+//! // Okta's code-flow ID tokens are thin (name, preferred_username, email): the rest of the
+//! // profile comes from /userinfo.
+//! assert_eq!(claims.email(), Some(okta_devserver::DEMO_USERNAME));
 //! let user = client.userinfo(tokens.access_token(), &claims.sub).await?;
 //! assert_eq!(user.email(), Some(okta_devserver::DEMO_USERNAME));
 //! # Ok(())

@@ -6,6 +6,7 @@
 use okta_config::Settings;
 
 use crate::error::BuildError;
+use crate::tls::client_config_with_extra_roots;
 use crate::transport::{HttpClientOptions, ReqwestHttpClient};
 
 impl HttpClientOptions {
@@ -25,8 +26,10 @@ impl HttpClientOptions {
 }
 
 impl ReqwestHttpClient {
-    /// The production client with the `[http]` settings.
+    /// The production client with the `[http]` settings, trusting the certificate authorities
+    /// of `http.extra_ca_file` next to the Mozilla roots.
     pub fn from_settings(settings: &Settings) -> Result<Self, BuildError> {
-        Self::new(HttpClientOptions::from_settings(settings))
+        let tls = client_config_with_extra_roots(settings.http().extra_ca_certificates())?;
+        Self::with_tls(HttpClientOptions::from_settings(settings), tls)
     }
 }

@@ -31,6 +31,19 @@ pub(crate) fn client_config() -> Result<rustls::ClientConfig, BuildError> {
     client_config_with_roots(roots)
 }
 
+/// [`client_config`] with the certificate authorities of `http.extra_ca_file` trusted next to
+/// the Mozilla roots (okta-devserver's local CA, a company CA).
+pub(crate) fn client_config_with_extra_roots(
+    extra: &[okta_config::CaCertificate],
+) -> Result<rustls::ClientConfig, BuildError> {
+    let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    for certificate in extra {
+        let der = rustls::pki_types::CertificateDer::from(certificate.der().to_vec());
+        roots.add(der).map_err(|err| BuildError::Tls { source: Arc::new(err) })?;
+    }
+    client_config_with_roots(roots)
+}
+
 /// [`client_config`] with other trust anchors (tests use a local certificate authority).
 pub(crate) fn client_config_with_roots(
     roots: rustls::RootCertStore,

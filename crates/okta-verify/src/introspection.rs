@@ -23,6 +23,20 @@ use crate::json::{Claim, RawClaims, Rounding, numeric_date, parse_object};
 use crate::jws::{self, Algorithm};
 use crate::token_cache::{TokenCache, TokenCacheOptions};
 
+/// What an introspection answer is asked for, which decides the checks applied to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IntrospectionPurpose {
+    /// An API validating bearer access tokens (the default): only an access token of an
+    /// accepted audience passes; ID tokens and refresh tokens are refused, JWTs that cannot be
+    /// access tokens before any network call.
+    ResourceServer,
+    /// A client asking whether one of its own tokens (access, ID or refresh) is still active:
+    /// any kind of token passes, no audience is required (`audiences`, `client_ids` and
+    /// `required_scopes` still apply when set). Never use it to guard an API.
+    TokenStatus,
+}
+
 /// What an [`IntrospectionVerifier`] accepts.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -60,6 +74,8 @@ pub struct IntrospectionOptions {
     pub max_concurrent_calls: usize,
     /// Longest token sent, in bytes. Defaults to 16 KiB.
     pub max_token_len: usize,
+    /// What the answers are for. Defaults to [`IntrospectionPurpose::ResourceServer`].
+    pub purpose: IntrospectionPurpose,
     /// The clock. Defaults to [`Clock::system`].
     pub clock: Clock,
 }
@@ -80,6 +96,7 @@ impl IntrospectionOptions {
             refused_cache_ttl: Duration::from_mins(5),
             max_concurrent_calls: 32,
             max_token_len: 16 * 1024,
+            purpose: IntrospectionPurpose::ResourceServer,
             clock: Clock::system(),
         }
     }
@@ -120,7 +137,7 @@ impl IntrospectionVerifier {
         if options.leeway > MAX_LEEWAY {
             return Err(ConfigError::LeewayTooLarge { seconds: options.leeway.as_secs() });
         }
-        if options.audiences.is_empty() {
+        if options.audiences.is_empty() && options.purpose == IntrospectionPurpose::ResourceServer {
             return Err(ConfigError::NoAudience);
         }
         if options.max_concurrent_calls == 0 {
@@ -286,7 +303,9 @@ impl IntrospectionVerifier {
         let mut buffers = jws::Buffers::new();
         let jws = jws::parse(token, &Algorithm::ALL, options.max_token_len, &mut buffers)?;
         let mut raw = RawClaims::parse(&jws.payload)?;
-        check_kind(&raw)?;
+        if options.purpose == IntrospectionPurpose::ResourceServer {
+            check_kind(&raw)?;
+        }
         if let (Some(expected), Some(iss)) = (&options.issuer, raw.string(Claim::Iss)?)
             && iss != expected.as_str()
         {
@@ -314,7 +333,9 @@ impl IntrospectionVerifier {
         let options = &self.inner.options;
         let leeway = seconds(options.leeway);
         let token_type = string(&mut body, "token_type")?;
+        let access_only = options.purpose == IntrospectionPurpose::ResourceServer;
         match &token_type {
+            _ if !access_only => {}
             None => {
                 return Err(VerifyError::WrongTokenKind {
                     expected: crate::TokenKind::Access,
@@ -331,15 +352,23 @@ impl IntrospectionVerifier {
         }
         // Okta answers `token_type: Bearer` for refresh tokens too; only access tokens carry
         // `aud`, `iss` and `jti` (okta-facts-2 item 25).
-        if !body.contains_key("aud") && !body.contains_key("iss") && !body.contains_key("jti") {
+        if access_only
+            && !body.contains_key("aud")
+            && !body.contains_key("iss")
+            && !body.contains_key("jti")
+        {
             return Err(VerifyError::WrongTokenKind {
                 expected: crate::TokenKind::Access,
                 reason: "introspection describes a refresh token (no aud, iss or jti)",
             });
         }
-        let exp = date(&mut body, "exp", Rounding::Down)?
-            .ok_or(VerifyError::MissingClaim { claim: "exp" })?;
-        if now >= exp.saturating_add(leeway) {
+        let exp = date(&mut body, "exp", Rounding::Down)?;
+        if access_only && exp.is_none() {
+            return Err(VerifyError::MissingClaim { claim: "exp" });
+        }
+        if let Some(exp) = exp
+            && now >= exp.saturating_add(leeway)
+        {
             return Err(VerifyError::Expired { exp, now, leeway: options.leeway.as_secs() });
         }
         let nbf = date(&mut body, "nbf", Rounding::Up)?;
@@ -369,7 +398,9 @@ impl IntrospectionVerifier {
                 .collect::<Result<_, _>>()?,
             Some(_) => return Err(VerifyError::InvalidClaimType { claim: "aud" }),
         };
-        if !aud.iter().any(|value| options.audiences.iter().any(|a| a.as_str() == value)) {
+        if (access_only || !options.audiences.is_empty())
+            && !aud.iter().any(|value| options.audiences.iter().any(|a| a.as_str() == value))
+        {
             return Err(VerifyError::AudienceMismatch);
         }
         let client_id = string(&mut body, "client_id")?;
@@ -400,7 +431,7 @@ impl IntrospectionVerifier {
             uid: string(&mut body, "uid")?,
             client_id,
             scope,
-            exp: Some(exp),
+            exp,
             iat: date(&mut body, "iat", Rounding::Up)?,
             nbf,
             iss,

@@ -144,7 +144,8 @@ pub use crate::id_token::{
     IdTokenChecks, IdTokenOptions, IdTokenVerifier, VerifiedIdToken, at_hash_of,
 };
 pub use crate::introspection::{
-    IntrospectedToken, IntrospectionClaims, IntrospectionOptions, IntrospectionVerifier,
+    IntrospectedToken, IntrospectionClaims, IntrospectionOptions, IntrospectionPurpose,
+    IntrospectionVerifier,
 };
 pub use crate::jwks::{JwksCache, JwksCacheOptions};
 pub use crate::jws::Algorithm;

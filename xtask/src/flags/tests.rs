@@ -72,3 +72,13 @@ fn fuzz_takes_seconds_and_a_target() {
     );
     assert!(parse_args("fuzz --seconds 0").is_err());
 }
+
+#[test]
+fn third_party_takes_an_ecosystem() {
+    assert_eq!(parse_args("third-party").unwrap(), Command::ThirdParty(ThirdParty { only: None }));
+    assert_eq!(
+        parse_args("third-party --only python").unwrap(),
+        Command::ThirdParty(ThirdParty { only: Some("python".into()) })
+    );
+    assert!(parse_args("third-party --only").is_err());
+}

@@ -37,7 +37,7 @@ async fn discover_shows_a_custom_server() {
           client authentication  client_secret_basic, client_secret_post, client_secret_jwt, private_key_jwt, none
           PKCE methods           S256
           ID token algorithms    RS256
-          scopes                 openid, profile, email, address, phone, offline_access, groups
+          scopes                 openid, profile, email, address, phone, offline_access
           iss in responses       no
 
         Keys (2)

@@ -900,3 +900,49 @@ fn resource_servers_choose_the_accepted_clients_explicitly() {
     // A client (signing users in) validates no access tokens: no choice needed.
     client().load().unwrap();
 }
+
+const TEST_CA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/ca.pem");
+
+#[test]
+fn an_extra_ca_file_is_read_and_checked_when_the_settings_load() {
+    let settings = client().set("http.extra_ca_file", TEST_CA).load().unwrap();
+    let http = settings.http();
+    assert_eq!(http.extra_ca_file(), Some(Path::new(TEST_CA)));
+    assert_eq!(http.extra_ca_certificates().len(), 1);
+    assert_eq!(http.extra_ca_certificates()[0].der()[0], 0x30, "DER");
+    let entry = settings.entries().into_iter().find(|entry| entry.key() == "http.extra_ca_file");
+    assert_eq!(entry.map(|entry| entry.value().to_owned()).as_deref(), Some(TEST_CA));
+
+    let none = client().load().unwrap();
+    assert!(
+        none.http().extra_ca_file().is_none() && none.http().extra_ca_certificates().is_empty()
+    );
+}
+
+#[test]
+fn an_extra_ca_file_that_is_missing_not_pem_or_holds_a_key_is_a_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.pem");
+    let text = dir.path().join("text.pem");
+    std::fs::write(&text, "hello").unwrap();
+    let with_key = dir.path().join("with-key.pem");
+    let ca = std::fs::read_to_string(TEST_CA).unwrap();
+    std::fs::write(
+        &with_key,
+        format!("{ca}-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIB3Iea8kjE9u3Z1OCiFoxQd1+Xw4uygnk3dQ3Ov3MgpF\n-----END PRIVATE KEY-----\n"),
+    )
+    .unwrap();
+    let cases = [
+        (missing.display().to_string(), "cannot read"),
+        (text.display().to_string(), "contains no PEM certificate"),
+        (with_key.display().to_string(), "contains a private key"),
+        (String::from("  "), "is empty"),
+    ];
+    for (value, says) in cases {
+        let err = client().set("http.extra_ca_file", value.as_str()).load().unwrap_err();
+        let problems = err.problems();
+        assert_eq!(problems.len(), 1, "{err}");
+        assert_eq!(problems[0].key(), "http.extra_ca_file");
+        assert!(problems[0].to_string().contains(says), "{value}: {err}");
+    }
+}

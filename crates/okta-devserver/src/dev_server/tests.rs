@@ -46,6 +46,65 @@ async fn every_configuration_problem_is_reported_at_once() {
 }
 
 #[tokio::test]
+async fn lifetimes_outside_oktas_limits_are_refused() {
+    let cases = [
+        (
+            "authorization_code",
+            TokenLifetimes::default().with_authorization_code(Duration::from_secs(60)),
+            "Okta allows fixed at 300 s",
+        ),
+        (
+            "id_token",
+            TokenLifetimes::default().with_id_token(Duration::from_mins(2)),
+            "fixed at 60 min",
+        ),
+        (
+            "access_token",
+            TokenLifetimes::default().with_access_token(Duration::from_mins(4)),
+            "5 min to 1 day",
+        ),
+        (
+            "access_token",
+            TokenLifetimes::default().with_access_token(Duration::from_hours(25)),
+            "5 min to 1 day",
+        ),
+        (
+            "refresh_token",
+            TokenLifetimes::default().with_refresh_token(Duration::from_mins(9)),
+            "10 min to 5 years",
+        ),
+        (
+            "refresh_token",
+            TokenLifetimes::default().with_refresh_token(Duration::from_hours(6 * 365 * 24)),
+            "10 min to 5 years",
+        ),
+        (
+            "refresh_rotation_grace",
+            TokenLifetimes::default().with_refresh_rotation_grace(Duration::from_secs(61)),
+            "0 to 60 s",
+        ),
+    ];
+    for (name, lifetimes, rule) in cases {
+        let error = DevServer::builder().lifetimes(lifetimes).start().await.unwrap_err();
+        let StartError::InvalidConfig { problems } = &error else { panic!("{error}") };
+        assert_eq!(problems.len(), 1, "{name}: {problems:?}");
+        assert!(problems[0].starts_with(&format!("lifetimes.{name} is ")), "{problems:?}");
+        assert!(problems[0].contains(rule), "{problems:?}");
+    }
+    // The limits themselves are accepted.
+    let edges = TokenLifetimes::default()
+        .with_access_token(Duration::from_mins(5))
+        .with_refresh_token(Duration::from_mins(10))
+        .with_refresh_rotation_grace(Duration::ZERO);
+    assert!(DevServer::builder().lifetimes(edges).start().await.is_ok());
+    let edges = TokenLifetimes::default()
+        .with_access_token(Duration::from_hours(24))
+        .with_refresh_token(Duration::from_hours(5 * 365 * 24))
+        .with_refresh_rotation_grace(Duration::from_secs(60));
+    assert!(DevServer::builder().lifetimes(edges).start().await.is_ok());
+}
+
+#[tokio::test]
 async fn a_config_file_adds_clients_users_servers_and_settings() {
     let config: DevServerConfig = toml::from_str(
         r#"
@@ -62,7 +121,7 @@ async fn a_config_file_adds_clients_users_servers_and_settings() {
         [[authorization_servers]]
         id = "payments"
         [lifetimes]
-        access_token = 120
+        access_token = 600
         "#,
     )
     .unwrap();
@@ -76,7 +135,7 @@ async fn a_config_file_adds_clients_users_servers_and_settings() {
     assert_eq!(shared.keys_max_age, Duration::from_mins(1));
     assert_eq!(
         shared.lifetimes,
-        TokenLifetimes::default().with_access_token(Duration::from_mins(2))
+        TokenLifetimes::default().with_access_token(Duration::from_mins(10))
     );
 }
 

@@ -41,7 +41,30 @@ async fn every_okta_metadata_path_answers_with_its_issuer() {
                 "none"
             ])
         );
-        assert_eq!(document["response_types_supported"], serde_json::json!(["code"]));
+        assert_eq!(
+            document["response_types_supported"],
+            serde_json::json!([
+                "code",
+                "id_token",
+                "code id_token",
+                "code token",
+                "id_token token",
+                "code id_token token"
+            ]),
+            "as Okta lists them"
+        );
+        let grants: Vec<&str> = document["grant_types_supported"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(serde_json::Value::as_str)
+            .collect();
+        assert_eq!(&grants[..4], ["authorization_code", "implicit", "refresh_token", "password"]);
+        assert!(grants.contains(&"urn:ietf:params:oauth:grant-type:device_code"));
+        assert_eq!(grants.contains(&"client_credentials"), !openid, "{path}: {grants:?}");
+        assert_eq!(reply.header("cache-control"), Some("max-age=86400, must-revalidate"));
+        // The harness clock stands at 2027-01-15T08:00:00Z: a day later.
+        assert_eq!(reply.header("expires"), Some("Sat, 16 Jan 2027 08:00:00 GMT"));
         assert!(document.get("authorization_response_iss_parameter_supported").is_none());
         if openid {
             assert_eq!(document["userinfo_endpoint"], format!("{endpoints}/userinfo"));
@@ -66,20 +89,30 @@ async fn custom_servers_list_their_scopes_and_unknown_ones_are_404() {
     let document = harness.get("/oauth2/payments/.well-known/openid-configuration").await.json();
     let scopes = document["scopes_supported"].as_array().unwrap();
     assert!(scopes.contains(&"openid".into()) && scopes.contains(&"payments:read".into()));
-    assert_eq!(
-        document["grant_types_supported"],
-        serde_json::json!([
-            "authorization_code",
-            "refresh_token",
-            "client_credentials",
-            "urn:ietf:params:oauth:grant-type:token-exchange"
-        ])
+    assert!(!scopes.contains(&"groups".into()), "groups is an org-server scope");
+    let grants = |document: &serde_json::Value| -> Vec<String> {
+        document["grant_types_supported"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|grant| grant.as_str().map(str::to_owned))
+            .collect()
+    };
+    let exchange = "urn:ietf:params:oauth:grant-type:token-exchange".to_owned();
+    assert!(grants(&document).contains(&exchange), "a custom server lists token exchange");
+    assert!(!grants(&document).contains(&"client_credentials".to_owned()));
+    let oauth = harness.get("/oauth2/payments/.well-known/oauth-authorization-server").await.json();
+    assert!(
+        grants(&oauth).contains(&exchange)
+            && grants(&oauth).contains(&"client_credentials".to_owned())
     );
     let org = harness.get("/.well-known/openid-configuration").await.json();
-    assert_eq!(
-        org["grant_types_supported"],
-        serde_json::json!(["authorization_code", "refresh_token", "client_credentials"]),
-        "the org server has client_credentials (Okta API scopes) but no token exchange"
+    assert!(org["scopes_supported"].as_array().unwrap().contains(&"groups".into()));
+    assert!(!grants(&org).contains(&exchange), "the org server has no token exchange");
+    let org_oauth = harness.get("/.well-known/oauth-authorization-server").await.json();
+    assert!(
+        grants(&org_oauth).contains(&"client_credentials".to_owned()),
+        "the org server has client_credentials (Okta API scopes)"
     );
     for path in
         ["/oauth2/nope/.well-known/openid-configuration", "/oauth2/nope/v1/keys", "/no/such/path"]

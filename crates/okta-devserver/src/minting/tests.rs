@@ -172,3 +172,50 @@ async fn refresh_faults_change_only_id_tokens_from_a_refresh() {
     assert_eq!(refreshed["iss"], format!("{}1", original["iss"].as_str().unwrap()));
     assert_eq!(refreshed["sub"], format!("{}1", original["sub"].as_str().unwrap()));
 }
+
+#[tokio::test]
+async fn code_flow_id_tokens_are_thin_as_oktas() {
+    let harness = Harness::new().await;
+    let names = |tokens: &Value| -> Vec<String> {
+        let mut names: Vec<String> =
+            claims(id_token(tokens)).as_object().unwrap().keys().cloned().collect();
+        names.sort();
+        names
+    };
+    let base = [
+        "amr",
+        "at_hash",
+        "aud",
+        "auth_time",
+        "exp",
+        "iat",
+        "idp",
+        "iss",
+        "jti",
+        "nonce",
+        "sub",
+        "ver",
+    ];
+    let openid = harness.tokens("default", &[("scope", "openid")]).await;
+    assert_eq!(names(&openid), base);
+
+    for server in ["default", "org"] {
+        let scopes = if server == "org" {
+            "openid profile email address phone groups"
+        } else {
+            "openid profile email address phone"
+        };
+        let full = harness.tokens(server, &[("scope", scopes)]).await;
+        let mut expected: Vec<&str> =
+            base.iter().copied().chain(["email", "name", "preferred_username"]).collect();
+        expected.sort_unstable();
+        assert_eq!(names(&full), expected, "{server}: only name, preferred_username and email");
+        let id = claims(id_token(&full));
+        assert_eq!(id["name"], "Alice Liddell");
+        assert_eq!(id["preferred_username"], crate::DEMO_USERNAME);
+        assert_eq!(id["email"], crate::DEMO_USERNAME);
+    }
+    let profile_only = harness.tokens("default", &[("scope", "openid profile")]).await;
+    assert!(claims(id_token(&profile_only)).get("email").is_none());
+    assert!(claims(id_token(&profile_only)).get("name").is_some());
+}

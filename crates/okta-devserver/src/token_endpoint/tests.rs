@@ -88,9 +88,10 @@ async fn a_code_exchange_returns_okta_shaped_tokens() {
     assert!(id_claims["jti"].as_str().unwrap().starts_with("ID."));
     assert!(id_claims["idp"].as_str().unwrap().starts_with("00o"));
     assert_eq!(id_claims["at_hash"], expected_at_hash(access).as_str());
+    assert_eq!(id_claims["email"], DEMO_USERNAME, "a thin ID token has email and name");
     assert!(
-        id_claims.get("email").is_none(),
-        "profile claims come from /userinfo in the code flow"
+        id_claims.get("given_name").is_none(),
+        "other profile claims come from /userinfo in the code flow"
     );
 
     let jwks = harness.jwks("default").await;
@@ -424,6 +425,7 @@ async fn custom_claims_follow_their_target_and_scopes() {
     let harness = Harness::with(|builder| {
         builder.authorization_server(
             AuthorizationServer::new("default")
+                .with_scope("groups")
                 .with_claim(CustomClaim::groups().only_with_scopes(["groups"]))
                 .with_claim(CustomClaim::new("tier", ClaimValue::Static(serde_json::json!("gold"))))
                 .with_claim(
@@ -452,14 +454,12 @@ async fn custom_claims_follow_their_target_and_scopes() {
 
 #[tokio::test]
 async fn configured_lifetimes_are_used() {
-    let lifetimes = TokenLifetimes::default()
-        .with_access_token(Duration::from_mins(5))
-        .with_id_token(Duration::from_mins(2));
+    let lifetimes = TokenLifetimes::default().with_access_token(Duration::from_mins(5));
     let harness = Harness::with(|builder| builder.lifetimes(lifetimes)).await;
     let tokens = harness.tokens("default", &[]).await;
     assert_eq!(tokens["expires_in"], 300);
     assert_eq!(claims(tokens["access_token"].as_str().unwrap())["exp"], 1_800_000_300_u64);
-    assert_eq!(claims(tokens["id_token"].as_str().unwrap())["exp"], 1_800_000_120_u64);
+    assert_eq!(claims(tokens["id_token"].as_str().unwrap())["exp"], 1_800_003_600_u64);
 }
 
 #[tokio::test]

@@ -3,9 +3,13 @@
 use http::StatusCode;
 
 use crate::testing::Harness;
-use crate::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERNAME, Fault};
+use crate::{
+    AuthorizationServer, ClaimValue, CustomClaim, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
+    DEMO_USERNAME, Fault,
+};
 
 const USERINFO: &str = "/oauth2/default/v1/userinfo";
+const ORG_USERINFO: &str = "/oauth2/v1/userinfo";
 
 fn challenge(reply: &crate::testing::Reply) -> String {
     reply.header("www-authenticate").expect("a WWW-Authenticate header").to_owned()
@@ -15,9 +19,9 @@ fn challenge(reply: &crate::testing::Reply) -> String {
 async fn claims_follow_the_granted_scopes() {
     let harness = Harness::new().await;
     let alice = harness.server.users().get(DEMO_USERNAME).unwrap();
-    let full = harness.tokens("default", &[("scope", "openid profile email groups")]).await;
+    let full = harness.tokens("org", &[("scope", "openid profile email groups")]).await;
     let bearer = format!("Bearer {}", full["access_token"].as_str().unwrap());
-    let reply = harness.get_with(USERINFO, &[("authorization", &bearer)]).await;
+    let reply = harness.get_with(ORG_USERINFO, &[("authorization", &bearer)]).await;
     assert_eq!(reply.status, StatusCode::OK);
     let body = reply.json();
     assert_eq!(body["sub"], alice.id().as_str());
@@ -36,7 +40,7 @@ async fn claims_follow_the_granted_scopes() {
 
     let posted = harness
         .send(
-            http::Request::post(USERINFO)
+            http::Request::post(ORG_USERINFO)
                 .header(
                     "authorization",
                     format!("Bearer {}", full["access_token"].as_str().unwrap()),
@@ -46,6 +50,49 @@ async fn claims_follow_the_granted_scopes() {
         )
         .await;
     assert_eq!(posted.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn groups_is_an_org_scope_and_custom_servers_send_their_id_token_claims() {
+    let harness = Harness::with(|builder| {
+        builder.authorization_server(
+            AuthorizationServer::new("default")
+                .with_scope("groups")
+                .with_claim(CustomClaim::groups().only_with_scopes(["groups"]))
+                .with_claim(CustomClaim::new(
+                    "tier",
+                    ClaimValue::Static(serde_json::json!("gold")),
+                )),
+        )
+    })
+    .await;
+    // Without a configured `groups` scope, the default server refuses it (Okta's too).
+    let plain = Harness::new().await;
+    let refused = plain
+        .get(&Harness::authorize_uri(
+            "default",
+            &[("scope", "openid groups"), ("sessionToken", "x")],
+        ))
+        .await;
+    assert_eq!(refused.location_param("error").as_deref(), Some("invalid_scope"));
+
+    let tokens = harness.tokens("default", &[("scope", "openid groups")]).await;
+    let bearer = format!("Bearer {}", tokens["access_token"].as_str().unwrap());
+    let body = harness.get_with(USERINFO, &[("authorization", &bearer)]).await.json();
+    assert_eq!(body["groups"], serde_json::json!(["Everyone", "Engineering", "Admins"]));
+    assert!(body.get("tier").is_none(), "access-token claims stay out of userinfo: {body}");
+}
+
+#[tokio::test]
+async fn the_challenge_names_the_org_as_realm() {
+    let harness = Harness::new().await;
+    let missing = harness.get(USERINFO).await;
+    let realm = format!(r#"realm="{}""#, harness.server.base_url());
+    assert!(challenge(&missing).contains(&realm), "{}", challenge(&missing));
+    assert!(challenge(&missing).contains(&format!(
+        r#"authorization_uri="{}/v1/authorize""#,
+        harness.server.issuer("default")
+    )));
 }
 
 #[tokio::test]

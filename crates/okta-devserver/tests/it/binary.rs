@@ -14,11 +14,10 @@ impl Drop for KillOnDrop {
     }
 }
 
-#[tokio::test]
-async fn the_binary_prints_issuers_clients_and_users_and_serves_the_config_file() {
-    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/devserver.example.toml");
+/// Starts the binary with `args` and reads its banner (up to "Press Ctrl-C").
+async fn start(args: &[&str]) -> (KillOnDrop, String) {
     let child = Command::new(env!("CARGO_BIN_EXE_okta-devserver"))
-        .args(["--port", "0", "--config", example])
+        .args(args)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -43,14 +42,24 @@ async fn the_binary_prints_issuers_clients_and_users_and_serves_the_config_file(
     )
     .await
     .expect("the banner within 30 s")
-    .unwrap();
+    .expect("the banner reader ends");
+    (child, banner)
+}
 
-    let base = banner
+fn base_url(banner: &str) -> String {
+    banner
         .lines()
         .next()
         .and_then(|line| line.strip_prefix("okta-devserver listening on "))
-        .expect(&banner)
-        .to_owned();
+        .expect(banner)
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_binary_prints_issuers_clients_and_users_and_serves_the_config_file() {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/devserver.example.toml");
+    let (_child, banner) = start(&["--port", "0", "--config", example]).await;
+    let base = base_url(&banner);
     for expected in [
         format!("default    {base}/oauth2/default"),
         format!("payments   {base}/oauth2/payments"),
@@ -108,4 +117,45 @@ async fn the_binary_prints_issuers_clients_and_users_and_serves_the_config_file(
         .unwrap();
     assert_eq!(reply["scope"], "payments:read", "the default scope, {reply}");
     assert_eq!(reply["expires_in"], 1800, "the policy rule's lifetime");
+}
+
+#[tokio::test]
+async fn with_tls_the_binary_serves_https_and_prints_the_ca_and_how_to_trust_it() {
+    let directory = tempfile::tempdir().unwrap();
+    let tls_dir = directory.path().join("tls");
+    let tls_arg = tls_dir.to_str().unwrap();
+    let (_child, banner) =
+        start(&["--port", "0", "--tls", "--tls-dir", tls_arg, "--console"]).await;
+    let base = base_url(&banner);
+    assert!(banner.contains(&format!("Console: {base}/devserver/console")), "{banner}");
+    assert!(base.starts_with("https://127.0.0.1:"), "{banner}");
+    let ca = tls_dir.join("ca.pem");
+    let ca_text = ca.display().to_string();
+    for expected in [
+        format!("TLS: clients must trust the local CA {ca_text}"),
+        format!("NODE_EXTRA_CA_CERTS={ca_text}"),
+        format!("SSL_CERT_FILE={ca_text} REQUESTS_CA_BUNDLE={ca_text}"),
+        format!("curl --cacert {ca_text} {base}/.well-known/openid-configuration"),
+        "keytool -importcert".to_owned(),
+    ] {
+        assert!(banner.contains(&expected), "{expected:?} missing from\n{banner}");
+    }
+    let pem = std::fs::read(&ca).unwrap();
+    let root = reqwest::Certificate::from_pem(&pem).unwrap();
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let client = reqwest::Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(root)
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let document: serde_json::Value = client
+        .get(format!("{base}/oauth2/default/.well-known/openid-configuration"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(document["issuer"], format!("{base}/oauth2/default"));
 }

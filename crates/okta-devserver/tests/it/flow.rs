@@ -32,7 +32,7 @@ async fn the_seed_guide_flow_works_over_http() {
         .unwrap();
     assert_eq!(signed_in.status(), StatusCode::FOUND);
     let location = signed_in.headers()[header::LOCATION].to_str().unwrap().to_owned();
-    assert!(location.starts_with("http://localhost:8080/?code="), "{location}");
+    assert!(location.starts_with("http://localhost:8080?code="), "{location}");
     assert_eq!(
         param(&location, "state").as_deref(),
         Some("state-296bc9a0-a2a2-4a57-be1a-d0e2fd9bb601")

@@ -303,3 +303,24 @@ async fn an_unknown_certificate_authority_is_a_connect_error() {
     let err = client.execute(get(&format!("https://127.0.0.1:{}/", address.port()))).await;
     assert!(matches!(err, Err(TransportError::Connect { .. })), "{err:?}");
 }
+
+#[tokio::test]
+async fn the_extra_ca_of_the_settings_is_trusted_next_to_the_public_roots() {
+    let ca = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/ca.pem");
+    let load = |extra: Option<&str>| {
+        let mut loader = okta_config::SettingsLoader::isolated()
+            .set("issuer", "https://dev-123456.okta.com/oauth2/default");
+        if let Some(extra) = extra {
+            loader = loader.set("http.extra_ca_file", extra);
+        }
+        loader.load().unwrap()
+    };
+    let address = serve_tls().await;
+    let url = format!("https://localhost:{}/oauth2/default/v1/keys", address.port());
+    let trusting = ReqwestHttpClient::from_settings(&load(Some(ca))).unwrap();
+    let response = trusting.execute(get(&url)).await.unwrap();
+    assert_eq!(response.body(), b"hello");
+    let plain = ReqwestHttpClient::from_settings(&load(None)).unwrap();
+    let refused = plain.execute(get(&url)).await;
+    assert!(matches!(refused, Err(TransportError::Connect { .. })), "{refused:?}");
+}

@@ -590,3 +590,33 @@ async fn intro_the_cap_on_concurrent_calls_answers_busy_at_once() {
     verifier.verify(&format!("{OPAQUE}third")).await.unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 3);
 }
+
+#[tokio::test]
+async fn intro_token_status_is_the_explicit_mode_for_any_kind_of_token() {
+    // A client asking about its own tokens (okta-flow's `introspect`): no audience required,
+    // ID and refresh tokens answered; inactive is still a refusal.
+    let mut options = options();
+    options.audiences.clear();
+    options.purpose = crate::IntrospectionPurpose::TokenStatus;
+    let refresh = json!({
+        "active": true, "token_type": "Bearer", "scope": "offline_access",
+        "client_id": "0oa1client", "exp": NOW + 3600, "sub": "alice@example.com"
+    });
+    let id_token = active(&json!({ "token_type": null, "aud": "0oa1client" }));
+    for body in [refresh.to_string(), id_token, r#"{"active":false}"#.to_owned()] {
+        let inactive = body.contains("false");
+        let (_fake, http) = fake(Ok((200, body)));
+        let result = verifier(options.clone(), http).verify(OPAQUE).await;
+        assert_eq!(result.is_err(), inactive, "{result:?}");
+    }
+    let header = json!({ "alg": "RS256", "kid": "k1" });
+    let id_jwt = jwt(&header, &json!({ "nonce": "n", "aud": "0oa1client", "exp": NOW + 60 }));
+    let (fake_jwt, http) = fake(Ok((200, active(&json!({ "token_type": null })))));
+    verifier(options.clone(), http).verify(&id_jwt).await.unwrap();
+    assert_eq!(fake_jwt.calls.load(Ordering::SeqCst), 1, "asked, not screened out");
+    // The default purpose is the resource server's.
+    assert_eq!(
+        IntrospectionOptions::new(URL.parse().unwrap()).purpose,
+        crate::IntrospectionPurpose::ResourceServer
+    );
+}
