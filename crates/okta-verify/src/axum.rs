@@ -1,8 +1,12 @@
 //! A tower layer and an axum extractor that protect routes with Okta access tokens (RFC 6750).
 //!
-//! [`BearerAuthLayer`] reads `Authorization: Bearer <token>`, verifies it with an
-//! [`AccessTokenVerifier`], and hands the [`VerifiedAccessToken`] to the handler, which takes it as
-//! an extractor. Refusals follow RFC 6750 section 3 and never echo the token:
+//! [`BearerAuthLayer`] reads `Authorization: Bearer <token>`, verifies it with any
+//! [`BearerVerifier`]: an [`AccessTokenVerifier`] (the default), an
+//! [`IntrospectionVerifier`](crate::IntrospectionVerifier), an [`IssuerChain`](crate::IssuerChain)
+//! over several issuers, or a team's own; and hands what it verified to the handler through the
+//! request's extensions: [`VerifiedAccessToken`] and
+//! [`IntrospectedToken`](crate::IntrospectedToken) are extractors, a team's own type is
+//! `axum::Extension<T>`. Refusals follow RFC 6750 section 3 and never echo the token:
 //!
 //! | situation | status | `WWW-Authenticate` |
 //! | --- | --- | --- |
@@ -42,24 +46,26 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::core::is_b64token;
-use crate::{AccessTokenVerifier, VerifiedAccessToken, VerifyError};
+use crate::{
+    AccessTokenVerifier, BearerVerifier, IntrospectedToken, VerifiedAccessToken, VerifyError,
+};
 
 /// A layer that verifies the bearer token of every request (see the [module docs](self)).
 #[derive(Debug, Clone)]
-pub struct BearerAuthLayer {
-    verifier: AccessTokenVerifier,
+pub struct BearerAuthLayer<V = AccessTokenVerifier> {
+    verifier: V,
 }
 
-impl BearerAuthLayer {
+impl<V: BearerVerifier> BearerAuthLayer<V> {
     /// A layer that verifies with `verifier` (its required scopes and rules apply to every route
     /// under the layer).
-    pub fn new(verifier: AccessTokenVerifier) -> Self {
+    pub fn new(verifier: V) -> Self {
         Self { verifier }
     }
 }
 
-impl<S> Layer<S> for BearerAuthLayer {
-    type Service = BearerAuthService<S>;
+impl<S, V: BearerVerifier> Layer<S> for BearerAuthLayer<V> {
+    type Service = BearerAuthService<S, V>;
 
     fn layer(&self, inner: S) -> Self::Service {
         BearerAuthService { inner, verifier: self.verifier.clone() }
@@ -67,14 +73,15 @@ impl<S> Layer<S> for BearerAuthLayer {
 }
 
 /// The service made by [`BearerAuthLayer`]: verifies the bearer token, then calls the inner
-/// service with the [`VerifiedAccessToken`] in the request's extensions.
+/// service with what the verifier gives ([`BearerVerifier::Verified`]) in the request's
+/// extensions.
 #[derive(Debug, Clone)]
-pub struct BearerAuthService<S> {
+pub struct BearerAuthService<S, V = AccessTokenVerifier> {
     inner: S,
-    verifier: AccessTokenVerifier,
+    verifier: V,
 }
 
-impl<S, B> Service<Request<B>> for BearerAuthService<S>
+impl<S, B, V: BearerVerifier> Service<Request<B>> for BearerAuthService<S, V>
 where
     S: Service<Request<B>, Response = Response, Error = Infallible> + Clone + Send + 'static,
     S::Future: Send + 'static,
@@ -95,7 +102,7 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         Box::pin(async move {
             let verified = match bearer_token(request.headers(), request.uri()) {
-                Ok(token) => verifier.verify(token).await.map_err(BearerRejection::Token),
+                Ok(token) => verifier.verify_bearer(token).await.map_err(BearerRejection::Token),
                 Err(err) => Err(BearerRejection::Request(err)),
             };
             match verified {
@@ -117,6 +124,14 @@ impl<S: Send + Sync> FromRequestParts<S> for VerifiedAccessToken {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         parts.extensions.get::<VerifiedAccessToken>().cloned().ok_or(BearerRejection::LayerMissing)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for IntrospectedToken {
+    type Rejection = BearerRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<IntrospectedToken>().cloned().ok_or(BearerRejection::LayerMissing)
     }
 }
 
@@ -195,10 +210,8 @@ impl BearerRejection {
         }
     }
 
-    fn into_response_for(self, verifier: &AccessTokenVerifier) -> Response {
-        let scopes = &verifier.options().required_scopes;
-        let scope = scopes.iter().map(okta_config::Scope::as_str).collect::<Vec<_>>().join(" ");
-        self.response(&scope)
+    fn into_response_for(self, verifier: &impl BearerVerifier) -> Response {
+        self.response(&verifier.required_scopes().join(" "))
     }
 
     fn response(self, required_scope: &str) -> Response {
