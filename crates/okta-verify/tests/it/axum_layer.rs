@@ -233,3 +233,28 @@ async fn the_layer_takes_introspection_and_team_written_verifiers() {
         call(&app, "/me", &["Bearer 0Hn2XVcJq1bPJqPzDQm8hT3nkgGl4fLw2dw4R7eMo-Y".to_owned()]).await;
     expect![[r#"200 [-] hello alice@example.com"#]].assert_eq(&answer);
 }
+
+/// What `Router::layer(BearerAuthLayer)` does to a path that matches no route: axum runs the
+/// layer around the fallback too, so an unknown path without a token is 401 (nothing is said
+/// about which paths exist), and with a valid token the fallback's 404. `route_layer` guards
+/// only the routes that match: there an unknown path is 404 whatever the token.
+#[tokio::test]
+async fn routes_that_match_nothing() {
+    let verifier = AccessTokenVerifier::new(access_options(), static_keys()).unwrap();
+    let layered = app(verifier.clone());
+    let route_layered =
+        Router::new().route("/me", get(me)).route_layer(BearerAuthLayer::new(verifier));
+    let bearer = [format!("Bearer {}", access_token())];
+    let mut out = String::new();
+    for (name, app) in [("layer", &layered), ("route_layer", &route_layered)] {
+        writeln!(out, "{name}, no token => {}", call(app, "/nope", &[]).await).unwrap();
+        writeln!(out, "{name}, valid token => {}", call(app, "/nope", &bearer).await).unwrap();
+    }
+    expect![[r#"
+        layer, no token => 401 [Bearer] 
+        layer, valid token => 404 [-] 
+        route_layer, no token => 404 [-] 
+        route_layer, valid token => 404 [-] 
+    "#]]
+    .assert_eq(&out);
+}
