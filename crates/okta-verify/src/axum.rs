@@ -5,7 +5,7 @@
 //! [`IntrospectionVerifier`](crate::IntrospectionVerifier), an [`IssuerChain`](crate::IssuerChain)
 //! over several issuers, or a team's own; and hands what it verified to the handler through the
 //! request's extensions: [`VerifiedAccessToken`] and
-//! [`IntrospectedToken`](crate::IntrospectedToken) are extractors, a team's own type is
+//! [`IntrospectedToken`] are extractors, a team's own type is
 //! `axum::Extension<T>`. Refusals follow RFC 6750 section 3 and never echo the token:
 //!
 //! | situation | status | `WWW-Authenticate` |
