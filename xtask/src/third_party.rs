@@ -18,7 +18,12 @@ use crate::{project_root, report, target_dir};
 
 /// The client the third-party libraries sign in with (`client_secret_basic`, Okta's default).
 const CLIENT_ID: &str = "third-party-web";
-const CLIENT_SECRET: &str = "third-party_secret-0123456789-abcdefghijklmnop";
+/// With characters that form-encoding changes (`+`, `/`, `:`, `%2B`): openid-client
+/// form-encodes Basic credentials (RFC 6749 §2.3.1) while Authlib sends them raw, and Okta
+/// takes both.
+const CLIENT_SECRET: &str = "third-party+secret/0123456789:abcdefghij%2Bklmnop";
+/// A public client (`none`), for Okta's JavaScript SDK's `Basic base64(client_id)`.
+const PUBLIC_CLIENT_ID: &str = "third-party-spa";
 const REDIRECT_URI: &str = "http://127.0.0.1:8080/authorization-code/callback";
 const POST_LOGOUT_REDIRECT_URI: &str = "http://127.0.0.1:8080/";
 
@@ -75,6 +80,7 @@ impl ThirdParty {
                                 GrantType::RefreshToken,
                             ]),
                     )
+                    .client(Client::public(PUBLIC_CLIENT_ID).with_redirect_uri(REDIRECT_URI))
                     .start(),
             )
             .context("starting okta-devserver in TLS mode")?;
@@ -95,6 +101,7 @@ impl ThirdParty {
             ("DEVSERVER_USERNAME", DEMO_USERNAME.to_owned()),
             ("DEVSERVER_PASSWORD", DEMO_PASSWORD.to_owned()),
             ("DEVSERVER_AUDIENCE", audience),
+            ("DEVSERVER_PUBLIC_CLIENT_ID", PUBLIC_CLIENT_ID.to_owned()),
         ];
 
         let mut failures = Vec::new();

@@ -1,10 +1,12 @@
 //! Client authentication at `/token`, `/introspect` and `/revoke`: exactly one method per
-//! request (Basic credentials form-decoded per RFC 6749 §2.3.1, a secret in the body, a JWT
-//! client assertion, or a public client's bare `client_id`), the method the client is
-//! registered for, failures mapped to fixed bodies.
+//! request (Basic credentials, a secret in the body, a JWT client assertion, or a public
+//! client's bare `client_id`), a method the client may use, failures mapped to fixed bodies.
 //!
-//! Each method is one arm of [`Presented::authenticate`]; a leniency Okta shows for one method
-//! belongs in that arm.
+//! Okta's leniencies, each in its arm of [`Presented::authenticate`] (sources in
+//! `docs/devserver.md`, "Fidelity"): a client registered for either secret method may use the
+//! other; Basic credentials count whether they were form-encoded first (RFC 6749 §2.3.1) or
+//! sent raw; a public client may name itself in `Authorization: Basic base64(client_id)` at
+//! `/introspect` and `/revoke`.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -35,6 +37,12 @@ pub enum ClientAuthentication {
     },
     /// `Authorization: Basic`, with the id after form-decoding.
     ClientSecretBasic {
+        /// The decoded client id.
+        client_id: String,
+    },
+    /// `Authorization: Basic base64(client_id)`, without a colon or secret: how Okta's
+    /// JavaScript SDK names a public client at `/introspect` and `/revoke`.
+    ClientIdBasic {
         /// The decoded client id.
         client_id: String,
     },
@@ -70,6 +78,7 @@ impl ClientAuthentication {
         match self {
             Self::ClientIdOnly { client_id }
             | Self::ClientSecretBasic { client_id }
+            | Self::ClientIdBasic { client_id }
             | Self::ClientSecretPost { client_id }
             | Self::ClientSecretJwt { client_id }
             | Self::PrivateKeyJwt { client_id } => Some(client_id),
@@ -91,10 +100,14 @@ impl<F: Fn(&str) -> Option<Client>> ClientDirectory for F {
 }
 
 /// What authenticating a request needs besides the request: the clients, the exact URL of the
-/// endpoint called (the `aud` of assertions), the time and the used assertion `jti`s.
+/// endpoint called (the `aud` of assertions), whether a public client may name itself in a
+/// Basic header there, the time and the used assertion `jti`s.
 pub(crate) struct AuthContext<'a> {
     pub(crate) clients: &'a dyn ClientDirectory,
     pub(crate) endpoint_url: String,
+    /// Whether [`ClientAuthentication::ClientIdBasic`] authenticates a public client here
+    /// (`/introspect` and `/revoke`, where Okta's JavaScript SDK sends it; not `/token`).
+    pub(crate) client_id_basic: bool,
     pub(crate) now: u64,
     pub(crate) jtis: &'a JtiCache,
 }
@@ -105,7 +118,10 @@ pub(crate) struct Presented {
     method: ClientAuthentication,
     /// The secret of [`ClientAuthentication::ClientSecretBasic`] and
     /// [`ClientAuthentication::ClientSecretPost`]; `None` for the other methods.
-    secret: Option<String>,
+    secret: Option<PresentedSecret>,
+    /// With Basic: the client id as sent, when it differs from its form-decoded reading (a
+    /// raw `+` or `%`); tried when no client has the decoded id.
+    raw_client_id: Option<String>,
     /// With Basic: the `client_id` of the body, which must then name the same client.
     body_client_id: Option<String>,
     /// With an assertion: `client_assertion_type` and `client_assertion` as sent.
@@ -128,25 +144,37 @@ impl Presented {
             + usize::from(secret.is_some())
             + usize::from(assertion)
             + usize::from(assertion && client_id.is_some());
-        let without_secret =
-            |method| Self { method, secret: None, body_client_id: None, assertion: None };
+        let without_secret = |method| Self {
+            method,
+            secret: None,
+            raw_client_id: None,
+            body_client_id: None,
+            assertion: None,
+        };
         if n_methods > 1 {
             return without_secret(ClientAuthentication::Several);
         }
         match (basic, secret) {
-            (BasicHeader::Credentials(id, secret), _) => Self {
-                method: ClientAuthentication::ClientSecretBasic { client_id: id },
-                secret: Some(secret),
-                body_client_id: client_id,
-                assertion: None,
-            },
+            (BasicHeader::Credentials(credentials), _) => {
+                let BasicCredentials { id, raw_id, secret } = credentials;
+                let method = match secret {
+                    Some(_) => ClientAuthentication::ClientSecretBasic { client_id: id },
+                    None => ClientAuthentication::ClientIdBasic { client_id: id },
+                };
+                Self {
+                    method,
+                    secret,
+                    raw_client_id: raw_id,
+                    body_client_id: client_id,
+                    assertion: None,
+                }
+            }
             (BasicHeader::Malformed, _) => without_secret(ClientAuthentication::MalformedBasic),
             (BasicHeader::Absent, Some(secret)) => match client_id {
                 Some(id) => Self {
                     method: ClientAuthentication::ClientSecretPost { client_id: id },
-                    secret: Some(secret.to_owned()),
-                    body_client_id: None,
-                    assertion: None,
+                    secret: Some(PresentedSecret { raw: secret.to_owned(), decoded: None }),
+                    ..without_secret(ClientAuthentication::None)
                 },
                 None => without_secret(ClientAuthentication::None),
             },
@@ -176,42 +204,105 @@ impl Presented {
         if let Some((assertion_type, jwt)) = &self.assertion {
             return authenticate_assertion(assertion_type.as_deref(), jwt.as_deref(), context);
         }
-        let lookup = |id: &str| context.clients.client(id);
-        let (id, used) = match &self.method {
-            ClientAuthentication::None => return Err(AuthFailure::NoCredentials),
-            ClientAuthentication::MalformedBasic => return Err(AuthFailure::MalformedBasic),
-            ClientAuthentication::Several => return Err(AuthFailure::SeveralMethods),
+        match &self.method {
+            ClientAuthentication::None => Err(AuthFailure::NoCredentials),
+            ClientAuthentication::MalformedBasic => Err(AuthFailure::MalformedBasic),
+            ClientAuthentication::Several => Err(AuthFailure::SeveralMethods),
             ClientAuthentication::ClientAssertion
             | ClientAuthentication::ClientSecretJwt { .. }
             | ClientAuthentication::PrivateKeyJwt { .. } => {
-                return Err(AuthFailure::Assertion(AssertionFailure::Malformed));
+                Err(AuthFailure::Assertion(AssertionFailure::Malformed))
             }
             ClientAuthentication::ClientSecretBasic { client_id } => {
-                if self.body_client_id.as_ref().is_some_and(|body_id| body_id != client_id) {
-                    return Err(AuthFailure::ClientIdMismatch);
-                }
-                (client_id, ClientAuthMethod::ClientSecretBasic)
+                let client = self.basic_client(client_id, context)?;
+                self.check_secret(client, true)
             }
             ClientAuthentication::ClientSecretPost { client_id } => {
-                (client_id, ClientAuthMethod::ClientSecretPost)
+                let client = context
+                    .clients
+                    .client(client_id)
+                    .ok_or(AuthFailure::UnknownClient { basic: false })?;
+                self.check_secret(client, false)
             }
-            ClientAuthentication::ClientIdOnly { client_id } => (client_id, ClientAuthMethod::None),
-        };
-        let basic = used == ClientAuthMethod::ClientSecretBasic;
-        let client = lookup(id).ok_or(AuthFailure::UnknownClient { basic })?;
-        if client.auth_method() != used {
-            return Err(match used {
-                ClientAuthMethod::None => AuthFailure::NoCredentials,
-                _ => AuthFailure::MethodNotAllowed { basic },
-            });
+            ClientAuthentication::ClientIdBasic { client_id } => {
+                if !context.client_id_basic {
+                    return Err(AuthFailure::MalformedBasic);
+                }
+                let client = self.basic_client(client_id, context)?;
+                match client.auth_method() {
+                    ClientAuthMethod::None => Ok(client),
+                    _ => Err(AuthFailure::NoSecret),
+                }
+            }
+            ClientAuthentication::ClientIdOnly { client_id } => {
+                let client = context
+                    .clients
+                    .client(client_id)
+                    .ok_or(AuthFailure::UnknownClient { basic: false })?;
+                match client.auth_method() {
+                    ClientAuthMethod::None => Ok(client),
+                    _ => Err(AuthFailure::NoCredentials),
+                }
+            }
         }
-        if used == ClientAuthMethod::None {
-            return Ok(client);
+    }
+
+    /// The client a Basic header names: by its form-decoded id, else by the id as sent; a
+    /// `client_id` in the body must name the same client.
+    fn basic_client(&self, id: &str, context: &AuthContext<'_>) -> Result<Client, AuthFailure> {
+        let client = context
+            .clients
+            .client(id)
+            .or_else(|| self.raw_client_id.as_deref().and_then(|raw| context.clients.client(raw)))
+            .ok_or(AuthFailure::UnknownClient { basic: true })?;
+        if self.body_client_id.as_ref().is_some_and(|body_id| body_id != client.id()) {
+            return Err(AuthFailure::ClientIdMismatch);
         }
-        match (self.secret.as_deref(), client.secret()) {
-            (Some(given), Some(expected)) if secrets_equal(given, expected) => Ok(client),
+        Ok(client)
+    }
+
+    /// A secret sent by Basic or in the body authenticates a client registered for either
+    /// secret method (Okta's JavaScript SDK exchanges with one and revokes with the other); a
+    /// public client or one registered for a JWT method is refused.
+    fn check_secret(&self, client: Client, basic: bool) -> Result<Client, AuthFailure> {
+        match client.auth_method() {
+            ClientAuthMethod::ClientSecretBasic | ClientAuthMethod::ClientSecretPost => {}
+            registered => {
+                tracing::info!(
+                    client_id = client.id(),
+                    registered = registered.as_str(),
+                    "client secret from a client registered for another method"
+                );
+                return Err(AuthFailure::MethodNotAllowed { basic });
+            }
+        }
+        match (&self.secret, client.secret()) {
+            (Some(given), Some(expected)) if given.matches(expected) => Ok(client),
             _ => Err(AuthFailure::WrongSecret { basic }),
         }
+    }
+}
+
+/// A client secret as presented. From a Basic header it has two readings: form-decoded (RFC
+/// 6749 §2.3.1, what `openid-client`, Authlib and okta-flow send) and as sent (`curl -u`, most
+/// HTTP libraries, Okta's JavaScript SDK). Either may match.
+struct PresentedSecret {
+    /// The secret as sent.
+    raw: String,
+    /// The form-decoded reading, when it decodes and differs from `raw`.
+    decoded: Option<String>,
+}
+
+impl PresentedSecret {
+    /// Compares both readings with `expected`, each in constant time, and both always: how
+    /// long it takes does not say which one matched.
+    fn matches(&self, expected: &str) -> bool {
+        let raw = secrets_equal(&self.raw, expected);
+        let decoded = match &self.decoded {
+            Some(decoded) => secrets_equal(decoded, expected),
+            None => false,
+        };
+        raw | decoded
     }
 }
 
@@ -281,6 +372,8 @@ pub(crate) enum AuthFailure {
     MethodNotAllowed { basic: bool },
     /// No credentials at all (or only a client id for a confidential client).
     NoCredentials,
+    /// `Authorization: Basic base64(client_id)` from a confidential client.
+    NoSecret,
     /// More than one method in one request.
     SeveralMethods,
     /// No such client.
@@ -316,6 +409,9 @@ impl From<AuthFailure> for OAuthError {
             AuthFailure::NoCredentials => {
                 (OAuthError::invalid_client("No client credentials found."), false)
             }
+            AuthFailure::NoSecret => {
+                (OAuthError::invalid_client("No client credentials found."), true)
+            }
             // Okta sends `WWW-Authenticate` with every invalid_client since 2017.
             AuthFailure::Assertion(failure) => {
                 (OAuthError::invalid_client(failure.description()), true)
@@ -341,8 +437,18 @@ enum BasicHeader {
     Absent,
     /// A Basic header that does not decode, or several `Authorization` headers.
     Malformed,
-    /// The decoded client id and secret.
-    Credentials(String, String),
+    /// The client id and, after a colon, the secret.
+    Credentials(BasicCredentials),
+}
+
+/// What a Basic header holds.
+struct BasicCredentials {
+    /// The client id, form-decoded (as sent when it does not decode).
+    id: String,
+    /// The client id as sent, when it differs from `id`.
+    raw_id: Option<String>,
+    /// The secret; `None` for `base64(client_id)` without a colon.
+    secret: Option<PresentedSecret>,
 }
 
 fn basic_header(headers: &HeaderMap) -> BasicHeader {
@@ -357,19 +463,36 @@ fn basic_header(headers: &HeaderMap) -> BasicHeader {
     if values.next().is_some() {
         return BasicHeader::Malformed;
     }
-    match decode_basic(credentials.trim()) {
-        Some((id, secret)) => BasicHeader::Credentials(id, secret),
-        None => BasicHeader::Malformed,
-    }
+    decode_basic(credentials.trim()).map_or(BasicHeader::Malformed, BasicHeader::Credentials)
 }
 
-fn decode_basic(credentials: &str) -> Option<(String, String)> {
+/// Reads `base64(id:secret)` or `base64(id)`. Each part is kept as sent and, where it
+/// form-decodes to something else, also decoded: RFC 6749 §2.3.1 asks clients to form-encode
+/// first, and many do not.
+fn decode_basic(credentials: &str) -> Option<BasicCredentials> {
     let decoded = STANDARD.decode(credentials).ok()?;
     let decoded = String::from_utf8(decoded).ok()?;
-    let (id, secret) = decoded.split_once(':')?;
-    let id = form_decode(id)?;
-    let secret = form_decode(secret)?;
-    (!id.is_empty()).then_some((id, secret))
+    let (id, secret) = match decoded.split_once(':') {
+        Some((id, secret)) => (id, Some(secret)),
+        None => (decoded.as_str(), None),
+    };
+    let readings = |raw: &str| {
+        let decoded = form_decode(raw).filter(|decoded| decoded != raw);
+        (raw.to_owned(), decoded)
+    };
+    let (raw_id, decoded_id) = readings(id);
+    let (id, raw_id) = match decoded_id {
+        Some(decoded) => (decoded, Some(raw_id)),
+        None => (raw_id, None),
+    };
+    if id.is_empty() {
+        return None;
+    }
+    let secret = secret.map(|secret| {
+        let (raw, decoded) = readings(secret);
+        PresentedSecret { raw, decoded }
+    });
+    Some(BasicCredentials { id, raw_id, secret })
 }
 
 /// Reads a client-authenticated form POST (`/token`, `/introspect`, `/revoke`): a form body, no

@@ -29,7 +29,13 @@ impl Refusal {
     }
 }
 
-/// An OAuth 2.0 error response: `{"error": ..., "error_description": ...}`.
+/// The `Cache-Control` of Okta's `/token` responses: the one example that shows them (the
+/// `DPoP` `use_dpop_nonce` 400) has `Cache-Control: no-cache, no-store` and `Pragma: no-cache`.
+/// RFC 6749 §5.1 asks for `no-store`; this has it.
+pub(crate) const TOKEN_CACHE_CONTROL: &str = "no-cache, no-store";
+
+/// An OAuth 2.0 error response: `{"error": ..., "error_description": ...}`, with `/token`'s
+/// caching headers.
 #[derive(Debug)]
 pub(crate) struct OAuthError {
     status: StatusCode,
@@ -81,7 +87,7 @@ impl IntoResponse for OAuthError {
         let mut response = (self.status, Json(body)).into_response();
         Refusal::attach(&mut response, self.error, &self.description);
         let headers = response.headers_mut();
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(TOKEN_CACHE_CONTROL));
         headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
         if self.basic_challenge {
             headers.insert(

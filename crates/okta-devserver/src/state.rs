@@ -72,6 +72,7 @@ impl Shared {
         AuthContext {
             clients: self,
             endpoint_url: server.endpoint(name),
+            client_id_basic: name != "token",
             now: self.now(),
             jtis: &self.assertion_jtis,
         }

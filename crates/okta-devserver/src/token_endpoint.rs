@@ -13,7 +13,7 @@ use crate::authorization_servers::ServerInfo;
 use crate::client_auth::authenticated_form;
 use crate::config::{Client, GrantType, User};
 use crate::crypto::{b64url, secrets_equal, sha256};
-use crate::error::{Failure, OAuthError};
+use crate::error::{Failure, OAuthError, TOKEN_CACHE_CONTROL};
 use crate::extract::Server;
 use crate::faults::{Fault, TokenResponseFault};
 use crate::form::Params;
@@ -89,7 +89,7 @@ fn exchange(
         Some(broken) => broken_response(body, broken),
     };
     let response_headers = response.headers_mut();
-    response_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(TOKEN_CACHE_CONTROL));
     response_headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     Ok(response)
 }

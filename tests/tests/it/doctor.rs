@@ -120,9 +120,29 @@ async fn an_unreachable_port_says_it_cannot_connect() {
 
 #[tokio::test]
 async fn a_client_authentication_the_app_does_not_use_is_refused_with_the_fix() {
-    let (_target, pairs) = devserver_settings().await;
+    let (target, pairs) = devserver_settings().await;
     let report =
         diagnose(&pairs, &[("client_auth_method", "client_secret_post")], Clock::system()).await;
+    assert!(
+        is_ok(&report, Check::ClientCredentials),
+        "Okta, and the devserver, take the secret of a client_secret_basic app in the body too"
+    );
+
+    let secret = "an-hmac-secret-of-at-least-32-characters";
+    let server = target.devserver_handle().expect("a devserver target");
+    server
+        .clients()
+        .add(
+            okta_devserver::Client::confidential("e2e-hmac-app", secret)
+                .with_auth_method(okta_devserver::ClientAuthMethod::ClientSecretJwt),
+        )
+        .expect("the client registers");
+    let changes = [
+        ("client_id", "e2e-hmac-app"),
+        ("client_secret", secret),
+        ("client_auth_method", "client_secret_post"),
+    ];
+    let report = diagnose(&pairs, &changes, Clock::system()).await;
     assert!(is_ok(&report, Check::AuthMethod), "the server advertises client_secret_post");
     let (message, fix) = problem(&report, Check::ClientCredentials);
     assert_eq!(message, "/introspect refused the client credentials (HTTP 401, invalid_client)");

@@ -1,17 +1,20 @@
 // The whole Authorization Code flow against okta-devserver over TLS, driven by widely used
 // Node.js libraries nobody in this project wrote: openid-client (an OpenID-certified relying
-// party), jose (JWT and JWKS verification) and Okta's own @okta/jwt-verifier (which refuses an
-// http issuer). Run by `cargo xtask third-party`, which starts the devserver and passes:
+// party), jose (JWT and JWKS verification), Okta's own @okta/jwt-verifier (which refuses an
+// http issuer) and Okta's JavaScript SDK @okta/okta-auth-js (introspection and revocation with
+// its own Basic headers). Run by `cargo xtask third-party`, which starts the devserver and passes:
 //
 //   DEVSERVER_ISSUER, DEVSERVER_CLIENT_ID, DEVSERVER_CLIENT_SECRET, DEVSERVER_REDIRECT_URI,
 //   DEVSERVER_POST_LOGOUT_REDIRECT_URI, DEVSERVER_USERNAME, DEVSERVER_PASSWORD,
-//   DEVSERVER_AUDIENCE, and NODE_EXTRA_CA_CERTS (the devserver's local CA).
+//   DEVSERVER_AUDIENCE, DEVSERVER_PUBLIC_CLIENT_ID, and NODE_EXTRA_CA_CERTS (the devserver's
+//   local CA).
 //
 // Prints one line per step; on failure "FAILED step <name>: <reason>" and exit code 1.
 
 import * as client from 'openid-client';
 import * as jose from 'jose';
 import OktaJwtVerifier from '@okta/jwt-verifier';
+import { OktaAuth } from '@okta/okta-auth-js';
 
 const env = (name) => {
   const value = process.env[name];
@@ -28,6 +31,7 @@ const settings = {
   username: env('DEVSERVER_USERNAME'),
   password: env('DEVSERVER_PASSWORD'),
   audience: env('DEVSERVER_AUDIENCE'),
+  publicClientId: env('DEVSERVER_PUBLIC_CLIENT_ID'),
 };
 
 let current = 'start';
@@ -161,6 +165,28 @@ async function main() {
     expect(active.active === true && active.client_id === settings.clientId, JSON.stringify(active));
     const unknown = await client.tokenIntrospection(config, 'not-a-token');
     expect(unknown.active === false, JSON.stringify(unknown));
+  });
+
+  await step('introspect and revoke (@okta/okta-auth-js)', async () => {
+    // Okta's SDK sends `Basic base64(clientId)` for a public client and
+    // `Basic base64(clientId:clientSecret)`, not form-encoded, for a confidential one.
+    const sdk = (clientId, clientSecret) =>
+      new OktaAuth({
+        issuer: settings.issuer,
+        clientId,
+        clientSecret,
+        redirectUri: settings.redirectUri,
+        tokenManager: { storage: 'memory' },
+      });
+    const token = { accessToken: refreshed.access_token, claims: { iss: settings.issuer } };
+    const spa = sdk(settings.publicClientId);
+    const asPublic = await spa.token.introspect('accessToken', token);
+    expect(asPublic.active === true, `public client: ${JSON.stringify(asPublic)}`);
+    const web = sdk(settings.clientId, settings.clientSecret);
+    const asWeb = await web.token.introspect('accessToken', token);
+    expect(asWeb.active === true, `raw secret: ${JSON.stringify(asWeb)}`);
+    await spa.revokeAccessToken({ accessToken: 'never-issued' });
+    await web.revokeAccessToken({ accessToken: 'never-issued' });
   });
 
   await step('revoke', async () => {

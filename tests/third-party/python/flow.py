@@ -186,6 +186,15 @@ def main():
             metadata["introspection_endpoint"], token="not-a-token", timeout=TIMEOUT
         ).json()
         expect(unknown == {"active": False}, f"{unknown}")
+        # The client is registered for client_secret_basic; Okta also takes its secret in the
+        # body (Okta's JavaScript SDK relies on it), and so must the devserver.
+        in_body = OAuth2Session(
+            CLIENT_ID, CLIENT_SECRET, token_endpoint_auth_method="client_secret_post"
+        ).introspect_token(
+            metadata["introspection_endpoint"], token=refreshed["access_token"], timeout=TIMEOUT
+        )
+        expect(in_body.status_code == 200, f"client_secret_post: {in_body.status_code}")
+        expect(in_body.json()["active"] is True, f"client_secret_post: {in_body.json()}")
 
     @step("revoke")
     def _revoke():

@@ -17,6 +17,7 @@ fn clients(id: &str) -> Option<Client> {
                 .with_auth_method(ClientAuthMethod::ClientSecretPost),
         ),
         "public" => Some(Client::public("public")),
+        "raw+id" => Some(Client::confidential("raw+id", "50%off+more")),
         crate::DEMO_JWT_SERVICE_CLIENT_ID => Some(Client::demo_jwt_service()),
         "hmac" => Some(
             Client::service("hmac", HMAC_SECRET)
@@ -41,7 +42,13 @@ const TOKEN_URL: &str = "http://127.0.0.1:8900/oauth2/default/v1/token";
 const NOW: u64 = 1_800_000_000;
 
 fn context(jtis: &JtiCache) -> AuthContext<'_> {
-    AuthContext { clients: &clients, endpoint_url: TOKEN_URL.to_owned(), now: NOW, jtis }
+    AuthContext {
+        clients: &clients,
+        endpoint_url: TOKEN_URL.to_owned(),
+        client_id_basic: false,
+        now: NOW,
+        jtis,
+    }
 }
 
 fn check(headers: &HeaderMap, body: &str) -> Result<String, AuthFailure> {
@@ -50,17 +57,118 @@ fn check(headers: &HeaderMap, body: &str) -> Result<String, AuthFailure> {
         .map(|client| client.id().to_owned())
 }
 
-#[test]
-fn basic_credentials_are_form_decoded_before_comparing() {
-    assert_eq!(check(&basic("basic client", AWKWARD_SECRET), ""), Ok("basic client".to_owned()));
-    let raw_not_encoded =
-        format!("Basic {}", STANDARD.encode(format!("basic client:{AWKWARD_SECRET}")));
+/// As [`check`], at `/introspect` or `/revoke`.
+fn check_at_revoke(headers: &HeaderMap, body: &str) -> Result<String, AuthFailure> {
+    let jtis = JtiCache::default();
+    let context = AuthContext { client_id_basic: true, ..context(&jtis) };
+    Presented::from_request(headers, &Params::parse(body.as_bytes()))
+        .authenticate(&context)
+        .map(|client| client.id().to_owned())
+}
+
+/// `Authorization: Basic base64(credentials)`, with `credentials` as given (not form-encoded).
+fn raw_basic(credentials: &str) -> HeaderMap {
     let mut headers = HeaderMap::new();
-    headers.insert(header::AUTHORIZATION, HeaderValue::from_str(&raw_not_encoded).unwrap());
+    let value = format!("Basic {}", STANDARD.encode(credentials));
+    headers.insert(header::AUTHORIZATION, HeaderValue::from_str(&value).unwrap());
+    headers
+}
+
+#[test]
+fn basic_credentials_count_form_encoded_or_raw() {
+    assert_eq!(check(&basic("basic client", AWKWARD_SECRET), ""), Ok("basic client".to_owned()));
     assert_eq!(
-        check(&headers, ""),
+        check(&raw_basic(&format!("basic client:{AWKWARD_SECRET}")), ""),
+        Ok("basic client".to_owned()),
+        "raw, as `curl -u` sends it: the `+` and `%25` are kept as sent"
+    );
+    assert_eq!(
+        check(&raw_basic("raw+id:50%off+more"), ""),
+        Ok("raw+id".to_owned()),
+        "a raw id and a secret whose `%` does not form-decode"
+    );
+    assert_eq!(check(&basic("raw+id", "50%off+more"), ""), Ok("raw+id".to_owned()));
+    for wrong in ["basic client:s3cr t/with=odd:chars% and ü", "basic client:S3cr+t/with=odd"] {
+        assert_eq!(
+            check(&raw_basic(wrong), ""),
+            Err(AuthFailure::WrongSecret { basic: true }),
+            "neither reading matches: {wrong}"
+        );
+    }
+    assert_eq!(
+        check(&raw_basic("raw+id:50%off more"), ""),
         Err(AuthFailure::WrongSecret { basic: true }),
-        "the `+` decodes to a space"
+        "a space is not a `+` when it was sent raw"
+    );
+}
+
+#[test]
+fn either_secret_method_authenticates_a_secret_client() {
+    assert_eq!(
+        check(
+            &HeaderMap::new(),
+            &format!("client_id=basic+client&client_secret={}", form_encode(AWKWARD_SECRET))
+        ),
+        Ok("basic client".to_owned()),
+        "registered for client_secret_basic, secret in the body"
+    );
+    assert_eq!(
+        check(&basic("post", "post-secret"), ""),
+        Ok("post".to_owned()),
+        "registered for client_secret_post, secret in Basic"
+    );
+    assert_eq!(
+        check(&basic("post", "post-secret"), "client_id=post"),
+        Ok("post".to_owned()),
+        "Basic with the same client_id in the body"
+    );
+    assert_eq!(
+        check(&HeaderMap::new(), "client_id=basic+client&client_secret=wrong"),
+        Err(AuthFailure::WrongSecret { basic: false })
+    );
+}
+
+#[test]
+fn a_secret_from_a_public_or_jwt_client_is_refused() {
+    assert_eq!(
+        check(&basic("public", "x"), ""),
+        Err(AuthFailure::MethodNotAllowed { basic: true })
+    );
+    for (id, secret) in [("hmac", HMAC_SECRET), (crate::DEMO_JWT_SERVICE_CLIENT_ID, "x")] {
+        assert_eq!(
+            check(&basic(id, secret), ""),
+            Err(AuthFailure::MethodNotAllowed { basic: true }),
+            "{id} in Basic"
+        );
+        let body = format!("client_id={}&client_secret={}", form_encode(id), form_encode(secret));
+        assert_eq!(
+            check(&HeaderMap::new(), &body),
+            Err(AuthFailure::MethodNotAllowed { basic: false }),
+            "{id} in the body"
+        );
+    }
+}
+
+#[test]
+fn a_public_client_may_name_itself_in_basic_at_introspect_and_revoke() {
+    let bare = raw_basic("public");
+    assert_eq!(check_at_revoke(&bare, "token=abc"), Ok("public".to_owned()));
+    assert_eq!(check_at_revoke(&bare, "token=abc&client_id=public"), Ok("public".to_owned()));
+    assert_eq!(check_at_revoke(&bare, "client_id=other"), Err(AuthFailure::ClientIdMismatch));
+    assert_eq!(check_at_revoke(&bare, "client_secret=x"), Err(AuthFailure::SeveralMethods));
+    assert_eq!(check_at_revoke(&raw_basic("basic client"), ""), Err(AuthFailure::NoSecret));
+    assert_eq!(
+        check_at_revoke(&raw_basic("nobody"), ""),
+        Err(AuthFailure::UnknownClient { basic: true })
+    );
+    assert_eq!(
+        check(&bare, ""),
+        Err(AuthFailure::MalformedBasic),
+        "not at /token: no source shows a client sending it there"
+    );
+    assert_eq!(
+        Presented::from_request(&bare, &Params::default()).summary(),
+        ClientAuthentication::ClientIdBasic { client_id: "public".to_owned() }
     );
 }
 
@@ -73,7 +181,7 @@ fn each_failure_is_distinct() {
     );
     assert_eq!(check(&basic("nobody", "x"), ""), Err(AuthFailure::UnknownClient { basic: true }));
     assert_eq!(
-        check(&basic("post", "post-secret"), ""),
+        check(&basic("hmac", HMAC_SECRET), ""),
         Err(AuthFailure::MethodNotAllowed { basic: true })
     );
     assert_eq!(
@@ -133,6 +241,7 @@ fn failures_map_to_fixed_statuses_and_errors() {
         (AuthFailure::MalformedBasic, 400, "invalid_request"),
         (AuthFailure::SeveralMethods, 400, "invalid_request"),
         (AuthFailure::NoCredentials, 401, "invalid_client"),
+        (AuthFailure::NoSecret, 401, "invalid_client"),
         (AuthFailure::WrongSecret { basic: true }, 401, "invalid_client"),
         (AuthFailure::UnknownClient { basic: false }, 401, "invalid_client"),
         (AuthFailure::AssertionType, 400, "invalid_request"),

@@ -134,3 +134,63 @@ async fn revocation_answers_200_and_only_revokes_the_callers_tokens() {
     );
     assert_eq!(harness.post_form(REVOKE, "token=x", None).await.status, StatusCode::UNAUTHORIZED);
 }
+
+/// A POST to `uri` with `Authorization: Basic base64(credentials)`, `credentials` as given:
+/// what Okta's JavaScript SDK sends to `/introspect` and `/revoke` (`btoa(clientId)` for a
+/// public client, `btoa(clientId:clientSecret)`, not form-encoded, for a confidential one).
+async fn post_with_raw_basic(
+    harness: &Harness,
+    uri: &str,
+    body: &str,
+    credentials: &str,
+) -> crate::testing::Reply {
+    use base64::Engine as _;
+    let value = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(credentials));
+    let request = http::Request::post(uri)
+        .header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(http::header::AUTHORIZATION, value)
+        .body(axum::body::Body::from(body.to_owned()))
+        .unwrap();
+    harness.send(request).await
+}
+
+#[tokio::test]
+async fn okta_s_javascript_sdk_headers_introspect_and_revoke() {
+    let raw_secret = "raw+secret/with%25=and:colon";
+    let harness = Harness::with(|builder| {
+        builder.client(Client::public("spa")).client(Client::confidential("web app", raw_secret))
+    })
+    .await;
+    let tokens = harness.tokens("default", &[]).await;
+    let access = tokens["access_token"].as_str().unwrap();
+
+    let introspected =
+        post_with_raw_basic(&harness, INTROSPECT, &format!("token={access}"), "spa").await;
+    assert_eq!(introspected.status, StatusCode::OK, "{}", introspected.text());
+    assert_eq!(introspected.json()["active"], true);
+    let revoked = post_with_raw_basic(&harness, REVOKE, "token=never-issued", "spa").await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.text());
+
+    let raw = post_with_raw_basic(
+        &harness,
+        INTROSPECT,
+        &format!("token={access}"),
+        &format!("web app:{raw_secret}"),
+    )
+    .await;
+    assert_eq!(raw.status, StatusCode::OK, "{}", raw.text());
+    assert_eq!(raw.json()["active"], true);
+
+    let no_secret = post_with_raw_basic(&harness, REVOKE, "token=x", "web app").await;
+    assert_eq!(no_secret.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(no_secret.json()["error"], "invalid_client");
+    let at_token = post_with_raw_basic(
+        &harness,
+        "/oauth2/default/v1/token",
+        "grant_type=refresh_token&refresh_token=x",
+        "spa",
+    )
+    .await;
+    assert_eq!(at_token.status, StatusCode::BAD_REQUEST, "not at /token");
+    assert_eq!(at_token.json()["error"], "invalid_request");
+}

@@ -65,7 +65,7 @@ async fn client_credentials_without_scope_get_the_default_scopes_the_policy_allo
     let harness = Harness::new().await;
     let reply = harness.post_form(ORDERS_TOKEN, "grant_type=client_credentials", SERVICE).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
-    assert_eq!(reply.header("cache-control"), Some("no-store"));
+    assert_eq!(reply.header("cache-control"), Some("no-cache, no-store"));
     let body = reply.json();
     let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
     assert_eq!(
@@ -383,7 +383,7 @@ async fn a_service_app_exchanges_a_user_s_token_for_a_trusting_server_s_audience
     let subject = user_token(&harness, "orders", "openid orders:read").await;
     let reply = harness.post_form(SHIPPING_TOKEN, &exchange_body(&subject, &[]), EXCHANGE).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
-    assert_eq!(reply.header("cache-control"), Some("no-store"));
+    assert_eq!(reply.header("cache-control"), Some("no-cache, no-store"));
     let body = reply.json();
     let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
     assert_eq!(keys, ["access_token", "expires_in", "issued_token_type", "scope", "token_type"]);

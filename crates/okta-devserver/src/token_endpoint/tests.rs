@@ -35,7 +35,8 @@ fn assert_oauth_error(reply: &crate::testing::Reply, status: StatusCode, error: 
     let body = reply.json();
     assert_eq!(body["error"], error, "{body}");
     assert!(body["error_description"].as_str().is_some_and(|text| !text.is_empty()));
-    assert_eq!(reply.header("cache-control"), Some("no-store"));
+    assert_eq!(reply.header("cache-control"), Some("no-cache, no-store"), "as Okta's /token");
+    assert_eq!(reply.header("pragma"), Some("no-cache"));
 }
 
 #[tokio::test]
@@ -44,7 +45,7 @@ async fn a_code_exchange_returns_okta_shaped_tokens() {
     let code = harness.code("default", &[]).await;
     let reply = harness.exchange("default", &code).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
-    assert_eq!(reply.header("cache-control"), Some("no-store"));
+    assert_eq!(reply.header("cache-control"), Some("no-cache, no-store"));
     assert_eq!(reply.header("pragma"), Some("no-cache"));
     let body = reply.json();
     assert_eq!(body["token_type"], "Bearer");
@@ -214,12 +215,38 @@ async fn client_authentication_failures_are_okta_shaped() {
     assert!(wrong.header("www-authenticate").is_some_and(|value| value.starts_with("Basic")));
     let both = harness.post_form(TOKEN, &format!("{body}&client_secret=x"), DEMO).await;
     assert_oauth_error(&both, StatusCode::BAD_REQUEST, "invalid_request");
-    let wrong_method = harness.post_form(TOKEN, body, Some(("poster", "poster-secret"))).await;
+    let jwt_client = Some((crate::DEMO_JWT_SERVICE_CLIENT_ID, "a-secret"));
+    let wrong_method = harness.post_form(TOKEN, body, jwt_client).await;
     assert_oauth_error(&wrong_method, StatusCode::UNAUTHORIZED, "invalid_client");
 
     let code = harness.code("default", &[("client_id", "poster")]).await;
     let post = format!("{}&client_id=poster&client_secret=poster-secret", code_body(&code));
     assert_eq!(harness.post_form(TOKEN, &post, None).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_secret_client_may_use_either_secret_method() {
+    let harness = Harness::with(|builder| {
+        builder.client(
+            Client::confidential("poster", "poster-secret")
+                .with_auth_method(ClientAuthMethod::ClientSecretPost)
+                .with_redirect_uri(DEMO_REDIRECT_URI),
+        )
+    })
+    .await;
+    let code = harness.code("default", &[("client_id", "poster")]).await;
+    let basic =
+        harness.post_form(TOKEN, &code_body(&code), Some(("poster", "poster-secret"))).await;
+    assert_eq!(basic.status, StatusCode::OK, "registered for the body, Basic: {}", basic.text());
+
+    let code = harness.code("default", &[]).await;
+    let post = format!(
+        "{}&client_id={DEMO_CLIENT_ID}&client_secret={}",
+        code_body(&code),
+        form_encode(DEMO_CLIENT_SECRET)
+    );
+    let reply = harness.post_form(TOKEN, &post, None).await;
+    assert_eq!(reply.status, StatusCode::OK, "registered for Basic, body: {}", reply.text());
 }
 
 #[tokio::test]
