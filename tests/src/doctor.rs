@@ -26,6 +26,9 @@ pub enum Check {
     Settings,
     /// The proxy in effect (`http.proxy`, `http.no_proxy`) and where it came from.
     Proxy,
+    /// Whose access tokens an API accepts: the listed `client_ids`, or any client
+    /// (`any_client = true`), and where the choice came from.
+    AcceptedClients,
     /// The discovery document answers.
     Discovery,
     /// Its `issuer` is the configured one, byte for byte.
@@ -50,6 +53,7 @@ impl Check {
         match self {
             Self::Settings => "settings",
             Self::Proxy => "proxy",
+            Self::AcceptedClients => "accepted clients",
             Self::Discovery => "discovery reachable",
             Self::Issuer => "issuer matches",
             Self::Metadata => "metadata trusted",
@@ -175,16 +179,19 @@ pub async fn doctor(loader: impl Fn() -> SettingsLoader, clock: Clock) -> Doctor
         }
     };
     let Some(settings) = settings else {
-        report.push(
-            Check::Proxy,
-            Verdict::Skipped {
-                reason: "no usable settings (see the settings problems)".to_owned(),
-            },
-        );
+        for check in [Check::Proxy, Check::AcceptedClients] {
+            report.push(
+                check,
+                Verdict::Skipped {
+                    reason: "no usable settings (see the settings problems)".to_owned(),
+                },
+            );
+        }
         skip_live_checks(&mut report, "no usable issuer in the settings");
         return report;
     };
     report.push(Check::Proxy, proxy_verdict(&settings));
+    report.push(Check::AcceptedClients, accepted_clients_verdict(&settings));
     live_checks(&mut report, &settings, client_usable, &clock).await;
     report
 }
@@ -428,6 +435,31 @@ pub(crate) fn proxy_verdict(settings: &Settings) -> Verdict {
         );
     }
     Verdict::Ok { detail }
+}
+
+/// Which clients' access tokens the settings accept, as okta-config's explicit choice.
+pub(crate) fn accepted_clients_verdict(settings: &Settings) -> Verdict {
+    let from =
+        |key: &str| settings.origin(key).map_or_else(|| "default".to_owned(), ToString::to_string);
+    if settings.any_client() {
+        return Verdict::Ok {
+            detail: format!(
+                "any client of the issuer (any_client = true from {})",
+                from("any_client")
+            ),
+        };
+    }
+    if settings.client_ids().is_empty() {
+        return Verdict::Ok {
+            detail: "none chosen: fine for signing users in; an API (resource-server role) \
+                     must set client_ids or any_client = true"
+                .to_owned(),
+        };
+    }
+    let ids: Vec<&str> = settings.client_ids().iter().map(okta_config::ClientId::as_str).collect();
+    Verdict::Ok {
+        detail: format!("only {} (client_ids from {})", ids.join(", "), from("client_ids")),
+    }
 }
 
 /// The metadata and the server's `Date`, or the problem.

@@ -42,6 +42,7 @@
 //!         ("OKTA_DOMAIN", "dev-123456.okta.com"),
 //!         ("OKTA_AUTHORIZATION_SERVER", "aus1payments"),
 //!         ("OKTA_AUDIENCE", "api://payments"),
+//!         ("OKTA_CLIENT_IDS", "0oa1orders 0oa2billing"),
 //!         ("OKTA_LEEWAY_SECS", "30"),
 //!     ])
 //!     .set("leeway_secs", 60_i64) // code wins over the environment

@@ -39,6 +39,7 @@ pub(crate) const KEYS: &[Key] = &[
     key("scopes"),
     key("audience"),
     key("client_ids"),
+    key("any_client"),
     key("required_scopes"),
     key("leeway_secs"),
     key("max_token_age_secs"),
@@ -55,6 +56,7 @@ pub(crate) const KEYS: &[Key] = &[
     key("jwks.min_ttl_secs"),
     key("jwks.max_ttl_secs"),
     key("jwks.refetch_cooldown_secs"),
+    key("jwks.refresh_interval_secs"),
 ];
 
 pub(crate) fn is_known(name: &str) -> bool {
@@ -98,6 +100,7 @@ pub(crate) fn defaults() -> Map<String, Value> {
                     ("min_ttl_secs", 5 * 60),
                     ("max_ttl_secs", 24 * 60 * 60),
                     ("refetch_cooldown_secs", 30),
+                    ("refresh_interval_secs", 5 * 60),
                 ],
                 &[],
             ),
@@ -157,6 +160,7 @@ pub(crate) struct RawSettings {
     pub(crate) scopes: Option<Sourced<Vec<String>>>,
     pub(crate) audience: Option<Sourced<Vec<String>>>,
     pub(crate) client_ids: Option<Sourced<Vec<String>>>,
+    pub(crate) any_client: Option<Sourced<bool>>,
     pub(crate) required_scopes: Option<Sourced<Vec<String>>>,
     pub(crate) leeway: Option<Sourced<Duration>>,
     pub(crate) max_token_age: Option<Sourced<Duration>>,
@@ -173,6 +177,7 @@ pub(crate) struct RawSettings {
     pub(crate) jwks_min_ttl: Option<Sourced<Duration>>,
     pub(crate) jwks_max_ttl: Option<Sourced<Duration>>,
     pub(crate) jwks_refetch_cooldown: Option<Sourced<Duration>>,
+    pub(crate) jwks_refresh_interval: Option<Sourced<Duration>>,
     /// The origin of every key that has a value, for [`crate::Settings::origin`].
     pub(crate) origins: Vec<(&'static str, Origin)>,
     /// The proxy variables of the environment (`HTTPS_PROXY`, `NO_PROXY`, ...), read only for
@@ -208,6 +213,7 @@ impl RawSettings {
             scopes: reader.list("scopes"),
             audience: reader.list("audience"),
             client_ids: reader.list("client_ids"),
+            any_client: reader.flag("any_client"),
             required_scopes: reader.list("required_scopes"),
             leeway: reader.seconds("leeway_secs"),
             max_token_age: reader.seconds("max_token_age_secs"),
@@ -224,6 +230,7 @@ impl RawSettings {
             jwks_min_ttl: reader.seconds("jwks.min_ttl_secs"),
             jwks_max_ttl: reader.seconds("jwks.max_ttl_secs"),
             jwks_refetch_cooldown: reader.seconds("jwks.refetch_cooldown_secs"),
+            jwks_refresh_interval: reader.seconds("jwks.refresh_interval_secs"),
             origins,
             proxy_variables,
         }
@@ -298,6 +305,19 @@ impl Reader<'_> {
                 _ => None,
             },
         )
+    }
+
+    /// `true` or `false`, or text holding one (the environment).
+    fn flag(&mut self, key: &'static str) -> Option<Sourced<bool>> {
+        self.read(key, "true or false", |kind| match kind {
+            ValueKind::Boolean(flag) => Some(*flag),
+            ValueKind::String(text) => match text.trim() {
+                "true" => Some(true),
+                "false" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        })
     }
 
     /// A duration in seconds: a whole or decimal number, or text holding one (the environment).

@@ -30,6 +30,7 @@ pub struct Settings {
     pub(crate) client: Option<ClientSettings>,
     pub(crate) audiences: Vec<Audience>,
     pub(crate) client_ids: Vec<ClientId>,
+    pub(crate) any_client: bool,
     pub(crate) required_scopes: Vec<Scope>,
     pub(crate) leeway: Duration,
     pub(crate) max_token_age: Duration,
@@ -53,15 +54,24 @@ impl Settings {
     }
 
     /// Accepted access-token audiences (`aud`). Defaults to `api://default` for the `default`
-    /// authorization server, and to none otherwise.
+    /// authorization server, to the org URL (what Okta puts in `aud`) for the org authorization
+    /// server, and to none otherwise.
     pub fn audiences(&self) -> &[Audience] {
         &self.audiences
     }
 
-    /// Accepted client ids (`cid` of access tokens). Empty means any client of the issuer.
-    /// Defaults to empty.
+    /// Accepted client ids (`cid` of access tokens, `client_id` of introspection answers).
+    /// Empty means any client of the issuer, which a resource server must choose explicitly with
+    /// [`any_client`](Self::any_client). Defaults to empty.
     pub fn client_ids(&self) -> &[ClientId] {
         &self.client_ids
+    }
+
+    /// `true` when the settings accept any client's access tokens (`any_client = true`,
+    /// `OKTA_ANY_CLIENT`): the explicit alternative to listing [`client_ids`](Self::client_ids),
+    /// one of which a [`Role::ResourceServer`] must choose. Defaults to `false`.
+    pub fn any_client(&self) -> bool {
+        self.any_client
     }
 
     /// Scopes every access token must carry in `scp`. Defaults to none.
@@ -152,6 +162,7 @@ impl Settings {
                     "client_ids" => {
                         Some(join(self.client_ids.iter().map(ToString::to_string).collect()))
                     }
+                    "any_client" => Some(self.any_client.to_string()),
                     "required_scopes" => {
                         Some(join(self.required_scopes.iter().map(ToString::to_string).collect()))
                     }
@@ -177,6 +188,7 @@ impl Settings {
                     "jwks.min_ttl_secs" => Some(secs(self.jwks.min_ttl)),
                     "jwks.max_ttl_secs" => Some(secs(self.jwks.max_ttl)),
                     "jwks.refetch_cooldown_secs" => Some(secs(self.jwks.refetch_cooldown)),
+                    "jwks.refresh_interval_secs" => Some(secs(self.jwks.refresh_interval)),
                     _ => None,
                 }?;
                 Some(SettingEntry {
@@ -339,6 +351,7 @@ pub struct JwksSettings {
     pub(crate) min_ttl: Duration,
     pub(crate) max_ttl: Duration,
     pub(crate) refetch_cooldown: Duration,
+    pub(crate) refresh_interval: Duration,
 }
 
 impl JwksSettings {
@@ -355,5 +368,12 @@ impl JwksSettings {
     /// The least time between two fetches caused by unknown key ids. Defaults to 30 s.
     pub fn refetch_cooldown(&self) -> Duration {
         self.refetch_cooldown
+    }
+
+    /// The longest time keys are trusted without asking the key endpoint again, whatever their
+    /// lifetime: a key Okta removes stops being trusted within about this long. Defaults to
+    /// 5 min.
+    pub fn refresh_interval(&self) -> Duration {
+        self.refresh_interval
     }
 }

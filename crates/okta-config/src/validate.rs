@@ -42,6 +42,7 @@ pub(crate) fn validate(
     let client = check.client(&raw, roles, issuer.as_ref());
     let audiences = check.audiences(&raw, roles, issuer.as_ref());
     let client_ids = check.list(raw.client_ids.as_ref(), "client_ids", ClientId::parse);
+    let any_client = check.accepted_clients(&raw, roles, &client_ids);
     let required_scopes = check.list(raw.required_scopes.as_ref(), "required_scopes", Scope::parse);
     let leeway = check.duration(raw.leeway.as_ref(), "leeway_secs", Duration::ZERO, MAX_LEEWAY);
     let max_token_age =
@@ -73,6 +74,7 @@ pub(crate) fn validate(
         client,
         audiences,
         client_ids,
+        any_client,
         required_scopes,
         leeway,
         max_token_age,
@@ -412,6 +414,38 @@ impl Checker {
         self.parsed(key, raw.origin.clone(), RedirectUri::parse(&raw.value))
     }
 
+    /// Whose access tokens an API accepts is an explicit choice: `client_ids`, or
+    /// `any_client = true`; a resource server with neither, or both, is a problem.
+    fn accepted_clients(
+        &mut self,
+        raw: &RawSettings,
+        roles: &BTreeSet<Role>,
+        client_ids: &[ClientId],
+    ) -> bool {
+        let any_client = raw.any_client.as_ref();
+        match any_client {
+            Some(flag) if flag.value && !client_ids.is_empty() => {
+                self.problem(
+                    "any_client",
+                    Some(flag.origin.clone()),
+                    "is true while client_ids lists clients: drop one of them",
+                );
+            }
+            Some(flag) if flag.value => {}
+            _ if client_ids.is_empty() && roles.contains(&Role::ResourceServer) => {
+                self.problem(
+                    "client_ids",
+                    None,
+                    "missing (an API must say whose tokens it accepts): list the client ids (cid) \
+                     of the applications allowed to call it in client_ids (OKTA_CLIENT_IDS), or \
+                     set any_client = true (OKTA_ANY_CLIENT) to accept every client of the issuer",
+                );
+            }
+            _ => {}
+        }
+        any_client.is_some_and(|flag| flag.value)
+    }
+
     fn audiences(
         &mut self,
         raw: &RawSettings,
@@ -425,6 +459,14 @@ impl Checker {
             // Okta's own libraries and guides default the `default` server's audience to this.
             Some(AuthorizationServer::Custom(id)) if id == "default" => {
                 vec![Audience::parse("api://default").expect("a valid audience literal")]
+            }
+            // Org-server access tokens carry the org URL in `aud` (Okta's /introspect example and
+            // its service-app tokens): introspection checks it like any other audience.
+            Some(AuthorizationServer::Org) => {
+                match issuer.map(|issuer| Audience::parse(issuer.as_str())) {
+                    Some(Ok(audience)) => vec![audience],
+                    _ => Vec::new(),
+                }
             }
             Some(AuthorizationServer::Custom(id)) if roles.contains(&Role::ResourceServer) => {
                 self.problem(
@@ -704,7 +746,14 @@ impl Checker {
             Duration::from_secs(1),
             Duration::from_hours(1),
         );
-        let (min_ttl, max_ttl, refetch_cooldown) = (min_ttl?, max_ttl?, refetch_cooldown?);
+        let refresh_interval = self.duration(
+            raw.jwks_refresh_interval.as_ref(),
+            "jwks.refresh_interval_secs",
+            Duration::from_secs(1),
+            DAY,
+        );
+        let (min_ttl, max_ttl, refetch_cooldown, refresh_interval) =
+            (min_ttl?, max_ttl?, refetch_cooldown?, refresh_interval?);
         if min_ttl > max_ttl {
             self.problem(
                 "jwks.min_ttl_secs",
@@ -713,6 +762,6 @@ impl Checker {
             );
             return None;
         }
-        Some(JwksSettings { min_ttl, max_ttl, refetch_cooldown })
+        Some(JwksSettings { min_ttl, max_ttl, refetch_cooldown, refresh_interval })
     }
 }

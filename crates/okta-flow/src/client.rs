@@ -11,7 +11,7 @@ use okta_config::{Issuer, RedirectUri, Scope, Settings};
 use okta_http::{ClientCredentials, HttpClient, ReqwestHttpClient};
 use okta_verify::{
     Clock, IdTokenChecks, IdTokenOptions, IdTokenVerifier, IntrospectedToken, IntrospectionOptions,
-    IntrospectionVerifier, JwksCache, JwksCacheOptions, VerifyError,
+    IntrospectionPurpose, IntrospectionVerifier, JwksCache, JwksCacheOptions, VerifyError,
 };
 use openidconnect::core::{
     CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreErrorResponseType,
@@ -219,6 +219,8 @@ impl OktaClientBuilder<'_> {
         introspection_options.client_ids.clear();
         introspection_options.required_scopes.clear();
         introspection_options.token_cache = None;
+        introspection_options.refused_cache = None;
+        introspection_options.purpose = IntrospectionPurpose::TokenStatus;
         introspection_options.clock = clock.clone();
 
         let config = ClientConfig {

@@ -42,6 +42,10 @@ use okta_verify::{
 
 /// The issuer of the devserver the webapp example starts.
 const DEVSERVER_ISSUER: &str = "http://127.0.0.1:8900/oauth2/default";
+
+/// The client id of the devserver's demo web app (`okta_devserver::DEMO_CLIENT_ID`), whose
+/// tokens the API accepts.
+const DEVSERVER_CLIENT_ID: &str = "demo-client";
 /// Where the API listens unless `--port` says otherwise.
 const DEFAULT_PORT: u16 = 8081;
 
@@ -59,6 +63,8 @@ async fn main() -> anyhow::Result<()> {
     } else {
         SettingsLoader::isolated()
             .set("issuer", DEVSERVER_ISSUER)
+            // Whose tokens the API accepts is a choice: here the devserver's demo web app's.
+            .set("client_ids", DEVSERVER_CLIENT_ID)
             .role(Role::ResourceServer)
             .load()
             .context("settings for the devserver")?

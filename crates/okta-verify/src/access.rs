@@ -424,7 +424,7 @@ pub(crate) fn strip_application(typ: &str) -> &str {
 
 /// Token confusion (RFC 8725 3.12): an ID token carries `nonce` or hashes of other tokens, and has
 /// neither `cid` nor `scp`; an Okta access token always has both.
-fn check_kind(raw: &RawClaims) -> Result<(), VerifyError> {
+pub(crate) fn check_kind(raw: &RawClaims) -> Result<(), VerifyError> {
     if raw.contains(Claim::Nonce) || raw.contains(Claim::AtHash) || raw.extra.contains_key("c_hash")
     {
         return Err(VerifyError::WrongTokenKind {

@@ -1,8 +1,12 @@
 //! A tower layer and an axum extractor that protect routes with Okta access tokens (RFC 6750).
 //!
-//! [`BearerAuthLayer`] reads `Authorization: Bearer <token>`, verifies it with an
-//! [`AccessTokenVerifier`], and hands the [`VerifiedAccessToken`] to the handler, which takes it as
-//! an extractor. Refusals follow RFC 6750 section 3 and never echo the token:
+//! [`BearerAuthLayer`] reads `Authorization: Bearer <token>`, verifies it with any
+//! [`BearerVerifier`]: an [`AccessTokenVerifier`] (the default), an
+//! [`IntrospectionVerifier`](crate::IntrospectionVerifier), an [`IssuerChain`](crate::IssuerChain)
+//! over several issuers, or a team's own; and hands what it verified to the handler through the
+//! request's extensions: [`VerifiedAccessToken`] and
+//! [`IntrospectedToken`] are extractors, a team's own type is
+//! `axum::Extension<T>`. Refusals follow RFC 6750 section 3 and never echo the token:
 //!
 //! | situation | status | `WWW-Authenticate` |
 //! | --- | --- | --- |
@@ -11,6 +15,7 @@
 //! | the token is refused | 401 | `Bearer error="invalid_token", error_description="<kind>"` |
 //! | a required scope is missing, or a service rule says no | 403 | `Bearer error="insufficient_scope"` (with `scope`) |
 //! | keys or introspection unreachable | 503 | none |
+//! | too many introspection calls in flight | 503, with `Retry-After` | none |
 //!
 //! ```no_run
 //! use axum::{Router, routing::get};
@@ -40,24 +45,27 @@ use okta_http::BoxFuture;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::{AccessTokenVerifier, VerifiedAccessToken, VerifyError};
+use crate::core::is_b64token;
+use crate::{
+    AccessTokenVerifier, BearerVerifier, IntrospectedToken, VerifiedAccessToken, VerifyError,
+};
 
 /// A layer that verifies the bearer token of every request (see the [module docs](self)).
 #[derive(Debug, Clone)]
-pub struct BearerAuthLayer {
-    verifier: AccessTokenVerifier,
+pub struct BearerAuthLayer<V = AccessTokenVerifier> {
+    verifier: V,
 }
 
-impl BearerAuthLayer {
+impl<V: BearerVerifier> BearerAuthLayer<V> {
     /// A layer that verifies with `verifier` (its required scopes and rules apply to every route
     /// under the layer).
-    pub fn new(verifier: AccessTokenVerifier) -> Self {
+    pub fn new(verifier: V) -> Self {
         Self { verifier }
     }
 }
 
-impl<S> Layer<S> for BearerAuthLayer {
-    type Service = BearerAuthService<S>;
+impl<S, V: BearerVerifier> Layer<S> for BearerAuthLayer<V> {
+    type Service = BearerAuthService<S, V>;
 
     fn layer(&self, inner: S) -> Self::Service {
         BearerAuthService { inner, verifier: self.verifier.clone() }
@@ -65,14 +73,15 @@ impl<S> Layer<S> for BearerAuthLayer {
 }
 
 /// The service made by [`BearerAuthLayer`]: verifies the bearer token, then calls the inner
-/// service with the [`VerifiedAccessToken`] in the request's extensions.
+/// service with what the verifier gives ([`BearerVerifier::Verified`]) in the request's
+/// extensions.
 #[derive(Debug, Clone)]
-pub struct BearerAuthService<S> {
+pub struct BearerAuthService<S, V = AccessTokenVerifier> {
     inner: S,
-    verifier: AccessTokenVerifier,
+    verifier: V,
 }
 
-impl<S, B> Service<Request<B>> for BearerAuthService<S>
+impl<S, B, V: BearerVerifier> Service<Request<B>> for BearerAuthService<S, V>
 where
     S: Service<Request<B>, Response = Response, Error = Infallible> + Clone + Send + 'static,
     S::Future: Send + 'static,
@@ -93,7 +102,7 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         Box::pin(async move {
             let verified = match bearer_token(request.headers(), request.uri()) {
-                Ok(token) => verifier.verify(token).await.map_err(BearerRejection::Token),
+                Ok(token) => verifier.verify_bearer(token).await.map_err(BearerRejection::Token),
                 Err(err) => Err(BearerRejection::Request(err)),
             };
             match verified {
@@ -115,6 +124,14 @@ impl<S: Send + Sync> FromRequestParts<S> for VerifiedAccessToken {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         parts.extensions.get::<VerifiedAccessToken>().cloned().ok_or(BearerRejection::LayerMissing)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for IntrospectedToken {
+    type Rejection = BearerRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<IntrospectedToken>().cloned().ok_or(BearerRejection::LayerMissing)
     }
 }
 
@@ -167,15 +184,6 @@ pub fn bearer_token<'a>(headers: &'a HeaderMap, uri: &Uri) -> Result<&'a str, Be
     Ok(token)
 }
 
-/// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="` (RFC 6750 2.1).
-fn is_b64token(token: &str) -> bool {
-    let body = token.trim_end_matches('=');
-    !body.is_empty()
-        && body.bytes().all(|byte| {
-            byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
-        })
-}
-
 /// Why a request was refused; becomes a response with the status and `WWW-Authenticate` of the
 /// [module docs](self), and an empty body.
 #[derive(Debug)]
@@ -202,10 +210,8 @@ impl BearerRejection {
         }
     }
 
-    fn into_response_for(self, verifier: &AccessTokenVerifier) -> Response {
-        let scopes = &verifier.options().required_scopes;
-        let scope = scopes.iter().map(okta_config::Scope::as_str).collect::<Vec<_>>().join(" ");
-        self.response(&scope)
+    fn into_response_for(self, verifier: &impl BearerVerifier) -> Response {
+        self.response(&verifier.required_scopes().join(" "))
     }
 
     fn response(self, required_scope: &str) -> Response {
@@ -216,7 +222,13 @@ impl BearerRejection {
             Self::Request(_) => {
                 (StatusCode::BAD_REQUEST, Some(r#"Bearer error="invalid_request""#.to_owned()))
             }
-            Self::Token(err) if err.is_unavailable() => (StatusCode::SERVICE_UNAVAILABLE, None),
+            Self::Token(err) if err.is_unavailable() => {
+                let mut response = StatusCode::SERVICE_UNAVAILABLE.into_response();
+                if let Some(after) = err.retry_after() {
+                    response.headers_mut().insert(header::RETRY_AFTER, after.as_secs().into());
+                }
+                return response;
+            }
             Self::Token(err) if err.is_forbidden() => {
                 let mut challenge = r#"Bearer error="insufficient_scope""#.to_owned();
                 if !required_scope.is_empty() && required_scope.bytes().all(is_scope_char) {

@@ -181,3 +181,13 @@ impl IssuerRule {
 pub(crate) fn log_rejection(kind: crate::TokenKind, err: &VerifyError) {
     tracing::debug!(token_kind = ?kind, reason = err.kind(), error = err as &dyn std::error::Error, "token refused");
 }
+
+/// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="` (RFC 6750 2.1): the
+/// only text a bearer token can be.
+pub(crate) fn is_b64token(token: &str) -> bool {
+    let body = token.trim_end_matches('=');
+    !body.is_empty()
+        && body.bytes().all(|byte| {
+            byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
+        })
+}

@@ -198,6 +198,15 @@ pub enum VerifyError {
     /// The introspection endpoint says the token is not active.
     #[error("token is not active (introspection)")]
     IntrospectionInactive,
+    /// As many introspection calls as allowed
+    /// ([`IntrospectionOptions::max_concurrent_calls`](crate::IntrospectionOptions::max_concurrent_calls))
+    /// are in flight: refused at once rather than queued. A resource server answers 503 with
+    /// `Retry-After` ([`VerifyError::retry_after`]).
+    #[error("introspection busy: {limit} calls already in flight")]
+    IntrospectionBusy {
+        /// The configured cap.
+        limit: usize,
+    },
     /// Introspection did not give a trustworthy answer (transport error, non-200 status, invalid
     /// JSON, `active` missing or not a boolean); the verifier fails closed.
     #[error("introspection failed: {reason}")]
@@ -244,6 +253,7 @@ impl VerifyError {
             Self::SubjectMismatch => "subject_mismatch",
             Self::OrgServerToken => "org_server_token",
             Self::RuleViolation { .. } => "rule_violation",
+            Self::IntrospectionBusy { .. } => "introspection_busy",
             Self::IntrospectionInactive => "introspection_inactive",
             Self::IntrospectionFailed { .. } => "introspection_failed",
         }
@@ -254,8 +264,19 @@ impl VerifyError {
     pub fn is_unavailable(&self) -> bool {
         matches!(
             self,
-            Self::JwksUnavailable { .. } | Self::IntrospectionFailed { source: Some(_), .. }
+            Self::JwksUnavailable { .. }
+                | Self::IntrospectionBusy { .. }
+                | Self::IntrospectionFailed { source: Some(_), .. }
         )
+    }
+
+    /// When the refusal is momentary (too many introspection calls in flight), how long a client
+    /// should wait before it retries: the `Retry-After` of the 503.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            Self::IntrospectionBusy { .. } => Some(std::time::Duration::from_secs(1)),
+            _ => None,
+        }
     }
 
     /// Whether the token is genuine and current but does not grant what is asked (missing scope,

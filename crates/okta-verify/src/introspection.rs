@@ -2,8 +2,9 @@
 //! the org authorization server, or any token when revocation must be seen at once. Fails closed.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use http::Request;
@@ -11,13 +12,30 @@ use okta_config::{Audience, ClientId, Issuer, Scope};
 use okta_http::{ClientCredentials, HttpClient};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use tokio::sync::{OnceCell, Semaphore};
 use url::Url;
 
+use crate::access::check_kind;
 use crate::clock::Clock;
-use crate::core::{MAX_LEEWAY, seconds};
+use crate::core::{MAX_LEEWAY, is_b64token, seconds};
 use crate::error::{ConfigError, VerifyError, check_config_url, untrusted};
-use crate::json::{Rounding, numeric_date, parse_object};
+use crate::json::{Claim, RawClaims, Rounding, numeric_date, parse_object};
+use crate::jws::{self, Algorithm};
 use crate::token_cache::{TokenCache, TokenCacheOptions};
+
+/// What an introspection answer is asked for, which decides the checks applied to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IntrospectionPurpose {
+    /// An API validating bearer access tokens (the default): only an access token of an
+    /// accepted audience passes; ID tokens and refresh tokens are refused, JWTs that cannot be
+    /// access tokens before any network call.
+    ResourceServer,
+    /// A client asking whether one of its own tokens (access, ID or refresh) is still active:
+    /// any kind of token passes, no audience is required (`audiences`, `client_ids` and
+    /// `required_scopes` still apply when set). Never use it to guard an API.
+    TokenStatus,
+}
 
 /// What an [`IntrospectionVerifier`] accepts.
 #[derive(Debug, Clone)]
@@ -28,7 +46,9 @@ pub struct IntrospectionOptions {
     pub introspect_url: Url,
     /// When set, a response's `iss` (if present) must equal it. Defaults to `None`.
     pub issuer: Option<Issuer>,
-    /// When not empty, the response's `aud` must contain one of these. Defaults to empty.
+    /// The response's `aud` must contain one of these; at least one is required (for the org
+    /// authorization server, the org URL `https://{yourOktaDomain}`, which is what Okta puts in
+    /// its access tokens). Defaults to empty, which [`IntrospectionVerifier::new`] refuses.
     pub audiences: Vec<Audience>,
     /// When not empty, the response's `client_id` must be one of these. Defaults to empty.
     pub client_ids: Vec<ClientId>,
@@ -41,8 +61,21 @@ pub struct IntrospectionOptions {
     pub max_cache_ttl: Duration,
     /// The cache of active answers. Defaults to 10,000 entries; `None` asks Okta every time.
     pub token_cache: Option<TokenCacheOptions>,
+    /// Refused answers remembered, so that a token refused once (inactive, or an answer that
+    /// fails a check) is refused again without a call. Failed calls are never remembered.
+    /// Defaults to 10,000 entries; `None` asks Okta every time.
+    pub refused_cache: Option<TokenCacheOptions>,
+    /// How long a refusal is remembered. Defaults to 5 minutes (an inactive token never becomes
+    /// active again).
+    pub refused_cache_ttl: Duration,
+    /// Most introspection calls in flight at once; one more is refused at once with
+    /// [`VerifyError::IntrospectionBusy`] (503 with `Retry-After`) rather than queued.
+    /// Concurrent requests with the same token share one call. Defaults to 32.
+    pub max_concurrent_calls: usize,
     /// Longest token sent, in bytes. Defaults to 16 KiB.
     pub max_token_len: usize,
+    /// What the answers are for. Defaults to [`IntrospectionPurpose::ResourceServer`].
+    pub purpose: IntrospectionPurpose,
     /// The clock. Defaults to [`Clock::system`].
     pub clock: Clock,
 }
@@ -59,7 +92,11 @@ impl IntrospectionOptions {
             leeway: Duration::from_mins(2),
             max_cache_ttl: Duration::from_mins(1),
             token_cache: Some(TokenCacheOptions::default()),
+            refused_cache: Some(TokenCacheOptions::default()),
+            refused_cache_ttl: Duration::from_mins(5),
+            max_concurrent_calls: 32,
             max_token_len: 16 * 1024,
+            purpose: IntrospectionPurpose::ResourceServer,
             clock: Clock::system(),
         }
     }
@@ -76,7 +113,18 @@ struct Inner {
     credentials: ClientCredentials,
     http: Arc<dyn HttpClient>,
     cache: Option<TokenCache<IntrospectedToken>>,
+    refused: Option<TokenCache<VerifyError>>,
+    /// The calls in flight, by token digest: concurrent requests with one token share one call.
+    flights: Mutex<HashMap<[u8; 32], Arc<Flight>>>,
+    /// One permit per call allowed in flight.
+    calls: Semaphore,
 }
+
+/// The outcome of one introspection call, shared by every request waiting for it.
+type Flight = OnceCell<Result<IntrospectedToken, VerifyError>>;
+
+/// Shortest opaque token sent to the endpoint: Okta's opaque tokens are 43 characters or more.
+const MIN_OPAQUE_LEN: usize = 16;
 
 impl IntrospectionVerifier {
     /// A verifier that authenticates with `credentials` and sends requests through `http`.
@@ -89,8 +137,22 @@ impl IntrospectionVerifier {
         if options.leeway > MAX_LEEWAY {
             return Err(ConfigError::LeewayTooLarge { seconds: options.leeway.as_secs() });
         }
+        if options.audiences.is_empty() && options.purpose == IntrospectionPurpose::ResourceServer {
+            return Err(ConfigError::NoAudience);
+        }
+        if options.max_concurrent_calls == 0 {
+            return Err(ConfigError::OutOfRange {
+                name: "max_concurrent_calls",
+                reason: "at least one call must be allowed",
+            });
+        }
         let cache = options.token_cache.as_ref().map(TokenCache::new);
-        Ok(Self { inner: Arc::new(Inner { options, credentials, http, cache }) })
+        let refused = options.refused_cache.as_ref().map(TokenCache::new);
+        let calls = Semaphore::new(options.max_concurrent_calls.min(Semaphore::MAX_PERMITS));
+        let flights = Mutex::new(HashMap::new());
+        Ok(Self {
+            inner: Arc::new(Inner { options, credentials, http, cache, refused, flights, calls }),
+        })
     }
 
     /// The options the verifier was built with.
@@ -129,6 +191,64 @@ impl IntrospectionVerifier {
         if let Some(hit) = inner.cache.as_ref().and_then(|cache| cache.get(&key, now, 0)) {
             return Ok(hit);
         }
+        if let Some(refusal) = inner.refused.as_ref().and_then(|cache| cache.get(&key, now, 0)) {
+            return Err(refusal);
+        }
+        self.screen(token, now)?;
+        let flight = {
+            let mut flights = inner.flights.lock().unwrap_or_else(PoisonError::into_inner);
+            Arc::clone(flights.entry(key).or_default())
+        };
+        let _landing = Landing { flights: &inner.flights, key, flight: &flight };
+        flight.get_or_init(|| self.call(token, key, now)).await.clone()
+    }
+
+    /// One call to the endpoint (at most `max_concurrent_calls` at once), its answer checked and
+    /// remembered: active answers in the token cache, refusals in the refused cache.
+    async fn call(
+        &self,
+        token: &str,
+        key: [u8; 32],
+        now: i64,
+    ) -> Result<IntrospectedToken, VerifyError> {
+        let inner = &*self.inner;
+        let Ok(_permit) = inner.calls.try_acquire() else {
+            return Err(VerifyError::IntrospectionBusy {
+                limit: inner.options.max_concurrent_calls,
+            });
+        };
+        let result = self.ask(token, now).await;
+        match &result {
+            Ok(verified) => {
+                if let Some(cache) = &inner.cache {
+                    let limit = now.saturating_add(seconds(inner.options.max_cache_ttl));
+                    let until = verified.claims.exp.map_or(limit, |exp| exp.min(limit));
+                    cache.insert(key, verified.clone(), until, 0);
+                }
+            }
+            // A failed call or a broken answer says nothing about the token.
+            Err(
+                VerifyError::IntrospectionFailed { .. } | VerifyError::IntrospectionBusy { .. },
+            ) => {}
+            Err(refusal) => {
+                if let Some(refused) = &inner.refused {
+                    let until = now.saturating_add(seconds(inner.options.refused_cache_ttl));
+                    refused.insert(key, refusal.clone(), until, 0);
+                }
+            }
+        }
+        result
+    }
+
+    /// The number of refusals remembered.
+    #[cfg(test)]
+    pub(crate) fn refused_len(&self) -> usize {
+        self.inner.refused.as_ref().map_or(0, TokenCache::len)
+    }
+
+    /// Asks the endpoint about `token` and checks the answer.
+    async fn ask(&self, token: &str, now: i64) -> Result<IntrospectedToken, VerifyError> {
+        let inner = &*self.inner;
         let response = inner.http.execute(self.request(token)?).await.map_err(|err| {
             VerifyError::IntrospectionFailed {
                 reason: Cow::Borrowed("the request failed"),
@@ -150,13 +270,7 @@ impl IntrospectionVerifier {
             None => return Err(failed("`active` is missing")),
         }
         let claims = self.check(body, now)?;
-        let verified = IntrospectedToken { claims: Arc::new(claims) };
-        if let Some(cache) = &inner.cache {
-            let limit = now.saturating_add(seconds(options.max_cache_ttl));
-            let until = verified.claims.exp.map_or(limit, |exp| exp.min(limit));
-            cache.insert(key, verified.clone(), until, 0);
-        }
-        Ok(verified)
+        Ok(IntrospectedToken { claims: Arc::new(claims) })
     }
 
     fn request(&self, token: &str) -> Result<Request<Vec<u8>>, VerifyError> {
@@ -169,8 +283,48 @@ impl IntrospectionVerifier {
             .map_err(|_| failed("cannot build the request"))
     }
 
-    /// Checks an active answer (RFC 7662 2.2, 4): `exp`, `iss`, `aud`, `client_id`, `scope`,
-    /// `token_type`.
+    /// Refuses, before any network call, what cannot be a token (characters outside RFC 6750's
+    /// `b64token`, an opaque token shorter than Okta's), and a JWT that cannot be an access token
+    /// of this issuer: a
+    /// malformed JWS, an ID token (by its claims, as the local verifier does), another issuer, an
+    /// expired token. The payload is not verified, so it is only ever used to refuse. Opaque
+    /// tokens pass: only the endpoint knows them.
+    fn screen(&self, token: &str, now: i64) -> Result<(), VerifyError> {
+        if !is_b64token(token) {
+            return Err(VerifyError::malformed("not a bearer token (RFC 6750 characters)"));
+        }
+        if !token.contains('.') {
+            if token.len() < MIN_OPAQUE_LEN {
+                return Err(VerifyError::malformed("too short to be a token"));
+            }
+            return Ok(());
+        }
+        let options = &self.inner.options;
+        let mut buffers = jws::Buffers::new();
+        let jws = jws::parse(token, &Algorithm::ALL, options.max_token_len, &mut buffers)?;
+        let mut raw = RawClaims::parse(&jws.payload)?;
+        if options.purpose == IntrospectionPurpose::ResourceServer {
+            check_kind(&raw)?;
+        }
+        if let (Some(expected), Some(iss)) = (&options.issuer, raw.string(Claim::Iss)?)
+            && iss != expected.as_str()
+        {
+            return Err(VerifyError::WrongIssuer {
+                expected: expected.as_str().to_owned(),
+                found: untrusted(&iss),
+            });
+        }
+        if let Some(exp) = raw.date(Claim::Exp, Rounding::Down)?
+            && now >= exp.saturating_add(seconds(options.leeway))
+        {
+            return Err(VerifyError::Expired { exp, now, leeway: options.leeway.as_secs() });
+        }
+        Ok(())
+    }
+
+    /// Checks an active answer (RFC 7662 2.2, 4): an access token (not an ID token, which has no
+    /// `token_type`, nor a refresh token, which has no `aud`, `iss` or `jti`), `exp` present and
+    /// not passed, `iss`, `aud`, `client_id`, `scope`.
     fn check(
         &self,
         mut body: Map<String, Value>,
@@ -178,7 +332,40 @@ impl IntrospectionVerifier {
     ) -> Result<IntrospectionClaims, VerifyError> {
         let options = &self.inner.options;
         let leeway = seconds(options.leeway);
+        let token_type = string(&mut body, "token_type")?;
+        let access_only = options.purpose == IntrospectionPurpose::ResourceServer;
+        match &token_type {
+            _ if !access_only => {}
+            None => {
+                return Err(VerifyError::WrongTokenKind {
+                    expected: crate::TokenKind::Access,
+                    reason: "introspection gives no token_type (an ID token)",
+                });
+            }
+            Some(kind) if !kind.eq_ignore_ascii_case("bearer") => {
+                return Err(VerifyError::WrongTokenKind {
+                    expected: crate::TokenKind::Access,
+                    reason: "introspection says it is not a bearer access token",
+                });
+            }
+            Some(_) => {}
+        }
+        // Okta answers `token_type: Bearer` for refresh tokens too; only access tokens carry
+        // `aud`, `iss` and `jti` (okta-facts-2 item 25).
+        if access_only
+            && !body.contains_key("aud")
+            && !body.contains_key("iss")
+            && !body.contains_key("jti")
+        {
+            return Err(VerifyError::WrongTokenKind {
+                expected: crate::TokenKind::Access,
+                reason: "introspection describes a refresh token (no aud, iss or jti)",
+            });
+        }
         let exp = date(&mut body, "exp", Rounding::Down)?;
+        if access_only && exp.is_none() {
+            return Err(VerifyError::MissingClaim { claim: "exp" });
+        }
         if let Some(exp) = exp
             && now >= exp.saturating_add(leeway)
         {
@@ -211,7 +398,7 @@ impl IntrospectionVerifier {
                 .collect::<Result<_, _>>()?,
             Some(_) => return Err(VerifyError::InvalidClaimType { claim: "aud" }),
         };
-        if !options.audiences.is_empty()
+        if (access_only || !options.audiences.is_empty())
             && !aud.iter().any(|value| options.audiences.iter().any(|a| a.as_str() == value))
         {
             return Err(VerifyError::AudienceMismatch);
@@ -223,16 +410,6 @@ impl IntrospectionVerifier {
                 Some(id) => return Err(VerifyError::ClientIdNotAllowed { found: untrusted(id) }),
                 None => return Err(VerifyError::MissingClaim { claim: "client_id" }),
             }
-        }
-        let token_type = string(&mut body, "token_type")?;
-        if let Some(kind) = &token_type
-            && !kind.eq_ignore_ascii_case("bearer")
-            && kind != "access_token"
-        {
-            return Err(VerifyError::WrongTokenKind {
-                expected: crate::TokenKind::Access,
-                reason: "introspection says it is not a bearer access token",
-            });
         }
         let scope: Vec<String> = string(&mut body, "scope")?
             .map(|scope| {
@@ -263,6 +440,23 @@ impl IntrospectionVerifier {
             jti: string(&mut body, "jti")?,
             extra: body,
         })
+    }
+}
+
+/// Takes a finished (or abandoned) call out of the in-flight map when its request ends, so the
+/// map holds only calls in flight, even when a request is cancelled.
+struct Landing<'a> {
+    flights: &'a Mutex<HashMap<[u8; 32], Arc<Flight>>>,
+    key: [u8; 32],
+    flight: &'a Arc<Flight>,
+}
+
+impl Drop for Landing<'_> {
+    fn drop(&mut self) {
+        let mut flights = self.flights.lock().unwrap_or_else(PoisonError::into_inner);
+        if flights.get(&self.key).is_some_and(|flight| Arc::ptr_eq(flight, self.flight)) {
+            flights.remove(&self.key);
+        }
     }
 }
 

@@ -44,6 +44,11 @@ pub struct JwksCacheOptions {
     /// Minimum time between two fetches caused by unknown `kid`s or failed refreshes; within it an
     /// unknown `kid` is refused at once. Defaults to 30 seconds.
     pub refetch_cooldown: Duration,
+    /// Longest time a key set is trusted without asking `/keys` again, whatever its lifetime:
+    /// a key removed by an emergency rotation stops being trusted within about this long.
+    /// The refresh runs in the background, started by the first verification after it is due;
+    /// no verification waits for it. Defaults to 5 minutes.
+    pub refresh_interval: Duration,
     /// Largest number of keys a key set may list. Defaults to 100.
     pub max_keys: usize,
 }
@@ -54,6 +59,7 @@ impl Default for JwksCacheOptions {
             min_ttl: Duration::from_mins(5),
             max_ttl: Duration::from_hours(24),
             refetch_cooldown: Duration::from_secs(30),
+            refresh_interval: Duration::from_mins(5),
             max_keys: 100,
         }
     }
@@ -70,7 +76,9 @@ impl Default for JwksCacheOptions {
 /// refetches caused by unknown `kid`s (and failed fetches), not the first load or the scheduled
 /// refreshes, so keys rotated seconds after a routine fetch are still picked up at once. `Cache-Control: max-age` sets the
 /// lifetime within [`JwksCacheOptions::min_ttl`] and [`JwksCacheOptions::max_ttl`], and a refresh
-/// starts in the background after four fifths of it, never blocking known keys. A failed fetch
+/// starts in the background after four fifths of it, or after
+/// [`JwksCacheOptions::refresh_interval`] (5 minutes) if that comes first, never blocking known
+/// keys: a key removed from the set stops being trusted within about the interval. A failed fetch
 /// keeps the last good keys. Keys that cannot verify signatures (other `kty`, `use: enc`, RSA
 /// under 2048 bits, unsafe exponents, private members) are ignored.
 #[derive(Clone)]
@@ -92,6 +100,9 @@ struct Snapshot {
     refresh_at: i64,
     /// Bumped when the usable keys change, so caches of verified tokens can tell.
     generation: u64,
+    /// Whether a key set was ever loaded (even one without a usable key): until then an
+    /// unknown `kid` is the first load, after it a refetch that starts the cooldown.
+    loaded: bool,
 }
 
 struct Remote {
@@ -129,6 +140,7 @@ impl JwksCache {
                     keys,
                     refresh_at: i64::MAX,
                     generation: 1,
+                    loaded: true,
                 }),
                 remote: None,
                 clock: Clock::system(),
@@ -152,6 +164,12 @@ impl JwksCache {
             return Err(ConfigError::OutOfRange {
                 name: "min_ttl",
                 reason: "must not exceed max_ttl",
+            });
+        }
+        if options.refresh_interval < Duration::from_secs(1) {
+            return Err(ConfigError::OutOfRange {
+                name: "refresh_interval",
+                reason: "must be at least 1 s",
             });
         }
         if options.max_keys == 0 {
@@ -257,9 +275,7 @@ impl JwksCache {
             Err(Selection::NotFound) if self.inner.remote.is_some() && !after_fetch => {
                 Err(Pending::UnknownKid)
             }
-            Err(Selection::NotFound)
-                if self.inner.remote.is_some() && snapshot.keys.n_usable() == 0 =>
-            {
+            Err(Selection::NotFound) if self.inner.remote.is_some() && !snapshot.loaded => {
                 let source = self
                     .inner
                     .remote
@@ -294,8 +310,9 @@ impl JwksCache {
         {
             return;
         }
-        // The first load of an empty cache is not a refetch: it does not start the cooldown.
-        if self.inner.current.load().keys.n_usable() > 0 {
+        // The first load is not a refetch: it does not start the cooldown. Any later fetch for
+        // an unknown `kid` does, whatever the loaded set holds (even no usable key at all).
+        if self.inner.current.load().loaded {
             remote.last_unknown_kid_fetch.store(now, Ordering::Release);
         }
         // The outcome is read back from the snapshot and `last_error` by the caller.
@@ -375,8 +392,11 @@ impl JwksCache {
         } else {
             previous.generation.wrapping_add(1)
         };
-        // Refresh when four fifths of the lifetime have passed, ahead of expiry.
-        let refresh_after = i64::try_from(ttl.as_secs().saturating_mul(4) / 5).unwrap_or(i64::MAX);
+        // Refresh when four fifths of the lifetime have passed, ahead of expiry, and at least
+        // every `refresh_interval`, so a key removed from the set is not trusted for long.
+        let refresh_after = (ttl.as_secs().saturating_mul(4) / 5)
+            .min(remote.options.refresh_interval.as_secs().max(1));
+        let refresh_after = i64::try_from(refresh_after).unwrap_or(i64::MAX);
         tracing::debug!(
             jwks_uri = %redacted_url(&remote.uri),
             usable_keys = keys.n_usable(),
@@ -387,6 +407,7 @@ impl JwksCache {
             keys,
             refresh_at: now.saturating_add(refresh_after),
             generation,
+            loaded: true,
         }));
         Ok(())
     }

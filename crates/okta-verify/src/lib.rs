@@ -119,6 +119,7 @@
 mod access;
 #[cfg(feature = "axum")]
 pub mod axum;
+mod bearer;
 mod claims;
 mod clock;
 mod core;
@@ -137,6 +138,7 @@ pub use crate::access::{
     AccessTokenOptions, AccessTokenRule, AccessTokenType, AccessTokenVerifier, RuleViolation,
     VerifiedAccessToken, require_group,
 };
+pub use crate::bearer::{BearerVerifier, IssuerChain};
 pub use crate::claims::{OktaAccessTokenClaims, OktaIdTokenClaims};
 pub use crate::clock::Clock;
 pub use crate::error::{ConfigError, JwksError, TokenKind, VerifyError};
@@ -144,7 +146,8 @@ pub use crate::id_token::{
     IdTokenChecks, IdTokenOptions, IdTokenVerifier, VerifiedIdToken, at_hash_of,
 };
 pub use crate::introspection::{
-    IntrospectedToken, IntrospectionClaims, IntrospectionOptions, IntrospectionVerifier,
+    IntrospectedToken, IntrospectionClaims, IntrospectionOptions, IntrospectionPurpose,
+    IntrospectionVerifier,
 };
 pub use crate::jwks::{JwksCache, JwksCacheOptions};
 pub use crate::jws::Algorithm;

@@ -16,13 +16,14 @@ use crate::{
 };
 
 impl JwksCacheOptions {
-    /// The `jwks` settings: TTL bounds and the refetch cooldown.
+    /// The `jwks` settings: TTL bounds, the refetch cooldown and the refresh interval.
     pub fn from_settings(settings: &Settings) -> Self {
         let jwks = settings.jwks();
         Self {
             min_ttl: jwks.min_ttl(),
             max_ttl: jwks.max_ttl(),
             refetch_cooldown: jwks.refetch_cooldown(),
+            refresh_interval: jwks.refresh_interval(),
             ..Self::default()
         }
     }

@@ -56,6 +56,12 @@ impl<T: Clone> TokenCache<T> {
         }
     }
 
+    /// The number of entries (for tests of the bounds).
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
     pub(crate) fn insert(&self, key: [u8; 32], value: T, exp: i64, generation: u64) {
         self.entries.insert(key, Entry { value, exp, generation });
     }

@@ -55,7 +55,7 @@ async fn a_good_configuration_passes_every_check() {
     let (_target, pairs) = devserver_settings().await;
     let report = diagnose(&pairs, &[], Clock::system()).await;
     assert_eq!((report.problems(), report.warnings()), (0, 0), "{}", report.render());
-    assert_eq!(report.findings().len(), 10);
+    assert_eq!(report.findings().len(), 11);
     assert!(report.findings().iter().all(|finding| matches!(finding.verdict, Verdict::Ok { .. })));
     let text = report.render();
     assert!(text.contains(" usable key(s) at http://127.0.0.1:"), "{text}");
@@ -243,4 +243,25 @@ async fn proxy_environment_without_variables_is_a_warning() {
     assert!(message.contains("no proxy variable is set"), "{message}");
     assert!(fix.as_deref().is_some_and(|fix| fix.contains("HTTPS_PROXY")), "{fix:?}");
     assert_eq!(report.problems(), 0, "the live checks reach the devserver directly");
+}
+
+#[tokio::test]
+async fn the_accepted_clients_are_shown_with_their_origin() {
+    let (_target, pairs) = devserver_settings().await;
+    let mut seen = Vec::new();
+    for changes in [&[("client_ids", "0oa1 0oa2")][..], &[("any_client", "true")][..], &[][..]] {
+        let report = diagnose(&pairs, changes, Clock::system()).await;
+        assert_eq!((report.problems(), report.warnings()), (0, 0), "{}", report.render());
+        let verdicts = report.of(Check::AcceptedClients);
+        let [verdict] = verdicts.as_slice() else { panic!("{}", report.render()) };
+        seen.push(format!("{verdict:?}"));
+    }
+    assert_eq!(
+        seen,
+        [
+            r#"Ok { detail: "only 0oa1, 0oa2 (client_ids from set from code)" }"#,
+            r#"Ok { detail: "any client of the issuer (any_client = true from set from code)" }"#,
+            r#"Ok { detail: "none chosen: fine for signing users in; an API (resource-server role) must set client_ids or any_client = true" }"#,
+        ]
+    );
 }

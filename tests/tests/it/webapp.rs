@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use okta_devserver::{DEMO_PASSWORD, DEMO_USERNAME};
+use okta_devserver::{DEMO_CLIENT_ID, DEMO_PASSWORD, DEMO_USERNAME};
 use okta_e2e::{Browser, BrowserError, BrowserOptions};
 use okta_http::redacted_url;
 use url::Url;
@@ -558,7 +558,11 @@ impl Apps {
 
         // The API trusts that devserver as it would trust an Okta org: through OKTA_ISSUER.
         let mut command = example(&examples.api, dir.path());
-        command.args(["--port", &api_port.to_string()]).env("OKTA_ISSUER", issuer.as_str());
+        // It accepts the web app's tokens only (OKTA_CLIENT_IDS: an API must say whose tokens).
+        command
+            .args(["--port", &api_port.to_string()])
+            .env("OKTA_ISSUER", issuer.as_str())
+            .env("OKTA_CLIENT_IDS", DEMO_CLIENT_ID);
         let mut api_process = Process::spawn("api", &mut command, dir.path().join("api.log"))?;
         let whoami = api.join("api/whoami").map_err(|err| err.to_string())?;
         api_process.wait_until_it_answers(&whoami, 401).await?;

@@ -76,6 +76,7 @@ fn a_complete_client_loads_with_its_defaults() {
     assert_eq!(settings.jwks().min_ttl(), Duration::from_mins(5));
     assert_eq!(settings.jwks().max_ttl(), Duration::from_hours(24));
     assert_eq!(settings.jwks().refetch_cooldown(), Duration::from_secs(30));
+    assert_eq!(settings.jwks().refresh_interval(), Duration::from_mins(5));
     assert_eq!(settings.origin("leeway_secs"), Some(&Origin::Default));
     assert_eq!(settings.origin("client_id"), Some(&Origin::Code));
     assert_eq!(settings.origin("cookie_secret"), None);
@@ -477,14 +478,19 @@ fn resource_servers_need_an_audience_for_custom_servers_and_credentials_for_the_
     check(
         SettingsLoader::isolated()
             .set("issuer", "https://dev-1.okta.com/oauth2/aus1payments")
+            .set("client_ids", "0oa1")
             .role(Role::ResourceServer),
         expect![[r#"
             1 problem in the Okta settings:
               - audience: missing (validating access tokens needs it): set audience in okta.toml or OKTA_AUDIENCE to the Audience of authorization server "aus1payments" (Okta admin console: Security > API), such as api://aus1payments"#]],
     );
     // The default server's audience defaults to api://default, as in Okta's libraries.
-    let settings =
-        SettingsLoader::isolated().set("issuer", ISSUER).role(Role::ResourceServer).load().unwrap();
+    let settings = SettingsLoader::isolated()
+        .set("issuer", ISSUER)
+        .set("any_client", true)
+        .role(Role::ResourceServer)
+        .load()
+        .unwrap();
     assert_eq!(settings.audiences()[0].as_str(), "api://default");
     assert!(settings.client().is_none());
 
@@ -493,7 +499,7 @@ fn resource_servers_need_an_audience_for_custom_servers_and_credentials_for_the_
             .set("issuer", "https://dev-1.okta.com")
             .role(Role::ResourceServer),
     );
-    assert_eq!(keys, ["client_id", "client_secret"]);
+    assert_eq!(keys, ["client_id", "client_secret", "client_ids"]);
     let report = SettingsLoader::isolated()
         .set("issuer", "https://dev-1.okta.com")
         .role(Role::ResourceServer)
@@ -522,6 +528,7 @@ fn numeric_bounds() {
         ("http.max_response_bytes", "10", "must be between 1024 and 67108864"),
         ("http.max_response_bytes", "-5", "expected a whole number"),
         ("jwks.max_ttl_secs", "10", "must be between 60 and"),
+        ("jwks.refresh_interval_secs", "0", "must be between 1 and 86400 s"),
         ("jwks.refetch_cooldown_secs", "0", "must be between 1 and 3600 s"),
     ] {
         let report = client().set(key, value).load().unwrap_err().to_string();
@@ -1024,6 +1031,75 @@ fn proxy_problems_name_their_origin_and_never_the_credentials() {
             1 problem in the Okta settings:
               - http.proxy (from environment variable OKTA_HTTP__PROXY): "proxy.example.com:3128" is not a proxy setting: use "none" (the default: direct connections), "environment" (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY) or a proxy URL such as "http://proxy.example.com:3128""#]],
     );
+}
+
+#[test]
+fn resource_servers_choose_the_accepted_clients_explicitly() {
+    let api = || SettingsLoader::isolated().set("issuer", ISSUER).role(Role::ResourceServer);
+    check(
+        api(),
+        expect![[r#"
+            1 problem in the Okta settings:
+              - client_ids: missing (an API must say whose tokens it accepts): list the client ids (cid) of the applications allowed to call it in client_ids (OKTA_CLIENT_IDS), or set any_client = true (OKTA_ANY_CLIENT) to accept every client of the issuer"#]],
+    );
+    check(
+        api().set("any_client", true).set("client_ids", "0oa1"),
+        expect![[r#"
+            1 problem in the Okta settings:
+              - any_client (from set from code): is true while client_ids lists clients: drop one of them"#]],
+    );
+    check(
+        api().set("any_client", "yes"),
+        expect![[r#"
+            2 problems in the Okta settings:
+              - any_client (from set from code): expected true or false, found "yes"
+              - client_ids: missing (an API must say whose tokens it accepts): list the client ids (cid) of the applications allowed to call it in client_ids (OKTA_CLIENT_IDS), or set any_client = true (OKTA_ANY_CLIENT) to accept every client of the issuer"#]],
+    );
+
+    let listed = api().set("client_ids", "0oa1 0oa2").load().unwrap();
+    assert!(!listed.any_client());
+    assert_eq!(listed.client_ids().len(), 2);
+    // The environment gives text: "true" is the flag.
+    let any = api().set("any_client", "true").load().unwrap();
+    assert!(any.any_client());
+    assert!(any.client_ids().is_empty());
+    // The report says which is in force.
+    let shown = |settings: &Settings| -> Vec<(String, String)> {
+        settings
+            .entries()
+            .into_iter()
+            .filter(|entry| entry.key().contains("client_ids") || entry.key() == "any_client")
+            .map(|entry| (entry.key().to_owned(), entry.value().to_owned()))
+            .collect()
+    };
+    expect![[r#"
+        [
+            (
+                "client_ids",
+                "0oa1 0oa2",
+            ),
+            (
+                "any_client",
+                "false",
+            ),
+        ]
+    "#]]
+    .assert_debug_eq(&shown(&listed));
+    expect![[r#"
+        [
+            (
+                "client_ids",
+                "",
+            ),
+            (
+                "any_client",
+                "true",
+            ),
+        ]
+    "#]]
+    .assert_debug_eq(&shown(&any));
+    // A client (signing users in) validates no access tokens: no choice needed.
+    client().load().unwrap();
 }
 
 const TEST_CA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/ca.pem");

@@ -4,7 +4,9 @@ use okta_config::{Role, SettingsLoader};
 use okta_devserver::{AuthServerId, Client, DEMO_CLIENT_ID, DEMO_REDIRECT_URI, DevServer};
 
 fn load(pairs: Vec<(&'static str, String)>, role: Role) -> okta_config::Settings {
-    let mut loader = SettingsLoader::isolated().role(role);
+    // An API must say whose tokens it accepts (okta-config); the devserver's pairs describe a
+    // client, so the resource-server loads name the demo client.
+    let mut loader = SettingsLoader::isolated().role(role).set("client_ids", DEMO_CLIENT_ID);
     for (key, value) in pairs {
         loader = loader.set(key, value);
     }

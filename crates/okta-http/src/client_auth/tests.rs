@@ -69,6 +69,7 @@ fn from_settings_maps_every_method() {
             .set("client_id", "0oa1client")
             .set("client_secret", "s3cret-s3cret")
             .set("client_auth_method", method)
+            .set("any_client", true)
             .role(Role::ResourceServer)
             .load()
             .unwrap()
@@ -88,6 +89,7 @@ fn from_settings_maps_every_method() {
 fn from_settings_says_what_is_missing() {
     let no_client = SettingsLoader::isolated()
         .set("issuer", "https://dev-123456.okta.com/oauth2/default")
+        .set("any_client", true)
         .role(Role::ResourceServer)
         .load()
         .unwrap();
@@ -98,6 +100,7 @@ fn from_settings_says_what_is_missing() {
     let no_secret = SettingsLoader::isolated()
         .set("issuer", "https://dev-123456.okta.com/oauth2/default")
         .set("client_id", "0oa1client")
+        .set("any_client", true)
         .role(Role::ResourceServer)
         .load()
         .unwrap();

@@ -47,3 +47,24 @@ fn non_ascii_header_is_malformed() {
     headers.insert(header::AUTHORIZATION, HeaderValue::from_bytes(b"Bearer \xff").unwrap());
     assert_eq!(bearer_token(&headers, &Uri::from_static("/")), Err(BearerError::Malformed));
 }
+
+#[test]
+fn intro_busy_introspection_is_503_with_retry_after() {
+    use axum::response::IntoResponse as _;
+
+    use crate::VerifyError;
+    use crate::axum::BearerRejection;
+
+    let busy = BearerRejection::Token(VerifyError::IntrospectionBusy { limit: 32 }).into_response();
+    assert_eq!(busy.status(), http::StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(busy.headers()[header::RETRY_AFTER], "1");
+    assert!(!busy.headers().contains_key(header::WWW_AUTHENTICATE));
+    // A failed call is not momentary in the same way: 503 without a promise.
+    let failed = BearerRejection::Token(VerifyError::IntrospectionFailed {
+        reason: "the request failed".into(),
+        source: Some(okta_http::TransportError::other("refused")),
+    })
+    .into_response();
+    assert_eq!(failed.status(), http::StatusCode::SERVICE_UNAVAILABLE);
+    assert!(!failed.headers().contains_key(header::RETRY_AFTER));
+}

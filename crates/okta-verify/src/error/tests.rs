@@ -66,6 +66,7 @@ fn every_variant() -> Vec<VerifyError> {
         SubjectMismatch,
         OrgServerToken,
         RuleViolation { reason: Cow::Borrowed("not a member of group admins") },
+        IntrospectionBusy { limit: 32 },
         IntrospectionInactive,
         IntrospectionFailed {
             reason: Cow::Borrowed("the request failed"),
@@ -109,6 +110,7 @@ fn display_and_kind_of_every_variant() {
         subject_mismatch         subject mismatch
         org_server_token         org authorization server access tokens cannot be validated locally; use introspection (IntrospectionVerifier)
         rule_violation           rule refused the token: not a member of group admins
+        introspection_busy       introspection busy: 32 calls already in flight
         introspection_inactive   token is not active (introspection)
         introspection_failed     introspection failed: the request failed
     "#]]
@@ -138,7 +140,7 @@ fn status_classes() {
     let unavailable: Vec<&str> =
         classes.iter().filter(|class| class.2).map(|class| class.0).collect();
     assert_eq!(forbidden, ["insufficient_scope", "rule_violation"]);
-    assert_eq!(unavailable, ["jwks_unavailable", "introspection_failed"]);
+    assert_eq!(unavailable, ["jwks_unavailable", "introspection_busy", "introspection_failed"]);
 }
 
 #[test]

@@ -25,6 +25,7 @@ fn resource_server() -> Settings {
         .set("client_ids", "0oa1,0oa2")
         .set("required_scopes", "payments:read")
         .set("leeway_secs", 30_i64)
+        .set("jwks.refresh_interval_secs", 120_i64)
         .role(Role::ResourceServer)
         .load()
         .unwrap()
@@ -48,6 +49,7 @@ fn access_token_options_follow_the_settings() {
     assert!(AccessTokenVerifier::from_settings(&settings, keys).is_ok());
     let jwks = JwksCacheOptions::from_settings(&settings);
     assert_eq!(jwks.refetch_cooldown, settings.jwks().refetch_cooldown());
+    assert_eq!(jwks.refresh_interval, Duration::from_mins(2));
 }
 
 #[test]
@@ -89,4 +91,23 @@ fn missing_client_is_a_configuration_error() {
         ),
         "{err:?}"
     );
+}
+
+#[test]
+fn intro_org_server_introspection_expects_the_org_url_as_audience() {
+    // Org-server access tokens carry `aud` = the org URL (okta-facts-2 item 27): without an
+    // audience, any token of the org, for any client, would pass introspection.
+    let settings = SettingsLoader::isolated()
+        .set("issuer", "https://dev-123456.okta.com")
+        .set("client_id", "0oa1client")
+        .set("client_secret", "a-long-enough-client-secret-value-1234567890")
+        .set("any_client", true)
+        .role(Role::ResourceServer)
+        .load()
+        .unwrap();
+    let options = IntrospectionOptions::from_settings(&settings);
+    let audiences: Vec<&str> =
+        options.audiences.iter().map(okta_config::Audience::as_str).collect();
+    assert_eq!(audiences, ["https://dev-123456.okta.com"]);
+    crate::IntrospectionVerifier::from_settings(&settings, offline()).unwrap();
 }

@@ -227,7 +227,12 @@ async fn sc_092_known_kid_is_fetched_once_and_cache_control_is_clamped() {
         cache_control: Some("max-age=3832304, must-revalidate".to_owned()),
     });
     let clock = TestClock::new();
-    let keys = remote(&fake, &clock);
+    // The lifetime alone decides here: the refresh interval (5 minutes by default) is set past
+    // the longest lifetime; its own bound is tested in a_removed_key_stops_being_trusted_....
+    let mut options = JwksCacheOptions::default();
+    options.refresh_interval = Duration::from_hours(24);
+    let keys = JwksCache::remote(KEYS_URL.parse().unwrap(), fake.client(), options, clock.clock())
+        .unwrap();
     let verifier = verifier(keys.clone(), &clock);
     let token = fresh_token(Key::RsaA, &clock);
     for _ in 0..1000 {
@@ -879,4 +884,112 @@ fn a_background_refresh_dropped_with_its_runtime_does_not_stop_later_ones() {
         called(&endpoint).await;
     });
     assert_eq!(endpoint.calls(), 3);
+}
+
+/// Issue 16: a key set with no usable key (empty, or only keys okta-verify cannot use) must not
+/// turn every unknown `kid` into a fetch: the cooldown holds whatever the set contains.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_key_set_still_holds_the_cooldown() {
+    for body in [jwks_of([]), jwks_of([json!({ "kty": "oct", "kid": "hmac", "k": "c2VjcmV0" })])] {
+        let fake = FakeKeys::new(body);
+        let clock = TestClock::new();
+        let verifier = verifier(remote(&fake, &clock), &clock);
+        let tasks: Vec<_> = (0..3)
+            .map(|task| {
+                let verifier = verifier.clone();
+                tokio::spawn(async move {
+                    let mut kinds = Vec::new();
+                    for index in 0..100 {
+                        let token = unsigned_with_kid(&format!("random-{task}-{index}"));
+                        kinds.push(verifier.verify(&token).await.unwrap_err().kind());
+                    }
+                    kinds
+                })
+            })
+            .collect();
+        let mut kinds = std::collections::BTreeSet::new();
+        for task in tasks {
+            kinds.extend(task.await.unwrap());
+        }
+        assert_eq!(
+            (fake.calls(), kinds.into_iter().collect::<Vec<_>>()),
+            (2, vec!["key_not_found"]),
+            "the first load, then one refetch for 300 unknown kids"
+        );
+        clock.advance(31);
+        for index in 0..100 {
+            let _ = verifier.verify(&unsigned_with_kid(&format!("later-{index}"))).await;
+        }
+        assert_eq!(fake.calls(), 3, "one more after the cooldown, and only one");
+    }
+}
+
+/// Yields (bounded) until `condition` holds: a background task on the current-thread runtime
+/// runs when the test yields, so no sleep is needed.
+async fn settle(condition: impl Fn() -> bool) {
+    for _ in 0..10_000 {
+        if condition() {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("the background task did not finish");
+}
+
+#[tokio::test]
+async fn a_removed_key_stops_being_trusted_within_the_refresh_interval() {
+    // Okta's keys carry a long max-age; its emergency rotation removes a key at once.
+    let long = |body: String| Answer::Json {
+        status: 200,
+        body,
+        cache_control: Some("max-age=86400".to_owned()),
+    };
+    let fake = FakeKeys::new(String::new());
+    fake.set(long(jwks_of([Key::RsaA.public_jwk(), Key::RsaB.public_jwk()])));
+    let clock = TestClock::new();
+    let keys = remote(&fake, &clock);
+    let api = verifier(keys.clone(), &clock);
+    api.verify(&fresh_token(Key::RsaB, &clock)).await.unwrap();
+    assert_eq!(fake.calls(), 1);
+
+    fake.set(long(jwks_of([Key::RsaA.public_jwk()])));
+    clock.advance(4 * 60 + 59);
+    api.verify(&fresh_token(Key::RsaB, &clock)).await.unwrap();
+    tokio::task::yield_now().await;
+    assert_eq!(fake.calls(), 1, "not due before the refresh interval (5 minutes by default)");
+
+    // Due: the verification starts a refresh in the background and answers without waiting
+    // for it (no network call on the verification path).
+    clock.advance(1);
+    api.verify(&fresh_token(Key::RsaB, &clock)).await.unwrap();
+    assert_eq!(fake.calls(), 1, "the verification itself fetched nothing");
+    settle(|| keys.kids() == [Some("key-a".to_owned())]).await;
+    assert_eq!(fake.calls(), 2);
+    let outcome = verify_access(&api, &fresh_token(Key::RsaB, &clock)).await;
+    expect![[r#"key_not_found: no key found for kid "key-b""#]].assert_eq(&outcome);
+    api.verify(&fresh_token(Key::RsaA, &clock)).await.unwrap();
+
+    // The interval is an option.
+    let fake = FakeKeys::new(String::new());
+    fake.set(long(jwks_of([Key::RsaA.public_jwk()])));
+    let mut options = JwksCacheOptions::default();
+    options.refresh_interval = Duration::from_mins(1);
+    let keys = JwksCache::remote(KEYS_URL.parse().unwrap(), fake.client(), options, clock.clock())
+        .unwrap();
+    let minute = verifier(keys, &clock);
+    minute.verify(&fresh_token(Key::RsaA, &clock)).await.unwrap();
+    clock.advance(59);
+    minute.verify(&fresh_token(Key::RsaA, &clock)).await.unwrap();
+    tokio::task::yield_now().await;
+    assert_eq!(fake.calls(), 1);
+    clock.advance(1);
+    minute.verify(&fresh_token(Key::RsaA, &clock)).await.unwrap();
+    settle(|| fake.calls() == 2).await;
+
+    // And it must be positive.
+    let mut zero = JwksCacheOptions::default();
+    zero.refresh_interval = Duration::ZERO;
+    let err = JwksCache::remote(KEYS_URL.parse().unwrap(), fake.client(), zero, clock.clock())
+        .unwrap_err();
+    assert_eq!(err.to_string(), "option `refresh_interval` is out of range: must be at least 1 s");
 }

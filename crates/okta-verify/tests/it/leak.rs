@@ -59,12 +59,10 @@ fn sc_119_client_secret_is_redacted() {
     let http = Arc::new(|_request: http::Request<Vec<u8>>| async {
         Err::<http::Response<Vec<u8>>, _>(okta_http::TransportError::other("offline"))
     });
-    let verifier = IntrospectionVerifier::new(
-        IntrospectionOptions::new("https://example.okta.com/oauth2/v1/introspect".parse().unwrap()),
-        credentials.clone(),
-        http,
-    )
-    .unwrap();
+    let mut options =
+        IntrospectionOptions::new("https://example.okta.com/oauth2/v1/introspect".parse().unwrap());
+    options.audiences = vec![okta_config::Audience::parse("https://example.okta.com").unwrap()];
+    let verifier = IntrospectionVerifier::new(options, credentials.clone(), http).unwrap();
     let err = block_on(verifier.verify(&access_token())).unwrap_err();
     let outputs = [format!("{credentials:?}"), format!("{verifier:?}"), format!("{err} {err:?}")];
     for output in &outputs {
