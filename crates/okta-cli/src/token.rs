@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
-use okta_config::Scope;
+use okta_config::{Role, Scope};
 use okta_http::{Clock, ReqwestHttpClient};
 use okta_service::{TokenError, TokenSource};
 use serde::Serialize;
@@ -31,7 +31,7 @@ struct TokenReport<'a> {
 pub(crate) async fn run(global: &GlobalArgs, args: &TokenArgs) -> Result<ExitCode, CliError> {
     let mut overrides = Overrides::default();
     overrides.text("issuer", "--issuer", args.issuer.as_deref());
-    let settings = settings::load(global, &overrides, None)?;
+    let settings = settings::load(global, &overrides, Some(Role::Service))?;
     let scopes = args
         .scope
         .iter()

@@ -20,6 +20,12 @@ pub enum Role {
     /// Validates access tokens (an API): requires `audience` for a custom authorization server,
     /// and `client_id` + `client_secret` for the org server (whose tokens need introspection).
     ResourceServer,
+    /// Calls other services with its own identity (client credentials, token exchange, as
+    /// `okta-service` does): requires `client_id` and the credentials `client_auth_method` needs
+    /// (a client secret or a private key; `none` cannot get client-credentials tokens). Needs no
+    /// `redirect_uri`, `audience` or `client_ids`: combine it with [`Role::ResourceServer`] for
+    /// a service that also accepts calls.
+    Service,
 }
 
 /// Validated Okta settings. Build them with [`SettingsLoader`](crate::SettingsLoader) or

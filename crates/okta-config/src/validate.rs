@@ -183,9 +183,12 @@ impl Checker {
         // An org-server resource server introspects tokens, which needs client credentials.
         let introspects =
             roles.contains(&Role::ResourceServer) && issuer.is_some_and(Issuer::is_org);
-        let needs_credentials = is_client || introspects;
+        let calls_services = roles.contains(&Role::Service);
+        let needs_credentials = is_client || introspects || calls_services;
         let why = if is_client {
             "signing users in needs it"
+        } else if calls_services {
+            "a service calling others gets its tokens with client credentials"
         } else {
             "the org authorization server's access tokens can only be checked by introspection, \
              which needs client credentials"
@@ -271,6 +274,15 @@ impl Checker {
                 raw.client_auth_method.as_ref().map(|method| method.origin.clone()),
                 "is none, but introspecting the org authorization server's tokens needs an \
                  authenticated client: use the method of a confidential Okta app",
+            );
+        }
+        if calls_services && auth_method == Some(ClientAuthMethod::None) {
+            self.problem(
+                "client_auth_method",
+                raw.client_auth_method.as_ref().map(|method| method.origin.clone()),
+                "is none, but a service calling others gets its tokens with client credentials, \
+                 which Okta gives only to an authenticated client: use an API Services app's \
+                 method (private_key_jwt or a client secret)",
             );
         }
         let redirect_uri = self.redirect(raw.redirect_uri.as_ref(), "redirect_uri");

@@ -55,7 +55,7 @@
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! // OKTA_ISSUER, OKTA_CLIENT_ID, OKTA_CLIENT_AUTH_METHOD=private_key_jwt and
 //! // OKTA_CLIENT_PRIVATE_KEY (or OKTA_CLIENT_SECRET) from the environment.
-//! let settings = SettingsLoader::new().role(Role::ResourceServer).load()?;
+//! let settings = SettingsLoader::new().role(Role::Service).load()?;
 //! let tokens = TokenSourceBuilder::from_settings(&settings)?.build();
 //! let token = tokens.token(&[Scope::parse("orders:read")?]).await?;
 //! // Send it with any HTTP client; never log it.

@@ -1102,6 +1102,48 @@ fn resource_servers_choose_the_accepted_clients_explicitly() {
     client().load().unwrap();
 }
 
+#[test]
+fn a_service_calling_others_needs_credentials_and_nothing_an_api_or_a_sign_in_needs() {
+    let service = || SettingsLoader::isolated().set("issuer", ISSUER).role(Role::Service);
+    check(
+        service(),
+        expect![[r#"
+            2 problems in the Okta settings:
+              - client_id: missing (a service calling others gets its tokens with client credentials): set client_id in okta.toml or OKTA_CLIENT_ID, from your Okta application's General tab
+              - client_secret: missing (a service calling others gets its tokens with client credentials): set OKTA_CLIENT_SECRET (keep secrets out of files), from your Okta application's General tab"#]],
+    );
+    check(
+        service().set("client_id", "0oa1service"),
+        expect![[r#"
+            1 problem in the Okta settings:
+              - client_secret: missing (a service calling others gets its tokens with client credentials): set OKTA_CLIENT_SECRET (keep secrets out of files), from your Okta application's General tab"#]],
+    );
+    check(
+        service().set("client_id", "0oa1service").set("client_auth_method", "none"),
+        expect![[r#"
+            1 problem in the Okta settings:
+              - client_auth_method (from set from code): is none, but a service calling others gets its tokens with client credentials, which Okta gives only to an authenticated client: use an API Services app's method (private_key_jwt or a client secret)"#]],
+    );
+    // No redirect URI, audience or accepted clients: those belong to the other roles.
+    let settings = service()
+        .set("client_id", "0oa1service")
+        .set("client_secret", "a-service-secret-of-some-length")
+        .load()
+        .unwrap();
+    assert_eq!(settings.client().unwrap().id(), "0oa1service");
+    assert!(settings.client().unwrap().redirect_uri().is_none());
+    assert!(settings.client_ids().is_empty() && !settings.any_client());
+    // Together with the resource-server role, the API's choices are required again.
+    assert!(
+        service()
+            .role(Role::ResourceServer)
+            .set("client_id", "0oa1service")
+            .set("client_secret", "a-service-secret-of-some-length")
+            .load()
+            .is_err()
+    );
+}
+
 const TEST_CA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/ca.pem");
 
 #[test]

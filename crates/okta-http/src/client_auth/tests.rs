@@ -254,7 +254,7 @@ fn from_settings_maps_the_key_methods() {
         SettingsLoader::isolated()
             .set("issuer", "https://dev-123456.okta.com/oauth2/default")
             .set("client_id", "0oa1client")
-            .role(Role::ResourceServer)
+            .role(Role::Service)
     };
     let settings = base()
         .set("client_auth_method", "private_key_jwt")
@@ -274,7 +274,13 @@ fn from_settings_maps_the_key_methods() {
         ClientCredentials::from_settings(&settings).unwrap().method(),
         ClientAuthMethod::ClientSecretJwt
     );
-    let settings = base().set("client_auth_method", "none").load().unwrap();
+    // A public client (the `okta` command, a native app): no role that needs a secret.
+    let settings = SettingsLoader::isolated()
+        .set("issuer", "https://dev-123456.okta.com/oauth2/default")
+        .set("client_id", "0oa1client")
+        .set("client_auth_method", "none")
+        .load()
+        .unwrap();
     assert_eq!(
         ClientCredentials::from_settings(&settings).unwrap().method(),
         ClientAuthMethod::None
