@@ -16,6 +16,9 @@
 //!   passed) or [`Outcome::Failed`], which stops the run.
 //! - [`Agent`]: who plays the browser: a cookie-keeping [`UserAgent`] without JavaScript, or
 //!   headless Chromium ([`Browser`], through ChromeDriver).
+//! - [`run_service_scenario`]: the service-to-service scenario (a user's token to API B, token
+//!   exchange to API C, a background service with client credentials and `private_key_jwt`),
+//!   each [`ServiceStep`] timed like the login steps.
 //! - [`report`]: the step table, the summary, p50/p95/p99 per step.
 //! - [`doctor`](doctor()): a preflight of a team's settings against its authorization server.
 //!
@@ -45,6 +48,7 @@ mod doctor;
 mod flow;
 mod html;
 pub mod report;
+mod service;
 mod steps;
 mod target;
 mod user_agent;
@@ -53,6 +57,7 @@ mod webdriver;
 // The public interface.
 pub use crate::doctor::{Check, DoctorReport, Finding, Verdict, doctor};
 pub use crate::flow::{Agent, ConsentDecision, FlowOptions, SignInMethod, run_flow, run_repeated};
+pub use crate::service::{ServiceRecord, ServiceReport, ServiceStep, run_service_scenario};
 pub use crate::steps::{FlowReport, Outcome, Step, StepRecord};
 pub use crate::target::{
     CALLBACK_PAGE_ID, CALLBACK_PATH, E2E_CLIENT_ID, E2E_SCOPES, SIGNED_OUT_PATH, Target,

@@ -6,7 +6,7 @@ use anyhow::{Context as _, bail};
 use okta_config::{Role, SettingsLoader};
 use okta_e2e::{
     Agent, Browser, BrowserOptions, Credentials, FlowOptions, FlowReport, SignInMethod, Target,
-    report as table, run_flow, run_repeated,
+    report as table, run_flow, run_repeated, run_service_scenario,
 };
 
 use crate::flags::E2e;
@@ -75,10 +75,32 @@ impl E2e {
         if let Some(browser) = browser {
             browser.close().await.context("closing the browser")?;
         }
-        match reports.last().and_then(FlowReport::failure) {
-            Some(failed) => bail!("the flow failed at step \"{}\"", failed.step()),
-            None => Ok(()),
+        if let Some(failed) = reports.last().and_then(FlowReport::failure) {
+            bail!("the flow failed at step \"{}\"", failed.step());
         }
+        service_scenario(&target, options.step_timeout).await
+    }
+}
+
+/// The service-to-service scenario beside the login steps (devserver only: it uses the demo
+/// service apps and APIs).
+async fn service_scenario(target: &Target, timeout: std::time::Duration) -> anyhow::Result<()> {
+    if !target.is_devserver() {
+        report("\nservice scenario: skipped (it needs the devserver's demo service apps)");
+        return Ok(());
+    }
+    report(
+        "\nservice scenario: web app -> API B (orders) -> token exchange -> API C (shipping); \
+         service D -> B with client credentials\n",
+    );
+    report(&table::step_header());
+    let service =
+        run_service_scenario(target, timeout, &mut |step| report(&table::service_step_line(step)))
+            .await;
+    report(&format!("\n{}", table::service_summary(&service)));
+    match service.failure() {
+        Some(failed) => bail!("the service scenario failed at step \"{}\"", failed.step()),
+        None => Ok(()),
     }
 }
 

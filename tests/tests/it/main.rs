@@ -6,5 +6,6 @@ mod browser;
 mod doctor;
 mod flow;
 mod paths;
+mod service;
 mod support;
 mod webapp;
