@@ -46,3 +46,27 @@ fn links_and_paths_outside_the_repository_are_reported() {
         ]
     );
 }
+
+#[test]
+fn a_checkout_in_a_temporary_directory_may_name_other_temporary_files() {
+    let root = std::env::temp_dir().join(format!("xtask-links-tmp-{}", std::process::id()));
+    fs::create_dir_all(root.join("docs")).unwrap();
+    let temp = std::env::temp_dir().join("tokens.json");
+    fs::write(
+        root.join("docs/example.md"),
+        format!(
+            "Save the answer to {} first.\nThis page lives in {}/docs.\n",
+            temp.display(),
+            root.display()
+        ),
+    )
+    .unwrap();
+
+    let problems = check_markdown_links(&root).unwrap();
+    fs::remove_dir_all(&root).unwrap();
+    // The checkout's own path is still reported; the temporary directory that holds it is not.
+    assert_eq!(
+        problems,
+        [format!("docs/example.md:2: names a path of this machine ({}/)", root.display())]
+    );
+}
