@@ -9,7 +9,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::routing::get;
 use http::{HeaderMap, Method, Request, StatusCode, header};
-use okta_config::{Role, SettingsLoader};
+use okta_config::{Role, Settings, SettingsLoader};
 use okta_devserver::{
     Client, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_POST_LOGOUT_REDIRECT_URI,
     DEMO_REDIRECT_URI, DEMO_USERNAME, DevServer, DevServerBuilder, ManualClock, TokenLifetimes,
@@ -1312,11 +1312,10 @@ impl tower_sessions::SessionStore for WatchedStore {
     }
 }
 
-/// With refresh-token rotation and no grace period, a request dropped while its refresh waits
-/// for Okta's answer (a browser that goes away) must not lose the new refresh token: the old one
-/// no longer works, and the next request would end the session.
-#[tokio::test]
-async fn a_refresh_whose_request_is_dropped_still_keeps_the_rotated_refresh_token() {
+/// A devserver whose client rotates refresh tokens with no grace period (10-minute access
+/// tokens, a manual clock), the client's settings, and a [`RefreshGate`] to hold a refresh.
+async fn rotating_without_grace() -> (ManualClock, DevServer, Settings, std::sync::Arc<RefreshGate>)
+{
     const CLIENT: &str = "rotating-app";
     const SECRET: &str = "rotating-app-secret-0123456789abcdefghijk";
     let clock = ManualClock::starting_now();
@@ -1351,6 +1350,15 @@ async fn a_refresh_whose_request_is_dropped_still_keeps_the_rotated_refresh_toke
         answered: tokio::sync::Notify::new(),
         release: tokio::sync::Notify::new(),
     });
+    (clock, server, settings, gate)
+}
+
+/// With refresh-token rotation and no grace period, a request dropped while its refresh waits
+/// for Okta's answer (a browser that goes away) must not lose the new refresh token: the old one
+/// no longer works, and the next request would end the session.
+#[tokio::test]
+async fn a_refresh_whose_request_is_dropped_still_keeps_the_rotated_refresh_token() {
+    let (clock, server, settings, gate) = rotating_without_grace().await;
     let manual = clock.clone();
     let client = OktaClient::builder(&settings)
         .http_client(gate.clone())
@@ -1421,40 +1429,7 @@ async fn a_refresh_whose_request_is_dropped_still_keeps_the_rotated_refresh_toke
 /// replica keeps the still-valid access token, and the session survives.
 #[tokio::test]
 async fn two_replicas_refreshing_at_once_keep_the_session_with_a_grace_period_of_zero() {
-    const CLIENT: &str = "rotating-app";
-    const SECRET: &str = "rotating-app-secret-0123456789abcdefghijk";
-    let clock = ManualClock::starting_now();
-    let server = DevServer::builder()
-        .clock(clock.clone())
-        .lifetimes(
-            TokenLifetimes::default()
-                .with_access_token(Duration::from_mins(10))
-                .with_refresh_rotation_grace(Duration::ZERO),
-        )
-        .client(
-            Client::confidential(CLIENT, SECRET)
-                .with_redirect_uri(DEMO_REDIRECT_URI)
-                .with_refresh_token_rotation(true),
-        )
-        .start()
-        .await
-        .expect("devserver");
-    let settings = SettingsLoader::isolated()
-        .set("issuer", server.issuer("default").as_str())
-        .set("client_id", CLIENT)
-        .set("client_secret", SECRET)
-        .set("redirect_uri", DEMO_REDIRECT_URI)
-        .set("scopes", ["openid", "profile", "email", "offline_access"])
-        .set("cookie_secret", COOKIE_SECRET)
-        .role(Role::Client)
-        .load()
-        .expect("valid settings");
-    let gate = std::sync::Arc::new(RefreshGate {
-        http: okta_http::ReqwestHttpClient::new(okta_http::HttpClientOptions::default())
-            .expect("HTTP client"),
-        answered: tokio::sync::Notify::new(),
-        release: tokio::sync::Notify::new(),
-    });
+    let (clock, server, settings, gate) = rotating_without_grace().await;
     let replica = |gated: bool| {
         let manual = clock.clone();
         let mut builder =
