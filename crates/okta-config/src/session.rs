@@ -2,10 +2,11 @@
 //! rotation) and the Redis server that shares them between replicas.
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 
 use url::Url;
 
-use crate::InvalidValue;
+use crate::{CaCertificate, InvalidValue};
 
 /// The settings of server-side sessions (`[session]` in `okta.toml`, `OKTA_SESSION__*`).
 #[derive(Clone, Debug, Default)]
@@ -13,6 +14,8 @@ pub struct SessionSettings {
     pub(crate) key: Option<SessionKey>,
     pub(crate) previous_keys: Vec<SessionKey>,
     pub(crate) redis_url: Option<RedisUrl>,
+    pub(crate) redis_ca_file: Option<PathBuf>,
+    pub(crate) redis_ca_certificates: Vec<CaCertificate>,
 }
 
 impl SessionSettings {
@@ -32,6 +35,19 @@ impl SessionSettings {
     /// process keeps its sessions in memory.
     pub fn redis_url(&self) -> Option<&RedisUrl> {
         self.redis_url.as_ref()
+    }
+
+    /// The file named by `session.redis_ca_file`, if any: PEM certificates of the certificate
+    /// authorities that sign the Redis server's certificate (a managed service's own CA). With
+    /// it, a `rediss` connection trusts these authorities only; without it, the system's roots.
+    pub fn redis_ca_file(&self) -> Option<&Path> {
+        self.redis_ca_file.as_deref()
+    }
+
+    /// The certificates of [`SessionSettings::redis_ca_file`], read and checked when the
+    /// settings load. Empty when the setting is absent.
+    pub fn redis_ca_certificates(&self) -> &[CaCertificate] {
+        &self.redis_ca_certificates
     }
 }
 

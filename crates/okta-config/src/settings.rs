@@ -181,6 +181,9 @@ impl Settings {
                             .filter(|list| !list.is_empty())
                     }
                     "session.redis_url" => self.session.redis_url.as_ref().map(ToString::to_string),
+                    "session.redis_ca_file" => {
+                        self.session.redis_ca_file.as_ref().map(|path| path.display().to_string())
+                    }
                     "http.connect_timeout_secs" => Some(secs(self.http.connect_timeout)),
                     "http.timeout_secs" => Some(secs(self.http.timeout)),
                     "http.max_response_bytes" => Some(self.http.max_response_bytes.to_string()),

@@ -570,7 +570,7 @@ impl Checker {
         };
         let proxy = self.proxy(raw);
         let no_proxy = self.no_proxy(raw);
-        let extra_ca = self.extra_ca(raw);
+        let extra_ca = self.ca_file("http.extra_ca_file", raw.extra_ca_file.as_ref());
         let (mut connect_timeout, timeout, max_response_bytes, proxy, (no_proxy, no_proxy_origin)) =
             (connect_timeout?, timeout?, max_response_bytes?, proxy?, no_proxy?);
         let (extra_ca_file, extra_ca_certificates) = extra_ca?;
@@ -601,42 +601,32 @@ impl Checker {
         ))
     }
 
-    /// `http.extra_ca_file`: a readable file of PEM certificates (a path relative to the working
-    /// directory, or absolute). `Some((None, []))` when not set; `None` after a problem.
-    fn extra_ca(
+    /// `http.extra_ca_file` or `session.redis_ca_file` (`key`): a readable file of PEM
+    /// certificates (a path relative to the working directory, or absolute). `Some((None, []))`
+    /// when not set; `None` after a problem.
+    fn ca_file(
         &mut self,
-        raw: &RawSettings,
+        key: &'static str,
+        file: Option<&Sourced<String>>,
     ) -> Option<(Option<std::path::PathBuf>, Vec<CaCertificate>)> {
-        let Some(file) = &raw.extra_ca_file else { return Some((None, Vec::new())) };
+        let Some(file) = file else { return Some((None, Vec::new())) };
         let origin = Some(file.origin.clone());
         if file.value.trim().is_empty() {
-            self.problem(
-                "http.extra_ca_file",
-                origin,
-                "is empty: name a PEM file or remove the key",
-            );
+            self.problem(key, origin, "is empty: name a PEM file or remove the key");
             return None;
         }
         let path = std::path::PathBuf::from(&file.value);
         let pem = match std::fs::read(&path) {
             Ok(pem) => pem,
             Err(err) => {
-                self.problem(
-                    "http.extra_ca_file",
-                    origin,
-                    format!("cannot read {}: {err}", path.display()),
-                );
+                self.problem(key, origin, format!("cannot read {}: {err}", path.display()));
                 return None;
             }
         };
         match CaCertificate::parse_pem(&pem) {
             Ok(certificates) => Some((Some(path), certificates)),
             Err(err) => {
-                self.problem(
-                    "http.extra_ca_file",
-                    origin,
-                    format!("{} {}", path.display(), err.message()),
-                );
+                self.problem(key, origin, format!("{} {}", path.display(), err.message()));
                 None
             }
         }
@@ -744,7 +734,10 @@ impl Checker {
         let redis_url = raw.session_redis_url.as_ref().and_then(|url| {
             self.parsed("session.redis_url", url.origin.clone(), RedisUrl::parse(&url.value))
         });
-        SessionSettings { key, previous_keys, redis_url }
+        let (redis_ca_file, redis_ca_certificates) = self
+            .ca_file("session.redis_ca_file", raw.session_redis_ca_file.as_ref())
+            .unwrap_or_default();
+        SessionSettings { key, previous_keys, redis_url, redis_ca_file, redis_ca_certificates }
     }
 
     fn jwks(&mut self, raw: &RawSettings) -> Option<JwksSettings> {

@@ -1163,7 +1163,29 @@ fn an_extra_ca_file_is_read_and_checked_when_the_settings_load() {
 }
 
 #[test]
-fn an_extra_ca_file_that_is_missing_not_pem_or_holds_a_key_is_a_problem() {
+fn a_redis_ca_file_is_read_and_checked_when_the_settings_load() {
+    let settings = client()
+        .set("session.redis_url", "rediss://:pw@redis.example:6380")
+        .set("session.redis_ca_file", TEST_CA)
+        .load()
+        .unwrap();
+    let session = settings.session();
+    assert_eq!(session.redis_ca_file(), Some(Path::new(TEST_CA)));
+    assert_eq!(session.redis_ca_certificates().len(), 1);
+    assert_eq!(session.redis_ca_certificates()[0].der()[0], 0x30, "DER");
+    assert!(settings.http().extra_ca_certificates().is_empty(), "not trusted for Okta");
+    let entry = settings.entries().into_iter().find(|entry| entry.key() == "session.redis_ca_file");
+    assert_eq!(entry.map(|entry| entry.value().to_owned()).as_deref(), Some(TEST_CA));
+
+    let none = client().load().unwrap();
+    assert!(
+        none.session().redis_ca_file().is_none()
+            && none.session().redis_ca_certificates().is_empty()
+    );
+}
+
+#[test]
+fn a_ca_file_that_is_missing_not_pem_or_holds_a_key_is_a_problem() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("missing.pem");
     let text = dir.path().join("text.pem");
@@ -1181,11 +1203,13 @@ fn an_extra_ca_file_that_is_missing_not_pem_or_holds_a_key_is_a_problem() {
         (with_key.display().to_string(), "contains a private key"),
         (String::from("  "), "is empty"),
     ];
-    for (value, says) in cases {
-        let err = client().set("http.extra_ca_file", value.as_str()).load().unwrap_err();
-        let problems = err.problems();
-        assert_eq!(problems.len(), 1, "{err}");
-        assert_eq!(problems[0].key(), "http.extra_ca_file");
-        assert!(problems[0].to_string().contains(says), "{value}: {err}");
+    for key in ["http.extra_ca_file", "session.redis_ca_file"] {
+        for (value, says) in &cases {
+            let err = client().set(key, value.as_str()).load().unwrap_err();
+            let problems = err.problems();
+            assert_eq!(problems.len(), 1, "{err}");
+            assert_eq!(problems[0].key(), key);
+            assert!(problems[0].to_string().contains(says), "{key} = {value}: {err}");
+        }
     }
 }
