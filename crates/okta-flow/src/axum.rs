@@ -88,7 +88,9 @@ use crate::{AuthorizeOptions, OktaClient};
 // The public interface of the module.
 pub use self::memory::{DEFAULT_MEMORY_CAPACITY, MemoryStore};
 #[cfg(feature = "redis")]
-pub use self::redis::{RedisConnectError, RedisSessionStore, redis_store};
+pub use self::redis::{
+    RedisConnectError, RedisSessionStore, redis_store, redis_store_from_settings,
+};
 pub use self::require::{Require, RequireLayer, Requirement};
 pub use self::return_to::is_safe_return_to;
 pub use self::sealed::SealedStore;

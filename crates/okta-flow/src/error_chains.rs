@@ -153,6 +153,10 @@ fn every_error() -> Vec<Box<dyn Error>> {
         use crate::axum::RedisConnectError;
         errors.extend(every_variant![RedisConnectError:
             Url("unknown scheme".to_owned()),
+            NotConfigured,
+            Tls("no root certificates".to_owned()),
+            UntrustedCertificate("invalid peer certificate: UnknownIssuer".to_owned()),
+            Auth("WRONGPASS invalid username-password pair".to_owned()),
             Connect("connection refused".to_owned()),
         ]);
     }

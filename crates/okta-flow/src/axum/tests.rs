@@ -1429,6 +1429,36 @@ async fn a_refresh_whose_request_is_dropped_still_keeps_the_rotated_refresh_toke
 /// replica keeps the still-valid access token, and the session survives.
 #[tokio::test]
 async fn two_replicas_refreshing_at_once_keep_the_session_with_a_grace_period_of_zero() {
+    two_replicas_refreshing_at_once_on(MemoryStore::new()).await;
+}
+
+/// The same with the sessions and the refresh lock in a Redis Cluster of three primaries
+/// (`redis-cluster://`): the lock's `SET NX` and the sessions' `SET XX` are one key each, so
+/// they hold whichever node owns the slot.
+#[cfg(feature = "redis")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(has_redis),
+    ignore = "redis-server not found on PATH: apt-get install -y redis-server"
+)]
+async fn two_replicas_refreshing_at_once_keep_the_session_on_a_redis_cluster() {
+    use redis_servers::SharedRedis as _;
+    let cluster = redis_servers::RedisCluster::start();
+    let store = crate::axum::redis_store(&cluster.url(), 2).await.expect("the cluster connects");
+    two_replicas_refreshing_at_once_on(store).await;
+    assert!(cluster.dbsize() >= 2, "the session and the used-login marker are in the cluster");
+}
+
+#[cfg(feature = "redis")]
+#[allow(dead_code, unreachable_pub, reason = "the integration tests' Redis processes, in part")]
+#[path = "../../tests/it/redis_servers.rs"]
+mod redis_servers;
+
+/// Two replicas, sharing `store` (as Redis is shared), refresh one session at once.
+async fn two_replicas_refreshing_at_once_on<Store>(store: Store)
+where
+    Store: tower_sessions::SessionStore + Clone,
+{
     let (clock, server, settings, gate) = rotating_without_grace().await;
     let replica = |gated: bool| {
         let manual = clock.clone();
@@ -1443,7 +1473,6 @@ async fn two_replicas_refreshing_at_once_keep_the_session_with_a_grace_period_of
         }
     };
     let (auth_a, auth_b) = (replica(true).await, replica(false).await);
-    let store = MemoryStore::new(); // shared, as Redis is
     let router = |auth: &OktaAuth| {
         Router::new()
             .route("/profile", get(profile))
@@ -1458,7 +1487,7 @@ async fn two_replicas_refreshing_at_once_keep_the_session_with_a_grace_period_of
         clock,
         auth: auth_a,
         in_flight: std::sync::Arc::default(),
-        store: store.clone(),
+        store: MemoryStore::new(), // holds nothing here: the sessions are in `store`
     };
     let mut browser = Browser::default();
     app.sign_in(&mut browser).await;

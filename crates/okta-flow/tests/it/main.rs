@@ -8,5 +8,9 @@ mod faults;
 mod flow;
 mod harness;
 #[cfg(feature = "redis")]
+mod managed_redis;
+#[cfg(feature = "redis")]
+mod redis_servers;
+#[cfg(feature = "redis")]
 mod replicas;
 mod secrets;

@@ -2,25 +2,26 @@
 //! finishes on replica B, the session works on both, and a sign-out on B ends it on A. Nothing
 //! relies on sticky sessions or on one process's memory.
 //!
-//! The test starts its own `redis-server` on a free loopback port. Without `redis-server` on
-//! `PATH` it is `ignored` with the command to install it (the crate's build script looks), unless
-//! `CI` is set, where it runs and fails.
+//! Each test runs against a `redis-server` of its own on a free loopback port, and again against
+//! a Redis Cluster of three primaries (`redis-cluster://`), whose keys spread over the nodes; the
+//! first also behind a sentinel (`redis-sentinel://`). Without `redis-server` on `PATH` they are
+//! `ignored` with the command to install it (the crate's build script looks), unless `CI` is
+//! set, where they run and fail.
 
-use std::io::{Read as _, Write as _};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::routing::get;
 use axum::{Extension, Router};
 use okta_config::{Role, Settings};
 use okta_flow::OktaClient;
-use okta_flow::axum::{AuthenticatedUser, CSRF_FIELD, OktaAuth, redis_store};
+use okta_flow::axum::{AuthenticatedUser, CSRF_FIELD, OktaAuth, RedisSessionStore, redis_store};
 use okta_flow::upstream::tower_sessions::Session;
 use serde_json::{Value, json};
 
 use crate::harness::{http_client, session_token};
+use crate::redis_servers::{RedisCluster, RedisServer, SentinelRedis, SharedRedis};
 
 const COOKIE_SECRET: &str = "0GU7b5IS+KNmMe8D2BzY74/tn+o1rEYKtrK+rzX16Wc=";
 
@@ -30,7 +31,40 @@ const COOKIE_SECRET: &str = "0GU7b5IS+KNmMe8D2BzY74/tn+o1rEYKtrK+rzX16Wc=";
     ignore = "redis-server not found on PATH: apt-get install -y redis-server"
 )]
 async fn a_sign_in_started_on_one_replica_finishes_on_another_and_ends_everywhere() {
-    let redis = RedisServer::start();
+    a_sign_in_started_on_one_replica_finishes_on_another_and_ends_everywhere_on(
+        &RedisServer::start(),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(has_redis),
+    ignore = "redis-server not found on PATH: apt-get install -y redis-server"
+)]
+async fn a_sign_in_started_on_one_replica_finishes_on_another_and_ends_everywhere_on_a_cluster() {
+    a_sign_in_started_on_one_replica_finishes_on_another_and_ends_everywhere_on(
+        &RedisCluster::start(),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(has_redis),
+    ignore = "redis-server not found on PATH: apt-get install -y redis-server"
+)]
+async fn a_sign_in_started_on_one_replica_finishes_on_another_and_ends_everywhere_behind_a_sentinel()
+ {
+    a_sign_in_started_on_one_replica_finishes_on_another_and_ends_everywhere_on(
+        &SentinelRedis::start(),
+    )
+    .await;
+}
+
+async fn a_sign_in_started_on_one_replica_finishes_on_another_and_ends_everywhere_on(
+    redis: &impl SharedRedis,
+) {
     let server = okta_devserver::DevServer::builder().start().await.expect("devserver");
     let settings = settings(&server.issuer("default"));
 
@@ -90,7 +124,27 @@ async fn a_sign_in_started_on_one_replica_finishes_on_another_and_ends_everywher
     ignore = "redis-server not found on PATH: apt-get install -y redis-server"
 )]
 async fn a_request_in_flight_during_a_sign_out_on_another_replica_cannot_undo_it() {
-    let redis = RedisServer::start();
+    a_request_in_flight_during_a_sign_out_on_another_replica_cannot_undo_it_on(
+        &RedisServer::start(),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(has_redis),
+    ignore = "redis-server not found on PATH: apt-get install -y redis-server"
+)]
+async fn a_request_in_flight_during_a_sign_out_on_another_replica_cannot_undo_it_on_a_cluster() {
+    a_request_in_flight_during_a_sign_out_on_another_replica_cannot_undo_it_on(
+        &RedisCluster::start(),
+    )
+    .await;
+}
+
+async fn a_request_in_flight_during_a_sign_out_on_another_replica_cannot_undo_it_on(
+    redis: &impl SharedRedis,
+) {
     let server = okta_devserver::DevServer::builder().start().await.expect("devserver");
     let settings = settings(&server.issuer("default"));
     let replica_a = Replica::start(&settings, &redis.url()).await;
@@ -133,7 +187,19 @@ async fn a_request_in_flight_during_a_sign_out_on_another_replica_cannot_undo_it
     ignore = "redis-server not found on PATH: apt-get install -y redis-server"
 )]
 async fn a_used_pending_login_is_refused_on_every_replica() {
-    let redis = RedisServer::start();
+    a_used_pending_login_is_refused_on_every_replica_on(&RedisServer::start()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(has_redis),
+    ignore = "redis-server not found on PATH: apt-get install -y redis-server"
+)]
+async fn a_used_pending_login_is_refused_on_every_replica_on_a_cluster() {
+    a_used_pending_login_is_refused_on_every_replica_on(&RedisCluster::start()).await;
+}
+
+async fn a_used_pending_login_is_refused_on_every_replica_on(redis: &impl SharedRedis) {
     let server = okta_devserver::DevServer::builder().start().await.expect("devserver");
     let settings = settings(&server.issuer("default"));
     let replica_a = Replica::start(&settings, &redis.url()).await;
@@ -192,7 +258,19 @@ async fn okta_callback(
     ignore = "redis-server not found on PATH: apt-get install -y redis-server"
 )]
 async fn redis_holds_neither_session_ids_nor_tokens() {
-    let redis = RedisServer::start();
+    redis_holds_neither_session_ids_nor_tokens_on(&RedisServer::start()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(has_redis),
+    ignore = "redis-server not found on PATH: apt-get install -y redis-server"
+)]
+async fn redis_holds_neither_session_ids_nor_tokens_on_a_cluster() {
+    redis_holds_neither_session_ids_nor_tokens_on(&RedisCluster::start()).await;
+}
+
+async fn redis_holds_neither_session_ids_nor_tokens_on(redis: &impl SharedRedis) {
     let server = okta_devserver::DevServer::builder().start().await.expect("devserver");
     let settings = settings(&server.issuer("default"));
     let replica = Replica::start(&settings, &redis.url()).await;
@@ -200,12 +278,8 @@ async fn redis_holds_neither_session_ids_nor_tokens() {
     sign_in(&server, &mut browser, &replica).await;
     let profile = browser.profile(&replica).await;
 
-    let keys = redis.cli(&["--scan"]);
-    let keys: Vec<&str> = keys.lines().collect();
-    assert_eq!(keys.len(), 2, "the session and the used pending login's marker: {keys:?}");
-    let raw: Vec<String> =
-        keys.iter().map(|key| format!("{key} {}", redis.cli(&["GET", key]))).collect();
-    let raw = raw.join("\n");
+    let raw = redis.dump();
+    assert_eq!(redis.dbsize(), 2, "the session and the used pending login's marker: {raw}");
     let (_, session_id) =
         browser.cookies.iter().find(|(name, _)| name == "okta_session").expect("session cookie");
     let mut secrets = vec![session_id.clone()];
@@ -221,7 +295,11 @@ async fn redis_holds_neither_session_ids_nor_tokens() {
 }
 
 /// Signs the demo user in through `replica`.
-async fn sign_in(server: &okta_devserver::DevServer, browser: &mut Browser, replica: &Replica) {
+pub(crate) async fn sign_in(
+    server: &okta_devserver::DevServer,
+    browser: &mut Browser,
+    replica: &Replica,
+) {
     let login = browser.get(replica, "/login?return_to=%2Fprofile").await;
     assert_eq!(login.status(), 303);
     let token =
@@ -248,7 +326,7 @@ fn settings(issuer: &str) -> Settings {
 }
 
 /// One replica: its own client (its own discovery), its own Redis connections, its own port.
-struct Replica {
+pub(crate) struct Replica {
     addr: SocketAddr,
     task: tokio::task::JoinHandle<()>,
     gate: Arc<InFlight>,
@@ -275,9 +353,14 @@ async fn in_flight_request(
 
 impl Replica {
     async fn start(settings: &Settings, redis_url: &str) -> Self {
+        let store = redis_store(redis_url, 2).await.expect("Redis connects");
+        Self::with_store(settings, store).await
+    }
+
+    /// A replica on a store connected by the caller.
+    pub(crate) async fn with_store(settings: &Settings, store: RedisSessionStore) -> Self {
         let client = OktaClient::discover(settings).await.expect("discovery");
         let okta = OktaAuth::new(client).expect("sign-in routes");
-        let store = redis_store(redis_url, 2).await.expect("Redis connects");
         let gate = Arc::new(InFlight::default());
         let app = Router::new()
             .route("/profile", get(profile))
@@ -312,13 +395,13 @@ async fn profile(user: AuthenticatedUser) -> String {
 
 /// A browser: one cookie jar for the host, whatever the port (as browsers do), no redirects
 /// followed.
-struct Browser {
+pub(crate) struct Browser {
     http: reqwest::Client,
     cookies: Vec<(String, String)>,
 }
 
 impl Browser {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         // reqwest has no crypto provider of its own here (no `ring`): use aws-lc-rs.
         okta_http::install_default_crypto_provider();
         let http = reqwest::Client::builder()
@@ -329,13 +412,18 @@ impl Browser {
         Self { http, cookies: Vec::new() }
     }
 
-    async fn get(&mut self, replica: &Replica, path: &str) -> reqwest::Response {
+    pub(crate) async fn get(&mut self, replica: &Replica, path: &str) -> reqwest::Response {
         let request =
             self.http.get(format!("http://{}{path}", replica.addr)).header("accept", "text/html");
         self.send(request).await
     }
 
-    async fn post_form(&mut self, replica: &Replica, path: &str, body: &str) -> reqwest::Response {
+    pub(crate) async fn post_form(
+        &mut self,
+        replica: &Replica,
+        path: &str,
+        body: &str,
+    ) -> reqwest::Response {
         let request = self
             .http
             .post(format!("http://{}{path}", replica.addr))
@@ -345,7 +433,7 @@ impl Browser {
         self.send(request).await
     }
 
-    async fn profile(&mut self, replica: &Replica) -> Value {
+    pub(crate) async fn profile(&mut self, replica: &Replica) -> Value {
         let response = self.get(replica, "/profile").await;
         assert_eq!(response.status(), 200, "signed in on {}", replica.addr);
         response.json().await.expect("profile JSON")
@@ -371,109 +459,6 @@ impl Browser {
     }
 }
 
-fn location(response: &reqwest::Response) -> String {
+pub(crate) fn location(response: &reqwest::Response) -> String {
     response.headers()["location"].to_str().expect("ASCII location").to_owned()
-}
-
-/// A `redis-server` of our own on a free loopback port, stopped on drop.
-struct RedisServer {
-    child: Child,
-    port: u16,
-}
-
-impl RedisServer {
-    /// Starts one; fails with the command to install it when it cannot run (the test is
-    /// ignored before that unless `redis-server` was found, or `CI` is set).
-    fn start() -> Self {
-        assert!(
-            Command::new("redis-server").arg("--version").output().is_ok(),
-            "redis-server is not installed, so the two-replica test cannot run; install it with \
-             `apt-get install -y redis-server`{}",
-            if in_ci() { " (CI is set: .ci/run installs it)" } else { "" }
-        );
-        let port = free_port();
-        let dir = std::env::temp_dir();
-        let child = Command::new("redis-server")
-            .args([
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                &port.to_string(),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .args(["--daemonize", "no", "--protected-mode", "yes"])
-            .arg("--dir")
-            .arg(&dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server starts");
-        let server = Self { child, port };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while server.command("PING") != "+PONG" {
-            assert!(Instant::now() < deadline, "redis-server did not answer PING within 10 s");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        server
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    /// The output of `redis-cli` with `args`, as text (`--raw`).
-    fn cli(&self, args: &[&str]) -> String {
-        let output = Command::new("redis-cli")
-            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "--raw"])
-            .args(args)
-            .output()
-            .expect("redis-cli runs");
-        assert!(output.status.success(), "redis-cli {args:?} failed");
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    /// How many keys (sessions) the server holds.
-    fn dbsize(&self) -> u64 {
-        let reply = self.command("DBSIZE");
-        reply
-            .strip_prefix(':')
-            .and_then(|count| count.parse().ok())
-            .unwrap_or_else(|| panic!("DBSIZE answered {reply:?}"))
-    }
-
-    /// Sends one inline command and returns the first line of the reply ("" if unreachable).
-    fn command(&self, command: &str) -> String {
-        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else {
-            return String::new();
-        };
-        let timeout = Some(Duration::from_secs(2));
-        let _ = stream.set_read_timeout(timeout);
-        let _ = stream.set_write_timeout(timeout);
-        if stream.write_all(format!("{command}\r\n").as_bytes()).is_err() {
-            return String::new();
-        }
-        let mut reply = [0_u8; 64];
-        let n = stream.read(&mut reply).unwrap_or(0);
-        String::from_utf8_lossy(&reply[..n]).lines().next().unwrap_or_default().to_owned()
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    listener.local_addr().expect("bound").port()
-}
-
-#[allow(clippy::disallowed_methods, reason = "the failure says whether CI should have had Redis")]
-fn in_ci() -> bool {
-    std::env::var_os("CI").is_some_and(|value| !value.is_empty())
 }

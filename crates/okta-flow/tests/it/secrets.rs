@@ -11,6 +11,7 @@ use okta_devserver::{DEMO_CLIENT_SECRET, Fault, TokenFault};
 use okta_flow::{AuthorizeOptions, PendingLogin, Revocable};
 use tracing_subscriber::Layer as _;
 use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
 
 use crate::harness::{Harness, follow_authorize, session_token};
 
@@ -37,7 +38,8 @@ impl Write for ThreadCapture {
     }
 }
 
-/// Starts capturing every `tracing` event of this thread at TRACE (the devserver's own excepted).
+/// Starts capturing every `tracing` event (and `log` record) of this thread at TRACE (the
+/// devserver's own excepted).
 ///
 /// The subscriber is the process-wide default, installed once and filtering per thread: a scoped
 /// subscriber races with the tests that run in parallel without one, whose threads can cache a
@@ -45,7 +47,7 @@ impl Write for ThreadCapture {
 /// dynamic (`dynamic_filter_fn`) for the same reason: a plain `filter_fn` caches its first
 /// answer per callsite, so a callsite first reached by a thread that is not capturing would
 /// stay disabled for the capturing one.
-fn start_capture() {
+pub(crate) fn start_capture() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
         let capturing = tracing_subscriber::filter::dynamic_filter_fn(|metadata, _context| {
@@ -59,13 +61,16 @@ fn start_capture() {
             .with_ansi(false)
             .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
             .with_filter(capturing);
-        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer))
-            .expect("no other test installs a global subscriber");
+        // `try_init` also forwards the `log` records of dependencies (fred's) to the layer.
+        tracing_subscriber::registry()
+            .with(layer)
+            .try_init()
+            .expect("no other test installs a global subscriber or logger");
     });
     CAPTURED.with(|captured| *captured.borrow_mut() = Some(Vec::new()));
 }
 
-fn captured() -> String {
+pub(crate) fn captured() -> String {
     let bytes = CAPTURED.with(|captured| captured.borrow_mut().take()).unwrap_or_default();
     String::from_utf8(bytes).expect("UTF-8 logs")
 }

@@ -1,0 +1,417 @@
+//! Redis processes of our own for the tests, on free loopback ports, each in a temporary
+//! directory, stopped on drop: one server (plain, or TLS with a local CA made here and a
+//! password), a cluster of three primaries, and a primary behind a sentinel.
+//!
+//! Without `redis-server` on `PATH` the tests that use them are `ignored` with the command to
+//! install it (the crate's build script looks), unless `CI` is set, where they run and fail.
+
+use std::io::{Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    KeyPair, KeyUsagePurpose, SanType,
+};
+
+/// What the session tests need from a Redis deployment.
+pub(crate) trait SharedRedis {
+    /// The URL the replicas connect with.
+    fn url(&self) -> String;
+    /// How many keys the deployment holds (every primary).
+    fn dbsize(&self) -> u64;
+    /// Every key, with its value (`redis-cli --raw`), one per line.
+    fn dump(&self) -> String;
+}
+
+/// One `redis-server` process, killed on drop.
+struct Process {
+    child: Child,
+    port: u16,
+}
+
+impl Process {
+    /// Starts `redis-server` with `args` in `dir`, listening on `port` (plain or TLS), and waits
+    /// (10 s at most) until the port accepts connections.
+    fn start(dir: &Path, port: u16, args: &[String]) -> Self {
+        assert!(
+            Command::new("redis-server").arg("--version").output().is_ok(),
+            "redis-server is not installed, so the Redis tests cannot run; install it with \
+             `apt-get install -y redis-server`{}",
+            if in_ci() { " (CI is set: .ci/run installs it)" } else { "" }
+        );
+        let log = std::fs::File::create(dir.join(format!("redis-{port}.log"))).expect("log file");
+        let child = Command::new("redis-server")
+            .args(args)
+            .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
+            .arg("--dir")
+            .arg(dir)
+            .stdout(Stdio::from(log))
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server starts");
+        let process = Self { child, port };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not listen on {port} within 10 s: {}",
+                std::fs::read_to_string(dir.join(format!("redis-{port}.log"))).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        process
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A plain `redis-server` on a free loopback port.
+pub(crate) struct RedisServer {
+    process: Process,
+    _dir: tempfile::TempDir,
+}
+
+impl RedisServer {
+    pub(crate) fn start() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let port = free_port();
+        let process = Process::start(dir.path(), port, &plain_args(port));
+        let server = Self { process, _dir: dir };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while server.command("PING") != "+PONG" {
+            assert!(Instant::now() < deadline, "redis-server did not answer PING within 10 s");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        server
+    }
+
+    pub(crate) fn port(&self) -> u16 {
+        self.process.port
+    }
+
+    /// Sends one inline command and returns the first line of the reply ("" if unreachable).
+    pub(crate) fn command(&self, command: &str) -> String {
+        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port())) else {
+            return String::new();
+        };
+        let timeout = Some(Duration::from_secs(2));
+        let _ = stream.set_read_timeout(timeout);
+        let _ = stream.set_write_timeout(timeout);
+        if stream.write_all(format!("{command}\r\n").as_bytes()).is_err() {
+            return String::new();
+        }
+        let mut reply = [0_u8; 64];
+        let n = stream.read(&mut reply).unwrap_or(0);
+        String::from_utf8_lossy(&reply[..n]).lines().next().unwrap_or_default().to_owned()
+    }
+}
+
+impl SharedRedis for RedisServer {
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port())
+    }
+
+    fn dbsize(&self) -> u64 {
+        dbsize(self.port(), &[])
+    }
+
+    fn dump(&self) -> String {
+        dump(self.port(), &[])
+    }
+}
+
+/// The common name of the TLS server's local CA.
+const CA_NAME: &str = "okta-flow test Redis CA";
+
+/// A `redis-server` that speaks only TLS (`--tls-port`, the plain port off), with a server
+/// certificate for `127.0.0.1` and `localhost` signed by a local CA made here, and a password.
+pub(crate) struct TlsRedisServer {
+    process: Process,
+    dir: tempfile::TempDir,
+    password: String,
+}
+
+impl TlsRedisServer {
+    pub(crate) fn start(password: &str) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let (ca_pem, ca_key) = local_ca(CA_NAME);
+        let (server_pem, server_key) = server_certificate(CA_NAME, &ca_key);
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).expect("write a certificate file");
+            path.display().to_string()
+        };
+        let ca = write("ca.pem", &ca_pem);
+        let cert = write("server.pem", &server_pem);
+        let key = write("server.key", &server_key);
+        let port = free_port();
+        let args: Vec<String> = [
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--tls-port",
+            &port.to_string(),
+            "--tls-cert-file",
+            &cert,
+            "--tls-key-file",
+            &key,
+            "--tls-ca-cert-file",
+            &ca,
+            "--tls-auth-clients",
+            "no",
+            "--requirepass",
+            password,
+        ]
+        .iter()
+        .map(|arg| (*arg).to_owned())
+        .collect();
+        let process = Process::start(dir.path(), port, &args);
+        Self { process, dir, password: password.to_owned() }
+    }
+
+    pub(crate) fn port(&self) -> u16 {
+        self.process.port
+    }
+
+    /// The PEM file of the CA that signed the server's certificate.
+    pub(crate) fn ca_file(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
+    }
+
+    /// `redis-cli` over TLS, with the password.
+    pub(crate) fn cli(&self, args: &[&str]) -> String {
+        let ca = self.ca_file().display().to_string();
+        let options = ["--tls", "--cacert", &ca, "-a", &self.password, "--no-auth-warning"];
+        cli(self.port(), &options, args)
+    }
+}
+
+/// A Redis Cluster of three primaries (no replicas) on free loopback ports, created with
+/// `redis-cli --cluster create`, ready (`cluster_state:ok` on every node) when `start` returns.
+pub(crate) struct RedisCluster {
+    nodes: Vec<Process>,
+    _dir: tempfile::TempDir,
+}
+
+impl RedisCluster {
+    pub(crate) fn start() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let nodes: Vec<Process> = (0..3)
+            .map(|_| {
+                let port = free_port();
+                let mut args = plain_args(port);
+                args.extend(
+                    [
+                        "--cluster-enabled",
+                        "yes",
+                        "--cluster-config-file",
+                        &format!("nodes-{port}.conf"),
+                        // The bus port, else port + 10000, which may be taken or out of range.
+                        "--cluster-port",
+                        &free_port().to_string(),
+                    ]
+                    .map(str::to_owned),
+                );
+                Process::start(dir.path(), port, &args)
+            })
+            .collect();
+        let addresses: Vec<String> =
+            nodes.iter().map(|node| format!("127.0.0.1:{}", node.port)).collect();
+        let output = Command::new("redis-cli")
+            .arg("--cluster")
+            .arg("create")
+            .args(&addresses)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .output()
+            .expect("redis-cli runs");
+        assert!(
+            output.status.success(),
+            "redis-cli --cluster create failed: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let cluster = Self { nodes, _dir: dir };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        for node in &cluster.nodes {
+            while !cli(node.port, &[], &["CLUSTER", "INFO"]).contains("cluster_state:ok") {
+                assert!(Instant::now() < deadline, "the cluster was not ready within 20 s");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        cluster
+    }
+
+    /// The ports of the primaries.
+    pub(crate) fn ports(&self) -> Vec<u16> {
+        self.nodes.iter().map(|node| node.port).collect()
+    }
+
+    /// How many keys each primary holds.
+    pub(crate) fn dbsizes(&self) -> Vec<u64> {
+        self.ports().into_iter().map(|port| dbsize(port, &[])).collect()
+    }
+}
+
+impl SharedRedis for RedisCluster {
+    /// The first node, with the second as another seed (`node=`); the third is discovered.
+    fn url(&self) -> String {
+        format!("redis-cluster://127.0.0.1:{}?node=127.0.0.1:{}", self.ports()[0], self.ports()[1])
+    }
+
+    fn dbsize(&self) -> u64 {
+        self.dbsizes().into_iter().sum()
+    }
+
+    fn dump(&self) -> String {
+        let dumps: Vec<String> = self.ports().into_iter().map(|port| dump(port, &[])).collect();
+        dumps.join("\n")
+    }
+}
+
+/// A primary and one sentinel that monitors it as `sessions`.
+pub(crate) struct SentinelRedis {
+    primary: Process,
+    sentinel: Process,
+    _dir: tempfile::TempDir,
+}
+
+impl SentinelRedis {
+    /// The name the sentinel knows the primary by.
+    pub(crate) const SERVICE: &str = "sessions";
+
+    pub(crate) fn start() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let primary_port = free_port();
+        let primary = Process::start(dir.path(), primary_port, &plain_args(primary_port));
+        // A sentinel rewrites its configuration file: one of its own in the directory.
+        let sentinel_port = free_port();
+        let conf = dir.path().join("sentinel.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "bind 127.0.0.1\nport {sentinel_port}\n\
+                 sentinel monitor {} 127.0.0.1 {primary_port} 1\n",
+                Self::SERVICE
+            ),
+        )
+        .expect("sentinel.conf");
+        let sentinel = Process::start(
+            dir.path(),
+            sentinel_port,
+            &[conf.display().to_string(), "--sentinel".to_owned()],
+        );
+        let redis = Self { primary, sentinel, _dir: dir };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let wanted = format!("127.0.0.1\n{primary_port}\n");
+        while cli(sentinel_port, &[], &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", Self::SERVICE])
+            != wanted
+        {
+            assert!(Instant::now() < deadline, "the sentinel did not know the primary in 10 s");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        redis
+    }
+}
+
+impl SharedRedis for SentinelRedis {
+    fn url(&self) -> String {
+        format!(
+            "redis-sentinel://127.0.0.1:{}?sentinelServiceName={}",
+            self.sentinel.port,
+            Self::SERVICE
+        )
+    }
+
+    fn dbsize(&self) -> u64 {
+        dbsize(self.primary.port, &[])
+    }
+
+    fn dump(&self) -> String {
+        dump(self.primary.port, &[])
+    }
+}
+
+fn plain_args(port: u16) -> Vec<String> {
+    ["--bind", "127.0.0.1", "--port", &port.to_string(), "--protected-mode", "yes"]
+        .map(str::to_owned)
+        .to_vec()
+}
+
+/// `redis-cli -h 127.0.0.1 -p port --raw` with `options` and `args`.
+fn cli(port: u16, options: &[&str], args: &[&str]) -> String {
+    let output = Command::new("redis-cli")
+        .args(["-h", "127.0.0.1", "-p", &port.to_string(), "--raw"])
+        .args(options)
+        .args(args)
+        .output()
+        .expect("redis-cli runs");
+    assert!(output.status.success(), "redis-cli {args:?} failed");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn dbsize(port: u16, options: &[&str]) -> u64 {
+    let reply = cli(port, options, &["DBSIZE"]);
+    reply.trim().parse().unwrap_or_else(|_| panic!("DBSIZE answered {reply:?}"))
+}
+
+fn dump(port: u16, options: &[&str]) -> String {
+    let keys = cli(port, options, &["--scan"]);
+    let pairs: Vec<String> = keys
+        .lines()
+        .map(|key| format!("{key} {}", cli(port, options, &["GET", key]).trim_end()))
+        .collect();
+    pairs.join("\n")
+}
+
+/// A self-signed CA certificate (PEM) and its key.
+pub(crate) fn local_ca(name: &str) -> (String, KeyPair) {
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("a CA key");
+    (ca_params(name).self_signed(&key).expect("the CA certificate").pem(), key)
+}
+
+fn ca_params(name: &str) -> CertificateParams {
+    let mut params = CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
+    params.distinguished_name = DistinguishedName::new();
+    params.distinguished_name.push(DnType::CommonName, name);
+    params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
+    params
+}
+
+/// A server certificate for `127.0.0.1` and `localhost` signed by the CA `ca_name` (made by
+/// [`local_ca`] with `ca_key`), and its key (PEM).
+fn server_certificate(ca_name: &str, ca_key: &KeyPair) -> (String, String) {
+    // The CA certificate and this one share subject and key, which is all signing needs.
+    let issuer = ca_params(ca_name).self_signed(ca_key).expect("the issuer");
+    let mut params = CertificateParams::new(Vec::<String>::new()).expect("server parameters");
+    params.distinguished_name = DistinguishedName::new();
+    params.distinguished_name.push(DnType::CommonName, "redis");
+    params.subject_alt_names = vec![
+        SanType::IpAddress(std::net::Ipv4Addr::LOCALHOST.into()),
+        SanType::DnsName("localhost".try_into().expect("a DNS name")),
+    ];
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("a server key");
+    let cert = params.signed_by(&key, &issuer, ca_key).expect("the server certificate");
+    (cert.pem(), key.serialize_pem())
+}
+
+pub(crate) fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("bound").port()
+}
+
+#[allow(clippy::disallowed_methods, reason = "the failure says whether CI should have had Redis")]
+pub(crate) fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|value| !value.is_empty())
+}
