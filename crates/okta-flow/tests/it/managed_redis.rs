@@ -13,7 +13,9 @@ use okta_flow::upstream::tower_sessions::cookie::time::{Duration, OffsetDateTime
 use okta_flow::upstream::tower_sessions::session::{Id, Record};
 use okta_flow::upstream::tower_sessions::session_store::SessionStore as _;
 
-use crate::redis_servers::{RedisCluster, SharedRedis as _, TlsRedisServer, local_ca};
+use crate::redis_servers::{
+    RedisCluster, SentinelRedis, SharedRedis as _, TlsRedisServer, local_ca,
+};
 use crate::replicas::{Browser, Replica, location, sign_in};
 use crate::secrets::{captured, start_capture};
 
@@ -187,4 +189,43 @@ async fn sessions_on_every_node_of_a_cluster_keep_set_nx_and_set_xx() {
         }
     }
     assert_eq!(cluster.dbsize(), 32);
+}
+
+/// Behind a sentinel, the store follows a failover: a session written before it is read from
+/// the promoted replica after it, and new sessions are written there.
+#[tokio::test]
+#[cfg_attr(
+    not(has_redis),
+    ignore = "redis-server not found on PATH: apt-get install -y redis-server"
+)]
+async fn behind_a_sentinel_sessions_survive_a_failover() {
+    let redis = SentinelRedis::start();
+    let store = redis_store(&redis.url(), 1).await.expect("the sentinel names the primary");
+    let expiry_date = OffsetDateTime::now_utc() + Duration::minutes(5);
+    let mut before = Record {
+        id: Id::default(),
+        data: HashMap::from([("n".to_owned(), serde_json::json!(1))]),
+        expiry_date,
+    };
+    store.create(&mut before).await.expect("create on the first primary");
+    redis.wait_for_replica_keys(1);
+
+    redis.fail_over();
+    // The client reconnects through the sentinel; commands in flight then are retried, and a
+    // command may fail while it does: the loop is bounded.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let loaded = loop {
+        match store.load(&before.id).await {
+            Ok(Some(record)) => break record,
+            other => assert!(
+                std::time::Instant::now() < deadline,
+                "the session was not readable after the failover within 20 s: {other:?}"
+            ),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(loaded.data, before.data);
+    let mut after = Record { id: Id::default(), data: HashMap::new(), expiry_date };
+    store.create(&mut after).await.expect("create on the new primary");
+    assert_eq!(redis.dbsize(), 2, "both sessions on the new primary");
 }

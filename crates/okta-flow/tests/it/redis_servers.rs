@@ -277,9 +277,10 @@ impl SharedRedis for RedisCluster {
     }
 }
 
-/// A primary and one sentinel that monitors it as `sessions`.
+/// A primary, its replica, and one sentinel that monitors the primary as `sessions` (quorum 1).
 pub(crate) struct SentinelRedis {
     primary: Process,
+    replica: Process,
     sentinel: Process,
     _dir: tempfile::TempDir,
 }
@@ -292,6 +293,10 @@ impl SentinelRedis {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let primary_port = free_port();
         let primary = Process::start(dir.path(), primary_port, &plain_args(primary_port));
+        let replica_port = free_port();
+        let mut args = plain_args(replica_port);
+        args.extend(["--replicaof".to_owned(), "127.0.0.1".to_owned(), primary_port.to_string()]);
+        let replica = Process::start(dir.path(), replica_port, &args);
         // A sentinel rewrites its configuration file: one of its own in the directory.
         let sentinel_port = free_port();
         let conf = dir.path().join("sentinel.conf");
@@ -309,16 +314,63 @@ impl SentinelRedis {
             sentinel_port,
             &[conf.display().to_string(), "--sentinel".to_owned()],
         );
-        let redis = Self { primary, sentinel, _dir: dir };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let wanted = format!("127.0.0.1\n{primary_port}\n");
-        while cli(sentinel_port, &[], &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", Self::SERVICE])
-            != wanted
+        let redis = Self { primary, replica, sentinel, _dir: dir };
+        redis.wait_for_primary(primary_port);
+        // The sentinel learns of the replica from the primary's INFO; the replica must be in
+        // sync before it can be promoted.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let replica_listed = format!("\n{replica_port}\n");
+        while !cli(sentinel_port, &[], &["SENTINEL", "REPLICAS", Self::SERVICE])
+            .contains(&replica_listed)
+            || !cli(replica_port, &[], &["INFO", "replication"]).contains("master_link_status:up")
         {
-            assert!(Instant::now() < deadline, "the sentinel did not know the primary in 10 s");
-            std::thread::sleep(Duration::from_millis(20));
+            assert!(Instant::now() < deadline, "the replica was not in sync within 20 s");
+            std::thread::sleep(Duration::from_millis(50));
         }
         redis
+    }
+
+    /// Waits (20 s at most) until the sentinel names the server on `port` as the primary.
+    fn wait_for_primary(&self, port: u16) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let wanted = format!("127.0.0.1\n{port}\n");
+        while cli(self.sentinel.port, &[], &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", Self::SERVICE])
+            != wanted
+        {
+            assert!(Instant::now() < deadline, "the sentinel did not name {port} within 20 s");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The port of the server the sentinel names as the primary.
+    fn primary_port(&self) -> u16 {
+        let reply =
+            cli(self.sentinel.port, &[], &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", Self::SERVICE]);
+        reply.lines().nth(1).and_then(|port| port.parse().ok()).expect("the primary's port")
+    }
+
+    /// Waits (20 s at most) until the replica holds `keys` keys (replication is asynchronous).
+    pub(crate) fn wait_for_replica_keys(&self, keys: u64) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while dbsize(self.replica.port, &[]) != keys {
+            assert!(Instant::now() < deadline, "the replica did not catch up within 20 s");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Fails over to the replica (`SENTINEL FAILOVER`), and waits until the sentinel names it
+    /// and the old primary has become its replica (the sentinel then closes the old primary's
+    /// client connections, so clients ask the sentinel again).
+    pub(crate) fn fail_over(&self) {
+        let reply = cli(self.sentinel.port, &[], &["SENTINEL", "FAILOVER", Self::SERVICE]);
+        assert_eq!(reply.trim(), "OK", "SENTINEL FAILOVER");
+        self.wait_for_primary(self.replica.port);
+        // The sentinel reconfigures the old primary at its next INFO round (every 10 s).
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !cli(self.primary.port, &[], &["ROLE"]).starts_with("slave") {
+            assert!(Instant::now() < deadline, "the old primary was not demoted within 60 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 
@@ -332,11 +384,11 @@ impl SharedRedis for SentinelRedis {
     }
 
     fn dbsize(&self) -> u64 {
-        dbsize(self.primary.port, &[])
+        dbsize(self.primary_port(), &[])
     }
 
     fn dump(&self) -> String {
-        dump(self.primary.port, &[])
+        dump(self.primary_port(), &[])
     }
 }
 
