@@ -148,6 +148,36 @@ async fn a_wrong_ca_or_password_is_a_clear_error_and_the_password_is_never_shown
 async fn sessions_on_every_node_of_a_cluster_keep_set_nx_and_set_xx() {
     let cluster = RedisCluster::start();
     let store = redis_store(&cluster.url(), 2).await.expect("the cluster connects");
+    sessions_spread_and_keep_set_nx_and_set_xx(&cluster, &store).await;
+}
+
+/// The same on a cluster that speaks only TLS and requires a password (`rediss-cluster://`),
+/// its nodes' certificates verified against `session.redis_ca_file`: the nodes the client
+/// discovers (`CLUSTER SLOTS` gives `127.0.0.1` and their TLS ports) are verified too.
+#[tokio::test]
+#[cfg_attr(
+    not(has_redis),
+    ignore = "redis-server not found on PATH: apt-get install -y redis-server"
+)]
+async fn a_tls_cluster_with_a_password_keeps_sessions_on_every_node() {
+    let cluster = RedisCluster::start_tls(PASSWORD);
+    let settings = crate::harness::settings_for("http://127.0.0.1:9/oauth2/default")
+        .set("session.redis_url", cluster.url())
+        .set("session.redis_ca_file", cluster.ca_file().display().to_string())
+        .role(Role::Client)
+        .load()
+        .expect("valid settings");
+    let store = redis_store_from_settings(settings.session(), 2).await.expect("connects");
+    sessions_spread_and_keep_set_nx_and_set_xx(&cluster, &store).await;
+    let err = redis_store(&cluster.url(), 1).await.expect_err("the system roots do not hold it");
+    assert!(matches!(err, RedisConnectError::UntrustedCertificate(_)), "{err:?}");
+    assert!(!format!("{err} {err:?}").contains(PASSWORD));
+}
+
+async fn sessions_spread_and_keep_set_nx_and_set_xx(
+    cluster: &RedisCluster,
+    store: &okta_flow::axum::RedisSessionStore,
+) {
     let expiry_date = OffsetDateTime::now_utc() + Duration::minutes(5);
     let mut records = Vec::new();
     for n in 0..64 {

@@ -142,39 +142,9 @@ pub(crate) struct TlsRedisServer {
 impl TlsRedisServer {
     pub(crate) fn start(password: &str) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let (ca_pem, ca_key) = local_ca(CA_NAME);
-        let (server_pem, server_key) = server_certificate(CA_NAME, &ca_key);
-        let write = |name: &str, text: &str| {
-            let path = dir.path().join(name);
-            std::fs::write(&path, text).expect("write a certificate file");
-            path.display().to_string()
-        };
-        let ca = write("ca.pem", &ca_pem);
-        let cert = write("server.pem", &server_pem);
-        let key = write("server.key", &server_key);
+        write_tls_files(dir.path());
         let port = free_port();
-        let args: Vec<String> = [
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--tls-port",
-            &port.to_string(),
-            "--tls-cert-file",
-            &cert,
-            "--tls-key-file",
-            &key,
-            "--tls-ca-cert-file",
-            &ca,
-            "--tls-auth-clients",
-            "no",
-            "--requirepass",
-            password,
-        ]
-        .iter()
-        .map(|arg| (*arg).to_owned())
-        .collect();
-        let process = Process::start(dir.path(), port, &args);
+        let process = Process::start(dir.path(), port, &tls_args(dir.path(), port, password));
         Self { process, dir, password: password.to_owned() }
     }
 
@@ -195,20 +165,86 @@ impl TlsRedisServer {
     }
 }
 
+/// The local CA, and the server certificate and key it signed, written to `dir` as `ca.pem`,
+/// `server.pem` and `server.key`.
+fn write_tls_files(dir: &Path) {
+    let (ca_pem, ca_key) = local_ca(CA_NAME);
+    let (server_pem, server_key) = server_certificate(CA_NAME, &ca_key);
+    for (name, text) in [("ca.pem", ca_pem), ("server.pem", server_pem), ("server.key", server_key)]
+    {
+        std::fs::write(dir.join(name), text).expect("write a certificate file");
+    }
+}
+
+/// The arguments of a server that speaks only TLS on `port` (the files of [`write_tls_files`]
+/// in `dir`, client certificates not required) and requires `password`, also from the
+/// servers it replicates.
+fn tls_args(dir: &Path, port: u16, password: &str) -> Vec<String> {
+    let file = |name: &str| dir.join(name).display().to_string();
+    [
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--tls-port",
+        &port.to_string(),
+        "--tls-cert-file",
+        &file("server.pem"),
+        "--tls-key-file",
+        &file("server.key"),
+        "--tls-ca-cert-file",
+        &file("ca.pem"),
+        "--tls-auth-clients",
+        "no",
+        "--requirepass",
+        password,
+        "--masterauth",
+        password,
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
 /// A Redis Cluster of three primaries (no replicas) on free loopback ports, created with
 /// `redis-cli --cluster create`, ready (`cluster_state:ok` on every node) when `start` returns.
 pub(crate) struct RedisCluster {
     nodes: Vec<Process>,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
+    /// The password and `redis-cli`'s TLS options, for a cluster over TLS.
+    tls: Option<(String, Vec<String>)>,
 }
 
 impl RedisCluster {
+    /// A cluster over plain TCP without a password.
     pub(crate) fn start() -> Self {
+        Self::start_with(None)
+    }
+
+    /// A cluster that speaks only TLS (clients and the cluster bus; the server certificates
+    /// signed by a local CA, [`RedisCluster::ca_file`]) and requires `password`.
+    pub(crate) fn start_tls(password: &str) -> Self {
+        Self::start_with(Some(password))
+    }
+
+    fn start_with(password: Option<&str>) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
+        let tls = password.map(|password| {
+            write_tls_files(dir.path());
+            let ca = dir.path().join("ca.pem").display().to_string();
+            let options = ["--tls", "--cacert", &ca, "-a", password, "--no-auth-warning"];
+            (password.to_owned(), options.map(str::to_owned).to_vec())
+        });
         let nodes: Vec<Process> = (0..3)
             .map(|_| {
                 let port = free_port();
-                let mut args = plain_args(port);
+                let mut args = match password {
+                    Some(password) => {
+                        let mut args = tls_args(dir.path(), port, password);
+                        args.extend(["--tls-cluster", "yes"].map(str::to_owned));
+                        args
+                    }
+                    None => plain_args(port),
+                };
                 args.extend(
                     [
                         "--cluster-enabled",
@@ -226,7 +262,10 @@ impl RedisCluster {
             .collect();
         let addresses: Vec<String> =
             nodes.iter().map(|node| format!("127.0.0.1:{}", node.port)).collect();
-        let output = Command::new("redis-cli")
+        // `timeout`: redis-cli waits without end for nodes that cannot join.
+        let output = Command::new("timeout")
+            .args(["60", "redis-cli"])
+            .args(tls.as_ref().map(|(_, options)| options.as_slice()).unwrap_or_default())
             .arg("--cluster")
             .arg("create")
             .args(&addresses)
@@ -239,10 +278,10 @@ impl RedisCluster {
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         );
-        let cluster = Self { nodes, _dir: dir };
+        let cluster = Self { nodes, dir, tls };
         let deadline = Instant::now() + Duration::from_secs(20);
         for node in &cluster.nodes {
-            while !cli(node.port, &[], &["CLUSTER", "INFO"]).contains("cluster_state:ok") {
+            while !cluster.cli(node.port, &["CLUSTER", "INFO"]).contains("cluster_state:ok") {
                 assert!(Instant::now() < deadline, "the cluster was not ready within 20 s");
                 std::thread::sleep(Duration::from_millis(50));
             }
@@ -257,14 +296,37 @@ impl RedisCluster {
 
     /// How many keys each primary holds.
     pub(crate) fn dbsizes(&self) -> Vec<u64> {
-        self.ports().into_iter().map(|port| dbsize(port, &[])).collect()
+        let options = self.cli_options();
+        self.ports().into_iter().map(|port| dbsize(port, &options)).collect()
+    }
+
+    /// The PEM file of the CA that signed the nodes' certificates (a TLS cluster).
+    pub(crate) fn ca_file(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
+    }
+
+    fn cli_options(&self) -> Vec<&str> {
+        self.tls
+            .as_ref()
+            .map(|(_, options)| options.iter().map(String::as_str).collect())
+            .unwrap_or_default()
+    }
+
+    fn cli(&self, port: u16, args: &[&str]) -> String {
+        cli(port, &self.cli_options(), args)
     }
 }
 
 impl SharedRedis for RedisCluster {
     /// The first node, with the second as another seed (`node=`); the third is discovered.
+    /// `rediss-cluster://:password@...` for a TLS cluster.
     fn url(&self) -> String {
-        format!("redis-cluster://127.0.0.1:{}?node=127.0.0.1:{}", self.ports()[0], self.ports()[1])
+        let (scheme, credentials) = match &self.tls {
+            Some((password, _)) => ("rediss-cluster", format!(":{password}@")),
+            None => ("redis-cluster", String::new()),
+        };
+        let ports = self.ports();
+        format!("{scheme}://{credentials}127.0.0.1:{}?node=127.0.0.1:{}", ports[0], ports[1])
     }
 
     fn dbsize(&self) -> u64 {
@@ -272,7 +334,9 @@ impl SharedRedis for RedisCluster {
     }
 
     fn dump(&self) -> String {
-        let dumps: Vec<String> = self.ports().into_iter().map(|port| dump(port, &[])).collect();
+        let options = self.cli_options();
+        let dumps: Vec<String> =
+            self.ports().into_iter().map(|port| dump(port, &options)).collect();
         dumps.join("\n")
     }
 }
@@ -452,7 +516,10 @@ fn server_certificate(ca_name: &str, ca_key: &KeyPair) -> (String, String) {
         SanType::DnsName("localhost".try_into().expect("a DNS name")),
     ];
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    // Client authentication too: cluster nodes present it to each other on the TLS bus (with
+    // server authentication alone, `redis-cli --cluster create` waits forever for the join).
+    params.extended_key_usages =
+        vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
     let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("a server key");
     let cert = params.signed_by(&key, &issuer, ca_key).expect("the server certificate");
     (cert.pem(), key.serialize_pem())
