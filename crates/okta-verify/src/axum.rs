@@ -40,15 +40,21 @@ use std::task::{Context, Poll};
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
 use http::request::Parts;
-use http::{HeaderMap, HeaderValue, Request, StatusCode, Uri, header};
+use http::{Extensions, HeaderMap, HeaderValue, Request, StatusCode, Uri, header};
 use okta_http::BoxFuture;
+use serde::de::DeserializeOwned;
 use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::core::is_b64token;
 use crate::{
-    AccessTokenVerifier, BearerVerifier, IntrospectedToken, VerifiedAccessToken, VerifyError,
+    AccessTokenVerifier, BearerClaims, BearerVerifier, IntrospectedToken, VerifiedAccessToken,
+    VerifyError,
 };
+
+mod rules;
+
+pub use crate::axum::rules::{Require, RequireService};
 
 /// A layer that verifies the bearer token of every request (see the [module docs](self)).
 #[derive(Debug, Clone)]
@@ -107,7 +113,9 @@ where
             };
             match verified {
                 Ok(token) => {
-                    request.extensions_mut().insert(token);
+                    let extensions = request.extensions_mut();
+                    extensions.insert(token);
+                    extensions.insert(ClaimsView(claims_view::<V>));
                     inner.call(request).await
                 }
                 Err(rejection) => {
@@ -127,11 +135,77 @@ impl<S: Send + Sync> FromRequestParts<S> for VerifiedAccessToken {
     }
 }
 
+/// Typed claims: the claims of the verified token (from any [`BearerVerifier`] that exposes them
+/// through [`BearerVerifier::claims_of`]) deserialized into `C` before the handler runs. Claims
+/// that do not fit `C` are refused with 401 `invalid_token` and
+/// `error_description="invalid_claims"`; the handler never runs.
+impl<S, C> FromRequestParts<S> for VerifiedAccessToken<C>
+where
+    S: Send + Sync,
+    C: DeserializeOwned + Send + Sync + 'static,
+{
+    type Rejection = BearerRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let claims = verified_claims(&parts.extensions)?;
+        let typed = serde_json::from_value::<C>(serde_json::Value::Object(claims.claims_object()))
+            .map_err(|err| {
+                BearerRejection::Claims(ClaimsError {
+                    type_name: std::any::type_name::<C>(),
+                    reason: err.to_string(),
+                })
+            })?;
+        Ok(VerifiedAccessToken::from_parts(
+            typed,
+            claims.algorithm(),
+            claims.kid().map(str::to_owned),
+        ))
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for IntrospectedToken {
     type Rejection = BearerRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         parts.extensions.get::<IntrospectedToken>().cloned().ok_or(BearerRejection::LayerMissing)
+    }
+}
+
+/// The claims of the verified token in the request's extensions, for extractors and route rules
+/// that do not know the verifier's type. [`BearerAuthService`] inserts it beside the verified
+/// value: a function pointer, so reading the claims costs no clone.
+#[derive(Clone, Copy)]
+struct ClaimsView(for<'a> fn(&'a Extensions) -> Option<&'a dyn BearerClaims>);
+
+fn claims_view<V: BearerVerifier>(extensions: &Extensions) -> Option<&dyn BearerClaims> {
+    extensions.get::<V::Verified>().and_then(V::claims_of)
+}
+
+/// The claims of the request's verified token: [`BearerRejection::LayerMissing`] without
+/// [`BearerAuthLayer`], [`BearerRejection::ClaimsUnavailable`] when its verifier exposes none.
+fn verified_claims(extensions: &Extensions) -> Result<&dyn BearerClaims, BearerRejection> {
+    let ClaimsView(view) = extensions.get::<ClaimsView>().ok_or(BearerRejection::LayerMissing)?;
+    view(extensions).ok_or(BearerRejection::ClaimsUnavailable)
+}
+
+/// Why the claims of a verified token do not fit the claims type a handler asked for
+/// ([`VerifiedAccessToken<C>`](VerifiedAccessToken)).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the token's claims do not fit {type_name}: {reason}")]
+pub struct ClaimsError {
+    type_name: &'static str,
+    reason: String,
+}
+
+impl ClaimsError {
+    /// The Rust type the claims were deserialized into.
+    pub fn type_name(&self) -> &'static str {
+        self.type_name
+    }
+
+    /// What did not fit (a missing or mistyped claim), as serde says it.
+    pub fn reason(&self) -> &str {
+        &self.reason
     }
 }
 
@@ -195,6 +269,12 @@ pub enum BearerRejection {
     Token(VerifyError),
     /// A handler asked for [`VerifiedAccessToken`] on a route without [`BearerAuthLayer`].
     LayerMissing,
+    /// The token was verified, but its claims do not fit the handler's claims type (401
+    /// `invalid_token`, `error_description="invalid_claims"`).
+    Claims(ClaimsError),
+    /// A route rule or typed claims need the token's claims, but the layer's verifier exposes
+    /// none ([`BearerVerifier::claims_of`]): a misconfiguration, answered with 500.
+    ClaimsUnavailable,
 }
 
 impl BearerRejection {
@@ -207,6 +287,8 @@ impl BearerRejection {
             Self::Request(BearerError::InQuery) => "token_in_query",
             Self::Token(err) => err.kind(),
             Self::LayerMissing => "layer_missing",
+            Self::Claims(_) => "invalid_claims",
+            Self::ClaimsUnavailable => "claims_unavailable",
         }
     }
 
@@ -247,6 +329,23 @@ impl BearerRejection {
             ),
             Self::LayerMissing => {
                 tracing::error!("VerifiedAccessToken extracted on a route without BearerAuthLayer");
+                (StatusCode::INTERNAL_SERVER_ERROR, None)
+            }
+            Self::Claims(err) => {
+                tracing::debug!(reason = "invalid_claims", error = %err, "bearer token refused");
+                (
+                    StatusCode::UNAUTHORIZED,
+                    Some(
+                        r#"Bearer error="invalid_token", error_description="invalid_claims""#
+                            .to_owned(),
+                    ),
+                )
+            }
+            Self::ClaimsUnavailable => {
+                tracing::error!(
+                    "a route rule or typed claims need the token's claims, but the verifier of \
+                     BearerAuthLayer exposes none (BearerVerifier::claims_of)"
+                );
                 (StatusCode::INTERNAL_SERVER_ERROR, None)
             }
         };

@@ -138,7 +138,7 @@ pub use crate::access::{
     AccessTokenOptions, AccessTokenRule, AccessTokenType, AccessTokenVerifier, RuleViolation,
     VerifiedAccessToken, require_group,
 };
-pub use crate::bearer::{BearerVerifier, IssuerChain};
+pub use crate::bearer::{BearerClaims, BearerVerifier, IssuerChain};
 pub use crate::claims::{OktaAccessTokenClaims, OktaIdTokenClaims};
 pub use crate::clock::Clock;
 pub use crate::error::{ConfigError, JwksError, TokenKind, VerifyError};

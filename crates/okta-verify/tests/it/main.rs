@@ -18,6 +18,7 @@ mod jose;
 mod jwks;
 mod leak;
 mod properties;
+mod rules_and_claims;
 mod support;
 mod time;
 mod vectors;
