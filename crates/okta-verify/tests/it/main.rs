@@ -11,6 +11,7 @@
 )]
 
 mod access;
+mod api_example;
 mod axum_layer;
 mod fixtures;
 mod id_token;

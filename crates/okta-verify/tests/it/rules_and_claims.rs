@@ -47,7 +47,7 @@ async fn call(app: &Router, method: &str, uri: &str, bearer: &str) -> String {
     format!("{status} [{challenge}] {}", String::from_utf8_lossy(&body))
 }
 
-fn local_verifier() -> AccessTokenVerifier {
+pub(crate) fn local_verifier() -> AccessTokenVerifier {
     AccessTokenVerifier::new(access_options(), static_keys()).unwrap()
 }
 
@@ -58,7 +58,7 @@ fn team_token(patch: &Value) -> String {
 }
 
 /// An introspection verifier whose endpoint answers `answer` for every token.
-fn introspection(answer: Value) -> IntrospectionVerifier {
+pub(crate) fn introspection(answer: Value) -> IntrospectionVerifier {
     let answer = answer.to_string();
     let http = Arc::new(move |_request: http::Request<Vec<u8>>| {
         let body = answer.clone().into_bytes();
@@ -75,7 +75,7 @@ fn introspection(answer: Value) -> IntrospectionVerifier {
     IntrospectionVerifier::new(options, credentials, http).unwrap()
 }
 
-fn introspection_answer(patch: &Value) -> Value {
+pub(crate) fn introspection_answer(patch: &Value) -> Value {
     patched(
         json!({
             "active": true, "token_type": "Bearer", "scope": "openid orders:read",
@@ -88,7 +88,7 @@ fn introspection_answer(patch: &Value) -> Value {
     )
 }
 
-const OPAQUE: &str = "0Hn2XVcJq1bPJqPzDQm8hT3nkgGl4fLw2dw4R7eMo-Y";
+pub(crate) const OPAQUE: &str = "0Hn2XVcJq1bPJqPzDQm8hT3nkgGl4fLw2dw4R7eMo-Y";
 
 /// A router whose one handler takes typed claims and counts its runs.
 fn typed_app<V: BearerVerifier>(verifier: V, runs: &Arc<AtomicUsize>) -> Router {
