@@ -35,6 +35,7 @@
 //! ```
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::extract::FromRequestParts;
@@ -46,10 +47,11 @@ use serde::de::DeserializeOwned;
 use tower_layer::Layer;
 use tower_service::Service;
 
+use crate::audit::{AuditHook, DEFAULT_REFUSAL_LOG_LIMIT, Observer};
 use crate::core::is_b64token;
 use crate::{
-    AccessTokenVerifier, BearerClaims, BearerVerifier, IntrospectedToken, VerifiedAccessToken,
-    VerifyError,
+    AccessTokenVerifier, BearerClaims, BearerVerifier, Clock, IntrospectedToken,
+    VerifiedAccessToken, VerifyError,
 };
 
 mod rules;
@@ -57,16 +59,73 @@ mod rules;
 pub use crate::axum::rules::{Require, RequireService};
 
 /// A layer that verifies the bearer token of every request (see the [module docs](self)).
-#[derive(Debug, Clone)]
+///
+/// Every refusal is logged at INFO (`bearer token refused`, with the reason, status, and the
+/// issuer, `kid` and client id read from the token, never the token), at most
+/// [`DEFAULT_REFUSAL_LOG_LIMIT`](crate::DEFAULT_REFUSAL_LOG_LIMIT) lines per second
+/// ([`refusal_log_limit`](Self::refusal_log_limit)); the lines beyond are counted and reported in
+/// one `suppressed` line. [`audit`](Self::audit) attaches a team's hook, which sees every
+/// decision.
+#[derive(Clone)]
 pub struct BearerAuthLayer<V = AccessTokenVerifier> {
     verifier: V,
+    observer: Observer,
+    limit: u32,
+    clock: Clock,
+    hook: Option<Arc<dyn AuditHook>>,
 }
 
 impl<V: BearerVerifier> BearerAuthLayer<V> {
     /// A layer that verifies with `verifier` (its required scopes and rules apply to every route
     /// under the layer).
     pub fn new(verifier: V) -> Self {
-        Self { verifier }
+        let limit = DEFAULT_REFUSAL_LOG_LIMIT;
+        let clock = Clock::system();
+        Self {
+            verifier,
+            observer: Observer::new(limit, clock.clone(), None),
+            limit,
+            clock,
+            hook: None,
+        }
+    }
+
+    /// Hands every decision of the guard (acceptances and refusals, by the layer, the route
+    /// rules of [`Require`] and typed claims) to `hook`, as an
+    /// [`AuditEvent`](crate::AuditEvent) without the token.
+    #[must_use]
+    pub fn audit(mut self, hook: impl AuditHook + 'static) -> Self {
+        self.hook = Some(Arc::new(hook));
+        self.rebuild()
+    }
+
+    /// At most `lines_per_second` refusal lines per second. Defaults to
+    /// [`DEFAULT_REFUSAL_LOG_LIMIT`](crate::DEFAULT_REFUSAL_LOG_LIMIT).
+    #[must_use]
+    pub fn refusal_log_limit(mut self, lines_per_second: u32) -> Self {
+        self.limit = lines_per_second;
+        self.rebuild()
+    }
+
+    /// The clock whose seconds the refusal log's limit counts. Defaults to [`Clock::system`].
+    #[must_use]
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self.rebuild()
+    }
+
+    fn rebuild(mut self) -> Self {
+        self.observer = Observer::new(self.limit, self.clock.clone(), self.hook.clone());
+        self
+    }
+}
+
+impl<V: std::fmt::Debug> std::fmt::Debug for BearerAuthLayer<V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BearerAuthLayer")
+            .field("verifier", &self.verifier)
+            .field("observer", &self.observer)
+            .finish_non_exhaustive()
     }
 }
 
@@ -74,7 +133,11 @@ impl<S, V: BearerVerifier> Layer<S> for BearerAuthLayer<V> {
     type Service = BearerAuthService<S, V>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        BearerAuthService { inner, verifier: self.verifier.clone() }
+        BearerAuthService {
+            inner,
+            verifier: self.verifier.clone(),
+            observer: self.observer.clone(),
+        }
     }
 }
 
@@ -85,6 +148,7 @@ impl<S, V: BearerVerifier> Layer<S> for BearerAuthLayer<V> {
 pub struct BearerAuthService<S, V = AccessTokenVerifier> {
     inner: S,
     verifier: V,
+    observer: Observer,
 }
 
 impl<S, B, V: BearerVerifier> Service<Request<B>> for BearerAuthService<S, V>
@@ -103,24 +167,29 @@ where
 
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
         let verifier = self.verifier.clone();
+        let observer = self.observer.clone();
         // The clone that was driven to readiness serves this request (tower's usual pattern).
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         Box::pin(async move {
-            let verified = match bearer_token(request.headers(), request.uri()) {
+            let token = bearer_token(request.headers(), request.uri());
+            let verified = match token {
                 Ok(token) => verifier.verify_bearer(token).await.map_err(BearerRejection::Token),
                 Err(err) => Err(BearerRejection::Request(err)),
             };
             match verified {
-                Ok(token) => {
+                Ok(verified) => {
+                    observer.accepted(V::claims_of(&verified));
                     let extensions = request.extensions_mut();
-                    extensions.insert(token);
-                    extensions.insert(ClaimsView(claims_view::<V>));
+                    extensions.insert(verified);
+                    extensions.insert(Guarded { view: claims_view::<V>, observer });
                     inner.call(request).await
                 }
                 Err(rejection) => {
-                    tracing::debug!(reason = rejection.reason(), "bearer token refused");
-                    Ok(rejection.into_response_for(&verifier))
+                    let reason = rejection.reason();
+                    let response = rejection.into_response_for(&verifier);
+                    observer.refused(reason, response.status().as_u16(), token.ok());
+                    Ok(response)
                 }
             }
         })
@@ -150,6 +219,10 @@ where
         let claims = verified_claims(&parts.extensions)?;
         let typed = serde_json::from_value::<C>(serde_json::Value::Object(claims.claims_object()))
             .map_err(|err| {
+                if let Some(guarded) = parts.extensions.get::<Guarded>() {
+                    let token = bearer_token(&parts.headers, &parts.uri).ok();
+                    guarded.observer.refused("invalid_claims", 401, token);
+                }
                 BearerRejection::Claims(ClaimsError {
                     type_name: std::any::type_name::<C>(),
                     reason: err.to_string(),
@@ -171,11 +244,14 @@ impl<S: Send + Sync> FromRequestParts<S> for IntrospectedToken {
     }
 }
 
-/// The claims of the verified token in the request's extensions, for extractors and route rules
-/// that do not know the verifier's type. [`BearerAuthService`] inserts it beside the verified
-/// value: a function pointer, so reading the claims costs no clone.
-#[derive(Clone, Copy)]
-struct ClaimsView(for<'a> fn(&'a Extensions) -> Option<&'a dyn BearerClaims>);
+/// What [`BearerAuthService`] leaves beside the verified value in the request's extensions, for
+/// extractors and route rules that do not know the verifier's type: a function pointer to the
+/// claims (so reading them costs no clone), and the guard's log and audit.
+#[derive(Clone)]
+struct Guarded {
+    view: for<'a> fn(&'a Extensions) -> Option<&'a dyn BearerClaims>,
+    observer: Observer,
+}
 
 fn claims_view<V: BearerVerifier>(extensions: &Extensions) -> Option<&dyn BearerClaims> {
     extensions.get::<V::Verified>().and_then(V::claims_of)
@@ -184,8 +260,8 @@ fn claims_view<V: BearerVerifier>(extensions: &Extensions) -> Option<&dyn Bearer
 /// The claims of the request's verified token: [`BearerRejection::LayerMissing`] without
 /// [`BearerAuthLayer`], [`BearerRejection::ClaimsUnavailable`] when its verifier exposes none.
 fn verified_claims(extensions: &Extensions) -> Result<&dyn BearerClaims, BearerRejection> {
-    let ClaimsView(view) = extensions.get::<ClaimsView>().ok_or(BearerRejection::LayerMissing)?;
-    view(extensions).ok_or(BearerRejection::ClaimsUnavailable)
+    let guarded = extensions.get::<Guarded>().ok_or(BearerRejection::LayerMissing)?;
+    (guarded.view)(extensions).ok_or(BearerRejection::ClaimsUnavailable)
 }
 
 /// Why the claims of a verified token do not fit the claims type a handler asked for

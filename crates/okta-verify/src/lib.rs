@@ -117,6 +117,7 @@
 //! `scp`, and the service's [rules](AccessTokenRule).
 
 mod access;
+mod audit;
 #[cfg(feature = "axum")]
 pub mod axum;
 mod bearer;
@@ -138,6 +139,7 @@ pub use crate::access::{
     AccessTokenOptions, AccessTokenRule, AccessTokenType, AccessTokenVerifier, RuleViolation,
     VerifiedAccessToken, require_group,
 };
+pub use crate::audit::{AuditEvent, AuditHook, AuditOutcome, DEFAULT_REFUSAL_LOG_LIMIT};
 pub use crate::bearer::{BearerClaims, BearerVerifier, IssuerChain};
 pub use crate::claims::{OktaAccessTokenClaims, OktaIdTokenClaims};
 pub use crate::clock::Clock;

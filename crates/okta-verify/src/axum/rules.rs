@@ -14,7 +14,7 @@ use serde_json::Value;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::axum::{BearerRejection, verified_claims};
+use crate::axum::{BearerRejection, Guarded, bearer_token, verified_claims};
 use crate::{BearerClaims, VerifyError};
 
 /// What a route needs of a verified token, as a layer: add it with `Router::route_layer` (or
@@ -152,7 +152,13 @@ where
                     error = &err as &dyn std::error::Error,
                     "route rule refused the token"
                 );
-                BearerRejection::Token(err).response(&scope)
+                let reason = err.kind();
+                let response = BearerRejection::Token(err).response(&scope);
+                if let Some(guarded) = request.extensions().get::<Guarded>() {
+                    let token = bearer_token(request.headers(), request.uri()).ok();
+                    guarded.observer.refused(reason, response.status().as_u16(), token);
+                }
+                response
             }),
             Err(rejection) => Some(rejection.response("")),
         };

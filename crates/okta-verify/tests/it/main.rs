@@ -18,6 +18,7 @@ mod id_token;
 mod jose;
 mod jwks;
 mod leak;
+mod observability;
 mod properties;
 mod rules_and_claims;
 mod support;
