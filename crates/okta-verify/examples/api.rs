@@ -25,7 +25,9 @@
 //! `examples/api/routes.rs`, which okta-verify's tests build too.
 //!
 //! Try it without a token: `curl -i http://127.0.0.1:8081/api/whoami` answers 401 with
-//! `WWW-Authenticate: Bearer`.
+//! `WWW-Authenticate: Bearer`. `curl http://127.0.0.1:8081/metrics` shows okta-verify's metrics
+//! in Prometheus text (`docs/verify.md`, "Metrics"); refusals are logged at INFO, at most ten
+//! lines a second.
 //!
 //! Options:
 //! - `--port <n>`: where the API listens (default 8081). A webapp example started with
@@ -84,7 +86,21 @@ async fn main() -> anyhow::Result<()> {
             .load()
             .context("settings for the devserver")?
     };
-    let app = api(&settings, &options)?;
+    // okta-verify's metrics (docs/verify.md, "Metrics") as Prometheus text on /metrics, which is
+    // outside the guard: expose it on an internal address only.
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .context("installing the Prometheus recorder")?;
+    let upkeep = metrics.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+        loop {
+            every.tick().await;
+            upkeep.run_upkeep();
+        }
+    });
+    let app = api(&settings, &options)?
+        .route("/metrics", axum::routing::get(move || std::future::ready(metrics.render())));
 
     let addr = SocketAddr::from(([127, 0, 0, 1], options.port));
     let listener =

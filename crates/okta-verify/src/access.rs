@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use okta_config::{Audience, ClientId, Issuer, Scope};
 
@@ -14,6 +14,7 @@ use crate::error::{ConfigError, TokenKind, VerifyError, untrusted};
 use crate::json::{Claim, RawClaims, Rounding};
 use crate::jwks::JwksCache;
 use crate::jws::Algorithm;
+use crate::telemetry::{self, Verifier};
 use crate::token_cache::{TokenCache, TokenCacheOptions};
 
 /// What an [`AccessTokenVerifier`] accepts.
@@ -233,19 +234,28 @@ impl AccessTokenVerifier {
             let err =
                 VerifyError::TokenTooLarge { len: token.len(), max: inner.options.max_token_len };
             log_rejection(TokenKind::Access, &err);
-            return Err(err);
+            let result = Err(err);
+            telemetry::verification(Verifier::Access, &result);
+            return result;
         }
         let now = inner.options.clock.unix_seconds();
         let cached = inner.cache.as_ref().map(|cache| {
             let key = TokenCache::<VerifiedAccessToken>::key(token);
             (cache, key, inner.keys.generation())
         });
-        if let Some((cache, key, generation)) = &cached
-            && let Some(hit) = cache.get(key, now, *generation)
-        {
-            return Ok(hit);
+        if let Some((cache, key, generation)) = &cached {
+            let hit = cache.get(key, now, *generation);
+            telemetry::token_cache(Verifier::Access, hit.is_some());
+            if let Some(hit) = hit {
+                let result = Ok(hit);
+                telemetry::verification(Verifier::Access, &result);
+                return result;
+            }
         }
+        let started = Instant::now();
         let result = self.verify_uncached(token, now).await;
+        telemetry::verification_time(Verifier::Access, started.elapsed());
+        telemetry::verification(Verifier::Access, &result);
         match &result {
             Ok(verified) => {
                 if let Some((cache, key, generation)) = cached {

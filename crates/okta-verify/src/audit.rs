@@ -1,14 +1,22 @@
 //! What the guard decided, observable without the token: refusals logged at INFO with a rate
 //! limit, so a flood of garbage cannot flood the logs, and a hook for a team's own audit.
 
+#[cfg(feature = "axum")]
 use std::fmt;
+#[cfg(feature = "axum")]
 use std::sync::Arc;
+#[cfg(feature = "axum")]
 use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering};
 
+#[cfg(feature = "axum")]
 use crate::BearerClaims;
+#[cfg(feature = "axum")]
 use crate::clock::Clock;
+#[cfg(feature = "axum")]
 use crate::error::untrusted;
+#[cfg(feature = "axum")]
 use crate::json::{Claim, RawClaims};
+#[cfg(feature = "axum")]
 use crate::jws::{self, Algorithm};
 
 /// How many refusal lines the guard logs per second by default; the rest are counted and
@@ -64,18 +72,21 @@ impl<F: Fn(&AuditEvent) + Send + Sync> AuditHook for F {
     }
 }
 
+#[cfg(feature = "axum")]
 /// The logging and audit of one guard (shared by the services a layer makes).
 #[derive(Clone)]
 pub(crate) struct Observer {
     inner: Arc<ObserverInner>,
 }
 
+#[cfg(feature = "axum")]
 struct ObserverInner {
     log: RefusalLog,
     clock: Clock,
     hook: Option<Arc<dyn AuditHook>>,
 }
 
+#[cfg(feature = "axum")]
 impl Observer {
     pub(crate) fn new(
         limit_per_second: u32,
@@ -140,6 +151,7 @@ impl Observer {
     }
 }
 
+#[cfg(feature = "axum")]
 impl fmt::Debug for Observer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Observer")
@@ -149,6 +161,7 @@ impl fmt::Debug for Observer {
     }
 }
 
+#[cfg(feature = "axum")]
 /// At most `limit` lines per second (by the clock's whole seconds); the refusals beyond it are
 /// counted, and the count is logged in one line with the first refusal of a later second.
 struct RefusalLog {
@@ -158,6 +171,7 @@ struct RefusalLog {
     suppressed: AtomicU64,
 }
 
+#[cfg(feature = "axum")]
 impl RefusalLog {
     fn new(limit: u32) -> Self {
         Self {
@@ -196,6 +210,7 @@ impl RefusalLog {
     }
 }
 
+#[cfg(feature = "axum")]
 /// What a refused token says about its origin, read without verification.
 #[derive(Default)]
 struct Facts {
@@ -204,6 +219,7 @@ struct Facts {
     client_id: Option<String>,
 }
 
+#[cfg(feature = "axum")]
 fn unverified_facts(token: &str) -> Facts {
     let mut buffers = jws::Buffers::new();
     let Ok(jws) = jws::parse(token, &Algorithm::ALL, 16 * 1024, &mut buffers) else {
@@ -217,5 +233,5 @@ fn unverified_facts(token: &str) -> Facts {
     Facts { issuer: string(Claim::Iss), client_id: string(Claim::Cid), kid }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "axum"))]
 mod tests;

@@ -132,6 +132,7 @@ mod jwks;
 mod jws;
 mod keys;
 mod settings;
+mod telemetry;
 mod token_cache;
 
 // The public interface:
@@ -153,6 +154,7 @@ pub use crate::introspection::{
 };
 pub use crate::jwks::{JwksCache, JwksCacheOptions};
 pub use crate::jws::Algorithm;
+pub use crate::telemetry::metric_names;
 pub use crate::token_cache::TokenCacheOptions;
 
 /// Entry points for fuzz targets and conformance vectors. Not a stable API: do not use.

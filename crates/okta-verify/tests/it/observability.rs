@@ -156,3 +156,86 @@ async fn refusals_are_logged_within_a_rate_limit_and_audited_without_the_token()
     assert_eq!(accepted.issuer.as_deref(), Some(ISSUER));
     assert_eq!(accepted.client_id.as_deref(), Some(CLIENT_ID));
 }
+
+/// Every metric in `okta_verify::metric_names::ALL` is recorded with its labels (rendered by the
+/// Prometheus exporter the API example uses), and `docs/verify.md` lists exactly these.
+#[test]
+fn metrics_are_recorded_and_listed_in_the_docs() {
+    use okta_verify::metric_names::ALL;
+
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    let handle = recorder.handle();
+    metrics::with_local_recorder(&recorder, || {
+        crate::support::block_on(async {
+            // Local verification with a token cache (a miss, then a hit) and a refusal.
+            let mut options = crate::support::access_options();
+            options.token_cache = Some(okta_verify::TokenCacheOptions::default());
+            let keys = okta_verify::JwksCache::remote(
+                "https://example.okta.com/oauth2/default/v1/keys".parse().unwrap(),
+                crate::support::serve_jwks(crate::support::jwks_json()).0,
+                okta_verify::JwksCacheOptions::default(),
+                Clock::fixed_unix(NOW.unsigned_abs()),
+            )
+            .unwrap();
+            let verifier = okta_verify::AccessTokenVerifier::new(options, keys).unwrap();
+            let valid = access_token();
+            // The first verification fetches the keys, which starts a new key generation, so its
+            // cache entry is not used; the second is cached, the third a hit.
+            for _ in 0..3 {
+                verifier.verify(&valid).await.unwrap();
+            }
+            let expired =
+                token(Key::RsaA, &patched(access_claims(), &json!({ "exp": NOW - 1000 })));
+            assert_eq!(verifier.verify(&expired).await.unwrap_err().kind(), "expired");
+            // Introspection: one call.
+            let introspection = crate::rules_and_claims::introspection(
+                crate::rules_and_claims::introspection_answer(&json!({})),
+            );
+            introspection.verify(crate::rules_and_claims::OPAQUE).await.unwrap();
+        });
+    });
+    let rendered = handle.render();
+    for (name, labels) in ALL {
+        let line = rendered
+            .lines()
+            .find(|line| line.starts_with(name) && !line.starts_with('#'))
+            .unwrap_or_else(|| panic!("{name} not recorded:\n{rendered}"));
+        for label in *labels {
+            assert!(line.contains(&format!("{label}=\"")), "{name} lacks {label}: {line}");
+        }
+    }
+    for expected in [
+        r#"okta_verify_verifications_total{verifier="access",outcome="accepted",reason="ok"} 3"#,
+        r#"okta_verify_verifications_total{verifier="access",outcome="refused",reason="expired"} 1"#,
+        r#"okta_verify_token_cache_total{verifier="access",result="hit"} 1"#,
+        r#"okta_verify_jwks_fetches_total{result="ok"} 1"#,
+        r#"okta_verify_introspection_calls_total{result="active"} 1"#,
+        r#"okta_verify_verifications_total{verifier="introspection",outcome="accepted",reason="ok"} 1"#,
+    ] {
+        assert!(rendered.contains(expected), "{expected} missing:\n{rendered}");
+    }
+
+    // The docs' table: one row per metric, with the same labels.
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/verify.md"),
+    )
+    .unwrap();
+    let mut documented: Vec<(String, Vec<String>)> = Vec::new();
+    for line in docs.lines().filter(|line| line.starts_with("| `okta_verify_")) {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let name = cells[1].trim_matches('`').to_owned();
+        let labels = cells[3]
+            .split(',')
+            .map(|label| label.trim().trim_matches('`').to_owned())
+            .filter(|label| !label.is_empty())
+            .collect();
+        documented.push((name, labels));
+    }
+    let in_code: Vec<(String, Vec<String>)> = ALL
+        .iter()
+        .map(|(name, labels)| {
+            ((*name).to_owned(), labels.iter().map(|label| (*label).to_owned()).collect())
+        })
+        .collect();
+    assert_eq!(documented, in_code, "docs/verify.md's metrics table and metric_names::ALL differ");
+}
