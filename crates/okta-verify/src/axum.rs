@@ -13,9 +13,14 @@
 //! | no bearer credentials | 401 | `Bearer` |
 //! | duplicate or malformed `Authorization`, or a token in the query string | 400 | `Bearer error="invalid_request"` |
 //! | the token is refused | 401 | `Bearer error="invalid_token", error_description="<kind>"` |
+//! | its claims do not fit a handler's [`VerifiedAccessToken<C>`](VerifiedAccessToken) | 401 | `Bearer error="invalid_token", error_description="invalid_claims"` |
 //! | a required scope is missing, or a service rule says no | 403 | `Bearer error="insufficient_scope"` (with `scope`) |
 //! | keys or introspection unreachable | 503 | none |
 //! | too many introspection calls in flight | 503, with `Retry-After` | none |
+//!
+//! Per-route rules (scopes, groups, claims) under the one verifier of the layer are [`Require`]
+//! layers; refusals are logged at INFO within a rate limit, and
+//! [`BearerAuthLayer::audit`] hands every decision to a team's hook.
 //!
 //! ```no_run
 //! use axum::{Router, routing::get};
