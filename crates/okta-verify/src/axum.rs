@@ -67,7 +67,7 @@ pub use crate::axum::rules::{Require, RequireService};
 ///
 /// Every refusal is logged at INFO (`bearer token refused`, with the reason, status, and the
 /// issuer, `kid` and client id read from the token, never the token), at most
-/// [`DEFAULT_REFUSAL_LOG_LIMIT`](crate::DEFAULT_REFUSAL_LOG_LIMIT) lines per second
+/// [`DEFAULT_REFUSAL_LOG_LIMIT`] lines per second
 /// ([`refusal_log_limit`](Self::refusal_log_limit)); the lines beyond are counted and reported in
 /// one `suppressed` line. [`audit`](Self::audit) attaches a team's hook, which sees every
 /// decision.
@@ -105,7 +105,7 @@ impl<V: BearerVerifier> BearerAuthLayer<V> {
     }
 
     /// At most `lines_per_second` refusal lines per second. Defaults to
-    /// [`DEFAULT_REFUSAL_LOG_LIMIT`](crate::DEFAULT_REFUSAL_LOG_LIMIT).
+    /// [`DEFAULT_REFUSAL_LOG_LIMIT`].
     #[must_use]
     pub fn refusal_log_limit(mut self, lines_per_second: u32) -> Self {
         self.limit = lines_per_second;
