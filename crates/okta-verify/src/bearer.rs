@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use crate::error::{ConfigError, VerifyError, untrusted};
 use crate::json::{Claim, RawClaims};
 use crate::jws::{self, Algorithm};
+use crate::telemetry::{self, Verifier};
 use crate::{
     AccessTokenVerifier, IntrospectedToken, IntrospectionVerifier, OktaAccessTokenClaims,
     VerifiedAccessToken,
@@ -252,10 +253,18 @@ impl IssuerChain {
 
     /// Verifies `token` with the verifier of its issuer.
     pub async fn verify(&self, token: &str) -> Result<VerifiedAccessToken, VerifyError> {
-        let issuer = unverified_issuer(token, self.max_token_len())?;
+        let refused = |err: VerifyError| {
+            // The chosen verifier counts its own verifications; these never reach one.
+            telemetry::refusal(Verifier::Access, &err);
+            Err(err)
+        };
+        let issuer = match unverified_issuer(token, self.max_token_len()) {
+            Ok(issuer) => issuer,
+            Err(err) => return refused(err),
+        };
         match self.verifiers.iter().find(|verifier| verifier.options().issuer == issuer.as_str()) {
             Some(verifier) => verifier.verify(token).await,
-            None => Err(VerifyError::WrongIssuer {
+            None => refused(VerifyError::WrongIssuer {
                 expected: self
                     .verifiers
                     .iter()

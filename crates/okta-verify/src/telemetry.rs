@@ -187,24 +187,27 @@ pub(crate) fn verification<T>(verifier: Verifier, result: &Result<T, VerifyError
     match (verifier, result) {
         (Verifier::Access, Ok(_)) => increment(&ACCESS_ACCEPTED),
         (Verifier::Introspection, Ok(_)) => increment(&INTROSPECTION_ACCEPTED),
-        (verifier, Err(err)) => {
-            let keys: &[(&str, Key)] = match verifier {
-                Verifier::Access => &ACCESS_REFUSED,
-                Verifier::Introspection => &INTROSPECTION_REFUSED,
+        (verifier, Err(err)) => refusal(verifier, err),
+    }
+}
+
+/// One refusal, counted by its [`VerifyError::kind`].
+pub(crate) fn refusal(verifier: Verifier, err: &VerifyError) {
+    let keys: &[(&str, Key)] = match verifier {
+        Verifier::Access => &ACCESS_REFUSED,
+        Verifier::Introspection => &INTROSPECTION_REFUSED,
+    };
+    let reason = err.kind();
+    match keys.iter().find(|(kind, _)| *kind == reason) {
+        Some((_, key)) => increment(key),
+        // A kind added to VerifyError but not to the tables above: counted all the same.
+        None => {
+            let verifier = match verifier {
+                Verifier::Access => "access",
+                Verifier::Introspection => "introspection",
             };
-            let reason = err.kind();
-            match keys.iter().find(|(kind, _)| *kind == reason) {
-                Some((_, key)) => increment(key),
-                // A kind added to VerifyError but not to the tables above: counted all the same.
-                None => {
-                    let verifier = match verifier {
-                        Verifier::Access => "access",
-                        Verifier::Introspection => "introspection",
-                    };
-                    metrics::counter!(VERIFICATIONS, "verifier" => verifier, "outcome" => "refused", "reason" => reason)
-                        .increment(1);
-                }
-            }
+            metrics::counter!(VERIFICATIONS, "verifier" => verifier, "outcome" => "refused", "reason" => reason)
+                .increment(1);
         }
     }
 }

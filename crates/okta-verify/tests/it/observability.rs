@@ -187,6 +187,16 @@ fn metrics_are_recorded_and_listed_in_the_docs() {
             let expired =
                 token(Key::RsaA, &patched(access_claims(), &json!({ "exp": NOW - 1000 })));
             assert_eq!(verifier.verify(&expired).await.unwrap_err().kind(), "expired");
+            // A chain refuses a token of an unknown issuer itself, and counts it.
+            let chain = okta_verify::IssuerChain::new([verifier]).unwrap();
+            let typo = token(
+                Key::RsaA,
+                &patched(
+                    access_claims(),
+                    &json!({ "iss": "https://example.okta.com/oauth2/typo" }),
+                ),
+            );
+            assert_eq!(chain.verify(&typo).await.unwrap_err().kind(), "wrong_issuer");
             // Introspection: one call.
             let introspection = crate::rules_and_claims::introspection(
                 crate::rules_and_claims::introspection_answer(&json!({})),
@@ -209,6 +219,7 @@ fn metrics_are_recorded_and_listed_in_the_docs() {
         r#"okta_verify_verifications_total{verifier="access",outcome="refused",reason="expired"} 1"#,
         r#"okta_verify_token_cache_total{verifier="access",result="hit"} 1"#,
         r#"okta_verify_jwks_fetches_total{result="ok"} 1"#,
+        r#"okta_verify_verifications_total{verifier="access",outcome="refused",reason="wrong_issuer"} 1"#,
         r#"okta_verify_introspection_calls_total{result="active"} 1"#,
         r#"okta_verify_verifications_total{verifier="introspection",outcome="accepted",reason="ok"} 1"#,
     ] {
