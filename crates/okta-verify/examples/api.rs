@@ -17,28 +17,45 @@
 //! | Route | Needs | Without it |
 //! | --- | --- | --- |
 //! | `GET /api/whoami` | any valid access token | 401 |
-//! | `GET /api/messages` | scope `messages:read` | 403 `insufficient_scope` |
-//! | `GET /api/admin` | scope `messages:admin` and group `Admins` (a rule) | 403 |
+//! | `GET /api/messages` | scope `messages:read` | 403 `insufficient_scope`, `scope="messages:read"` |
+//! | `GET /api/admin` | scope `messages:admin` and group `Admins` | 403 `insufficient_scope` |
+//!
+//! One verifier guards every route; each route declares its own rules (`Require`), and the
+//! handlers read typed claims (`VerifiedAccessToken<ApiClaims>`). The routes are in
+//! `examples/api/routes.rs`, which okta-verify's tests build too.
 //!
 //! Try it without a token: `curl -i http://127.0.0.1:8081/api/whoami` answers 401 with
-//! `WWW-Authenticate: Bearer`.
+//! `WWW-Authenticate: Bearer`. `curl http://127.0.0.1:8081/metrics` shows okta-verify's metrics
+//! in Prometheus text (`docs/verify.md`, "Metrics"); refusals are logged at INFO, at most ten
+//! lines a second.
 //!
-//! Option: `--port <n>` (where the API listens, default 8081). A webapp example started with
-//! `--devserver-port <m>` runs its devserver elsewhere: start the API with
-//! `OKTA_ISSUER=http://127.0.0.1:<m>/oauth2/default` and give the webapp `--api <url>`.
+//! Options:
+//! - `--port <n>`: where the API listens (default 8081). A webapp example started with
+//!   `--devserver-port <m>` runs its devserver elsewhere: start the API with
+//!   `OKTA_ISSUER=http://127.0.0.1:<m>/oauth2/default` and give the webapp `--api <url>`.
+//! - `--guard local` (the default): JWTs of the issuer's custom authorization server, checked
+//!   locally with its keys.
+//! - `--guard introspection`: every token checked by the issuer's `/introspect` (the org server,
+//!   or opaque tokens); needs `OKTA_CLIENT_ID` and `OKTA_CLIENT_SECRET` of the API's own client.
+//! - `--guard chain --also-issuer <url>` (repeatable): JWTs of `OKTA_ISSUER` and of each further
+//!   custom authorization server, the verifier chosen by the token's `iss`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context as _;
 use axum::Router;
-use axum::routing::get;
-use okta_config::{Role, Scope, Settings, SettingsLoader};
+use okta_config::{Issuer, Role, Settings, SettingsLoader};
 use okta_http::ReqwestHttpClient;
-use okta_verify::axum::BearerAuthLayer;
 use okta_verify::{
-    AccessTokenOptions, AccessTokenVerifier, JwksCache, RuleViolation, VerifiedAccessToken,
+    AccessTokenOptions, AccessTokenVerifier, IntrospectionVerifier, IssuerChain, JwksCache,
+    JwksCacheOptions,
 };
+
+use crate::routes::Guard;
+
+#[path = "api/routes.rs"]
+mod routes;
 
 /// The issuer of the devserver the webapp example starts.
 const DEVSERVER_ISSUER: &str = "http://127.0.0.1:8900/oauth2/default";
@@ -57,7 +74,7 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "info,okta_verify=info".into()),
         )
         .init();
-    let port = port_option()?;
+    let options = Options::parse(std::env::args().skip(1))?;
     let settings = if okta_issuer_is_set() {
         Settings::load(Role::ResourceServer).context("loading the OKTA_* settings")?
     } else {
@@ -69,12 +86,30 @@ async fn main() -> anyhow::Result<()> {
             .load()
             .context("settings for the devserver")?
     };
-    let app = api(&settings)?;
+    // okta-verify's metrics (docs/verify.md, "Metrics") as Prometheus text on /metrics, which is
+    // outside the guard: expose it on an internal address only.
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .context("installing the Prometheus recorder")?;
+    let upkeep = metrics.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+        loop {
+            every.tick().await;
+            upkeep.run_upkeep();
+        }
+    });
+    let app = api(&settings, &options)?
+        .route("/metrics", axum::routing::get(move || std::future::ready(metrics.render())));
 
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let addr = SocketAddr::from(([127, 0, 0, 1], options.port));
     let listener =
         tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
-    tracing::info!(issuer = %settings.issuer(), "API on http://{addr}/api/whoami (Ctrl-C stops)");
+    tracing::info!(
+        issuer = %settings.issuer(),
+        guard = options.guard.name(),
+        "API on http://{addr}/api/whoami (Ctrl-C stops)"
+    );
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -83,67 +118,102 @@ async fn main() -> anyhow::Result<()> {
         .context("serving")
 }
 
-/// The routes, each group under a layer with its own verifier; all share one key cache, so the
-/// issuer's keys are fetched once for the whole service.
-fn api(settings: &Settings) -> anyhow::Result<Router> {
+/// The router under the guard the options choose; the issuer's keys are fetched once for the
+/// whole service, whatever the routes need.
+fn api(settings: &Settings, options: &Options) -> anyhow::Result<Router> {
     let http = Arc::new(ReqwestHttpClient::from_settings(settings)?);
-    let keys = JwksCache::from_settings(settings, http)?;
-    // Issuer, audiences, client ids, leeway and maximum age from the settings.
-    let base = AccessTokenOptions::from_settings(settings);
-
-    let any_token = AccessTokenVerifier::new(base.clone(), keys.clone())?;
-    let mut read = base.clone();
-    read.required_scopes.push(Scope::parse("messages:read")?);
-    let read = AccessTokenVerifier::new(read, keys.clone())?;
-    let mut admin = base.with_rule(|claims: &okta_verify::OktaAccessTokenClaims| {
-        // A custom claim rule: only members of Admins (a `groups` claim in the access token).
-        match claims.string_list("groups") {
-            Some(groups) if groups.contains(&"Admins") => Ok(()),
-            _ => Err(RuleViolation::new("not a member of Admins")),
+    let guard = match options.guard {
+        GuardKind::Local => {
+            let keys = JwksCache::from_settings(settings, http)?;
+            Guard::Local(AccessTokenVerifier::from_settings(settings, keys)?)
         }
-    });
-    admin.required_scopes.push(Scope::parse("messages:admin")?);
-    let admin = AccessTokenVerifier::new(admin, keys)?;
-
-    Ok(Router::new()
-        .merge(
-            Router::new().route("/api/whoami", get(whoami)).layer(BearerAuthLayer::new(any_token)),
-        )
-        .merge(
-            Router::new().route("/api/messages", get(messages)).layer(BearerAuthLayer::new(read)),
-        )
-        .merge(
-            Router::new().route("/api/admin", get(admin_page)).layer(BearerAuthLayer::new(admin)),
-        ))
+        GuardKind::Introspection => Guard::Introspection(
+            IntrospectionVerifier::from_settings(settings, http)
+                .context("introspection needs OKTA_CLIENT_ID and OKTA_CLIENT_SECRET")?,
+        ),
+        GuardKind::Chain => {
+            let keys = JwksCache::from_settings(settings, http.clone())?;
+            let mut verifiers = vec![AccessTokenVerifier::from_settings(settings, keys)?];
+            for issuer in &options.also_issuers {
+                // The same audiences, clients and times; this issuer and its own keys.
+                let mut other = AccessTokenOptions::from_settings(settings);
+                other.issuer = issuer.clone();
+                let keys = JwksCache::for_issuer(
+                    issuer,
+                    http.clone(),
+                    JwksCacheOptions::from_settings(settings),
+                    okta_verify::Clock::system(),
+                )?;
+                verifiers.push(AccessTokenVerifier::new(other, keys)?);
+            }
+            Guard::Chain(IssuerChain::new(verifiers)?)
+        }
+    };
+    Ok(routes::router(guard))
 }
 
-async fn whoami(token: VerifiedAccessToken) -> String {
-    let claims = token.claims();
-    serde_json::json!({ "sub": claims.sub, "scopes": claims.scp, "client": claims.cid }).to_string()
+/// The command line.
+#[derive(Debug)]
+struct Options {
+    port: u16,
+    guard: GuardKind,
+    also_issuers: Vec<Issuer>,
 }
 
-async fn messages(token: VerifiedAccessToken) -> String {
-    serde_json::json!({
-        "for": token.claims().sub,
-        "messages": ["Welcome to the example API", "Your token carries messages:read"],
-    })
-    .to_string()
+/// `--guard`: which verifier guards the routes.
+#[derive(Debug, Clone, Copy)]
+enum GuardKind {
+    Chain,
+    Introspection,
+    Local,
 }
 
-async fn admin_page(token: VerifiedAccessToken) -> String {
-    serde_json::json!({ "admin": token.claims().sub }).to_string()
+impl GuardKind {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Chain => "chain",
+            Self::Introspection => "introspection",
+            Self::Local => "local",
+        }
+    }
 }
 
-/// The command line: nothing, or `--port <n>`.
-fn port_option() -> anyhow::Result<u16> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.as_slice() {
-        [] => Ok(DEFAULT_PORT),
-        [flag, value] if flag == "--port" => match value.parse::<u16>() {
-            Ok(port) if port != 0 => Ok(port),
-            _ => anyhow::bail!("--port needs a port number from 1 to 65535, not {value:?}"),
-        },
-        _ => anyhow::bail!("unexpected arguments {args:?} (expected nothing or --port <n>)"),
+impl Options {
+    /// `--port <n>`, `--guard local|introspection|chain`, `--also-issuer <url>` (repeatable,
+    /// with `--guard chain`).
+    fn parse(args: impl IntoIterator<Item = String>) -> anyhow::Result<Self> {
+        let mut options =
+            Self { port: DEFAULT_PORT, guard: GuardKind::Local, also_issuers: Vec::new() };
+        let mut args = args.into_iter();
+        while let Some(flag) = args.next() {
+            let value = args.next().with_context(|| format!("{flag} needs a value"))?;
+            match flag.as_str() {
+                "--port" => match value.parse::<u16>() {
+                    Ok(port) if port != 0 => options.port = port,
+                    _ => anyhow::bail!("--port needs a port number from 1 to 65535, not {value:?}"),
+                },
+                "--guard" => {
+                    options.guard = match value.as_str() {
+                        "local" => GuardKind::Local,
+                        "introspection" => GuardKind::Introspection,
+                        "chain" => GuardKind::Chain,
+                        _ => {
+                            anyhow::bail!("--guard is local, introspection or chain, not {value:?}")
+                        }
+                    }
+                }
+                "--also-issuer" => options.also_issuers.push(
+                    Issuer::parse(&value).with_context(|| format!("--also-issuer {value:?}"))?,
+                ),
+                _ => anyhow::bail!(
+                    "unexpected argument {flag:?} (expected --port, --guard or --also-issuer)"
+                ),
+            }
+        }
+        if !options.also_issuers.is_empty() && !matches!(options.guard, GuardKind::Chain) {
+            anyhow::bail!("--also-issuer needs --guard chain");
+        }
+        Ok(options)
     }
 }
 

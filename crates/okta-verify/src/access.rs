@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use okta_config::{Audience, ClientId, Issuer, Scope};
 
@@ -14,6 +14,7 @@ use crate::error::{ConfigError, TokenKind, VerifyError, untrusted};
 use crate::json::{Claim, RawClaims, Rounding};
 use crate::jwks::JwksCache;
 use crate::jws::Algorithm;
+use crate::telemetry::{self, Verifier};
 use crate::token_cache::{TokenCache, TokenCacheOptions};
 
 /// What an [`AccessTokenVerifier`] accepts.
@@ -233,19 +234,28 @@ impl AccessTokenVerifier {
             let err =
                 VerifyError::TokenTooLarge { len: token.len(), max: inner.options.max_token_len };
             log_rejection(TokenKind::Access, &err);
-            return Err(err);
+            let result = Err(err);
+            telemetry::verification(Verifier::Access, &result);
+            return result;
         }
         let now = inner.options.clock.unix_seconds();
         let cached = inner.cache.as_ref().map(|cache| {
             let key = TokenCache::<VerifiedAccessToken>::key(token);
             (cache, key, inner.keys.generation())
         });
-        if let Some((cache, key, generation)) = &cached
-            && let Some(hit) = cache.get(key, now, *generation)
-        {
-            return Ok(hit);
+        if let Some((cache, key, generation)) = &cached {
+            let hit = cache.get(key, now, *generation);
+            telemetry::token_cache(Verifier::Access, hit.is_some());
+            if let Some(hit) = hit {
+                let result = Ok(hit);
+                telemetry::verification(Verifier::Access, &result);
+                return result;
+            }
         }
+        let started = Instant::now();
         let result = self.verify_uncached(token, now).await;
+        telemetry::verification_time(Verifier::Access, started.elapsed());
+        telemetry::verification(Verifier::Access, &result);
         match &result {
             Ok(verified) => {
                 if let Some((cache, key, generation)) = cached {
@@ -330,9 +340,7 @@ impl AccessTokenVerifier {
             rule.check(&claims)
                 .map_err(|violation| VerifyError::RuleViolation { reason: violation.reason })?;
         }
-        Ok(VerifiedAccessToken {
-            inner: Arc::new(Verified { claims, alg: signed.alg, kid: signed.kid }),
-        })
+        Ok(VerifiedAccessToken::from_parts(claims, Some(signed.alg), signed.kid))
     }
 }
 
@@ -348,36 +356,65 @@ impl fmt::Debug for AccessTokenVerifier {
 
 /// A verified access token: its claims, and the algorithm and key that verified it.
 ///
+/// `C` is the claims type. The default, [`OktaAccessTokenClaims`], is what
+/// [`AccessTokenVerifier`] gives. With the `axum` feature, a handler may instead take
+/// `VerifiedAccessToken<MyClaims>` for any `MyClaims: serde::de::DeserializeOwned`: the claims of
+/// the token (whatever [`BearerVerifier`](crate::BearerVerifier) verified it: local JWT,
+/// introspection or an [`IssuerChain`](crate::IssuerChain)) are deserialized into it before the
+/// handler runs, and a token whose claims do not fit is refused with 401 `invalid_claims`.
+///
 /// Cheap to clone (an `Arc`); it holds no copy of the token itself.
-#[derive(Clone)]
-pub struct VerifiedAccessToken {
-    inner: Arc<Verified>,
+pub struct VerifiedAccessToken<C = OktaAccessTokenClaims> {
+    inner: Arc<Verified<C>>,
 }
 
-struct Verified {
-    claims: OktaAccessTokenClaims,
-    alg: Algorithm,
+struct Verified<C> {
+    claims: C,
+    alg: Option<Algorithm>,
     kid: Option<String>,
 }
 
-impl VerifiedAccessToken {
+impl<C> VerifiedAccessToken<C> {
+    /// A verified token with `claims`, and the algorithm and `kid` that verified its signature
+    /// when it was checked locally (`None` for an introspected token).
+    pub(crate) fn from_parts(claims: C, alg: Option<Algorithm>, kid: Option<String>) -> Self {
+        Self { inner: Arc::new(Verified { claims, alg, kid }) }
+    }
+
     /// The claims.
-    pub fn claims(&self) -> &OktaAccessTokenClaims {
+    pub fn claims(&self) -> &C {
         &self.inner.claims
     }
 
-    /// The algorithm that verified the signature.
-    pub fn algorithm(&self) -> Algorithm {
-        self.inner.alg
-    }
-
-    /// The `kid` of the key that verified the signature.
+    /// The `kid` of the key that verified the signature (`None` for an introspected token).
     pub fn kid(&self) -> Option<&str> {
         self.inner.kid.as_deref()
     }
+
+    /// The algorithm that verified the signature, when the token was checked locally (`None`
+    /// for an introspected token).
+    pub fn signature_algorithm(&self) -> Option<Algorithm> {
+        self.inner.alg
+    }
 }
 
-impl fmt::Debug for VerifiedAccessToken {
+impl VerifiedAccessToken {
+    /// The algorithm that verified the signature.
+    pub fn algorithm(&self) -> Algorithm {
+        // Only `AccessTokenVerifier` makes a `VerifiedAccessToken<OktaAccessTokenClaims>`, always
+        // with the algorithm of the signature it checked; typed claims need `Deserialize`, which
+        // `OktaAccessTokenClaims` does not implement.
+        self.inner.alg.unwrap_or(Algorithm::Rs256)
+    }
+}
+
+impl<C> Clone for VerifiedAccessToken<C> {
+    fn clone(&self) -> Self {
+        Self { inner: Arc::clone(&self.inner) }
+    }
+}
+
+impl<C: fmt::Debug> fmt::Debug for VerifiedAccessToken<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VerifiedAccessToken")
             .field("claims", &self.inner.claims)

@@ -13,9 +13,14 @@
 //! | no bearer credentials | 401 | `Bearer` |
 //! | duplicate or malformed `Authorization`, or a token in the query string | 400 | `Bearer error="invalid_request"` |
 //! | the token is refused | 401 | `Bearer error="invalid_token", error_description="<kind>"` |
+//! | its claims do not fit a handler's [`VerifiedAccessToken<C>`](VerifiedAccessToken) | 401 | `Bearer error="invalid_token", error_description="invalid_claims"` |
 //! | a required scope is missing, or a service rule says no | 403 | `Bearer error="insufficient_scope"` (with `scope`) |
 //! | keys or introspection unreachable | 503 | none |
 //! | too many introspection calls in flight | 503, with `Retry-After` | none |
+//!
+//! Per-route rules (scopes, groups, claims) under the one verifier of the layer are [`Require`]
+//! layers; refusals are logged at INFO within a rate limit, and
+//! [`BearerAuthLayer::audit`] hands every decision to a team's hook.
 //!
 //! ```no_run
 //! use axum::{Router, routing::get};
@@ -35,32 +40,97 @@
 //! ```
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
 use http::request::Parts;
-use http::{HeaderMap, HeaderValue, Request, StatusCode, Uri, header};
+use http::{Extensions, HeaderMap, HeaderValue, Request, StatusCode, Uri, header};
 use okta_http::BoxFuture;
+use serde::de::DeserializeOwned;
 use tower_layer::Layer;
 use tower_service::Service;
 
+use crate::audit::{AuditHook, DEFAULT_REFUSAL_LOG_LIMIT, Observer};
 use crate::core::is_b64token;
 use crate::{
-    AccessTokenVerifier, BearerVerifier, IntrospectedToken, VerifiedAccessToken, VerifyError,
+    AccessTokenVerifier, BearerClaims, BearerVerifier, Clock, IntrospectedToken,
+    VerifiedAccessToken, VerifyError,
 };
 
+mod rules;
+
+pub use crate::axum::rules::{Require, RequireService};
+
 /// A layer that verifies the bearer token of every request (see the [module docs](self)).
-#[derive(Debug, Clone)]
+///
+/// Every refusal is logged at INFO (`bearer token refused`, with the reason, status, and the
+/// issuer, `kid` and client id read from the token, never the token), at most
+/// [`DEFAULT_REFUSAL_LOG_LIMIT`] lines per second
+/// ([`refusal_log_limit`](Self::refusal_log_limit)); the lines beyond are counted and reported in
+/// one `suppressed` line. [`audit`](Self::audit) attaches a team's hook, which sees every
+/// decision.
+#[derive(Clone)]
 pub struct BearerAuthLayer<V = AccessTokenVerifier> {
     verifier: V,
+    observer: Observer,
+    limit: u32,
+    clock: Clock,
+    hook: Option<Arc<dyn AuditHook>>,
 }
 
 impl<V: BearerVerifier> BearerAuthLayer<V> {
     /// A layer that verifies with `verifier` (its required scopes and rules apply to every route
     /// under the layer).
     pub fn new(verifier: V) -> Self {
-        Self { verifier }
+        let limit = DEFAULT_REFUSAL_LOG_LIMIT;
+        let clock = Clock::system();
+        Self {
+            verifier,
+            observer: Observer::new(limit, clock.clone(), None),
+            limit,
+            clock,
+            hook: None,
+        }
+    }
+
+    /// Hands every decision of the guard (acceptances and refusals, by the layer, the route
+    /// rules of [`Require`] and typed claims) to `hook`, as an
+    /// [`AuditEvent`](crate::AuditEvent) without the token.
+    #[must_use]
+    pub fn audit(mut self, hook: impl AuditHook + 'static) -> Self {
+        self.hook = Some(Arc::new(hook));
+        self.rebuild()
+    }
+
+    /// At most `lines_per_second` refusal lines per second. Defaults to
+    /// [`DEFAULT_REFUSAL_LOG_LIMIT`].
+    #[must_use]
+    pub fn refusal_log_limit(mut self, lines_per_second: u32) -> Self {
+        self.limit = lines_per_second;
+        self.rebuild()
+    }
+
+    /// The clock whose seconds the refusal log's limit counts. Defaults to [`Clock::system`].
+    #[must_use]
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self.rebuild()
+    }
+
+    fn rebuild(mut self) -> Self {
+        self.observer = Observer::new(self.limit, self.clock.clone(), self.hook.clone());
+        self
+    }
+}
+
+impl<V: std::fmt::Debug> std::fmt::Debug for BearerAuthLayer<V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BearerAuthLayer")
+            .field("verifier", &self.verifier)
+            .field("observer", &self.observer)
+            .finish_non_exhaustive()
     }
 }
 
@@ -68,7 +138,11 @@ impl<S, V: BearerVerifier> Layer<S> for BearerAuthLayer<V> {
     type Service = BearerAuthService<S, V>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        BearerAuthService { inner, verifier: self.verifier.clone() }
+        BearerAuthService {
+            inner,
+            verifier: self.verifier.clone(),
+            observer: self.observer.clone(),
+        }
     }
 }
 
@@ -79,6 +153,7 @@ impl<S, V: BearerVerifier> Layer<S> for BearerAuthLayer<V> {
 pub struct BearerAuthService<S, V = AccessTokenVerifier> {
     inner: S,
     verifier: V,
+    observer: Observer,
 }
 
 impl<S, B, V: BearerVerifier> Service<Request<B>> for BearerAuthService<S, V>
@@ -97,22 +172,29 @@ where
 
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
         let verifier = self.verifier.clone();
+        let observer = self.observer.clone();
         // The clone that was driven to readiness serves this request (tower's usual pattern).
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         Box::pin(async move {
-            let verified = match bearer_token(request.headers(), request.uri()) {
+            let token = bearer_token(request.headers(), request.uri());
+            let verified = match token {
                 Ok(token) => verifier.verify_bearer(token).await.map_err(BearerRejection::Token),
                 Err(err) => Err(BearerRejection::Request(err)),
             };
             match verified {
-                Ok(token) => {
-                    request.extensions_mut().insert(token);
+                Ok(verified) => {
+                    observer.accepted(V::claims_of(&verified));
+                    let extensions = request.extensions_mut();
+                    extensions.insert(verified);
+                    extensions.insert(Guarded { view: claims_view::<V>, observer });
                     inner.call(request).await
                 }
                 Err(rejection) => {
-                    tracing::debug!(reason = rejection.reason(), "bearer token refused");
-                    Ok(rejection.into_response_for(&verifier))
+                    let reason = rejection.reason();
+                    let response = rejection.into_response_for(&verifier);
+                    observer.refused(reason, response.status().as_u16(), token.ok());
+                    Ok(response)
                 }
             }
         })
@@ -127,11 +209,84 @@ impl<S: Send + Sync> FromRequestParts<S> for VerifiedAccessToken {
     }
 }
 
+/// Typed claims: the claims of the verified token (from any [`BearerVerifier`] that exposes them
+/// through [`BearerVerifier::claims_of`]) deserialized into `C` before the handler runs. Claims
+/// that do not fit `C` are refused with 401 `invalid_token` and
+/// `error_description="invalid_claims"`; the handler never runs.
+impl<S, C> FromRequestParts<S> for VerifiedAccessToken<C>
+where
+    S: Send + Sync,
+    C: DeserializeOwned + Send + Sync + 'static,
+{
+    type Rejection = BearerRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let claims = verified_claims(&parts.extensions)?;
+        let typed = serde_json::from_value::<C>(serde_json::Value::Object(claims.claims_object()))
+            .map_err(|err| {
+                if let Some(guarded) = parts.extensions.get::<Guarded>() {
+                    let token = bearer_token(&parts.headers, &parts.uri).ok();
+                    guarded.observer.refused("invalid_claims", 401, token);
+                }
+                BearerRejection::Claims(ClaimsError {
+                    type_name: std::any::type_name::<C>(),
+                    reason: err.to_string(),
+                })
+            })?;
+        Ok(VerifiedAccessToken::from_parts(
+            typed,
+            claims.algorithm(),
+            claims.kid().map(str::to_owned),
+        ))
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for IntrospectedToken {
     type Rejection = BearerRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         parts.extensions.get::<IntrospectedToken>().cloned().ok_or(BearerRejection::LayerMissing)
+    }
+}
+
+/// What [`BearerAuthService`] leaves beside the verified value in the request's extensions, for
+/// extractors and route rules that do not know the verifier's type: a function pointer to the
+/// claims (so reading them costs no clone), and the guard's log and audit.
+#[derive(Clone)]
+struct Guarded {
+    view: for<'a> fn(&'a Extensions) -> Option<&'a dyn BearerClaims>,
+    observer: Observer,
+}
+
+fn claims_view<V: BearerVerifier>(extensions: &Extensions) -> Option<&dyn BearerClaims> {
+    extensions.get::<V::Verified>().and_then(V::claims_of)
+}
+
+/// The claims of the request's verified token: [`BearerRejection::LayerMissing`] without
+/// [`BearerAuthLayer`], [`BearerRejection::ClaimsUnavailable`] when its verifier exposes none.
+fn verified_claims(extensions: &Extensions) -> Result<&dyn BearerClaims, BearerRejection> {
+    let guarded = extensions.get::<Guarded>().ok_or(BearerRejection::LayerMissing)?;
+    (guarded.view)(extensions).ok_or(BearerRejection::ClaimsUnavailable)
+}
+
+/// Why the claims of a verified token do not fit the claims type a handler asked for
+/// ([`VerifiedAccessToken<C>`](VerifiedAccessToken)).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the token's claims do not fit {type_name}: {reason}")]
+pub struct ClaimsError {
+    type_name: &'static str,
+    reason: String,
+}
+
+impl ClaimsError {
+    /// The Rust type the claims were deserialized into.
+    pub fn type_name(&self) -> &'static str {
+        self.type_name
+    }
+
+    /// What did not fit (a missing or mistyped claim), as serde says it.
+    pub fn reason(&self) -> &str {
+        &self.reason
     }
 }
 
@@ -195,6 +350,12 @@ pub enum BearerRejection {
     Token(VerifyError),
     /// A handler asked for [`VerifiedAccessToken`] on a route without [`BearerAuthLayer`].
     LayerMissing,
+    /// The token was verified, but its claims do not fit the handler's claims type (401
+    /// `invalid_token`, `error_description="invalid_claims"`).
+    Claims(ClaimsError),
+    /// A route rule or typed claims need the token's claims, but the layer's verifier exposes
+    /// none ([`BearerVerifier::claims_of`]): a misconfiguration, answered with 500.
+    ClaimsUnavailable,
 }
 
 impl BearerRejection {
@@ -207,6 +368,8 @@ impl BearerRejection {
             Self::Request(BearerError::InQuery) => "token_in_query",
             Self::Token(err) => err.kind(),
             Self::LayerMissing => "layer_missing",
+            Self::Claims(_) => "invalid_claims",
+            Self::ClaimsUnavailable => "claims_unavailable",
         }
     }
 
@@ -247,6 +410,23 @@ impl BearerRejection {
             ),
             Self::LayerMissing => {
                 tracing::error!("VerifiedAccessToken extracted on a route without BearerAuthLayer");
+                (StatusCode::INTERNAL_SERVER_ERROR, None)
+            }
+            Self::Claims(err) => {
+                tracing::debug!(reason = "invalid_claims", error = %err, "bearer token refused");
+                (
+                    StatusCode::UNAUTHORIZED,
+                    Some(
+                        r#"Bearer error="invalid_token", error_description="invalid_claims""#
+                            .to_owned(),
+                    ),
+                )
+            }
+            Self::ClaimsUnavailable => {
+                tracing::error!(
+                    "a route rule or typed claims need the token's claims, but the verifier of \
+                     BearerAuthLayer exposes none (BearerVerifier::claims_of)"
+                );
                 (StatusCode::INTERNAL_SERVER_ERROR, None)
             }
         };

@@ -4,10 +4,16 @@
 
 use std::sync::Arc;
 
+use serde_json::{Map, Value};
+
 use crate::error::{ConfigError, VerifyError, untrusted};
 use crate::json::{Claim, RawClaims};
 use crate::jws::{self, Algorithm};
-use crate::{AccessTokenVerifier, IntrospectedToken, IntrospectionVerifier, VerifiedAccessToken};
+use crate::telemetry::{self, Verifier};
+use crate::{
+    AccessTokenVerifier, IntrospectedToken, IntrospectionVerifier, OktaAccessTokenClaims,
+    VerifiedAccessToken,
+};
 
 /// Checks a bearer token (RFC 6750) and says what it grants. The axum layer
 /// ([`BearerAuthLayer`](crate::axum::BearerAuthLayer)) takes any implementation and hands the
@@ -32,6 +38,146 @@ pub trait BearerVerifier: Clone + Send + Sync + 'static {
     fn required_scopes(&self) -> Vec<String> {
         Vec::new()
     }
+
+    /// The claims of a token this verifier accepted, as per-route rules
+    /// ([`Require`](crate::axum::Require)) and typed claims
+    /// ([`VerifiedAccessToken<C>`](VerifiedAccessToken)) read them. Defaults to `None`: a verifier
+    /// that exposes no claims, under which every route rule and typed claims extractor fails
+    /// closed (500, logged as a misconfiguration).
+    fn claims_of(verified: &Self::Verified) -> Option<&dyn BearerClaims> {
+        let _ = verified;
+        None
+    }
+}
+
+/// The claims of a verified token, whatever verified it: what per-route rules and typed claims
+/// read. Implemented by [`VerifiedAccessToken`] and [`IntrospectedToken`]; a team's verifier
+/// implements it for its own `Verified` type and returns it from [`BearerVerifier::claims_of`].
+pub trait BearerClaims: Send + Sync {
+    /// The scopes the token grants (`scp` of a JWT, `scope` of an introspection answer).
+    fn scopes(&self) -> &[String];
+
+    /// Every claim as one flat JSON object, in the names and shapes the token carried (a single
+    /// audience as a string), which typed claims are deserialized from.
+    fn claims_object(&self) -> Map<String, Value>;
+
+    /// One claim by name, `None` when absent. Defaults to a lookup in
+    /// [`claims_object`](BearerClaims::claims_object).
+    fn claim(&self, name: &str) -> Option<Value> {
+        self.claims_object().remove(name)
+    }
+
+    /// The `kid` of the key that verified the token, when it was checked locally. Defaults to
+    /// `None`.
+    fn kid(&self) -> Option<&str> {
+        None
+    }
+
+    /// The algorithm that verified the token, when it was checked locally. Defaults to `None`.
+    fn algorithm(&self) -> Option<Algorithm> {
+        None
+    }
+}
+
+impl BearerClaims for VerifiedAccessToken {
+    fn scopes(&self) -> &[String] {
+        &self.claims().scp
+    }
+
+    fn claims_object(&self) -> Map<String, Value> {
+        let claims = self.claims();
+        let mut object = claims.extra.clone();
+        for name in ACCESS_CLAIMS {
+            if let Some(value) = access_claim(claims, name) {
+                object.insert((*name).to_owned(), value);
+            }
+        }
+        object
+    }
+
+    fn claim(&self, name: &str) -> Option<Value> {
+        let claims = self.claims();
+        if ACCESS_CLAIMS.contains(&name) {
+            access_claim(claims, name)
+        } else {
+            claims.extra.get(name).cloned()
+        }
+    }
+
+    fn kid(&self) -> Option<&str> {
+        VerifiedAccessToken::kid(self)
+    }
+
+    fn algorithm(&self) -> Option<Algorithm> {
+        self.signature_algorithm()
+    }
+}
+
+impl BearerClaims for IntrospectedToken {
+    fn scopes(&self) -> &[String] {
+        &self.claims().scope
+    }
+
+    fn claims_object(&self) -> Map<String, Value> {
+        let claims = self.claims();
+        let mut object = claims.extra.clone();
+        let strings = [
+            ("sub", &claims.sub),
+            ("username", &claims.username),
+            ("uid", &claims.uid),
+            ("client_id", &claims.client_id),
+            ("iss", &claims.iss),
+            ("token_type", &claims.token_type),
+            ("jti", &claims.jti),
+        ];
+        for (name, value) in strings {
+            if let Some(value) = value {
+                object.insert(name.to_owned(), Value::from(value.as_str()));
+            }
+        }
+        for (name, value) in [("exp", claims.exp), ("iat", claims.iat), ("nbf", claims.nbf)] {
+            if let Some(value) = value {
+                object.insert(name.to_owned(), Value::from(value));
+            }
+        }
+        object.insert("scope".to_owned(), Value::from(claims.scope.join(" ")));
+        if let Some(aud) = audience(&claims.aud) {
+            object.insert("aud".to_owned(), aud);
+        }
+        object
+    }
+}
+
+/// The typed members of [`OktaAccessTokenClaims`], by their claim names.
+const ACCESS_CLAIMS: &[&str] =
+    &["iss", "sub", "aud", "exp", "iat", "nbf", "cid", "uid", "scp", "jti", "auth_time", "ver"];
+
+fn access_claim(claims: &OktaAccessTokenClaims, name: &str) -> Option<Value> {
+    let string = |value: &Option<String>| value.as_deref().map(Value::from);
+    match name {
+        "iss" => Some(Value::from(claims.iss.as_str())),
+        "sub" => Some(Value::from(claims.sub.as_str())),
+        "aud" => audience(&claims.aud),
+        "exp" => Some(Value::from(claims.exp)),
+        "iat" => Some(Value::from(claims.iat)),
+        "nbf" => claims.nbf.map(Value::from),
+        "cid" => string(&claims.cid),
+        "uid" => string(&claims.uid),
+        "scp" => Some(Value::from(claims.scp.clone())),
+        "jti" => string(&claims.jti),
+        "auth_time" => claims.auth_time.map(Value::from),
+        "ver" => claims.ver.map(Value::from),
+        _ => None,
+    }
+}
+
+/// `aud` as tokens carry it: a string for one audience, an array for several.
+fn audience(aud: &[String]) -> Option<Value> {
+    match aud {
+        [] => None,
+        [one] => Some(Value::from(one.as_str())),
+        several => Some(Value::from(several.to_vec())),
+    }
 }
 
 impl BearerVerifier for AccessTokenVerifier {
@@ -47,6 +193,10 @@ impl BearerVerifier for AccessTokenVerifier {
     fn required_scopes(&self) -> Vec<String> {
         self.options().required_scopes.iter().map(|scope| scope.as_str().to_owned()).collect()
     }
+
+    fn claims_of(verified: &VerifiedAccessToken) -> Option<&dyn BearerClaims> {
+        Some(verified)
+    }
 }
 
 impl BearerVerifier for IntrospectionVerifier {
@@ -61,6 +211,10 @@ impl BearerVerifier for IntrospectionVerifier {
 
     fn required_scopes(&self) -> Vec<String> {
         self.options().required_scopes.iter().map(|scope| scope.as_str().to_owned()).collect()
+    }
+
+    fn claims_of(verified: &IntrospectedToken) -> Option<&dyn BearerClaims> {
+        Some(verified)
     }
 }
 
@@ -99,10 +253,18 @@ impl IssuerChain {
 
     /// Verifies `token` with the verifier of its issuer.
     pub async fn verify(&self, token: &str) -> Result<VerifiedAccessToken, VerifyError> {
-        let issuer = unverified_issuer(token, self.max_token_len())?;
+        let refused = |err: VerifyError| {
+            // The chosen verifier counts its own verifications; these never reach one.
+            telemetry::refusal(Verifier::Access, &err);
+            Err(err)
+        };
+        let issuer = match unverified_issuer(token, self.max_token_len()) {
+            Ok(issuer) => issuer,
+            Err(err) => return refused(err),
+        };
         match self.verifiers.iter().find(|verifier| verifier.options().issuer == issuer.as_str()) {
             Some(verifier) => verifier.verify(token).await,
-            None => Err(VerifyError::WrongIssuer {
+            None => refused(VerifyError::WrongIssuer {
                 expected: self
                     .verifiers
                     .iter()
@@ -132,6 +294,10 @@ impl BearerVerifier for IssuerChain {
         token: &str,
     ) -> impl Future<Output = Result<VerifiedAccessToken, VerifyError>> + Send {
         self.verify(token)
+    }
+
+    fn claims_of(verified: &VerifiedAccessToken) -> Option<&dyn BearerClaims> {
+        Some(verified)
     }
 }
 

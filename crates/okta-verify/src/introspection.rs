@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use http::Request;
 use okta_config::{Audience, ClientId, Issuer, Scope};
@@ -21,6 +21,7 @@ use crate::core::{MAX_LEEWAY, is_b64token, seconds};
 use crate::error::{ConfigError, VerifyError, check_config_url, untrusted};
 use crate::json::{Claim, RawClaims, Rounding, numeric_date, parse_object};
 use crate::jws::{self, Algorithm};
+use crate::telemetry::{self, Verifier};
 use crate::token_cache::{TokenCache, TokenCacheOptions};
 
 /// What an introspection answer is asked for, which decides the checks applied to it.
@@ -163,7 +164,13 @@ impl IntrospectionVerifier {
     /// Asks whether `token` is active and checks the answer. Inactive, unreadable or failed
     /// answers are all refusals: this never fails open.
     pub async fn verify(&self, token: &str) -> Result<IntrospectedToken, VerifyError> {
-        let result = self.verify_inner(token).await;
+        let started = Instant::now();
+        let mut cache_hit = false;
+        let result = self.verify_inner(token, &mut cache_hit).await;
+        if !cache_hit {
+            telemetry::verification_time(Verifier::Introspection, started.elapsed());
+        }
+        telemetry::verification(Verifier::Introspection, &result);
         if let Err(err) = &result {
             tracing::debug!(
                 reason = err.kind(),
@@ -174,7 +181,11 @@ impl IntrospectionVerifier {
         result
     }
 
-    async fn verify_inner(&self, token: &str) -> Result<IntrospectedToken, VerifyError> {
+    async fn verify_inner(
+        &self,
+        token: &str,
+        cache_hit: &mut bool,
+    ) -> Result<IntrospectedToken, VerifyError> {
         let inner = &*self.inner;
         let options = &inner.options;
         if token.len() > options.max_token_len {
@@ -188,8 +199,13 @@ impl IntrospectionVerifier {
         }
         let now = options.clock.unix_seconds();
         let key = TokenCache::<IntrospectedToken>::key(token);
-        if let Some(hit) = inner.cache.as_ref().and_then(|cache| cache.get(&key, now, 0)) {
-            return Ok(hit);
+        if let Some(cache) = &inner.cache {
+            let hit = cache.get(&key, now, 0);
+            telemetry::token_cache(Verifier::Introspection, hit.is_some());
+            if let Some(hit) = hit {
+                *cache_hit = true;
+                return Ok(hit);
+            }
         }
         if let Some(refusal) = inner.refused.as_ref().and_then(|cache| cache.get(&key, now, 0)) {
             return Err(refusal);
@@ -213,11 +229,14 @@ impl IntrospectionVerifier {
     ) -> Result<IntrospectedToken, VerifyError> {
         let inner = &*self.inner;
         let Ok(_permit) = inner.calls.try_acquire() else {
-            return Err(VerifyError::IntrospectionBusy {
-                limit: inner.options.max_concurrent_calls,
-            });
+            let busy =
+                Err(VerifyError::IntrospectionBusy { limit: inner.options.max_concurrent_calls });
+            telemetry::introspection_call(&busy, None);
+            return busy;
         };
+        let started = Instant::now();
         let result = self.ask(token, now).await;
+        telemetry::introspection_call(&result, Some(started.elapsed()));
         match &result {
             Ok(verified) => {
                 if let Some(cache) = &inner.cache {

@@ -353,6 +353,7 @@ impl JwksCache {
         remote.last_attempt.store(now, Ordering::Release);
         remote.attempts.fetch_add(1, Ordering::AcqRel);
         let result = self.fetch_keys(remote, now).await;
+        crate::telemetry::jwks_fetch(result.is_ok(), now);
         match &result {
             Ok(()) => {
                 *remote.last_error.lock().unwrap_or_else(PoisonError::into_inner) = None;

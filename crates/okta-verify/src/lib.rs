@@ -117,6 +117,7 @@
 //! `scp`, and the service's [rules](AccessTokenRule).
 
 mod access;
+mod audit;
 #[cfg(feature = "axum")]
 pub mod axum;
 mod bearer;
@@ -131,6 +132,7 @@ mod jwks;
 mod jws;
 mod keys;
 mod settings;
+mod telemetry;
 mod token_cache;
 
 // The public interface:
@@ -138,7 +140,8 @@ pub use crate::access::{
     AccessTokenOptions, AccessTokenRule, AccessTokenType, AccessTokenVerifier, RuleViolation,
     VerifiedAccessToken, require_group,
 };
-pub use crate::bearer::{BearerVerifier, IssuerChain};
+pub use crate::audit::{AuditEvent, AuditHook, AuditOutcome, DEFAULT_REFUSAL_LOG_LIMIT};
+pub use crate::bearer::{BearerClaims, BearerVerifier, IssuerChain};
 pub use crate::claims::{OktaAccessTokenClaims, OktaIdTokenClaims};
 pub use crate::clock::Clock;
 pub use crate::error::{ConfigError, JwksError, TokenKind, VerifyError};
@@ -151,6 +154,7 @@ pub use crate::introspection::{
 };
 pub use crate::jwks::{JwksCache, JwksCacheOptions};
 pub use crate::jws::Algorithm;
+pub use crate::telemetry::metric_names;
 pub use crate::token_cache::TokenCacheOptions;
 
 /// Entry points for fuzz targets and conformance vectors. Not a stable API: do not use.

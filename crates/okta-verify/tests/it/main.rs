@@ -11,13 +11,16 @@
 )]
 
 mod access;
+mod api_example;
 mod axum_layer;
 mod fixtures;
 mod id_token;
 mod jose;
 mod jwks;
 mod leak;
+mod observability;
 mod properties;
+mod rules_and_claims;
 mod support;
 mod time;
 mod vectors;
