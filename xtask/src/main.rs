@@ -6,6 +6,7 @@
 //! for `e2e --browser`.
 
 mod bench;
+mod chaos;
 mod doctor;
 mod e2e;
 mod fixtures;
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
 fn run() -> anyhow::Result<()> {
     match flags::parse(std::env::args().skip(1))? {
         flags::Command::Bench(bench) => bench.run(),
+        flags::Command::Chaos(chaos) => chaos.run(),
         flags::Command::Doctor(doctor) => doctor.run(),
         flags::Command::E2e(e2e) => e2e.run(),
         flags::Command::Fixtures(fixtures) => fixtures.run(),

@@ -23,6 +23,12 @@ fn commands_and_defaults() {
         parse_args("doctor --devserver").unwrap(),
         Command::Doctor(Doctor { issuer: None, devserver: true })
     );
+    assert_eq!(parse_args("chaos").unwrap(), Command::Chaos(Chaos { duration: 45, users: 150 }));
+    assert_eq!(
+        parse_args("chaos --users 500 --duration=600").unwrap(),
+        Command::Chaos(Chaos { duration: 600, users: 500 })
+    );
+    assert!(parse_args("chaos --users 0").is_err());
 }
 
 #[test]
