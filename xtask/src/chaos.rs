@@ -271,6 +271,8 @@ fn replica_env(issuer: &str, proxy: &Url) -> Vec<(&'static str, String)> {
         ("OKTA_COOKIE_SECRET", COOKIE_SECRET.to_owned()),
         ("OKTA_SESSION__KEY", SESSION_KEY.to_owned()),
         ("RUST_LOG", "warn,okta_flow=info".to_owned()),
+        // Plain text in the log files.
+        ("NO_COLOR", "1".to_owned()),
     ]
 }
 
