@@ -88,7 +88,8 @@ impl Chaos {
             .await
             .context("binding the proxy to a free loopback port")?;
         let proxy = Url::parse(&format!("http://{}/", proxy_listener.local_addr()?))?;
-        let devserver = start_devserver(&proxy, self.users).await?;
+        let grace_period = Duration::from_secs(self.grace_period);
+        let devserver = start_devserver(&proxy, self.users, grace_period).await?;
         let issuer = devserver.issuer(okta_devserver::DEFAULT_SERVER_ID);
 
         let mut redis = Redis { port: free_port()?, dir: dir.join("redis"), child: None };
@@ -122,12 +123,14 @@ impl Chaos {
         report(&format!(
             "chaos: {users} users ({concurrency} at a time, sessions of {} s) for {} s through the \
              proxy at {proxy} to replicas A (:{}) and B (:{}); Redis on :{} (append-only file, \
-             fsync always); devserver at {issuer}; started in {:.1} s; logs in {}",
+             fsync always); devserver at {issuer} (refresh-token grace period {} s); started in \
+             {:.1} s; logs in {}",
             session_length.as_secs(),
             duration.as_secs(),
             replicas[0].port,
             replicas[1].port,
             redis.port,
+            grace_period.as_secs(),
             booting.elapsed().as_secs_f64(),
             dir.display()
         ));
@@ -235,16 +238,22 @@ async fn inject_faults(
 }
 
 /// The devserver with the web app's client (its URIs on the proxy), `users` users, five-minute
-/// access tokens and refresh-token rotation (grace period 30 s, Okta's default).
-async fn start_devserver(proxy: &Url, users: usize) -> anyhow::Result<DevServer> {
+/// access tokens and refresh-token rotation with `grace_period`.
+async fn start_devserver(
+    proxy: &Url,
+    users: usize,
+    grace_period: Duration,
+) -> anyhow::Result<DevServer> {
     let client = Client::confidential(CLIENT_ID, CLIENT_SECRET)
         .with_redirect_uri(proxy.join("/authorization-code/callback")?.as_str())
         .with_post_logout_redirect_uri(proxy.as_str())
         .with_grant_types([GrantType::AuthorizationCode, GrantType::RefreshToken])
         .with_refresh_token_rotation(true);
-    let mut builder = DevServer::builder()
-        .client(client)
-        .lifetimes(TokenLifetimes::default().with_access_token(ACCESS_TOKEN));
+    let mut builder = DevServer::builder().client(client).lifetimes(
+        TokenLifetimes::default()
+            .with_access_token(ACCESS_TOKEN)
+            .with_refresh_rotation_grace(grace_period),
+    );
     for index in 0..users {
         builder = builder.user(
             User::new(user::username(index), user::PASSWORD)

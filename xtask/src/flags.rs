@@ -52,6 +52,8 @@ pub(crate) struct Chaos {
     pub(crate) duration: u64,
     /// How many users (at most 50 at a time).
     pub(crate) users: usize,
+    /// The devserver's refresh-token rotation grace period, in seconds (0 to 60, as Okta).
+    pub(crate) grace_period: u64,
 }
 
 /// `cargo xtask doctor`.
@@ -120,6 +122,9 @@ Commands:
             prints the counts and exits non-zero naming each broken rule (needs redis-server)
               --duration S  how long the users browse (default 45)
               --users N     how many users, at most 50 at a time (default 150)
+              --grace-period S
+                            the refresh-token rotation grace period, 0 to 60 s (default 30,
+                            Okta's; 0: a refresh token used twice revokes the sign-in)
   fixtures  regenerate okta-verify's test fixtures (keys, key set, tokens)
               --check       only check that they are current
   fuzz      run every cargo-fuzz target of fuzz/ in turn, with no sanitizer (stable toolchain),
@@ -167,6 +172,15 @@ pub(crate) fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Co
         Some("chaos") => Command::Chaos(Chaos {
             duration: args.number("--duration")?.unwrap_or(45) as u64,
             users: args.number("--users")?.unwrap_or(150),
+            grace_period: match args.value("--grace-period")? {
+                None => 30,
+                Some(text) => match text.parse::<u64>() {
+                    Ok(seconds) if seconds <= 60 => seconds,
+                    _ => anyhow::bail!(
+                        "--grace-period takes 0 to 60 seconds (Okta's range), not `{text}`"
+                    ),
+                },
+            },
         }),
         Some("public-api") => Command::PublicApi(PublicApi { check: args.flag("--check") }),
         Some("fixtures") => Command::Fixtures(Fixtures { check: args.flag("--check") }),
