@@ -42,6 +42,8 @@ const REFRESH_MARGIN_SECS: u64 = 290;
 const OUTAGE: Duration = Duration::from_secs(3);
 /// A fault whose first good page comes later than this after it ended fails the run.
 const MAX_RECOVERY: Duration = Duration::from_secs(20);
+/// What okta-flow logs (debug) when a request finds another one refreshing its session.
+const CONTENDED_REFRESH: &str = "another request is refreshing this session";
 /// How long a started process may take to answer.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -180,8 +182,18 @@ impl Chaos {
         let records = std::mem::take(&mut *lock(&shared.records));
         let expected = Expected { users, max_recovery: MAX_RECOVERY };
         let verdict = verdict::evaluate(&records, &faults, refreshes, expected);
+        let contended: usize = replicas
+            .iter()
+            .map(|replica| {
+                std::fs::read_to_string(replica.log())
+                    .unwrap_or_default()
+                    .matches(CONTENDED_REFRESH)
+                    .count()
+            })
+            .sum();
         report(&format!(
-            "\nchaos: the load ran {:.1} s (setup {:.1} s before it)\n{}",
+            "\nchaos: the load ran {:.1} s (setup {:.1} s before it); {contended} request(s) found \
+             their session's refresh under way in another request (the replicas' logs)\n{}",
             load.as_secs_f64(),
             started.duration_since(booting).as_secs_f64(),
             verdict::render(&verdict)
@@ -279,7 +291,8 @@ fn replica_env(issuer: &str, proxy: &Url) -> Vec<(&'static str, String)> {
         ("OKTA_SCOPES", "openid profile email offline_access".to_owned()),
         ("OKTA_COOKIE_SECRET", COOKIE_SECRET.to_owned()),
         ("OKTA_SESSION__KEY", SESSION_KEY.to_owned()),
-        ("RUST_LOG", "warn,okta_flow=info".to_owned()),
+        // Debug for the sessions: the log says when a refresh found another one under way.
+        ("RUST_LOG", "warn,okta_flow=info,okta_flow::axum::session=debug".to_owned()),
         // Plain text in the log files.
         ("NO_COLOR", "1".to_owned()),
     ]
