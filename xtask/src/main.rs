@@ -2,8 +2,8 @@
 //!
 //! Run `cargo xtask help` for the list of commands. Every command is a thin script over the
 //! workspace crates (the flow driver lives in the `okta-e2e` library, so the integration tests
-//! run the same code) and plain `cargo`; it needs nothing but a Rust toolchain, and Chromium
-//! for `e2e --browser`.
+//! run the same code) and plain `cargo`; it needs nothing but a Rust toolchain, Chromium for
+//! `e2e --browser`, and `redis-server` for `chaos`.
 
 mod bench;
 mod chaos;
