@@ -17,6 +17,8 @@ use crate::html;
 const MAX_REDIRECTS: usize = 10;
 /// Largest response body read.
 const MAX_BODY: usize = 1024 * 1024;
+/// The `Accept` header of a browser's navigation ([`UserAgent::accepting_html`]).
+const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 
 /// A username and password. `Debug` hides the password.
 #[derive(Clone)]
@@ -78,6 +80,7 @@ impl fmt::Debug for SessionToken {
 pub struct Page {
     url: Url,
     status: u16,
+    headers: http::HeaderMap,
     body: String,
     redirects: usize,
     stopped_before: Option<Url>,
@@ -92,6 +95,11 @@ impl Page {
     /// The HTTP status.
     pub fn status(&self) -> u16 {
         self.status
+    }
+
+    /// The value of the response header `name` (the first one), if it is text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
     }
 
     /// The body as text.
@@ -125,6 +133,11 @@ impl fmt::Debug for Page {
         f.debug_struct("Page")
             .field("url", &redacted_url(&self.url))
             .field("status", &self.status)
+            // Names only: `Set-Cookie` values are secrets.
+            .field(
+                "headers",
+                &self.headers.keys().map(http::HeaderName::as_str).collect::<Vec<_>>(),
+            )
             .field("body_len", &self.body.len())
             .field("redirects", &self.redirects)
             .field("stopped_before", &self.stopped_before.as_ref().map(redacted_url))
@@ -170,6 +183,7 @@ pub struct UserAgent {
     jar: Mutex<CookieJar>,
     clock: Clock,
     stop_before: Vec<Url>,
+    accept_html: bool,
 }
 
 impl fmt::Debug for UserAgent {
@@ -195,7 +209,27 @@ impl UserAgent {
                 url: String::new(),
                 reason: err.to_string(),
             })?;
-        Ok(Self { http, jar: Mutex::default(), clock: Clock::system(), stop_before: Vec::new() })
+        Ok(Self {
+            http,
+            jar: Mutex::default(),
+            clock: Clock::system(),
+            stop_before: Vec::new(),
+            accept_html: false,
+        })
+    }
+
+    /// Sends `Accept: text/html` on every navigation, as a browser does (a web application
+    /// then answers with redirects and pages rather than an API client's `401`).
+    #[must_use]
+    pub fn accepting_html(mut self) -> Self {
+        self.accept_html = true;
+        self
+    }
+
+    /// The `Cookie` header this agent would send to `url` (the values are secrets: for replaying
+    /// a session in tests, never for printing).
+    pub fn cookie_header(&self, url: &Url) -> Option<String> {
+        self.jar().header_for(url)
     }
 
     /// Does not follow redirects to this URL (scheme, host, port and path compared): the
@@ -234,33 +268,38 @@ impl UserAgent {
             None => forms.first().ok_or_else(|| unexpected("no form on the page"))?,
         };
         let action = page.url.join(&form.action).map_err(|_| unexpected("bad form action"))?;
-        let mut body = url::form_urlencoded::Serializer::new(String::new());
-        for input in &form.inputs {
-            let value = fields
-                .iter()
-                .find(|(name, _)| *name == input.name)
-                .map_or(input.value.as_str(), |(_, value)| value);
-            body.append_pair(&input.name, value);
-        }
-        for (name, value) in fields {
-            if !form.inputs.iter().any(|input| input.name == *name) {
+        // The serializer is not `Send`: it ends in this block, before the first await, so that
+        // the future is `Send`.
+        let encoded = {
+            let mut body = url::form_urlencoded::Serializer::new(String::new());
+            for input in &form.inputs {
+                let value = fields
+                    .iter()
+                    .find(|(name, _)| *name == input.name)
+                    .map_or(input.value.as_str(), |(_, value)| value);
+                body.append_pair(&input.name, value);
+            }
+            for (name, value) in fields {
+                if !form.inputs.iter().any(|input| input.name == *name) {
+                    body.append_pair(name, value);
+                }
+            }
+            if let Some(pressed) =
+                button.and_then(|id| form.buttons.iter().find(|b| b.id.as_deref() == Some(id)))
+                && let (Some(name), Some(value)) = (&pressed.name, &pressed.value)
+            {
                 body.append_pair(name, value);
             }
-        }
-        if let Some(pressed) =
-            button.and_then(|id| form.buttons.iter().find(|b| b.id.as_deref() == Some(id)))
-            && let (Some(name), Some(value)) = (&pressed.name, &pressed.value)
-        {
-            body.append_pair(name, value);
-        }
+            body.finish()
+        };
         let request = if form.method == "post" {
             self.http
                 .post(action.clone())
                 .header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(body.finish())
+                .body(encoded)
         } else {
             let mut target = action.clone();
-            target.set_query(Some(&body.finish()));
+            target.set_query(Some(&encoded));
             self.http.get(target)
         };
         self.navigate(action, request).await
@@ -335,6 +374,9 @@ impl UserAgent {
             if let Some(cookies) = self.jar().header_for(&url) {
                 request = request.header(http::header::COOKIE, cookies);
             }
+            if self.accept_html {
+                request = request.header(http::header::ACCEPT, BROWSER_ACCEPT);
+            }
             let response = request.send().await.map_err(|err| transport(&url, &err))?;
             let now = self.clock.now();
             for header in response.headers().get_all(http::header::SET_COOKIE) {
@@ -344,10 +386,12 @@ impl UserAgent {
             }
             let status = response.status();
             if !status.is_redirection() {
+                let headers = response.headers().clone();
                 let body = read_body(&url, response).await?;
                 return Ok(Page {
                     url,
                     status: status.as_u16(),
+                    headers,
                     body,
                     redirects,
                     stopped_before: None,
@@ -367,10 +411,12 @@ impl UserAgent {
                 return Err(bad_location());
             }
             if self.stop_before.iter().any(|stop| same_endpoint(stop, &next)) {
+                let headers = response.headers().clone();
                 let body = read_body(&url, response).await?;
                 return Ok(Page {
                     url,
                     status: status.as_u16(),
+                    headers,
                     body,
                     redirects,
                     stopped_before: Some(next),

@@ -5,6 +5,8 @@
 pub(crate) enum Command {
     /// Run the benchmarks and the flow latency, and print one table of ratios.
     Bench(Bench),
+    /// Two replicas, one Redis, simulated users and faults: count what the users saw.
+    Chaos(Chaos),
     /// Check the configured settings against the authorization server.
     Doctor(Doctor),
     /// Run the whole Authorization Code flow end to end.
@@ -41,6 +43,17 @@ pub(crate) struct E2e {
     pub(crate) browser: bool,
     /// How many runs (percentiles from 2 on).
     pub(crate) repeat: usize,
+}
+
+/// `cargo xtask chaos`.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Chaos {
+    /// How long the users browse, in seconds.
+    pub(crate) duration: u64,
+    /// How many users (at most 50 at a time).
+    pub(crate) users: usize,
+    /// The devserver's refresh-token rotation grace period, in seconds (0 to 60, as Okta).
+    pub(crate) grace_period: u64,
 }
 
 /// `cargo xtask doctor`.
@@ -103,6 +116,15 @@ Commands:
   bench     cargo bench -p okta-verify, then e2e --repeat, as one table of ratios
               --repeat N    flow runs for the latency percentiles (default 20)
               --quick       criterion's quick mode (rough numbers, much faster)
+  chaos     two replicas of okta-flow's web example (--features axum,redis) share one
+            redis-server and okta-devserver behind a round-robin proxy; simulated users sign in,
+            browse, refresh and sign out while Redis, then one replica, is killed and restarted;
+            prints the counts and exits non-zero naming each broken rule (needs redis-server)
+              --duration S  how long the users browse (default 45)
+              --users N     how many users, at most 50 at a time (default 150)
+              --grace-period S
+                            the refresh-token rotation grace period, 0 to 60 s (default 30,
+                            Okta's; 0: a refresh token used twice revokes the sign-in)
   fixtures  regenerate okta-verify's test fixtures (keys, key set, tokens)
               --check       only check that they are current
   fuzz      run every cargo-fuzz target of fuzz/ in turn, with no sanitizer (stable toolchain),
@@ -146,6 +168,19 @@ pub(crate) fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Co
         Some("bench") => Command::Bench(Bench {
             repeat: args.number("--repeat")?.unwrap_or(20),
             quick: args.flag("--quick"),
+        }),
+        Some("chaos") => Command::Chaos(Chaos {
+            duration: args.number("--duration")?.unwrap_or(45) as u64,
+            users: args.number("--users")?.unwrap_or(150),
+            grace_period: match args.value("--grace-period")? {
+                None => 30,
+                Some(text) => match text.parse::<u64>() {
+                    Ok(seconds) if seconds <= 60 => seconds,
+                    _ => anyhow::bail!(
+                        "--grace-period takes 0 to 60 seconds (Okta's range), not `{text}`"
+                    ),
+                },
+            },
         }),
         Some("public-api") => Command::PublicApi(PublicApi { check: args.flag("--check") }),
         Some("fixtures") => Command::Fixtures(Fixtures { check: args.flag("--check") }),

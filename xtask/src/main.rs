@@ -2,10 +2,11 @@
 //!
 //! Run `cargo xtask help` for the list of commands. Every command is a thin script over the
 //! workspace crates (the flow driver lives in the `okta-e2e` library, so the integration tests
-//! run the same code) and plain `cargo`; it needs nothing but a Rust toolchain, and Chromium
-//! for `e2e --browser`.
+//! run the same code) and plain `cargo`; it needs nothing but a Rust toolchain, Chromium for
+//! `e2e --browser`, and `redis-server` for `chaos`.
 
 mod bench;
+mod chaos;
 mod doctor;
 mod e2e;
 mod fixtures;
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
 fn run() -> anyhow::Result<()> {
     match flags::parse(std::env::args().skip(1))? {
         flags::Command::Bench(bench) => bench.run(),
+        flags::Command::Chaos(chaos) => chaos.run(),
         flags::Command::Doctor(doctor) => doctor.run(),
         flags::Command::E2e(e2e) => e2e.run(),
         flags::Command::Fixtures(fixtures) => fixtures.run(),

@@ -27,9 +27,11 @@
 //! Options: `--api <url>` (where the API runs, default `http://127.0.0.1:8081`),
 //! `--redis <url>` (keep sessions in Redis, as several replicas would; `--features axum,redis`),
 //! `--port <n>` (where the app listens, default the redirect URI's port: 8080 with the devserver,
-//! whose demo client then also accepts the redirect and post-logout URIs on this port) and
+//! whose demo client then also accepts the redirect and post-logout URIs on this port),
 //! `--devserver-port <n>` (where the devserver listens, default 8900; pass the same issuer to the
-//! API with `OKTA_ISSUER=http://127.0.0.1:<n>/oauth2/default`).
+//! API with `OKTA_ISSUER=http://127.0.0.1:<n>/oauth2/default`) and `--refresh-margin <seconds>`
+//! (how long before its expiry the access token is refreshed, default 60; `cargo xtask chaos`
+//! raises it so that five-minute tokens are refreshed every few seconds).
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -82,7 +84,10 @@ async fn main() -> anyhow::Result<()> {
         (settings, Some(devserver))
     };
     let client = OktaClient::discover(&settings).await.context("discovering the issuer")?;
-    let okta = OktaAuth::new(client).context("setting up the sign-in routes")?;
+    let okta = OktaAuth::builder(client)
+        .refresh_margin(options.refresh_margin)
+        .build()
+        .context("setting up the sign-in routes")?;
 
     // reqwest has no crypto provider of its own here (no `ring`): use aws-lc-rs.
     okta_http::install_default_crypto_provider();
@@ -289,12 +294,14 @@ fn page(title: &str, body: &str) -> Html<String> {
     ))
 }
 
-/// The command line: `--api <url>`, `--redis <url>`, `--port <n>`, `--devserver-port <n>`.
+/// The command line: `--api <url>`, `--redis <url>`, `--port <n>`, `--devserver-port <n>`,
+/// `--refresh-margin <seconds>`.
 struct Options {
     api: String,
     redis: Option<String>,
     port: Option<u16>,
     devserver_port: u16,
+    refresh_margin: Duration,
 }
 
 impl Options {
@@ -304,6 +311,7 @@ impl Options {
             redis: None,
             port: None,
             devserver_port: DEVSERVER_PORT,
+            refresh_margin: Duration::from_mins(1),
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
@@ -313,8 +321,16 @@ impl Options {
                 "--redis" => options.redis = Some(value()?),
                 "--port" => options.port = Some(port(&arg, &value()?)?),
                 "--devserver-port" => options.devserver_port = port(&arg, &value()?)?,
+                "--refresh-margin" => {
+                    let text = value()?;
+                    let seconds = text.parse::<u64>().with_context(|| {
+                        format!("--refresh-margin needs a number of seconds, not {text:?}")
+                    })?;
+                    options.refresh_margin = Duration::from_secs(seconds);
+                }
                 other => anyhow::bail!(
-                    "unknown argument {other:?} (expected --api, --redis, --port or --devserver-port)"
+                    "unknown argument {other:?} (expected --api, --redis, --port, --devserver-port \
+                     or --refresh-margin)"
                 ),
             }
         }

@@ -23,6 +23,16 @@ fn commands_and_defaults() {
         parse_args("doctor --devserver").unwrap(),
         Command::Doctor(Doctor { issuer: None, devserver: true })
     );
+    assert_eq!(
+        parse_args("chaos").unwrap(),
+        Command::Chaos(Chaos { duration: 45, users: 150, grace_period: 30 })
+    );
+    assert_eq!(
+        parse_args("chaos --users 500 --duration=600 --grace-period 0").unwrap(),
+        Command::Chaos(Chaos { duration: 600, users: 500, grace_period: 0 })
+    );
+    assert!(parse_args("chaos --users 0").is_err());
+    assert!(parse_args("chaos --grace-period 61").is_err());
 }
 
 #[test]

@@ -63,6 +63,19 @@ pub(crate) fn see_other(location: &str) -> Response {
 }
 
 /// `Cache-Control: no-store`: nothing about a sign-in may be cached.
+/// How long a browser or client is asked to wait (`Retry-After`) when the session store is
+/// unavailable: Redis reconnects with a backoff of at most 10 s, so a few seconds is the usual
+/// outage of a restart.
+pub(crate) const STORE_RETRY_AFTER_SECS: u64 = 5;
+
+/// How long a browser or client is asked to wait (`Retry-After`) when Okta is unavailable.
+pub(crate) const OKTA_RETRY_AFTER_SECS: u64 = 30;
+
+/// Sets `Retry-After: seconds` on a `503`.
+pub(crate) fn retry_after(headers: &mut HeaderMap, seconds: u64) {
+    headers.insert(http::header::RETRY_AFTER, HeaderValue::from(seconds));
+}
+
 pub(crate) fn no_store(headers: &mut HeaderMap) {
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }

@@ -230,9 +230,6 @@ async fn logout(State(auth): State<OktaAuth>, request: Request) -> Response {
     pages::see_other(&auth.inner.default_return_to)
 }
 
-/// How long a browser is asked to wait before trying again when Okta is unavailable.
-const RETRY_AFTER_SECS: u64 = 30;
-
 /// The page for a callback that Okta or the checks refused: it says what happened and what to
 /// try, and the log says what the operator should check (which setting). A page offers a new
 /// sign-in only where one can succeed: after a configuration error it would only lead back to
@@ -382,9 +379,7 @@ fn okta_unavailable(retry: Option<(&str, &str)>) -> Response {
         "Okta could not complete the sign-in right now. Wait a moment and try again.",
         retry,
     );
-    response
-        .headers_mut()
-        .insert(http::header::RETRY_AFTER, http::HeaderValue::from(RETRY_AFTER_SECS));
+    pages::retry_after(response.headers_mut(), pages::OKTA_RETRY_AFTER_SECS);
     response
 }
 
@@ -410,12 +405,14 @@ fn okta_answer_refused(sign_in_again: Option<(&str, &str)>) -> Response {
 
 fn store_failed(err: &tower_sessions::session::Error) -> Response {
     tracing::error!(error = err as &dyn std::error::Error, "the session store failed");
-    pages::page(
+    let mut response = pages::page(
         StatusCode::SERVICE_UNAVAILABLE,
         "Sessions unavailable",
         "Sessions are unavailable right now. Try again shortly.",
         None,
-    )
+    );
+    pages::retry_after(response.headers_mut(), pages::STORE_RETRY_AFTER_SECS);
+    response
 }
 
 fn layer_missing() -> Response {

@@ -659,6 +659,90 @@ async fn logout_accepts_the_token_in_a_header_and_ends_the_session_in_the_store(
     assert_eq!((again.status, again.location()), (StatusCode::SEE_OTHER, "/"));
 }
 
+/// While the session store is down (Redis restarting), every answer that needs it is a `503`
+/// that says when to try again (`Retry-After`), for browsers and API clients, on protected
+/// pages, optional-user pages and the sign-out; and the session is still there afterwards. The
+/// store's `503`s had no `Retry-After` (found by `cargo xtask chaos`).
+#[tokio::test]
+async fn a_session_store_outage_is_a_503_with_retry_after_and_the_session_survives_it() {
+    let mut app = TestApp::start().await;
+    let down = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let store = SwitchableStore { inner: app.store.clone(), down: down.clone() };
+    app.router = self::app(&app.auth, &app.in_flight, &store);
+    let mut browser = Browser::default();
+    app.sign_in(&mut browser).await;
+    let csrf = app.profile(&mut browser).await["csrf"].as_str().expect("csrf").to_owned();
+
+    down.store(true, std::sync::atomic::Ordering::SeqCst);
+    for (path, accept) in [("/profile", HTML), ("/profile", "application/json"), ("/", HTML)] {
+        let page = browser.get(&app, path, accept).await;
+        assert_eq!(
+            page.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{path} ({accept}): {}",
+            page.body
+        );
+        assert_eq!(page.header(header::RETRY_AFTER), "5", "{path} ({accept})");
+    }
+    let logout = browser.post_form(&app, "/logout", "", &[(CSRF_HEADER, &csrf)]).await;
+    assert_eq!(logout.status, StatusCode::SERVICE_UNAVAILABLE, "{}", logout.body);
+    assert_eq!(logout.header(header::RETRY_AFTER), "5");
+
+    down.store(false, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(app.profile(&mut browser).await["csrf"], csrf.as_str(), "the same session");
+}
+
+/// A session store that fails while `down` is set, as Redis does while it restarts.
+#[derive(Clone, Debug)]
+struct SwitchableStore {
+    inner: MemoryStore,
+    down: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl SwitchableStore {
+    fn check(&self) -> tower_sessions::session_store::Result<()> {
+        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(tower_sessions::session_store::Error::Backend("the store is down".into()));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl tower_sessions::SessionStore for SwitchableStore {
+    async fn create(
+        &self,
+        record: &mut tower_sessions::session::Record,
+    ) -> tower_sessions::session_store::Result<()> {
+        self.check()?;
+        self.inner.create(record).await
+    }
+
+    async fn save(
+        &self,
+        record: &tower_sessions::session::Record,
+    ) -> tower_sessions::session_store::Result<()> {
+        self.check()?;
+        self.inner.save(record).await
+    }
+
+    async fn load(
+        &self,
+        id: &tower_sessions::session::Id,
+    ) -> tower_sessions::session_store::Result<Option<tower_sessions::session::Record>> {
+        self.check()?;
+        self.inner.load(id).await
+    }
+
+    async fn delete(
+        &self,
+        id: &tower_sessions::session::Id,
+    ) -> tower_sessions::session_store::Result<()> {
+        self.check()?;
+        self.inner.delete(id).await
+    }
+}
+
 /// A request that loaded the session before the sign-out and writes it after (here: the
 /// app's own data; a refresh or the idle-expiry push do the same) must not bring the session
 /// back: the memory store used to re-insert the deleted record.
@@ -1032,7 +1116,11 @@ async fn client_with(
     (server, client)
 }
 
-fn app(auth: &OktaAuth, in_flight: &std::sync::Arc<InFlight>, store: &MemoryStore) -> Router {
+fn app<S: tower_sessions::SessionStore + Clone>(
+    auth: &OktaAuth,
+    in_flight: &std::sync::Arc<InFlight>,
+    store: &S,
+) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/profile", get(profile))

@@ -174,8 +174,9 @@ async fn extract(parts: &mut Parts) -> Result<Option<AuthenticatedUser>, Reason>
 }
 
 /// Why [`AuthenticatedUser`] could not be extracted. As a response: a redirect to the login
-/// route (browsers) or `401` (API clients) when nobody is signed in, `503` when the session
-/// store or Okta is unavailable, `500` when the route lacks the layer.
+/// route (browsers) or `401` (API clients) when nobody is signed in, `503` with `Retry-After`
+/// (5 s for the session store, 30 s for Okta) when the session store or Okta is unavailable,
+/// `500` when the route lacks the layer.
 #[derive(Debug)]
 pub struct UserRejection {
     reason: Reason,
@@ -237,6 +238,21 @@ impl UserRejection {
 
 impl IntoResponse for UserRejection {
     fn into_response(self) -> Response {
+        let retry_after = match self.reason {
+            Reason::SessionStore => Some(pages::STORE_RETRY_AFTER_SECS),
+            Reason::OktaUnavailable => Some(pages::OKTA_RETRY_AFTER_SECS),
+            Reason::LoginRequired | Reason::LayerMissing => None,
+        };
+        let mut response = self.response();
+        if let Some(seconds) = retry_after {
+            pages::retry_after(response.headers_mut(), seconds);
+        }
+        response
+    }
+}
+
+impl UserRejection {
+    fn response(self) -> Response {
         let status = self.status();
         if status == StatusCode::SEE_OTHER {
             return pages::see_other(&self.login_url);
