@@ -11,7 +11,7 @@ use crate::{decode, discover, login, token, verify};
 /// refused token, a failed or timed-out sign-in, an unreachable issuer), 2 usage or
 /// configuration error. Errors are printed on stderr; tokens never are.
 pub fn run(cli: &Cli) -> ExitCode {
-    let terminal = Terminal::detect(cli.global.color);
+    let terminal = Terminal::detect(&cli.global);
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -26,7 +26,7 @@ pub fn run(cli: &Cli) -> ExitCode {
             Command::Verify(args) => verify::run(&cli.global, args, terminal).await,
             Command::Decode(args) => decode::run(args, terminal),
             Command::Discover(args) => discover::run(&cli.global, args, terminal).await,
-            Command::Token(args) => token::run(&cli.global, args).await,
+            Command::Token(args) => token::run(&cli.global, args, terminal).await,
         }
     });
     match result {

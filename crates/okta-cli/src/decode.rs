@@ -9,7 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use okta_verify::Clock;
 use serde_json::{Map, Value};
 
-use crate::cli::DecodeArgs;
+use crate::cli::{DecodeArgs, OutputFormat};
 use crate::error::{CliError, EXIT_OK};
 use crate::output::{self, DecodeReport, Terminal};
 
@@ -21,7 +21,7 @@ pub(crate) fn run(args: &DecodeArgs, terminal: Terminal) -> Result<ExitCode, Cli
     let token = read_token(&args.token)?;
     let report = decode(&token)
         .map_err(|reason| CliError::Failed(anyhow::anyhow!("cannot decode the token: {reason}")))?;
-    if args.json {
+    if terminal.format() == OutputFormat::Json {
         output::json(&report)?;
     } else {
         let text = output::decode_text(&report, Clock::system().unix_seconds(), terminal.stdout);

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::cli::ColorChoice;
+use crate::cli::{ColorChoice, GlobalArgs, OutputFormat};
 use crate::error::CliError;
 use crate::time;
 
@@ -20,25 +20,38 @@ pub(crate) struct Terminal {
     pub(crate) stdout: Style,
     /// Style for what goes to stderr.
     pub(crate) stderr: Style,
-    /// Whether stderr is a terminal (summaries and the spinner go there).
+    /// Whether stderr is a terminal and `--quiet` was not given (summaries, hints and the
+    /// spinner go there).
     pub(crate) stderr_tty: bool,
+    /// The output format asked for with `--output`, or `None`.
+    pub(crate) output: Option<OutputFormat>,
+    /// Whether stdout is a terminal.
+    pub(crate) stdout_tty: bool,
 }
 
 impl Terminal {
-    /// Looks at stdout and stderr.
-    pub(crate) fn detect(choice: ColorChoice) -> Self {
-        let stdout_is_terminal = std::io::stdout().is_terminal();
+    /// Looks at stdout and stderr, and at the global flags.
+    pub(crate) fn detect(global: &GlobalArgs) -> Self {
+        let stdout_tty = std::io::stdout().is_terminal();
         let stderr_tty = std::io::stderr().is_terminal();
-        let color = |is_terminal: bool| match choice {
+        let color = |is_terminal: bool| match global.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => is_terminal,
         };
         Self {
-            stdout: Style { color: color(stdout_is_terminal) },
+            stdout: Style { color: color(stdout_tty) },
             stderr: Style { color: color(stderr_tty) },
-            stderr_tty,
+            stderr_tty: stderr_tty && !global.quiet,
+            output: global.output_format(),
+            stdout_tty,
         }
+    }
+
+    /// The format of a report: the one asked for, else text on a terminal and JSON when stdout
+    /// is not one.
+    pub(crate) fn format(self) -> OutputFormat {
+        self.output.unwrap_or(if self.stdout_tty { OutputFormat::Text } else { OutputFormat::Json })
     }
 }
 
@@ -182,10 +195,23 @@ pub(crate) struct ErrorReport {
     pub(crate) message: String,
 }
 
+/// The human rendering of a valid token for `okta verify --output text`: a verdict line, then
+/// the verified claims.
+pub(crate) fn verified_text(claims: &Map<String, Value>, style: Style) -> String {
+    let issuer = claims.get("iss").and_then(Value::as_str).unwrap_or("(no iss)");
+    format!(
+        "{} token valid, issued by {}\n\n{}\n{}\n",
+        style.green("✓"),
+        untrusted(issuer, 256),
+        style.bold("Claims"),
+        pretty(claims)
+    )
+}
+
 // ---------------------------------------------------------------------------------------------
 // okta login
 
-/// `okta login --json`'s object (also what `--output` writes).
+/// `okta login -o json`'s object (also what `--token-file` writes).
 #[derive(Serialize)]
 pub(crate) struct LoginReport<'a> {
     /// `Bearer`.
@@ -289,7 +315,7 @@ pub(crate) fn audience_text(aud: Option<&Value>) -> String {
 // ---------------------------------------------------------------------------------------------
 // okta decode
 
-/// `okta decode --json`'s object.
+/// `okta decode -o json`'s object.
 #[derive(Serialize)]
 pub(crate) struct DecodeReport {
     /// Always `false`: nothing was checked.
@@ -369,7 +395,7 @@ fn pretty(value: &Map<String, Value>) -> String {
 // ---------------------------------------------------------------------------------------------
 // okta discover
 
-/// `okta discover --json`'s object.
+/// `okta discover -o json`'s object.
 #[derive(Serialize)]
 pub(crate) struct DiscoverReport {
     /// The issuer, as the metadata states it (equal to the configured one).

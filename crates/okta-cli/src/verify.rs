@@ -12,7 +12,7 @@ use okta_verify::{
     JwksCache, JwksCacheOptions, VerifyError,
 };
 
-use crate::cli::{GlobalArgs, TokenKindArg, VerifyArgs};
+use crate::cli::{GlobalArgs, OutputFormat, TokenKindArg, VerifyArgs};
 use crate::decode::{self, read_token, verified_claims};
 use crate::error::{CliError, EXIT_FAILED, EXIT_OK, FailedContext as _};
 use crate::output::{self, ErrorReport, Terminal, VerifyReport};
@@ -61,25 +61,39 @@ pub(crate) async fn run(
             verify_id(&settings, keys.clone(), &token, args, access_token.as_deref()).await?
         }
     };
+    let json = terminal.format() == OutputFormat::Json;
     match result {
         Ok(()) => {
             let claims = verified_claims(&token)?;
-            output::json(&VerifyReport { valid: true, claims: Some(claims), error: None })?;
+            if json {
+                output::json(&VerifyReport { valid: true, claims: Some(claims), error: None })?;
+            } else {
+                output::out(output::verified_text(&claims, terminal.stdout).trim_end())?;
+            }
             Ok(ExitCode::from(EXIT_OK))
         }
         Err(err) => {
-            output::json(&VerifyReport {
-                valid: false,
-                claims: None,
-                error: Some(ErrorReport { kind: err.kind(), message: with_sources(&err) }),
-            })?;
-            let style = terminal.stderr;
-            output::err(&format!(
-                "{} token refused ({}): {}",
-                style.red("okta verify:"),
-                style.bold(err.kind()),
-                explain(&err, &token, &settings, &keys, args.kind)
-            ));
+            let why = explain(&err, &token, &settings, &keys, args.kind);
+            if json {
+                output::json(&VerifyReport {
+                    valid: false,
+                    claims: None,
+                    error: Some(ErrorReport { kind: err.kind(), message: with_sources(&err) }),
+                })?;
+                let style = terminal.stderr;
+                output::err(&format!(
+                    "{} token refused ({}): {why}",
+                    style.red("okta verify:"),
+                    style.bold(err.kind()),
+                ));
+            } else {
+                let style = terminal.stdout;
+                output::out(&format!(
+                    "{} token refused ({}): {why}",
+                    style.red("✗"),
+                    style.bold(err.kind()),
+                ))?;
+            }
             Ok(ExitCode::from(EXIT_FAILED))
         }
     }
