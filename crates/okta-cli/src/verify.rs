@@ -164,12 +164,17 @@ async fn verify_access(
     token: &str,
 ) -> Result<Result<(), VerifyError>, CliError> {
     if settings.issuer().is_org() {
-        // What AccessTokenVerifier answers first for an org issuer, without asking for an
-        // audience that such tokens cannot be checked against anyway.
-        return Ok(Err(VerifyError::OrgServerToken));
+        // What AccessTokenVerifier answers for an org issuer, without asking for an audience
+        // that such tokens cannot be checked against anyway.
+        return Ok(Err(foreign_issuer(token, settings).unwrap_or(VerifyError::OrgServerToken)));
     }
     let options = AccessTokenOptions::from_settings(settings);
     if options.audiences.is_empty() {
+        // A token of another issuer (or a mistyped issuer, whose custom server then has no
+        // default audience) is refused for its issuer, not for a missing audience.
+        if let Some(err) = foreign_issuer(token, settings) {
+            return Ok(Err(err));
+        }
         return Err(CliError::usage(
             "no audience to check access tokens against: pass --audience or set `audience`",
         ));
@@ -204,6 +209,18 @@ async fn verify_id(
         None => checks,
     };
     Ok(verifier.verify(token, &checks).await.map(|_| ()))
+}
+
+/// `wrong_issuer` when the token's unverified `iss` is a string other than the configured
+/// issuer (as okta-verify answers before any key lookup).
+fn foreign_issuer(token: &str, settings: &Settings) -> Option<VerifyError> {
+    let claims = decode::decode(token).ok()?.claims?;
+    let iss = claims.get("iss")?.as_str()?;
+    let expected = settings.issuer().as_str();
+    (iss != expected).then(|| VerifyError::WrongIssuer {
+        expected: expected.to_owned(),
+        found: output::untrusted(iss, 256),
+    })
 }
 
 /// One line saying why the token was refused, with what a person needs to fix it: dates
@@ -262,6 +279,11 @@ pub(crate) fn explain(
                 if kids.is_empty() { "no usable key".to_owned() } else { kids.join(", ") }
             )
         }
+        VerifyError::WrongIssuer { expected, found } => format!(
+            "the token was issued by {found}, not by the configured issuer {expected} ({}); \
+             if you trust that issuer, pass --issuer {found}",
+            settings.origin("issuer").map_or_else(|| "default".to_owned(), ToString::to_string)
+        ),
         VerifyError::OrgServerToken => format!(
             "{} is the org authorization server: its access tokens are meant for Okta only and \
              cannot be validated locally (use introspection)",

@@ -209,10 +209,14 @@ async fn verify_accepts_fresh_tokens_and_refuses_one_of_each_kind() {
         )
         .await,
     );
+    // A token of the org server (a custom server's token there is `wrong_issuer`).
+    let mut org_claims = access_claims(&server);
+    org_claims["iss"] = json!(server.org_issuer());
+    let org_token = sign(&server, &org_claims);
     check(
         "org_server_token",
-        &fresh.access_token,
-        verify(&server, &["--issuer", server.org_issuer()], &fresh.access_token).await,
+        &org_token,
+        verify(&server, &["--issuer", server.org_issuer()], &org_token).await,
     );
 
     expect![[r#"
@@ -309,11 +313,15 @@ async fn usage_and_configuration_errors_exit_2() {
     let issuer = server.issuer("default");
     let other_server = format!("{}/oauth2/payments", server.base_url());
     let missing = "/nonexistent/jwks.json";
+    // A token of that server (a token of another issuer is `wrong_issuer`, exit 1).
+    let mut payments_claims = access_claims(&server);
+    payments_claims["iss"] = json!(other_server);
+    let payments_token = sign(&server, &payments_claims);
     let cases: Vec<(&str, Vec<&str>, &str)> = vec![
         ("no issuer anywhere", vec!["verify", token], "issuer"),
         (
             "no audience for a custom server",
-            vec!["verify", "--issuer", &other_server, token],
+            vec!["verify", "--issuer", &other_server, &payments_token],
             "no audience",
         ),
         (
@@ -362,4 +370,49 @@ async fn usage_and_configuration_errors_exit_2() {
         assert_eq!(run.stdout, "", "{name}: no verdict on stdout: {run:?}");
         assert!(!run.stderr.contains(token), "{name}: {run:?}");
     }
+}
+
+/// A token of another authorization server is `wrong_issuer`, naming both issuers and where the
+/// configured one came from, before any key lookup: not `key_not_found`, not `org_server_token`
+/// for the org issuer, and a mistyped issuer is not blamed on the audience.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_of_another_issuer_is_wrong_issuer_with_both_values() {
+    let server = DevServer::builder().start().await.expect("devserver");
+    let default = server.issuer("default");
+    let orders = server.issuer("orders");
+    let mut claims = access_claims(&server);
+    claims["iss"] = json!(orders);
+    claims["aud"] = json!("api://orders");
+    let token = server.keys().sign("orders", &claims).expect("signed");
+
+    let run = verify(&server, &[], &token).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    let json = run.json();
+    assert_eq!(json["error"]["kind"], "wrong_issuer", "{run:?}");
+    assert_eq!(
+        json["error"]["message"],
+        format!("wrong issuer {orders}, expected {default}"),
+        "{run:?}"
+    );
+    assert_eq!(
+        run.stderr,
+        format!(
+            "okta verify: token refused (wrong_issuer): the token was issued by {orders}, not \
+             by the configured issuer {default} (environment variable OKTA_ISSUER); if you \
+             trust that issuer, pass --issuer {orders}\n"
+        )
+    );
+
+    // The org issuer: a custom server's token is from another issuer, not the org server's.
+    let org = Okta::new(["verify", "--issuer", server.org_issuer(), &token]).run().await;
+    assert_eq!(org.json()["error"]["kind"], "wrong_issuer", "{org:?}");
+    assert!(org.stderr.contains("(command-line flag --issuer)"), "{org:?}");
+
+    // A typo of the issuer names a custom server without a default audience: still the issuer.
+    let typo = format!("{}/oauth2/defualt", server.base_url());
+    let default_token = sign(&server, &access_claims(&server));
+    let run = Okta::new(["verify", "--issuer", &typo, &default_token]).run().await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(run.json()["error"]["kind"], "wrong_issuer", "{run:?}");
+    assert!(!run.stderr.contains("audience"), "{run:?}");
 }
