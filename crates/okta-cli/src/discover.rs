@@ -85,6 +85,11 @@ async fn fetch_keys(http: &dyn HttpClient, jwks_uri: &Url) -> Result<Vec<KeyRepo
             response.status()
         )));
     }
+    if let Some(problem) = crate::verify::jwk_set_problem(response.body()) {
+        return Err(CliError::Failed(anyhow::anyhow!(
+            "the keys at {jwks_uri} are not a usable JWK Set: {problem}"
+        )));
+    }
     let set: Value = serde_json::from_slice(response.body())
         .failed(&format!("the keys at {jwks_uri} are not JSON"))?;
     let Some(keys) = set.get("keys").and_then(Value::as_array) else {

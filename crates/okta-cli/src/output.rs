@@ -172,8 +172,8 @@ pub(crate) fn terminal_safe_json(json: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // okta verify
 
-/// `okta verify`'s stdout: `{"valid":true,"claims":{…}}` or
-/// `{"valid":false,"error":{"kind":…,"message":…}}`.
+/// `okta verify`'s stdout: `{"valid":true,"claims":{…},"checks":{…},"times":{…}}` or
+/// `{"valid":false,"error":{"kind":…,"message":…,"explanation":…},"checks":{…},"times":{…}}`.
 #[derive(Serialize)]
 pub(crate) struct VerifyReport {
     /// Whether the token passed every check.
@@ -184,6 +184,10 @@ pub(crate) struct VerifyReport {
     /// Why it was refused.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) error: Option<ErrorReport>,
+    /// The token's value and the accepted values of each claim check.
+    pub(crate) checks: Checks,
+    /// The token's times and the verifier's, as epoch seconds and RFC 3339.
+    pub(crate) times: Map<String, Value>,
 }
 
 /// A refusal: the stable `kind` and a human message.
@@ -193,6 +197,54 @@ pub(crate) struct ErrorReport {
     pub(crate) kind: &'static str,
     /// The error's text (never contains the token).
     pub(crate) message: String,
+    /// The line stderr shows: dates, the accepted values next to the token's, the source of
+    /// the configured value.
+    pub(crate) explanation: String,
+    /// What to do about it, when there is something specific (a flag, a command).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) hint: Option<String>,
+}
+
+/// One claim check: the token's value (as in its payload, unverified when refused) and the
+/// values accepted.
+#[derive(Serialize)]
+pub(crate) struct Check {
+    /// The token's value; `null` when it has none.
+    pub(crate) token: Value,
+    /// The accepted values (for `scp`: the scopes required, all of them). Empty for `cid`: any
+    /// client is accepted.
+    pub(crate) accepted: Vec<String>,
+}
+
+/// The claim checks of `okta verify` (`cid` and `scp` for access tokens only).
+#[derive(Serialize)]
+pub(crate) struct Checks {
+    pub(crate) iss: Check,
+    pub(crate) aud: Check,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) cid: Option<Check>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) scp: Option<Check>,
+}
+
+/// `times` of `okta verify`: `now`, `leeway_secs`, and each of the token's `iat`, `nbf`,
+/// `auth_time`, `exp` that is a number, each beside `<name>_utc` in RFC 3339.
+pub(crate) fn verify_times(
+    claims: &Map<String, Value>,
+    now: i64,
+    leeway: u64,
+) -> Map<String, Value> {
+    let mut times = Map::new();
+    times.insert("now".to_owned(), now.into());
+    times.insert("now_utc".to_owned(), time::rfc3339(now).into());
+    times.insert("leeway_secs".to_owned(), leeway.into());
+    for name in TIME_CLAIMS {
+        if let Some(seconds) = claims.get(name).and_then(seconds) {
+            times.insert(name.to_owned(), seconds.into());
+            times.insert(format!("{name}_utc"), time::rfc3339(seconds).into());
+        }
+    }
+    times
 }
 
 /// The human rendering of a valid token for `okta verify --output text`: a verdict line, then

@@ -11,11 +11,12 @@ use okta_verify::{
     AccessTokenOptions, AccessTokenVerifier, Clock, IdTokenChecks, IdTokenOptions, IdTokenVerifier,
     JwksCache, JwksCacheOptions, VerifyError,
 };
+use serde_json::{Map, Value};
 
 use crate::cli::{GlobalArgs, OutputFormat, TokenKindArg, VerifyArgs};
 use crate::decode::{self, read_token, verified_claims};
 use crate::error::{CliError, EXIT_FAILED, EXIT_OK, FailedContext as _};
-use crate::output::{self, ErrorReport, Terminal, VerifyReport};
+use crate::output::{self, Check, Checks, ErrorReport, Terminal, VerifyReport};
 use crate::settings::{self, Overrides};
 use crate::time;
 
@@ -62,23 +63,49 @@ pub(crate) async fn run(
         }
     };
     let json = terminal.format() == OutputFormat::Json;
+    let unverified =
+        decode::decode(&token).ok().and_then(|report| report.claims).unwrap_or_default();
+    let checks = checks(&unverified, &settings, args);
+    let times = output::verify_times(
+        &unverified,
+        Clock::system().unix_seconds(),
+        settings.leeway().as_secs(),
+    );
     match result {
         Ok(()) => {
             let claims = verified_claims(&token)?;
             if json {
-                output::json(&VerifyReport { valid: true, claims: Some(claims), error: None })?;
+                output::json(&VerifyReport {
+                    valid: true,
+                    claims: Some(claims),
+                    error: None,
+                    checks,
+                    times,
+                })?;
             } else {
                 output::out(output::verified_text(&claims, terminal.stdout).trim_end())?;
             }
             Ok(ExitCode::from(EXIT_OK))
         }
         Err(err) => {
-            let why = explain(&err, &token, &settings, &keys, args.kind);
+            let explanation = explain(&err, &token, &settings, &keys, args.kind);
+            let hint = hint(&err, &unverified, args.kind);
+            let why = match &hint {
+                Some(hint) => format!("{explanation}; {hint}"),
+                None => explanation.clone(),
+            };
             if json {
                 output::json(&VerifyReport {
                     valid: false,
                     claims: None,
-                    error: Some(ErrorReport { kind: err.kind(), message: with_sources(&err) }),
+                    error: Some(ErrorReport {
+                        kind: err.kind(),
+                        message: with_sources(&err),
+                        explanation,
+                        hint,
+                    }),
+                    checks,
+                    times,
                 })?;
                 let style = terminal.stderr;
                 output::err(&format!(
@@ -145,6 +172,12 @@ fn keys(settings: &Settings, args: &VerifyArgs) -> Result<JwksCache, CliError> {
     if let Some(path) = &args.jwks_file {
         let json =
             std::fs::read(path).usage(&format!("reading the key set file {}", path.display()))?;
+        if let Some(problem) = jwk_set_problem(&json) {
+            return Err(CliError::usage(format!(
+                "the key set file {} is not a usable JWK Set: {problem}",
+                path.display()
+            )));
+        }
         return JwksCache::from_json(&json)
             .usage(&format!("the key set file {} is not a usable JWK Set", path.display()));
     }
@@ -156,6 +189,35 @@ fn keys(settings: &Settings, args: &VerifyArgs) -> Result<JwksCache, CliError> {
         Clock::system(),
     )
     .usage("the issuer's key set URL")
+}
+
+/// What is wrong with the shape of something that should be a JWK Set, in the words a person
+/// looks for: a truncated document, one JWK, a bare array of keys. `None` when it has the shape
+/// (okta-verify then judges the keys).
+pub(crate) fn jwk_set_problem(json: &[u8]) -> Option<String> {
+    match serde_json::from_slice::<Value>(json) {
+        Err(err) if err.is_eof() => Some(format!(
+            "the JWK Set is truncated: the JSON ends early ({} bytes; line {}, column {})",
+            json.len(),
+            err.line(),
+            err.column()
+        )),
+        Ok(Value::Object(object)) if !object.contains_key("keys") && object.contains_key("kty") => {
+            Some(
+                "this is a JWK (one key), not a JWK Set: wrap it as {\"keys\": [ <the JWK> ]}"
+                    .to_owned(),
+            )
+        }
+        Ok(Value::Array(items))
+            if items.iter().all(|item| item.get("kty").is_some()) && !items.is_empty() =>
+        {
+            Some(format!(
+                "this is an array of {} JWKs, not a JWK Set: wrap it as {{\"keys\": [ ... ]}}",
+                items.len()
+            ))
+        }
+        _ => None,
+    }
 }
 
 async fn verify_access(
@@ -209,6 +271,68 @@ async fn verify_id(
         None => checks,
     };
     Ok(verifier.verify(token, &checks).await.map(|_| ()))
+}
+
+/// The claim checks: the token's values next to the accepted ones.
+fn checks(claims: &Map<String, Value>, settings: &Settings, args: &VerifyArgs) -> Checks {
+    let token = |name: &str| claims.get(name).cloned().unwrap_or(Value::Null);
+    let strings = |values: Vec<&str>| values.into_iter().map(str::to_owned).collect::<Vec<_>>();
+    let issuer = Check { token: token("iss"), accepted: vec![settings.issuer().to_string()] };
+    match args.kind {
+        TokenKindArg::Access => Checks {
+            iss: issuer,
+            aud: Check {
+                token: token("aud"),
+                accepted: strings(settings.audiences().iter().map(Audience::as_str).collect()),
+            },
+            cid: Some(Check {
+                token: token("cid"),
+                accepted: strings(
+                    settings.client_ids().iter().map(okta_config::ClientId::as_str).collect(),
+                ),
+            }),
+            scp: Some(Check {
+                token: token("scp"),
+                accepted: strings(
+                    settings.required_scopes().iter().map(okta_config::Scope::as_str).collect(),
+                ),
+            }),
+        },
+        TokenKindArg::Id => Checks {
+            iss: issuer,
+            aud: Check {
+                token: token("aud"),
+                accepted: settings
+                    .client()
+                    .map(|client| client.id().as_str().to_owned())
+                    .into_iter()
+                    .chain(args.audiences.iter().cloned())
+                    .collect(),
+            },
+            cid: None,
+            scp: None,
+        },
+    }
+}
+
+/// What to do about a refusal, when there is something specific to do.
+fn hint(err: &VerifyError, claims: &Map<String, Value>, kind: TokenKindArg) -> Option<String> {
+    let id_like = ["nonce", "at_hash", "c_hash"].iter().any(|name| claims.contains_key(*name))
+        || !(claims.contains_key("cid") || claims.contains_key("scp"));
+    match err {
+        VerifyError::WrongTokenKind { .. } if kind == TokenKindArg::Access && id_like => Some(
+            "it looks like an ID token: verify it with --kind id (with --client-id and --nonce \
+             or --no-nonce)"
+                .to_owned(),
+        ),
+        VerifyError::WrongTokenKind { .. } if kind == TokenKindArg::Id && !id_like => {
+            Some("it looks like an access token: verify it with --kind access".to_owned())
+        }
+        VerifyError::OrgServerToken => {
+            Some("ask Okta whether it is active with `okta introspect <token>`".to_owned())
+        }
+        _ => None,
+    }
 }
 
 /// `wrong_issuer` when the token's unverified `iss` is a string other than the configured
@@ -286,7 +410,7 @@ pub(crate) fn explain(
         ),
         VerifyError::OrgServerToken => format!(
             "{} is the org authorization server: its access tokens are meant for Okta only and \
-             cannot be validated locally (use introspection)",
+             cannot be validated locally",
             settings.issuer()
         ),
         _ => with_sources(err),

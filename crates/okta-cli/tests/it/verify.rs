@@ -64,11 +64,9 @@ fn row(name: &str, token: &str, run: &Run) -> String {
     let kind = json["error"]["kind"].as_str().expect("a kind");
     assert_eq!(json["valid"], false, "{name}: {run:?}");
     assert!(json["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{name}: {run:?}");
-    assert_eq!(
-        json.as_object().map(serde_json::Map::len),
-        Some(2),
-        "{name}: only valid and error: {run:?}"
-    );
+    let fields: Vec<&String> = json.as_object().expect("an object").keys().collect();
+    assert_eq!(fields, ["checks", "error", "times", "valid"], "{name}: no claims: {run:?}");
+    assert!(json["checks"]["iss"]["accepted"].is_array(), "{name}: {run:?}");
     assert_eq!(run.stderr.lines().count(), 1, "{name}: one line on stderr: {run:?}");
     assert!(
         run.stderr.starts_with(&format!("okta verify: token refused ({kind}): ")),
@@ -301,7 +299,11 @@ async fn refusals_are_explained_for_people_on_stderr() {
     .await;
     assert_eq!(
         run.json()["error"],
-        json!({"kind": "insufficient_scope", "message": "insufficient scope: missing a b"})
+        json!({
+            "kind": "insufficient_scope",
+            "message": "insufficient scope: missing a b",
+            "explanation": "insufficient scope: missing a b",
+        })
     );
 }
 
@@ -415,4 +417,108 @@ async fn a_token_of_another_issuer_is_wrong_issuer_with_both_values() {
     assert_eq!(run.code, 1, "{run:?}");
     assert_eq!(run.json()["error"]["kind"], "wrong_issuer", "{run:?}");
     assert!(!run.stderr.contains("audience"), "{run:?}");
+}
+
+/// Tokens as people paste them: a copied `Authorization` header or a quoted token is the token;
+/// two tokens are "more than one token" (never a JWE with exit 0 from `decode`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pasted_headers_and_quotes_are_accepted_and_two_tokens_refused() {
+    let server = DevServer::builder().start().await.expect("devserver");
+    let token = issue(&server).await.access_token;
+    for pasted in [format!("Authorization: Bearer {token}"), format!("\"{token}\"")] {
+        let run = verify(&server, &[], &pasted).await;
+        assert_eq!(run.code, 0, "{run:?}");
+        assert_eq!(run.json()["valid"], true);
+    }
+    let two = format!("\"{token}\"\n\"{token}\"\n");
+    for command in [vec!["decode", "-"], vec!["verify", "-"]] {
+        let run = Okta::new(&command)
+            .env("OKTA_ISSUER", &server.issuer("default"))
+            .run_with_stdin(&two)
+            .await;
+        assert_eq!(run.code, 2, "{command:?}: {run:?}");
+        assert!(run.stderr.contains("more than one token"), "{command:?}: {run:?}");
+        assert!(!run.stdout.contains("encrypted"), "{command:?}: {run:?}");
+        assert!(!run.stderr.contains(&token), "{command:?}: {run:?}");
+    }
+}
+
+/// A JWK given where a JWK Set is expected, and a truncated JWK Set, are named in those words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_jwk_instead_of_a_set_and_a_truncated_set_say_so() {
+    let server = DevServer::builder().start().await.expect("devserver");
+    let token = issue(&server).await.access_token;
+    let jwks = server.keys().jwks("default").expect("JWKS");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let one = dir.path().join("one.json");
+    std::fs::write(&one, jwks["keys"][0].to_string()).expect("write");
+    let cut = dir.path().join("cut.json");
+    let text = jwks.to_string();
+    std::fs::write(&cut, &text[..text.len() / 2]).expect("write");
+    for (file, needle) in [
+        (&one, "this is a JWK (one key), not a JWK Set: wrap it as {\"keys\": [ <the JWK> ]}"),
+        (&cut, "the JWK Set is truncated: the JSON ends early"),
+    ] {
+        let run = verify(&server, &["--jwks-file", file.to_str().expect("UTF-8")], &token).await;
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(run.stderr.contains(needle), "{run:?}");
+    }
+}
+
+/// The JSON verdict carries what a script needs: the token's value and the accepted values of
+/// each claim check, times as RFC 3339 beside epoch seconds, the stderr explanation, and hints
+/// that name the fix.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_json_verdict_is_as_precise_as_stderr_and_names_the_fix() {
+    let server = DevServer::builder().start().await.expect("devserver");
+    let fresh = issue(&server).await;
+    let run =
+        verify(&server, &["-a", "api://payments", "-s", "orders:read"], &fresh.access_token).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    let json = run.json();
+    assert_eq!(
+        json["checks"]["aud"],
+        json!({"token": "api://default", "accepted": ["api://payments"]})
+    );
+    assert_eq!(json["checks"]["iss"]["accepted"], json!([server.issuer("default")]));
+    assert_eq!(json["checks"]["iss"]["token"], json!(server.issuer("default")));
+    assert_eq!(json["checks"]["cid"], json!({"token": DEMO_CLIENT_ID, "accepted": []}));
+    assert_eq!(json["checks"]["scp"]["accepted"], json!(["orders:read"]));
+    assert_eq!(json["checks"]["scp"]["token"], json!(["openid", "profile"]));
+    let exp = json["times"]["exp"].as_i64().expect("exp seconds");
+    let exp_utc = json["times"]["exp_utc"].as_str().expect("exp RFC 3339");
+    assert_eq!(crate::harness::mask_dates(exp_utc), "DATE", "{exp_utc}");
+    assert!(exp > now() && json["times"]["leeway_secs"] == 120, "{json}");
+    assert!(json["times"]["now_utc"].is_string() && json["times"]["iat_utc"].is_string());
+    let explanation = json["error"]["explanation"].as_str().expect("explanation");
+    assert!(run.stderr.contains(explanation), "stderr says no more: {run:?}");
+    assert!(explanation.contains("accepted: api://payments"), "{explanation}");
+
+    // An ID token given as an access token: the hint names --kind id.
+    let run = verify(&server, &[], &fresh.id_token).await;
+    let json = run.json();
+    assert_eq!(json["error"]["kind"], "wrong_token_kind", "{run:?}");
+    assert!(json["error"]["hint"].as_str().is_some_and(|hint| hint.contains("--kind id")));
+    assert!(run.stderr.contains("--kind id"), "{run:?}");
+    assert!(json["checks"].get("scp").is_some());
+
+    // The org server's own tokens: introspection, with the command that does it.
+    let mut org_claims = access_claims(&server);
+    org_claims["iss"] = json!(server.org_issuer());
+    let run = verify(&server, &["-i", server.org_issuer()], &sign(&server, &org_claims)).await;
+    let json = run.json();
+    assert_eq!(json["error"]["kind"], "org_server_token", "{run:?}");
+    assert_eq!(
+        json["error"]["hint"],
+        "ask Okta whether it is active with `okta introspect <token>`"
+    );
+    assert!(run.stderr.contains("okta introspect"), "{run:?}");
+    assert!(!run.stderr.contains("IntrospectionVerifier"), "{run:?}");
+
+    // A valid token has the same checks and times.
+    let run = verify(&server, &[], &fresh.access_token).await;
+    let json = run.json();
+    assert_eq!(json["valid"], true, "{run:?}");
+    assert_eq!(json["checks"]["aud"]["accepted"], json!(["api://default"]));
+    assert_eq!(json["times"]["exp"], json["claims"]["exp"]);
 }
