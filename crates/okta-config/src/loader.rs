@@ -567,6 +567,10 @@ fn check_unknown_keys(table: &Map<String, Value>, shown_prefix: &str, problems: 
                 unknown(key.clone(), value, message);
             }
             _ if raw::is_known(key) => {}
+            ValueKind::Table(_) => {
+                let message = format!("is not a section{}", raw::section_suggestion(key));
+                unknown(key.clone(), value, message);
+            }
             _ => unknown(key.clone(), value, format!("is not a setting{}", raw::suggestion(key))),
         }
     }

@@ -691,6 +691,42 @@ redirect_url = "https://app.example.com/cb"
     );
 }
 
+/// A mistyped section name gets a suggestion, as a mistyped key does.
+#[test]
+fn a_mistyped_section_gets_a_suggestion() {
+    let file = toml_file(
+        r#"
+issuer = "https://dev-1.okta.com/oauth2/default"
+
+[htttp]
+timeout_secs = 5
+
+[jwk]
+max_ttl_secs = 60
+
+[sesion]
+key = "x"
+
+[profiles.team.jwsk]
+min_ttl_secs = 60
+"#,
+    );
+    let report = SettingsLoader::new()
+        .file(file.path())
+        .no_env()
+        .profile("team")
+        .load()
+        .unwrap_err()
+        .to_string()
+        .replace(&file.path().display().to_string(), "okta.toml");
+    expect![[r#"
+        4 problems in the Okta settings:
+          - htttp (from okta.toml): is not a section; did you mean [http]?
+          - jwk (from okta.toml): is not a section; did you mean [jwks]?
+          - sesion (from okta.toml): is not a section; did you mean [session]?
+          - profiles.team.jwsk (from okta.toml [profiles.team]): is not a section; did you mean [jwks]?"#]].assert_eq(&report);
+}
+
 #[test]
 fn layering_precedence_is_default_file_profile_env_code() {
     let file = toml_file(
