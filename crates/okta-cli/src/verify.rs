@@ -376,19 +376,22 @@ pub(crate) fn explain(
             time::duration(iat - now)
         ),
         VerifyError::AudienceMismatch if kind == TokenKindArg::Access => format!(
-            "audience mismatch: the token's aud is {}, accepted: {} (--audience)",
+            "audience mismatch: the token's aud is {}, accepted: {} ({})",
             output::untrusted(&claim("aud"), 128),
-            join(settings.audiences().iter().map(Audience::as_str))
+            join(settings.audiences().iter().map(Audience::as_str)),
+            settings::source(settings, "audience")
         ),
         VerifyError::AudienceMismatch => format!(
-            "audience mismatch: the token's aud is {}, expected the client id {} (--client-id) \
+            "audience mismatch: the token's aud is {}, expected the client id {} ({}) \
              and no other audience than those trusted (--audience)",
             output::untrusted(&claim("aud"), 128),
-            settings.client().map_or("(none)", |client| client.id().as_str())
+            settings.client().map_or("(none)", |client| client.id().as_str()),
+            settings::source(settings, "client_id")
         ),
         VerifyError::ClientIdNotAllowed { .. } => format!(
-            "{err}; accepted: {} (--client-id)",
-            join(settings.client_ids().iter().map(okta_config::ClientId::as_str))
+            "{err}; accepted: {} ({})",
+            join(settings.client_ids().iter().map(okta_config::ClientId::as_str)),
+            settings::source(settings, "client_ids")
         ),
         VerifyError::KeyNotFound { .. } => {
             let kids: Vec<String> = keys
@@ -406,7 +409,7 @@ pub(crate) fn explain(
         VerifyError::WrongIssuer { expected, found } => format!(
             "the token was issued by {found}, not by the configured issuer {expected} ({}); \
              if you trust that issuer, pass --issuer {found}",
-            settings.origin("issuer").map_or_else(|| "default".to_owned(), ToString::to_string)
+            settings::source(settings, "issuer")
         ),
         VerifyError::OrgServerToken => format!(
             "{} is the org authorization server: its access tokens are meant for Okta only and \

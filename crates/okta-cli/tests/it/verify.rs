@@ -400,7 +400,7 @@ async fn a_token_of_another_issuer_is_wrong_issuer_with_both_values() {
         run.stderr,
         format!(
             "okta verify: token refused (wrong_issuer): the token was issued by {orders}, not \
-             by the configured issuer {default} (environment variable OKTA_ISSUER); if you \
+             by the configured issuer {default} (OKTA_ISSUER); if you \
              trust that issuer, pass --issuer {orders}\n"
         )
     );
@@ -408,7 +408,7 @@ async fn a_token_of_another_issuer_is_wrong_issuer_with_both_values() {
     // The org issuer: a custom server's token is from another issuer, not the org server's.
     let org = Okta::new(["verify", "--issuer", server.org_issuer(), &token]).run().await;
     assert_eq!(org.json()["error"]["kind"], "wrong_issuer", "{org:?}");
-    assert!(org.stderr.contains("(command-line flag --issuer)"), "{org:?}");
+    assert!(org.stderr.contains(&format!("{} (--issuer)", server.org_issuer())), "{org:?}");
 
     // A typo of the issuer names a custom server without a default audience: still the issuer.
     let typo = format!("{}/oauth2/defualt", server.base_url());
@@ -521,4 +521,65 @@ async fn the_json_verdict_is_as_precise_as_stderr_and_names_the_fix() {
     assert_eq!(json["valid"], true, "{run:?}");
     assert_eq!(json["checks"]["aud"]["accepted"], json!(["api://default"]));
     assert_eq!(json["times"]["exp"], json["claims"]["exp"]);
+}
+
+/// Every value reports its real source: the flag, the variable's name, the file and key, the
+/// profile; a variable that overrides the file says so once; a missing `--config` file names the
+/// flag.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn values_report_their_real_source() {
+    let server = DevServer::builder().start().await.expect("devserver");
+    let token = issue(&server).await.access_token;
+    let issuer = server.issuer("default");
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("okta.toml"),
+        format!(
+            "issuer = \"{issuer}\"\naudience = \"api://from-file\"\n\n\
+             [profiles.team]\naudience = \"api://from-profile\"\n"
+        ),
+    )
+    .expect("okta.toml");
+    let run = |args: &[&str]| Okta::new(["verify"].iter().chain(args).chain([&token.as_str()]));
+    let accepted = |run: &Run, text: &str| {
+        assert_eq!(run.code, 1, "{run:?}");
+        assert!(run.stderr.contains(&format!("accepted: {text}")), "{text}: {run:?}");
+    };
+
+    let file = run(&[]).current_dir(dir.path()).run().await;
+    accepted(&file, "api://from-file (okta.toml: audience)");
+    assert!(!file.stderr.contains("note"), "{file:?}");
+    let profile = run(&["-p", "team"]).current_dir(dir.path()).run().await;
+    accepted(&profile, "api://from-profile (okta.toml [profiles.team]: audience)");
+    let env = run(&[]).current_dir(dir.path()).env("OKTA_AUDIENCE", "api://from-env").run().await;
+    accepted(&env, "api://from-env (OKTA_AUDIENCE)");
+    assert_eq!(
+        env.stderr
+            .matches("okta: note: OKTA_AUDIENCE overrides audience (okta.toml: audience)")
+            .count(),
+        1,
+        "{env:?}"
+    );
+    let flag = run(&["-a", "api://from-flag"])
+        .current_dir(dir.path())
+        .env("OKTA_AUDIENCE", "api://from-env")
+        .run()
+        .await;
+    accepted(&flag, "api://from-flag (--audience)");
+    let quiet = run(&["-q"]).current_dir(dir.path()).env("OKTA_AUDIENCE", "api://x").run().await;
+    assert!(!quiet.stderr.contains("note"), "{quiet:?}");
+
+    let no_profile = run(&["--profile", "nope"]).current_dir(dir.path()).run().await;
+    assert_eq!(no_profile.code, 2, "{no_profile:?}");
+    assert!(
+        no_profile.stderr.contains("profile (from command-line flag --profile)"),
+        "{no_profile:?}"
+    );
+    assert!(!no_profile.stderr.contains("set from code"), "{no_profile:?}");
+    let no_file = run(&["--config", "missing.toml"]).run().await;
+    assert_eq!(no_file.code, 2, "{no_file:?}");
+    assert!(
+        no_file.stderr.contains("missing.toml: no such file (named by command-line flag --config)"),
+        "{no_file:?}"
+    );
 }

@@ -1225,3 +1225,76 @@ fn an_extra_ca_file_that_is_missing_not_pem_or_holds_a_key_is_a_problem() {
         assert!(problems[0].to_string().contains(says), "{value}: {err}");
     }
 }
+
+/// Every value reports its real source: a file named by a flag, a profile chosen by a flag, and
+/// an `OKTA_*` variable that overrides a value in the file, listed once.
+#[test]
+fn the_file_and_profile_name_who_chose_them_and_env_overrides_of_the_file_are_listed() {
+    let file = toml_file(
+        r#"
+issuer = "https://dev-1.okta.com/oauth2/default"
+audience = "api://from-file"
+leeway_secs = 30
+
+[http]
+timeout_secs = 5
+
+[profiles.team]
+client_ids = ["0oa-team"]
+"#,
+    );
+    let missing = file.path().with_file_name("nope.toml");
+    let err = SettingsLoader::new()
+        .file_with_origin(&missing, "command-line flag --config")
+        .no_env()
+        .load()
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("nope.toml: no such file (named by command-line flag --config)"),
+        "{err}"
+    );
+    let err = SettingsLoader::new()
+        .env_vars([("OKTA_CONFIG", missing.to_str().unwrap())])
+        .load()
+        .unwrap_err();
+    assert!(err.to_string().contains("no such file (named by OKTA_CONFIG)"), "{err}");
+
+    let settings = SettingsLoader::new()
+        .file(file.path())
+        .profile_with_origin("team", "command-line flag --profile")
+        .env_vars([
+            ("OKTA_AUDIENCE", "api://from-env"),
+            ("OKTA_HTTP__TIMEOUT_SECS", "7"),
+            ("OKTA_CLIENT_IDS", "0oa-env"),
+            ("OKTA_ISSUER", "https://dev-1.okta.com/oauth2/default"),
+        ])
+        .load()
+        .unwrap();
+    let shown = |key: &str| settings.origin(key).map(ToString::to_string).unwrap_or_default();
+    assert_eq!(shown("audience"), "environment variable OKTA_AUDIENCE");
+    assert_eq!(shown("leeway_secs"), file.path().display().to_string());
+    let overridden: Vec<String> = settings
+        .environment_overrides()
+        .iter()
+        .map(|shadowed| {
+            format!("{} {} over {}", shadowed.key(), shadowed.variable(), shadowed.overridden())
+                .replace(&file.path().display().to_string(), "okta.toml")
+        })
+        .collect();
+    assert_eq!(
+        overridden,
+        [
+            "audience OKTA_AUDIENCE over okta.toml",
+            "client_ids OKTA_CLIENT_IDS over okta.toml [profiles.team]",
+            "http.timeout_secs OKTA_HTTP__TIMEOUT_SECS over okta.toml",
+        ],
+        "the same value (issuer) overrides nothing"
+    );
+    let err = SettingsLoader::new()
+        .file(file.path())
+        .profile_with_origin("nope", "command-line flag --profile")
+        .no_env()
+        .load()
+        .unwrap_err();
+    assert!(err.to_string().contains("profile (from command-line flag --profile)"), "{err}");
+}
