@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use crate::cli::{Cli, Command};
 use crate::error::CliError;
 use crate::output::{self, Terminal};
-use crate::{decode, discover, login, token, verify};
+use crate::{config, decode, discover, login, token, verify};
 
 /// Runs a parsed command line and returns the process's exit code: 0 success, 1 failure (a
 /// refused token, a failed or timed-out sign-in, an unreachable issuer), 2 usage or
@@ -27,6 +27,7 @@ pub fn run(cli: &Cli) -> ExitCode {
             Command::Decode(args) => decode::run(args, terminal),
             Command::Discover(args) => discover::run(&cli.global, args, terminal).await,
             Command::Token(args) => token::run(&cli.global, args, terminal).await,
+            Command::Config(_) => config::run(&cli.global, terminal),
         }
     });
     match result {

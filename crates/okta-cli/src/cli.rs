@@ -104,7 +104,13 @@ pub enum Command {
     Discover(DiscoverArgs),
     /// Print an access token for the configured service app (client credentials), for scripts.
     Token(TokenArgs),
+    /// Show the effective settings, each with where it came from (secrets redacted).
+    Config(ConfigArgs),
 }
+
+/// `okta config`.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {}
 
 /// `okta login`.
 #[derive(Debug, Args)]

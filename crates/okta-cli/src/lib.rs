@@ -23,6 +23,7 @@
 
 mod app;
 mod cli;
+mod config;
 mod decode;
 mod discover;
 mod error;
@@ -36,6 +37,6 @@ mod verify;
 // The public interface: what `main.rs` needs.
 pub use crate::app::run;
 pub use crate::cli::{
-    Cli, ColorChoice, Command, DecodeArgs, DiscoverArgs, GlobalArgs, LoginArgs, OutputFormat,
-    PromptArg, TokenArgs, TokenKindArg, VerifyArgs,
+    Cli, ColorChoice, Command, ConfigArgs, DecodeArgs, DiscoverArgs, GlobalArgs, LoginArgs,
+    OutputFormat, PromptArg, TokenArgs, TokenKindArg, VerifyArgs,
 };

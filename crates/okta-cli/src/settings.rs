@@ -65,7 +65,7 @@ pub(crate) fn load(
     overrides: &Overrides,
     role: Option<Role>,
 ) -> Result<Settings, CliError> {
-    let mut loader = SettingsLoader::new();
+    let mut loader = SettingsLoader::new().user_file();
     if let Some(path) = &global.config {
         loader = loader.file_with_origin(path, "command-line flag --config");
     }
@@ -100,7 +100,7 @@ pub(crate) fn source(settings: &Settings, key: &str) -> String {
     describe(settings.origin(key), key)
 }
 
-fn describe(origin: Option<&Origin>, key: &str) -> String {
+pub(crate) fn describe(origin: Option<&Origin>, key: &str) -> String {
     match origin {
         None => "not set".to_owned(),
         Some(Origin::Described { description }) => {

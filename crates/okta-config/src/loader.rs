@@ -43,6 +43,8 @@ pub struct SettingsLoader {
     profile: Option<(String, Option<String>)>,
     overrides: Vec<Override>,
     roles: BTreeSet<Role>,
+    /// Whether the user's config directory is searched after the working directory.
+    user_file: bool,
 }
 
 /// A value set from code, and how problems should name its source.
@@ -192,6 +194,7 @@ impl SettingsLoader {
             profile: None,
             overrides: Vec::new(),
             roles: BTreeSet::new(),
+            user_file: false,
         }
     }
 
@@ -217,6 +220,17 @@ impl SettingsLoader {
         description: impl Into<String>,
     ) -> Self {
         self.file = FileChoice::Path(path.into(), Some(description.into()));
+        self
+    }
+
+    /// Without a settings file named by `$OKTA_CONFIG` or [`file`](Self::file) and without
+    /// `okta.toml` in the working directory, reads `okta/okta.toml` in the user's config
+    /// directory if it exists: `$XDG_CONFIG_HOME/okta/okta.toml`, else
+    /// `$HOME/.config/okta/okta.toml` (on Windows `%APPDATA%\okta\okta.toml`). For command-line
+    /// tools such as `okta`; a service keeps its settings beside it.
+    #[must_use]
+    pub fn user_file(mut self) -> Self {
+        self.user_file = true;
         self
     }
 
@@ -414,9 +428,39 @@ impl SettingsLoader {
             )),
             FileChoice::Default => match env.iter().find(|(name, _)| name == "OKTA_CONFIG") {
                 Some((_, path)) => Some((PathBuf::from(path), Some("OKTA_CONFIG".to_owned()))),
+                None if !Path::new(DEFAULT_FILE).is_file() && self.user_file => {
+                    let user = self.user_config_file().filter(|path| path.is_file());
+                    Some((user.unwrap_or_else(|| PathBuf::from(DEFAULT_FILE)), None))
+                }
                 None => Some((PathBuf::from(DEFAULT_FILE), None)),
             },
         }
+    }
+
+    /// `okta/okta.toml` in the user's config directory (XDG Base Directory on Unix), if the
+    /// variables name one; relative `XDG_CONFIG_HOME` values are ignored, as the specification
+    /// says.
+    fn user_config_file(&self) -> Option<PathBuf> {
+        let var = |name: &str| -> Option<PathBuf> {
+            let value = match &self.env {
+                EnvChoice::Disabled => None,
+                EnvChoice::Vars(vars) => {
+                    vars.iter().find(|(key, _)| key == name).map(|(_, value)| value.clone())
+                }
+                EnvChoice::Process => process_env()
+                    .into_iter()
+                    .find(|(key, _)| key == name)
+                    .and_then(|(_, value)| value.into_string().ok()),
+            }?;
+            let path = PathBuf::from(value);
+            path.is_absolute().then_some(path)
+        };
+        if cfg!(windows) {
+            return var("APPDATA").map(|dir| dir.join("okta").join(DEFAULT_FILE));
+        }
+        var("XDG_CONFIG_HOME")
+            .or_else(|| var("HOME").map(|home| home.join(".config")))
+            .map(|dir| dir.join("okta").join(DEFAULT_FILE))
     }
 }
 

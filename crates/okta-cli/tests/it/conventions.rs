@@ -6,8 +6,14 @@ use okta_devserver::DevServer;
 use crate::harness::{Okta, issue};
 
 /// Every subcommand, with what it needs to get as far as parsing its flags.
-const SUBCOMMANDS: [&[&str]; 5] =
-    [&["login"], &["verify", "x.y.z"], &["decode", "x.y.z"], &["discover"], &["token"]];
+const SUBCOMMANDS: [&[&str]; 6] = [
+    &["login"],
+    &["verify", "x.y.z"],
+    &["decode", "x.y.z"],
+    &["discover"],
+    &["token"],
+    &["config"],
+];
 
 #[tokio::test]
 async fn the_old_login_output_path_is_refused_naming_token_file_and_writes_nothing() {

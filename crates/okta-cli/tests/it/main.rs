@@ -1,5 +1,6 @@
 //! Integration tests: the built `okta` binary against the in-process devserver.
 
+mod config;
 mod conventions;
 mod decode;
 mod discover;

@@ -1298,3 +1298,44 @@ client_ids = ["0oa-team"]
         .unwrap_err();
     assert!(err.to_string().contains("profile (from command-line flag --profile)"), "{err}");
 }
+
+/// With `user_file`, the settings come from `./okta.toml`, else from the user's config
+/// directory (`$XDG_CONFIG_HOME/okta/okta.toml`, else `$HOME/.config/okta/okta.toml`);
+/// `OKTA_CONFIG` still wins. Without it, the user's directory is never read.
+#[test]
+fn the_users_config_directory_is_read_after_the_working_directory() {
+    let home = tempfile::tempdir().unwrap();
+    let user_file = home.path().join(".config/okta/okta.toml");
+    std::fs::create_dir_all(user_file.parent().unwrap()).unwrap();
+    std::fs::write(&user_file, "issuer = \"https://dev-1.okta.com/oauth2/user\"\n").unwrap();
+    let home_text = home.path().to_str().unwrap();
+    // The unit tests run in the crate's directory, which has no okta.toml.
+    assert!(!Path::new(crate::DEFAULT_FILE).exists());
+
+    let settings =
+        SettingsLoader::new().user_file().env_vars([("HOME", home_text)]).load().unwrap();
+    assert_eq!(settings.issuer().as_str(), "https://dev-1.okta.com/oauth2/user");
+    assert_eq!(settings.origin("issuer"), Some(&Origin::File { path: user_file.clone() }));
+
+    let xdg = tempfile::tempdir().unwrap();
+    let xdg_file = xdg.path().join("okta/okta.toml");
+    std::fs::create_dir_all(xdg_file.parent().unwrap()).unwrap();
+    std::fs::write(&xdg_file, "issuer = \"https://dev-1.okta.com/oauth2/xdg\"\n").unwrap();
+    let settings = SettingsLoader::new()
+        .user_file()
+        .env_vars([("HOME", home_text), ("XDG_CONFIG_HOME", xdg.path().to_str().unwrap())])
+        .load()
+        .unwrap();
+    assert_eq!(settings.issuer().as_str(), "https://dev-1.okta.com/oauth2/xdg");
+
+    let named = toml_file("issuer = \"https://dev-1.okta.com/oauth2/named\"\n");
+    let settings = SettingsLoader::new()
+        .user_file()
+        .env_vars([("HOME", home_text), ("OKTA_CONFIG", named.path().to_str().unwrap())])
+        .load()
+        .unwrap();
+    assert_eq!(settings.issuer().as_str(), "https://dev-1.okta.com/oauth2/named");
+
+    let err = SettingsLoader::new().env_vars([("HOME", home_text)]).load().unwrap_err();
+    assert!(err.to_string().contains("issuer"), "no user file without user_file(): {err}");
+}
