@@ -187,9 +187,10 @@ pub struct VerifyArgs {
     /// Verify offline with the keys in this JWK Set file instead of fetching the issuer's keys.
     #[arg(long, value_name = "PATH")]
     pub jwks_file: Option<PathBuf>,
-    /// Clock leeway for `exp`, `nbf` and `iat`, 0 to 300 (overrides `leeway_secs`).
+    /// Clock leeway for `exp`, `nbf` and `iat`, 0 to 300 seconds (overrides `leeway_secs`;
+    /// read as the settings file reads it).
     #[arg(long, value_name = "SECS")]
-    pub leeway: Option<u16>,
+    pub leeway: Option<String>,
     /// The token, or `-` to read it from stdin.
     #[arg(value_name = "TOKEN")]
     pub token: String,

@@ -32,19 +32,6 @@ impl Overrides {
         self
     }
 
-    /// Sets the number `key` from `flag` when the flag was given.
-    pub(crate) fn integer(
-        &mut self,
-        key: &'static str,
-        flag: &str,
-        value: Option<i64>,
-    ) -> &mut Self {
-        if let Some(value) = value {
-            self.entries.push((key, value.into(), format!("command-line flag {flag}")));
-        }
-        self
-    }
-
     /// Sets `key` to a value the command chose itself, described for problem reports.
     pub(crate) fn derived(
         &mut self,

@@ -31,10 +31,12 @@ pub(crate) async fn run(
     let access_token = args.access_token.as_deref().map(read_token).transpose()?;
 
     let mut overrides = Overrides::default();
-    overrides.text("issuer", "--issuer", args.issuer.as_deref()).integer(
+    // The leeway goes to okta-config as text, so it parses (and is refused) exactly as
+    // `leeway_secs` in the file and `OKTA_LEEWAY_SECS` are.
+    overrides.text("issuer", "--issuer", args.issuer.as_deref()).text(
         "leeway_secs",
         "--leeway",
-        args.leeway.map(i64::from),
+        args.leeway.as_deref(),
     );
     match args.kind {
         TokenKindArg::Access => {

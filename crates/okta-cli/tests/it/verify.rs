@@ -583,3 +583,32 @@ async fn values_report_their_real_source() {
         "{no_file:?}"
     );
 }
+
+/// `--leeway` parses as `leeway_secs` does in the file and the environment (fractions accepted,
+/// the same words for a wrong value), and a wrong value is one problem, not two.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_leeway_flag_parses_as_the_file_does_with_one_error_per_wrong_value() {
+    let server = DevServer::builder().start().await.expect("devserver");
+    let token = issue(&server).await.access_token;
+    let run = verify(&server, &["--leeway", "1.5"], &token).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(
+        dir.path().join("okta.toml"),
+        format!("issuer = \"{}\"\nleeway_secs = \"abc\"\n", server.issuer("default")),
+    )
+    .expect("okta.toml");
+    let from_file = Okta::new(["verify", &token]).current_dir(dir.path()).run().await;
+    let from_flag = verify(&server, &["--leeway", "abc"], &token).await;
+    for (run, source) in [(&from_file, "okta.toml"), (&from_flag, "command-line flag --leeway")] {
+        assert_eq!(run.code, 2, "{run:?}");
+        assert_eq!(
+            run.stderr,
+            format!(
+                "okta: error: 1 problem in the Okta settings:\n  - leeway_secs (from \
+                 {source}): expected a number of seconds (0 or more), found \"abc\"\n"
+            ),
+            "{run:?}"
+        );
+    }
+}
