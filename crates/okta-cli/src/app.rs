@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use crate::cli::{Cli, Command};
 use crate::error::CliError;
 use crate::output::{self, Terminal};
-use crate::{config, decode, discover, login, token, verify};
+use crate::{config, decode, discover, generate, login, token, verify};
 
 /// Runs a parsed command line and returns the process's exit code: 0 success, 1 failure (a
 /// refused token, a failed or timed-out sign-in, an unreachable issuer), 2 usage or
@@ -28,6 +28,8 @@ pub fn run(cli: &Cli) -> ExitCode {
             Command::Discover(args) => discover::run(&cli.global, args, terminal).await,
             Command::Token(args) => token::run(&cli.global, args, terminal).await,
             Command::Config(_) => config::run(&cli.global, terminal),
+            Command::Completion(args) => generate::completion(args.shell),
+            Command::Man => generate::man(),
         }
     });
     match result {

@@ -10,7 +10,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// `--profile`, and `OKTA_*` variables; flags override them. `-v` (or `RUST_LOG`) turns on
 /// tracing on stderr. Output is text on a terminal and JSON when stdout is not one (`-o`).
 #[derive(Debug, Parser)]
-#[command(name = "okta", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "okta",
+    version,
+    propagate_version = true,
+    max_term_width = 100,
+    after_help = EXIT_CODES
+)]
 pub struct Cli {
     /// Options every subcommand takes.
     #[command(flatten)]
@@ -19,6 +25,13 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
+
+/// The exit codes, shown by `--help` (the contract of `crate::error`).
+pub(crate) const EXIT_CODES: &str = "Exit codes:
+  0  success: signed in, the token is valid, decoded, discovered, printed
+  1  the command ran and failed: the token was refused, the sign-in failed or timed out, the
+     issuer could not be reached
+  2  usage or configuration error: a bad flag, invalid settings, an unusable file";
 
 /// Options every subcommand takes.
 #[derive(Debug, Args)]
@@ -97,6 +110,7 @@ pub enum Command {
     /// Sign in through the browser and print the tokens (Authorization Code flow with PKCE).
     Login(LoginArgs),
     /// Verify a token and say exactly why it is accepted or refused.
+    #[command(after_help = EXIT_CODES)]
     Verify(VerifyArgs),
     /// Show a token's header and claims without verifying anything.
     Decode(DecodeArgs),
@@ -106,6 +120,31 @@ pub enum Command {
     Token(TokenArgs),
     /// Show the effective settings, each with where it came from (secrets redacted).
     Config(ConfigArgs),
+    /// Print a shell completion script: `okta completion bash > ~/.local/share/bash-completion/completions/okta`.
+    Completion(CompletionArgs),
+    /// Print the man page (roff): `okta man > ~/.local/share/man/man1/okta.1`.
+    Man,
+}
+
+/// `okta completion`.
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    /// The shell.
+    #[arg(value_name = "SHELL")]
+    pub shell: CompletionShell,
+}
+
+/// The shells `okta completion` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
+    /// `PowerShell`.
+    Powershell,
 }
 
 /// `okta config`.

@@ -27,6 +27,7 @@ mod config;
 mod decode;
 mod discover;
 mod error;
+mod generate;
 mod login;
 mod output;
 mod settings;
@@ -37,6 +38,7 @@ mod verify;
 // The public interface: what `main.rs` needs.
 pub use crate::app::run;
 pub use crate::cli::{
-    Cli, ColorChoice, Command, ConfigArgs, DecodeArgs, DiscoverArgs, GlobalArgs, LoginArgs,
-    OutputFormat, PromptArg, TokenArgs, TokenKindArg, VerifyArgs,
+    Cli, ColorChoice, Command, CompletionArgs, CompletionShell, ConfigArgs, DecodeArgs,
+    DiscoverArgs, GlobalArgs, LoginArgs, OutputFormat, PromptArg, TokenArgs, TokenKindArg,
+    VerifyArgs,
 };

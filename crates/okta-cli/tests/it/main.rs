@@ -5,6 +5,7 @@ mod conventions;
 mod decode;
 mod discover;
 mod docs;
+mod generated;
 mod harness;
 mod login;
 mod token;
