@@ -5,13 +5,13 @@ use std::process::ExitCode;
 use crate::cli::{Cli, Command};
 use crate::error::CliError;
 use crate::output::{self, Terminal};
-use crate::{decode, discover, login, token, verify};
+use crate::{config, decode, discover, generate, login, token, verify};
 
 /// Runs a parsed command line and returns the process's exit code: 0 success, 1 failure (a
 /// refused token, a failed or timed-out sign-in, an unreachable issuer), 2 usage or
 /// configuration error. Errors are printed on stderr; tokens never are.
 pub fn run(cli: &Cli) -> ExitCode {
-    let terminal = Terminal::detect(cli.global.color);
+    let terminal = Terminal::detect(&cli.global);
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -26,7 +26,10 @@ pub fn run(cli: &Cli) -> ExitCode {
             Command::Verify(args) => verify::run(&cli.global, args, terminal).await,
             Command::Decode(args) => decode::run(args, terminal),
             Command::Discover(args) => discover::run(&cli.global, args, terminal).await,
-            Command::Token(args) => token::run(&cli.global, args).await,
+            Command::Token(args) => token::run(&cli.global, args, terminal).await,
+            Command::Config(_) => config::run(&cli.global, terminal),
+            Command::Completion(args) => generate::completion(args.shell),
+            Command::Man => generate::man(),
         }
     });
     match result {

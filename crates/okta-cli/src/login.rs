@@ -15,7 +15,7 @@ use okta_verify::{AccessTokenOptions, AccessTokenVerifier, Clock, VerifyError};
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::cli::{GlobalArgs, LoginArgs, PromptArg, TokenKindArg};
+use crate::cli::{GlobalArgs, LoginArgs, OutputFormat, PromptArg, TokenKindArg};
 use crate::decode::{self, verified_claims};
 use crate::error::{CliError, EXIT_OK, FailedContext as _};
 use crate::output::{self, LoginReport, LoginSummary, Spinner, Terminal};
@@ -280,7 +280,7 @@ async fn verify_access_token(
     Ok((Some(claims), audiences))
 }
 
-/// Prints the result: the JSON object (`--json`, `--output`), or the access token alone, and
+/// Prints the result: the JSON object (`--output json`, `--token-file`), or the access token alone, and
 /// the human summary on a terminal.
 fn report(
     finished: &Finished,
@@ -322,7 +322,7 @@ fn report(
         };
         output::err(output::login_summary(&summary, terminal.stderr).trim_end());
     }
-    if let Some(path) = &args.output {
+    if let Some(path) = &args.token_file {
         let json = serde_json::to_vec(&report).failed("encoding JSON")?;
         output::write_private_file(path, &json)
             .failed(&format!("writing the tokens to {}", path.display()))?;
@@ -330,9 +330,10 @@ fn report(
             output::err(&format!("Tokens written to {} (mode 0600).", display(path)));
         }
     }
-    if args.json {
+    // The token alone unless JSON is asked for: `$(okta login)` is what scripts write.
+    if terminal.output == Some(OutputFormat::Json) {
         output::json(&report)?;
-    } else if args.output.is_none() {
+    } else if args.token_file.is_none() {
         output::out(report.access_token)?;
     }
     Ok(())

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use crate::core::unverified_issuer;
 use crate::error::{ConfigError, VerifyError, untrusted};
-use crate::json::{Claim, RawClaims};
-use crate::jws::{self, Algorithm};
+use crate::jws::Algorithm;
 use crate::telemetry::{self, Verifier};
 use crate::{
     AccessTokenVerifier, IntrospectedToken, IntrospectionVerifier, OktaAccessTokenClaims,
@@ -299,12 +299,4 @@ impl BearerVerifier for IssuerChain {
     fn claims_of(verified: &VerifiedAccessToken) -> Option<&dyn BearerClaims> {
         Some(verified)
     }
-}
-
-/// The `iss` of a compact JWS, read without any signature work (the JWS is only split and
-/// decoded): used only to choose a verifier, which then checks everything.
-fn unverified_issuer(token: &str, max_len: usize) -> Result<String, VerifyError> {
-    let mut buffers = jws::Buffers::new();
-    let jws = jws::parse(token, &Algorithm::ALL, max_len, &mut buffers)?;
-    RawClaims::parse(&jws.payload)?.required_string(Claim::Iss)
 }

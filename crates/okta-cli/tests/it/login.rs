@@ -51,7 +51,7 @@ async fn login_prints_verified_tokens_as_json_and_writes_them_with_mode_0600() {
     let file_arg = file.to_str().expect("UTF-8 path");
     let (okta, url) = start_login(
         &server,
-        &["--json", "--scope", "profile", "--scope", "offline_access", "--output", file_arg],
+        &["--json", "--scope", "profile", "--scope", "offline_access", "--token-file", file_arg],
     )
     .await;
     assert_eq!(parameter(&url, "scope").as_deref(), Some("openid profile offline_access"));
