@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use crate::cli::{Cli, Command};
 use crate::error::CliError;
 use crate::output::{self, Terminal};
-use crate::{decode, discover, login, token, verify};
+use crate::{decode, device, discover, login, token, verify};
 
 /// Runs a parsed command line and returns the process's exit code: 0 success, 1 failure (a
 /// refused token, a failed or timed-out sign-in, an unreachable issuer), 2 usage or
@@ -22,6 +22,7 @@ pub fn run(cli: &Cli) -> ExitCode {
     };
     let result = runtime.block_on(async {
         match &cli.command {
+            Command::Login(args) if args.device => device::run(&cli.global, args, terminal).await,
             Command::Login(args) => login::run(&cli.global, args, terminal).await,
             Command::Verify(args) => verify::run(&cli.global, args, terminal).await,
             Command::Decode(args) => decode::run(args, terminal),

@@ -49,7 +49,8 @@ pub enum ColorChoice {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Sign in through the browser and print the tokens (Authorization Code flow with PKCE).
+    /// Sign in through the browser and print the tokens (Authorization Code flow with PKCE, or
+    /// the device authorization grant with --device).
     Login(LoginArgs),
     /// Verify a token and say exactly why it is accepted or refused.
     Verify(VerifyArgs),
@@ -79,6 +80,11 @@ pub struct LoginArgs {
     /// Do not open a browser: print the authorization URL alone on the first line of stdout.
     #[arg(long)]
     pub no_browser: bool,
+    /// Sign in from another device (RFC 8628 device authorization): print a URL and a code on
+    /// stderr, to enter in any browser, for SSH sessions and machines without one. The app
+    /// needs the Device Authorization grant (an Okta native app).
+    #[arg(long, conflicts_with_all = ["no_browser", "prompt", "login_hint"])]
+    pub device: bool,
     /// Print the tokens and their verified claims as one JSON object on stdout.
     #[arg(long)]
     pub json: bool,

@@ -5,7 +5,8 @@
 //! line and its output are the contract, documented in `docs/cli.md`:
 //!
 //! - `okta login`: the Authorization Code flow with state, nonce and PKCE through a loopback
-//!   redirect (RFC 8252), ID and access tokens verified, tokens printed (`--json`, `--output`).
+//!   redirect (RFC 8252), ID and access tokens verified, tokens printed (`--json`, `--output`);
+//!   `okta login --device`: the device authorization grant (RFC 8628), for SSH sessions.
 //! - `okta verify`: okta-verify's verdict on a token, `{"valid":true,"claims":{…}}` or
 //!   `{"valid":false,"error":{"kind":…,"message":…}}`, exit code 0 or 1.
 //! - `okta decode`: header and claims with dates, clearly unverified, offline.
@@ -24,6 +25,7 @@
 mod app;
 mod cli;
 mod decode;
+mod device;
 mod discover;
 mod error;
 mod login;

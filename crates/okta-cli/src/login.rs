@@ -28,12 +28,7 @@ pub(crate) async fn run(
     args: &LoginArgs,
     terminal: Terminal,
 ) -> Result<ExitCode, CliError> {
-    let mut overrides = Overrides::default();
-    overrides.text("issuer", "--issuer", args.issuer.as_deref()).list(
-        "scopes",
-        "--scope",
-        &with_openid(&args.scopes),
-    );
+    let mut overrides = overrides(args);
     let settings = settings::load(global, &overrides, Some(Role::Client))?;
     let redirect_uri = settings
         .client()
@@ -126,6 +121,17 @@ pub(crate) async fn run(
     }
 }
 
+/// The settings flags of `okta login` (and `okta login --device`).
+pub(crate) fn overrides(args: &LoginArgs) -> Overrides {
+    let mut overrides = Overrides::default();
+    overrides.text("issuer", "--issuer", args.issuer.as_deref()).list(
+        "scopes",
+        "--scope",
+        &with_openid(&args.scopes),
+    );
+    overrides
+}
+
 /// Listens at the redirect URI, which must be a plain-`http` loopback URI (a usage error
 /// otherwise); `localhost` is served on 127.0.0.1, and port 0 picks a free port.
 async fn listen(redirect_uri: &Url) -> Result<LoopbackListener, CliError> {
@@ -177,7 +183,7 @@ fn authorize_options(args: &LoginArgs) -> AuthorizeOptions {
     options
 }
 
-fn setup_error(err: SetupError, settings: &Settings) -> CliError {
+pub(crate) fn setup_error(err: SetupError, settings: &Settings) -> CliError {
     let context = format!("setting up the sign-in at {}", settings.issuer());
     match err {
         SetupError::Settings(_) | SetupError::Config(_) | SetupError::HttpClient(_) => {
@@ -188,7 +194,7 @@ fn setup_error(err: SetupError, settings: &Settings) -> CliError {
 }
 
 /// A sign-in that went through: the tokens and their verified claims.
-struct Finished {
+pub(crate) struct Finished {
     tokens: TokenSet,
     id_token_claims: Option<Map<String, Value>>,
     /// `None` for the org authorization server.
@@ -218,6 +224,16 @@ async fn finish(
             anyhow::Error::new(err).context(context)
         }
     })?;
+    verified(client, settings, tokens).await
+}
+
+/// The tokens of a sign-in with their claims: the ID token's (already verified by okta-flow),
+/// and the access token's once it is verified like a resource server of this issuer would.
+pub(crate) async fn verified(
+    client: &OktaClient,
+    settings: &Settings,
+    tokens: TokenSet,
+) -> anyhow::Result<Finished> {
     let id_token_claims = match tokens.id_token() {
         Some(id_token) => Some(
             verified_claims(id_token.secret())
@@ -282,7 +298,7 @@ async fn verify_access_token(
 
 /// Prints the result: the JSON object (`--json`, `--output`), or the access token alone, and
 /// the human summary on a terminal.
-fn report(
+pub(crate) fn report(
     finished: &Finished,
     settings: &Settings,
     args: &LoginArgs,

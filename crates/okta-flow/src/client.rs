@@ -841,5 +841,6 @@ impl Prompt {
     }
 }
 
+pub(crate) mod device;
 #[cfg(test)]
 mod tests;

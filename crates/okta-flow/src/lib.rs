@@ -203,6 +203,7 @@ pub use crate::authorize::{AuthorizeError, AuthorizeOptions, Prompt};
 pub use crate::callback::{
     AuthorizationErrorCode, CallbackError, MAX_CODE_LEN, MAX_DESCRIPTION_LEN, MAX_QUERY_LEN,
 };
+pub use crate::client::device::{DeviceAuthorization, DeviceError};
 pub use crate::client::{
     LoginError, LogoutError, OktaClient, OktaClientBuilder, Revocable, RevokeError, SetupError,
 };

@@ -1,6 +1,7 @@
 //! Integration tests: the built `okta` binary against the in-process devserver.
 
 mod decode;
+mod device;
 mod discover;
 mod docs;
 mod harness;

@@ -4,6 +4,7 @@
 
 mod client_auth;
 mod conformance;
+mod device;
 mod faults;
 mod flow;
 mod harness;
