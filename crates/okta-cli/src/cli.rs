@@ -58,12 +58,93 @@ pub enum Command {
     Decode(DecodeArgs),
     /// Show an issuer's endpoints, supported methods and signing keys.
     Discover(DiscoverArgs),
-    /// Print an access token for the configured service app (client credentials), for scripts.
+    /// Print an access token for the configured service app (client credentials), for scripts;
+    /// with --user, the signed-in user's from the token cache, refreshed when needed.
     Token(TokenArgs),
+    /// Show what /userinfo says about the signed-in user (the access token of a login).
+    Userinfo(UserinfoArgs),
+    /// Ask /introspect whether a token of a login (or any token) is active, and what it grants.
+    Introspect(IntrospectArgs),
+    /// Get new tokens with the refresh token of a login, written back where they were read.
+    Refresh(RefreshArgs),
+    /// Revoke a token of a login (or any token) at /revoke.
+    Revoke(RevokeArgs),
+}
+
+/// Where `okta userinfo`, `introspect`, `refresh` and `revoke` find the tokens of a login.
+#[derive(Debug, Args)]
+pub struct TokenSourceArgs {
+    /// The issuer (overrides the `issuer` setting).
+    #[arg(long, value_name = "URL")]
+    pub issuer: Option<String>,
+    /// Read the tokens from FILE, as `okta login` wrote them, instead of the token cache
+    /// (`okta login --cache`).
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+}
+
+/// Which token of a login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WhichToken {
+    /// The access token.
+    Access,
+    /// The refresh token.
+    Refresh,
+}
+
+/// `okta userinfo`.
+#[derive(Debug, Args)]
+pub struct UserinfoArgs {
+    /// Where the tokens are.
+    #[command(flatten)]
+    pub source: TokenSourceArgs,
+    /// An access token (or `-` for stdin) instead of the stored one.
+    #[arg(value_name = "TOKEN")]
+    pub token: Option<String>,
+}
+
+/// `okta introspect`.
+#[derive(Debug, Args)]
+pub struct IntrospectArgs {
+    /// Where the tokens are.
+    #[command(flatten)]
+    pub source: TokenSourceArgs,
+    /// Which stored token to introspect.
+    #[arg(long, value_name = "KIND", default_value = "access")]
+    pub kind: WhichToken,
+    /// A token (or `-` for stdin) instead of a stored one.
+    #[arg(value_name = "TOKEN")]
+    pub token: Option<String>,
+}
+
+/// `okta refresh`.
+#[derive(Debug, Args)]
+pub struct RefreshArgs {
+    /// Where the tokens are.
+    #[command(flatten)]
+    pub source: TokenSourceArgs,
+}
+
+/// `okta revoke`.
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// Where the tokens are.
+    #[command(flatten)]
+    pub source: TokenSourceArgs,
+    /// Which token to revoke (`token_type_hint`).
+    #[arg(long, value_name = "KIND", default_value = "refresh")]
+    pub kind: WhichToken,
+    /// A token (or `-` for stdin) instead of a stored one.
+    #[arg(value_name = "TOKEN")]
+    pub token: Option<String>,
 }
 
 /// `okta login`.
 #[derive(Debug, Args)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "clap flags: each bool is one independent switch of the command line"
+)]
 pub struct LoginArgs {
     /// The issuer to sign in at (overrides the `issuer` setting).
     #[arg(long, value_name = "URL")]
@@ -92,6 +173,10 @@ pub struct LoginArgs {
     /// with --json).
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also keep the tokens in the token cache (the user's cache directory, mode 0600), for
+    /// `okta token --user`, `okta refresh` and the other commands on a login's tokens.
+    #[arg(long)]
+    pub cache: bool,
     /// How long to wait for the browser to come back, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 300,
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
@@ -194,6 +279,10 @@ pub struct TokenArgs {
     #[arg(long, value_name = "SCOPE")]
     pub scope: Vec<String>,
     /// Print one JSON object (token, type, expiry, scopes) instead of the token alone.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "user")]
     pub json: bool,
+    /// The signed-in user's access token from the token cache (`okta login --cache`), refreshed
+    /// first when it expires within a minute, instead of a service app's.
+    #[arg(long, conflicts_with = "scope")]
+    pub user: bool,
 }

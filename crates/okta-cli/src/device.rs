@@ -6,18 +6,13 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use okta_config::Role;
 use okta_flow::{DeviceAuthorization, DeviceError, OktaClient, SealingKey};
 
 use crate::cli::{GlobalArgs, LoginArgs};
 use crate::error::{CliError, EXIT_OK, FailedContext as _};
 use crate::login;
 use crate::output::{self, Spinner, Terminal};
-use crate::settings;
-
-/// What `redirect_uri` is set to when none is configured: the device grant sends none, but the
-/// client settings require one. Never sent anywhere.
-const UNUSED_REDIRECT_URI: &str = "http://127.0.0.1/okta-login-device-sends-no-redirect-uri";
+use crate::signed_in;
 
 /// Runs `okta login --device`.
 pub(crate) async fn run(
@@ -25,16 +20,7 @@ pub(crate) async fn run(
     args: &LoginArgs,
     terminal: Terminal,
 ) -> Result<ExitCode, CliError> {
-    let mut overrides = login::overrides(args);
-    let configured = settings::load(global, &overrides, None)?;
-    if configured.client().and_then(|client| client.redirect_uri()).is_none() {
-        overrides.derived(
-            "redirect_uri",
-            UNUSED_REDIRECT_URI,
-            "okta login --device (the device grant sends no redirect URI)",
-        );
-    }
-    let settings = settings::load(global, &overrides, Some(Role::Client))?;
+    let settings = signed_in::client_settings(global, login::overrides(args))?;
     // Nothing is sealed in this grant; a random key spares the warning meant for web apps.
     let sealing_key = SealingKey::generate().failed("generating a random key")?;
     let client = OktaClient::builder(&settings)

@@ -31,6 +31,7 @@ mod error;
 mod login;
 mod output;
 mod settings;
+mod signed_in;
 mod time;
 mod token;
 mod verify;
@@ -38,6 +39,7 @@ mod verify;
 // The public interface: what `main.rs` needs.
 pub use crate::app::run;
 pub use crate::cli::{
-    Cli, ColorChoice, Command, DecodeArgs, DiscoverArgs, GlobalArgs, LoginArgs, PromptArg,
-    TokenArgs, TokenKindArg, VerifyArgs,
+    Cli, ColorChoice, Command, DecodeArgs, DiscoverArgs, GlobalArgs, IntrospectArgs, LoginArgs,
+    PromptArg, RefreshArgs, RevokeArgs, TokenArgs, TokenKindArg, TokenSourceArgs, UserinfoArgs,
+    VerifyArgs, WhichToken,
 };

@@ -346,6 +346,12 @@ pub(crate) fn report(
             output::err(&format!("Tokens written to {} (mode 0600).", display(path)));
         }
     }
+    if args.cache {
+        let path = crate::signed_in::write_cache(settings, &report)?;
+        if terminal.stderr_tty {
+            output::err(&format!("Tokens cached in {} (mode 0600).", display(&path)));
+        }
+    }
     if args.json {
         output::json(&report)?;
     } else if args.output.is_none() {

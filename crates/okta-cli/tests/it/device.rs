@@ -11,7 +11,7 @@ use crate::harness::{Okta, Running, browser, now};
 
 /// A devserver asking devices to poll every second (Okta says 5 s; the test would wait that
 /// long in real time for the binary's first poll).
-async fn server() -> DevServer {
+pub(crate) async fn server() -> DevServer {
     DevServer::builder()
         .lifetimes(TokenLifetimes::default().with_device_poll_interval(Duration::from_secs(1)))
         .start()
@@ -31,7 +31,7 @@ fn login(server: &DevServer, args: &[&str]) -> Running {
 }
 
 /// Reads stderr up to the instructions and returns the verification URI and the user code.
-async fn instructions(okta: &mut Running) -> (String, String) {
+pub(crate) async fn instructions(okta: &mut Running) -> (String, String) {
     let line = okta.stderr_line().await;
     let rest = line.strip_prefix("To sign in, open ").unwrap_or_else(|| panic!("{line}"));
     let (uri, rest) = rest.split_once(' ').expect("a URI");
@@ -41,7 +41,7 @@ async fn instructions(okta: &mut Running) -> (String, String) {
     (uri.to_owned(), code)
 }
 
-async fn decide(uri: &str, user_code: &str, decision: &str) -> String {
+pub(crate) async fn decide(uri: &str, user_code: &str, decision: &str) -> String {
     let response = browser()
         .post(uri)
         .form(&[

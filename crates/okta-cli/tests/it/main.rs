@@ -6,5 +6,6 @@ mod discover;
 mod docs;
 mod harness;
 mod login;
+mod signed_in;
 mod token;
 mod verify;
