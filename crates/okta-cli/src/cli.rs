@@ -149,9 +149,14 @@ pub struct LoginArgs {
     /// The issuer to sign in at (overrides the `issuer` setting).
     #[arg(long, value_name = "URL")]
     pub issuer: Option<String>,
-    /// A scope to request (repeatable; `openid` is always added). Overrides the `scopes` setting.
+    /// A scope to request besides the configured `scopes` (repeatable), such as
+    /// `--scope offline_access` for a refresh token.
     #[arg(long = "scope", value_name = "SCOPE")]
     pub scopes: Vec<String>,
+    /// Request exactly the --scope values instead of adding them to the configured scopes;
+    /// like the `scopes` setting, they must include `openid`.
+    #[arg(long, requires = "scopes")]
+    pub replace_scopes: bool,
     /// Ask Okta to show the sign-in page, the consent page, both, or nothing.
     #[arg(long, value_name = "PROMPT")]
     pub prompt: Option<PromptArg>,

@@ -20,7 +20,7 @@ pub(crate) async fn run(
     args: &LoginArgs,
     terminal: Terminal,
 ) -> Result<ExitCode, CliError> {
-    let settings = signed_in::client_settings(global, login::overrides(args))?;
+    let settings = signed_in::client_settings(global, login::overrides(global, args)?)?;
     // Nothing is sealed in this grant; a random key spares the warning meant for web apps.
     let sealing_key = SealingKey::generate().failed("generating a random key")?;
     let client = OktaClient::builder(&settings)

@@ -28,7 +28,7 @@ pub(crate) async fn run(
     args: &LoginArgs,
     terminal: Terminal,
 ) -> Result<ExitCode, CliError> {
-    let mut overrides = overrides(args);
+    let mut overrides = overrides(global, args)?;
     let settings = settings::load(global, &overrides, Some(Role::Client))?;
     let redirect_uri = settings
         .client()
@@ -121,15 +121,43 @@ pub(crate) async fn run(
     }
 }
 
-/// The settings flags of `okta login` (and `okta login --device`).
-pub(crate) fn overrides(args: &LoginArgs) -> Overrides {
+/// The settings flags of `okta login` (and `okta login --device`): `--issuer`, and `--scope`
+/// added to the configured scopes (or replacing them with `--replace-scopes`).
+pub(crate) fn overrides(global: &GlobalArgs, args: &LoginArgs) -> Result<Overrides, CliError> {
     let mut overrides = Overrides::default();
-    overrides.text("issuer", "--issuer", args.issuer.as_deref()).list(
-        "scopes",
-        "--scope",
-        &with_openid(&args.scopes),
-    );
-    overrides
+    overrides.text("issuer", "--issuer", args.issuer.as_deref());
+    if args.scopes.is_empty() {
+        return Ok(overrides);
+    }
+    let configured: Vec<String> = if args.replace_scopes {
+        Vec::new()
+    } else {
+        let settings = settings::load(global, &overrides, None)?;
+        settings.client().map_or_else(
+            || DEFAULT_SCOPES.iter().map(|scope| (*scope).to_owned()).collect(),
+            |client| client.scopes().iter().map(|scope| scope.as_str().to_owned()).collect(),
+        )
+    };
+    let flag = if args.replace_scopes { "--scope (with --replace-scopes)" } else { "--scope" };
+    overrides.list("scopes", flag, &requested_scopes(&configured, &args.scopes));
+    Ok(overrides)
+}
+
+/// okta-config's default `scopes`, for settings without a client (which then fail to load
+/// with the client's problems, not these scopes').
+const DEFAULT_SCOPES: [&str; 3] = ["openid", "profile", "email"];
+
+/// The scopes to request: `configured` and then each of `flags` not already there. With no
+/// configured scopes (`--replace-scopes`) the flags alone, which must then include `openid`
+/// like the `scopes` setting (okta-config says so, naming the flag).
+fn requested_scopes(configured: &[String], flags: &[String]) -> Vec<String> {
+    let mut scopes = configured.to_vec();
+    for scope in flags {
+        if !scopes.contains(scope) {
+            scopes.push(scope.clone());
+        }
+    }
+    scopes
 }
 
 /// Listens at the redirect URI, which must be a plain-`http` loopback URI (a usage error
@@ -157,14 +185,6 @@ fn failed_page(why: &str) -> CallbackPage {
         "{}. The terminal says more; run okta login again to retry.",
         why.trim_end_matches('.')
     ))
-}
-
-/// The requested scopes with `openid` first, as okta-config requires it.
-fn with_openid(scopes: &[String]) -> Vec<String> {
-    if scopes.is_empty() || scopes.iter().any(|scope| scope == "openid") {
-        return scopes.to_vec();
-    }
-    std::iter::once("openid".to_owned()).chain(scopes.iter().cloned()).collect()
 }
 
 fn authorize_options(args: &LoginArgs) -> AuthorizeOptions {

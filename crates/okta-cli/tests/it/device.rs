@@ -70,7 +70,7 @@ async fn device_login_prints_the_code_on_stderr_and_the_verified_tokens_on_stdou
     assert_eq!(run.code, 0, "{run:?}");
     let json = run.json();
     assert_eq!(json["token_type"], "Bearer");
-    assert_eq!(json["scope"], "openid offline_access");
+    assert_eq!(json["scope"], "openid profile email offline_access", "added to the defaults");
     assert!(json["refresh_token"].as_str().is_some_and(|token| !token.is_empty()), "{json}");
     assert!(json["expires_at"].as_i64().expect("expires_at") > now() + 3000);
     assert_eq!(json["id_token_claims"]["aud"], DEMO_CLIENT_ID);
