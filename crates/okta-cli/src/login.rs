@@ -1,15 +1,15 @@
 //! `okta login`: the Authorization Code flow with PKCE from a terminal, through a loopback
 //! redirect (RFC 8252), ending with verified tokens on stdout.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use okta_config::{Audience, Role, Settings};
 use okta_flow::loopback::{BindError, CallbackPage, LoopbackListener, WaitError};
 use okta_flow::{
-    AuthorizeOptions, OktaClient, PendingLogin, Prompt, SealingKey, SetupError, TokenError,
-    TokenSet,
+    AuthorizeOptions, OktaClient, PendingLogin, PreflightError, Prompt, SealingKey, SetupError,
+    TokenError, TokenSet,
 };
 use okta_verify::{AccessTokenOptions, AccessTokenVerifier, Clock, VerifyError};
 use serde_json::{Map, Value};
@@ -60,6 +60,16 @@ pub(crate) async fn run(
     let (url, pending) =
         client.authorize(&authorize_options(args)).usage("building the authorization URL")?;
 
+    // Everything that can fail before the browser opens fails now, not after the sign-in.
+    if let Some(path) = &args.output {
+        check_writable(path)?;
+    }
+    if !args.no_browser {
+        // With --no-browser the URL may be opened much later (or the client registered only
+        // once the port is known), so only a browser opened now is checked first.
+        preflight(&client, &redirect_uri).await?;
+    }
+
     if args.no_browser {
         output::out(url.as_str())?;
         if terminal.stderr_tty {
@@ -99,8 +109,9 @@ pub(crate) async fn run(
         Err(WaitError::Timeout { .. }) => {
             return Err(CliError::Failed(anyhow::anyhow!(
                 "timed out after {} s waiting for the browser to come back to {redirect_uri}; \
-                 run okta login again (--timeout SECS allows more time)",
-                args.timeout
+                 run okta login again (--timeout SECS allows more time). Likely causes:\n{}",
+                args.timeout,
+                bullets(&timeout_causes(&redirect_uri))
             )));
         }
         Err(err) => return Err(CliError::Failed(err.into())),
@@ -158,6 +169,71 @@ fn requested_scopes(configured: &[String], flags: &[String]) -> Vec<String> {
         }
     }
     scopes
+}
+
+/// Asks `/authorize` whether it accepts this client and redirect URI (okta-flow's preflight,
+/// which the doctor runs too). A refusal ends the login with its likely causes; a probe that
+/// gets no answer is only logged, since discovery already worked.
+async fn preflight(client: &OktaClient, redirect_uri: &Url) -> Result<(), CliError> {
+    match client.preflight().await {
+        Ok(()) => Ok(()),
+        Err(PreflightError::Transport(err)) => {
+            tracing::warn!(error = &err as &dyn std::error::Error, "the preflight got no answer");
+            Ok(())
+        }
+        Err(err) => {
+            let causes = bullets(&err.likely_causes());
+            let kind = err.kind();
+            Err(CliError::Failed(anyhow::Error::new(err).context(format!(
+                "Okta refuses this sign-in ({kind}) for redirect URI {redirect_uri}; nothing was \
+                 opened. Likely causes:\n{causes}"
+            ))))
+        }
+    }
+}
+
+/// What usually keeps the browser from coming back.
+fn timeout_causes(redirect_uri: &Url) -> Vec<String> {
+    vec![
+        "the sign-in was not finished in the browser (or the tab was closed)".to_owned(),
+        format!(
+            "{redirect_uri} is not one of the app's Sign-in redirect URIs, or client_id is not \
+             the app's (Okta then shows an error page instead of coming back)"
+        ),
+        "the browser runs on another machine (an SSH session), where 127.0.0.1 is not this \
+         one: use okta login --device"
+            .to_owned(),
+    ]
+}
+
+/// `causes` as an indented list.
+fn bullets(causes: &[String]) -> String {
+    causes.iter().map(|cause| format!("  - {cause}")).collect::<Vec<_>>().join("\n")
+}
+
+/// Fails unless a file can be created beside `path` (where the tokens go), so a sign-in never
+/// ends with tokens that cannot be written.
+fn check_writable(path: &Path) -> Result<(), CliError> {
+    if path.is_dir() {
+        return Err(CliError::usage(format!(
+            "--output {} is a directory; name a file",
+            display(path)
+        )));
+    }
+    let directory = path.parent().filter(|parent| !parent.as_os_str().is_empty());
+    let probe_name = format!(".okta-write-check.{}", std::process::id());
+    let probe = directory.map_or_else(|| PathBuf::from(&probe_name), |dir| dir.join(&probe_name));
+    match std::fs::OpenOptions::new().write(true).create_new(true).open(&probe) {
+        Ok(file) => {
+            drop(file);
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(err) => Err(CliError::Usage(anyhow::Error::new(err).context(format!(
+            "--output {}: the tokens could not be written there",
+            display(path)
+        )))),
+    }
 }
 
 /// Listens at the redirect URI, which must be a plain-`http` loopback URI (a usage error

@@ -842,5 +842,6 @@ impl Prompt {
 }
 
 pub(crate) mod device;
+pub(crate) mod preflight;
 #[cfg(test)]
 mod tests;

@@ -204,6 +204,7 @@ pub use crate::callback::{
     AuthorizationErrorCode, CallbackError, MAX_CODE_LEN, MAX_DESCRIPTION_LEN, MAX_QUERY_LEN,
 };
 pub use crate::client::device::{DeviceAuthorization, DeviceError};
+pub use crate::client::preflight::PreflightError;
 pub use crate::client::{
     LoginError, LogoutError, OktaClient, OktaClientBuilder, Revocable, RevokeError, SetupError,
 };

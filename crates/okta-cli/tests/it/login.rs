@@ -222,7 +222,49 @@ async fn login_gives_up_after_the_timeout_with_exit_code_1() {
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
     assert!(run.stderr.starts_with("okta: error: timed out after 1 s waiting for the browser to come back to http://127.0.0.1:"), "{run:?}");
     assert!(run.stderr.contains("--timeout SECS"), "{run:?}");
+    // The likely causes, the SSH case among them.
+    assert!(run.stderr.contains("Likely causes:"), "{run:?}");
+    assert!(run.stderr.contains("Sign-in redirect URIs"), "{run:?}");
+    assert!(run.stderr.contains("okta login --device"), "{run:?}");
     assert_eq!(run.stdout, "");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unregistered_redirect_uri_fails_before_the_browser_opens_with_its_causes() {
+    let server = DevServer::builder().start().await.expect("devserver");
+    // The demo client, with a redirect URI it does not have.
+    let run = Okta::new(["login", "--timeout", "600"])
+        .envs(&client_env(
+            &server,
+            okta_devserver::DEMO_CLIENT_ID,
+            okta_devserver::DEMO_CLIENT_SECRET,
+            "http://127.0.0.1:0/not-registered",
+        ))
+        .run()
+        .await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("Okta refuses this sign-in (authorize_refused)"), "{run:?}");
+    assert!(run.stderr.contains("nothing was opened"), "{run:?}");
+    assert!(
+        run.stderr.contains("client id") && run.stderr.contains("Sign-in redirect URIs"),
+        "{run:?}"
+    );
+    assert!(!run.stderr.contains("Opening the browser"), "no browser was opened: {run:?}");
+    assert_eq!(server.count(http::Method::POST, "/oauth2/default/v1/token"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_output_file_that_cannot_be_written_fails_before_the_sign_in() {
+    let server = DevServer::builder().start().await.expect("devserver");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("no-such-directory").join("tokens.json");
+    let run = Okta::new(["login", "--no-browser", "--output", missing.to_str().unwrap()])
+        .envs(&client_env(&server, CLIENT_ID, SECRET, "http://127.0.0.1:0/callback"))
+        .run()
+        .await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("the tokens could not be written there"), "{run:?}");
+    assert_eq!(run.stdout, "", "no authorization URL was printed: {run:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,6 +8,7 @@ mod device;
 mod faults;
 mod flow;
 mod harness;
+mod preflight;
 #[cfg(feature = "redis")]
 mod replicas;
 mod secrets;
