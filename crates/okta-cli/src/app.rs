@@ -5,13 +5,13 @@ use std::process::ExitCode;
 use crate::cli::{Cli, Command};
 use crate::error::CliError;
 use crate::output::{self, Terminal};
-use crate::{decode, device, discover, login, signed_in, token, verify};
+use crate::{config, decode, device, discover, generate, login, signed_in, token, verify};
 
 /// Runs a parsed command line and returns the process's exit code: 0 success, 1 failure (a
 /// refused token, a failed or timed-out sign-in, an unreachable issuer), 2 usage or
 /// configuration error. Errors are printed on stderr; tokens never are.
 pub fn run(cli: &Cli) -> ExitCode {
-    let terminal = Terminal::detect(cli.global.color);
+    let terminal = Terminal::detect(&cli.global);
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -28,13 +28,16 @@ pub fn run(cli: &Cli) -> ExitCode {
             Command::Decode(args) => decode::run(args, terminal),
             Command::Discover(args) => discover::run(&cli.global, args, terminal).await,
             Command::Token(args) if args.user => {
-                signed_in::user_token(&cli.global, args.issuer.as_deref()).await
+                signed_in::user_token(&cli.global, args.issuer.as_deref(), terminal).await
             }
-            Command::Token(args) => token::run(&cli.global, args).await,
-            Command::Userinfo(args) => signed_in::userinfo(&cli.global, args).await,
-            Command::Introspect(args) => signed_in::introspect(&cli.global, args).await,
-            Command::Refresh(args) => signed_in::refresh(&cli.global, args).await,
+            Command::Token(args) => token::run(&cli.global, args, terminal).await,
+            Command::Userinfo(args) => signed_in::userinfo(&cli.global, args, terminal).await,
+            Command::Introspect(args) => signed_in::introspect(&cli.global, args, terminal).await,
+            Command::Refresh(args) => signed_in::refresh(&cli.global, args, terminal).await,
             Command::Revoke(args) => signed_in::revoke(&cli.global, args).await,
+            Command::Config(_) => config::run(&cli.global, terminal),
+            Command::Completion(args) => generate::completion(args.shell),
+            Command::Man => generate::man(),
         }
     });
     match result {

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use okta_verify::Clock;
 use serde_json::{Map, Value};
 
-use crate::cli::DecodeArgs;
+use crate::cli::{DecodeArgs, OutputFormat};
 use crate::error::{CliError, EXIT_OK};
 use crate::output::{self, DecodeReport, Terminal};
 
@@ -21,7 +21,7 @@ pub(crate) fn run(args: &DecodeArgs, terminal: Terminal) -> Result<ExitCode, Cli
     let token = read_token(&args.token)?;
     let report = decode(&token)
         .map_err(|reason| CliError::Failed(anyhow::anyhow!("cannot decode the token: {reason}")))?;
-    if args.json {
+    if terminal.format() == OutputFormat::Json {
         output::json(&report)?;
     } else {
         let text = output::decode_text(&report, Clock::system().unix_seconds(), terminal.stdout);
@@ -30,8 +30,7 @@ pub(crate) fn run(args: &DecodeArgs, terminal: Terminal) -> Result<ExitCode, Cli
     Ok(ExitCode::from(EXIT_OK))
 }
 
-/// The token given on the command line, or read from stdin for `-`; surrounding whitespace and
-/// a `Bearer ` prefix (as copied from an `Authorization` header) are removed.
+/// The token given on the command line, or read from stdin for `-`, [cleaned](clean_token).
 pub(crate) fn read_token(arg: &str) -> Result<String, CliError> {
     let text = if arg == "-" {
         let mut text = String::new();
@@ -42,16 +41,49 @@ pub(crate) fn read_token(arg: &str) -> Result<String, CliError> {
     } else {
         arg.to_owned()
     };
-    let text = text.trim_start();
-    let token = match (text.get(..7), text.get(7..)) {
-        (Some(prefix), Some(rest)) if prefix.eq_ignore_ascii_case("bearer ") => rest,
-        _ => text,
+    clean_token(&text).map_err(CliError::usage)
+}
+
+/// The token in text as people paste it: surrounding whitespace, quotes (a JSON string, a shell
+/// word), and an `Authorization: Bearer ` or `Bearer ` prefix (a copied header) are removed.
+/// Text with whitespace inside is more than one token (two lines of `jq` output, say): an error
+/// rather than a guess. The error never quotes the text.
+pub(crate) fn clean_token(text: &str) -> Result<String, String> {
+    let mut token = strip_quotes(text.trim()).trim();
+    if let Some(rest) = strip_prefix_ignore_case(token, "authorization:") {
+        token = rest.trim_start();
     }
-    .trim();
+    if let Some(rest) = strip_prefix_ignore_case(token, "bearer")
+        && (rest.is_empty() || rest.starts_with(char::is_whitespace))
+    {
+        token = rest.trim();
+    }
+    token = strip_quotes(token).trim();
     if token.is_empty() {
-        return Err(CliError::usage("the token is empty"));
+        return Err("the token is empty".to_owned());
+    }
+    let words = token.split_whitespace().count();
+    if words > 1 {
+        return Err(format!(
+            "more than one token: the input holds {words} values separated by whitespace or \
+             lines (such as two lines of jq output); give one token"
+        ));
     }
     Ok(token.to_owned())
+}
+
+fn strip_quotes(text: &str) -> &str {
+    for quote in ['"', '\''] {
+        if let Some(inner) = text.strip_prefix(quote).and_then(|rest| rest.strip_suffix(quote)) {
+            return inner;
+        }
+    }
+    text
+}
+
+fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then(|| &text[prefix.len()..])
 }
 
 /// Splits a compact JWS (or the header of a compact JWE) and decodes its parts. The error says

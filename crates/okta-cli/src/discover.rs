@@ -13,7 +13,7 @@ use okta_verify::JwksCache;
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::cli::{DiscoverArgs, GlobalArgs};
+use crate::cli::{DiscoverArgs, GlobalArgs, OutputFormat};
 use crate::error::{CliError, EXIT_OK, FailedContext as _};
 use crate::output::{self, DiscoverReport, EndpointsReport, KeyReport, ServerReport, Terminal};
 use crate::settings::{self, Overrides};
@@ -28,7 +28,7 @@ pub(crate) async fn run(
     overrides.text("issuer", "--issuer", args.issuer.as_deref());
     let settings = settings::load(global, &overrides, None)?;
     let report = discover(&settings).await?;
-    if args.json {
+    if terminal.format() == OutputFormat::Json {
         output::json(&report)?;
     } else {
         output::out(output::discover_text(&report, terminal.stdout).trim_end())?;
@@ -83,6 +83,11 @@ async fn fetch_keys(http: &dyn HttpClient, jwks_uri: &Url) -> Result<Vec<KeyRepo
         return Err(CliError::Failed(anyhow::anyhow!(
             "fetching the keys at {jwks_uri}: HTTP {}",
             response.status()
+        )));
+    }
+    if let Some(problem) = crate::verify::jwk_set_problem(response.body()) {
+        return Err(CliError::Failed(anyhow::anyhow!(
+            "the keys at {jwks_uri} are not a usable JWK Set: {problem}"
         )));
     }
     let set: Value = serde_json::from_slice(response.body())

@@ -5,7 +5,7 @@
 //! line and its output are the contract, documented in `docs/cli.md`:
 //!
 //! - `okta login`: the Authorization Code flow with state, nonce and PKCE through a loopback
-//!   redirect (RFC 8252), ID and access tokens verified, tokens printed (`--json`, `--output`);
+//!   redirect (RFC 8252), ID and access tokens verified, tokens printed (`-o json`, `--token-file`);
 //!   `okta login --device`: the device authorization grant (RFC 8628), for SSH sessions.
 //! - `okta verify`: okta-verify's verdict on a token, `{"valid":true,"claims":{…}}` or
 //!   `{"valid":false,"error":{"kind":…,"message":…}}`, exit code 0 or 1.
@@ -16,7 +16,7 @@
 //! as overrides from code, so the files and variables of a service work here unchanged.
 //!
 //! ```console
-//! $ okta login --json | jq -r .access_token
+//! $ okta login -o json | jq -r .access_token
 //! $ okta verify --audience api://default "$TOKEN"
 //! {"valid":false,"error":{"kind":"expired","message":"token expired at 1764316713 (now 1764320313, leeway 120 s)"}}
 //! $ okta decode "$TOKEN"
@@ -24,10 +24,12 @@
 
 mod app;
 mod cli;
+mod config;
 mod decode;
 mod device;
 mod discover;
 mod error;
+mod generate;
 mod login;
 mod output;
 mod settings;
@@ -39,7 +41,7 @@ mod verify;
 // The public interface: what `main.rs` needs.
 pub use crate::app::run;
 pub use crate::cli::{
-    Cli, ColorChoice, Command, DecodeArgs, DiscoverArgs, GlobalArgs, IntrospectArgs, LoginArgs,
-    PromptArg, RefreshArgs, RevokeArgs, TokenArgs, TokenKindArg, TokenSourceArgs, UserinfoArgs,
-    VerifyArgs, WhichToken,
+    Cli, ColorChoice, Command, CompletionArgs, CompletionShell, ConfigArgs, DecodeArgs,
+    DiscoverArgs, GlobalArgs, IntrospectArgs, LoginArgs, OutputFormat, PromptArg, RefreshArgs,
+    RevokeArgs, TokenArgs, TokenKindArg, TokenSourceArgs, UserinfoArgs, VerifyArgs, WhichToken,
 };

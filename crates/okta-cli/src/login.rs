@@ -15,7 +15,7 @@ use okta_verify::{AccessTokenOptions, AccessTokenVerifier, Clock, VerifyError};
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::cli::{GlobalArgs, LoginArgs, PromptArg, TokenKindArg};
+use crate::cli::{GlobalArgs, LoginArgs, OutputFormat, PromptArg, TokenKindArg};
 use crate::decode::{self, verified_claims};
 use crate::error::{CliError, EXIT_OK, FailedContext as _};
 use crate::output::{self, LoginReport, LoginSummary, Spinner, Terminal};
@@ -61,7 +61,7 @@ pub(crate) async fn run(
         client.authorize(&authorize_options(args)).usage("building the authorization URL")?;
 
     // Everything that can fail before the browser opens fails now, not after the sign-in.
-    if let Some(path) = &args.output {
+    if let Some(path) = &args.token_file {
         check_writable(path)?;
     }
     if !args.no_browser {
@@ -216,7 +216,7 @@ fn bullets(causes: &[String]) -> String {
 fn check_writable(path: &Path) -> Result<(), CliError> {
     if path.is_dir() {
         return Err(CliError::usage(format!(
-            "--output {} is a directory; name a file",
+            "--token-file {} is a directory; name a file",
             display(path)
         )));
     }
@@ -230,7 +230,7 @@ fn check_writable(path: &Path) -> Result<(), CliError> {
             Ok(())
         }
         Err(err) => Err(CliError::Usage(anyhow::Error::new(err).context(format!(
-            "--output {}: the tokens could not be written there",
+            "--token-file {}: the tokens could not be written there",
             display(path)
         )))),
     }
@@ -392,7 +392,7 @@ async fn verify_access_token(
     Ok((Some(claims), audiences))
 }
 
-/// Prints the result: the JSON object (`--json`, `--output`), or the access token alone, and
+/// Prints the result: the JSON object (`--output json`, `--token-file`), or the access token alone, and
 /// the human summary on a terminal.
 pub(crate) fn report(
     finished: &Finished,
@@ -434,7 +434,7 @@ pub(crate) fn report(
         };
         output::err(output::login_summary(&summary, terminal.stderr).trim_end());
     }
-    if let Some(path) = &args.output {
+    if let Some(path) = &args.token_file {
         let json = serde_json::to_vec(&report).failed("encoding JSON")?;
         output::write_private_file(path, &json)
             .failed(&format!("writing the tokens to {}", path.display()))?;
@@ -448,9 +448,10 @@ pub(crate) fn report(
             output::err(&format!("Tokens cached in {} (mode 0600).", display(&path)));
         }
     }
-    if args.json {
+    // The token alone unless JSON is asked for: `$(okta login)` is what scripts write.
+    if terminal.output == Some(OutputFormat::Json) {
         output::json(&report)?;
-    } else if args.output.is_none() {
+    } else if args.token_file.is_none() {
         output::out(report.access_token)?;
     }
     Ok(())

@@ -12,16 +12,33 @@ fn main() -> ExitCode {
     if cli.global.color == ColorChoice::Auto && no_color() {
         cli.global.color = ColorChoice::Never;
     }
-    // RUST_LOG steers tracing (to stderr); by default only errors are logged, since every
-    // command reports its own outcome.
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("error")),
-        )
+        .with_env_filter(filter(cli.global.verbose, cli.global.quiet))
         .with_writer(std::io::stderr)
         .with_ansi(cli.global.color != ColorChoice::Never)
         .init();
     okta_cli::run(&cli)
+}
+
+/// What tracing logs (to stderr): `-q` nothing, `-v` our crates' progress (info), `-vv` their
+/// debug events, `-vvv` everything; without either, `RUST_LOG`, and by default only errors,
+/// since every command reports its own outcome.
+fn filter(verbose: u8, quiet: bool) -> EnvFilter {
+    const OURS: [&str; 6] =
+        ["okta_cli", "okta_config", "okta_flow", "okta_http", "okta_service", "okta_verify"];
+    let ours = |level: &str| {
+        std::iter::once("warn".to_owned())
+            .chain(OURS.iter().map(|krate| format!("{krate}={level}")))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    match (quiet, verbose) {
+        (true, _) => EnvFilter::new("off"),
+        (false, 0) => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("error")),
+        (false, 1) => EnvFilter::new(ours("info")),
+        (false, 2) => EnvFilter::new(ours("debug")),
+        (false, _) => EnvFilter::new("trace"),
+    }
 }
 
 /// <https://no-color.org>: a non-empty `NO_COLOR` turns colours off.

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::cli::ColorChoice;
+use crate::cli::{ColorChoice, GlobalArgs, OutputFormat};
 use crate::error::CliError;
 use crate::time;
 
@@ -20,25 +20,38 @@ pub(crate) struct Terminal {
     pub(crate) stdout: Style,
     /// Style for what goes to stderr.
     pub(crate) stderr: Style,
-    /// Whether stderr is a terminal (summaries and the spinner go there).
+    /// Whether stderr is a terminal and `--quiet` was not given (summaries, hints and the
+    /// spinner go there).
     pub(crate) stderr_tty: bool,
+    /// The output format asked for with `--output`, or `None`.
+    pub(crate) output: Option<OutputFormat>,
+    /// Whether stdout is a terminal.
+    pub(crate) stdout_tty: bool,
 }
 
 impl Terminal {
-    /// Looks at stdout and stderr.
-    pub(crate) fn detect(choice: ColorChoice) -> Self {
-        let stdout_is_terminal = std::io::stdout().is_terminal();
+    /// Looks at stdout and stderr, and at the global flags.
+    pub(crate) fn detect(global: &GlobalArgs) -> Self {
+        let stdout_tty = std::io::stdout().is_terminal();
         let stderr_tty = std::io::stderr().is_terminal();
-        let color = |is_terminal: bool| match choice {
+        let color = |is_terminal: bool| match global.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => is_terminal,
         };
         Self {
-            stdout: Style { color: color(stdout_is_terminal) },
+            stdout: Style { color: color(stdout_tty) },
             stderr: Style { color: color(stderr_tty) },
-            stderr_tty,
+            stderr_tty: stderr_tty && !global.quiet,
+            output: global.output_format(),
+            stdout_tty,
         }
+    }
+
+    /// The format of a report: the one asked for, else text on a terminal and JSON when stdout
+    /// is not one.
+    pub(crate) fn format(self) -> OutputFormat {
+        self.output.unwrap_or(if self.stdout_tty { OutputFormat::Text } else { OutputFormat::Json })
     }
 }
 
@@ -159,8 +172,8 @@ pub(crate) fn terminal_safe_json(json: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // okta verify
 
-/// `okta verify`'s stdout: `{"valid":true,"claims":{…}}` or
-/// `{"valid":false,"error":{"kind":…,"message":…}}`.
+/// `okta verify`'s stdout: `{"valid":true,"claims":{…},"checks":{…},"times":{…}}` or
+/// `{"valid":false,"error":{"kind":…,"message":…,"explanation":…},"checks":{…},"times":{…}}`.
 #[derive(Serialize)]
 pub(crate) struct VerifyReport {
     /// Whether the token passed every check.
@@ -171,6 +184,10 @@ pub(crate) struct VerifyReport {
     /// Why it was refused.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) error: Option<ErrorReport>,
+    /// The token's value and the accepted values of each claim check.
+    pub(crate) checks: Checks,
+    /// The token's times and the verifier's, as epoch seconds and RFC 3339.
+    pub(crate) times: Map<String, Value>,
 }
 
 /// A refusal: the stable `kind` and a human message.
@@ -180,12 +197,73 @@ pub(crate) struct ErrorReport {
     pub(crate) kind: &'static str,
     /// The error's text (never contains the token).
     pub(crate) message: String,
+    /// The line stderr shows: dates, the accepted values next to the token's, the source of
+    /// the configured value.
+    pub(crate) explanation: String,
+    /// What to do about it, when there is something specific (a flag, a command).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) hint: Option<String>,
+}
+
+/// One claim check: the token's value (as in its payload, unverified when refused) and the
+/// values accepted.
+#[derive(Serialize)]
+pub(crate) struct Check {
+    /// The token's value; `null` when it has none.
+    pub(crate) token: Value,
+    /// The accepted values (for `scp`: the scopes required, all of them). Empty for `cid`: any
+    /// client is accepted.
+    pub(crate) accepted: Vec<String>,
+}
+
+/// The claim checks of `okta verify` (`cid` and `scp` for access tokens only).
+#[derive(Serialize)]
+pub(crate) struct Checks {
+    pub(crate) iss: Check,
+    pub(crate) aud: Check,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) cid: Option<Check>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) scp: Option<Check>,
+}
+
+/// `times` of `okta verify`: `now`, `leeway_secs`, and each of the token's `iat`, `nbf`,
+/// `auth_time`, `exp` that is a number, each beside `<name>_utc` in RFC 3339.
+pub(crate) fn verify_times(
+    claims: &Map<String, Value>,
+    now: i64,
+    leeway: u64,
+) -> Map<String, Value> {
+    let mut times = Map::new();
+    times.insert("now".to_owned(), now.into());
+    times.insert("now_utc".to_owned(), time::rfc3339(now).into());
+    times.insert("leeway_secs".to_owned(), leeway.into());
+    for name in TIME_CLAIMS {
+        if let Some(seconds) = claims.get(name).and_then(seconds) {
+            times.insert(name.to_owned(), seconds.into());
+            times.insert(format!("{name}_utc"), time::rfc3339(seconds).into());
+        }
+    }
+    times
+}
+
+/// The human rendering of a valid token for `okta verify --output text`: a verdict line, then
+/// the verified claims.
+pub(crate) fn verified_text(claims: &Map<String, Value>, style: Style) -> String {
+    let issuer = claims.get("iss").and_then(Value::as_str).unwrap_or("(no iss)");
+    format!(
+        "{} token valid, issued by {}\n\n{}\n{}\n",
+        style.green("✓"),
+        untrusted(issuer, 256),
+        style.bold("Claims"),
+        pretty(claims)
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
 // okta login
 
-/// `okta login --json`'s object (also what `--output` writes).
+/// `okta login -o json`'s object (also what `--token-file` writes).
 #[derive(Serialize)]
 pub(crate) struct LoginReport<'a> {
     /// `Bearer`.
@@ -289,7 +367,7 @@ pub(crate) fn audience_text(aud: Option<&Value>) -> String {
 // ---------------------------------------------------------------------------------------------
 // okta decode
 
-/// `okta decode --json`'s object.
+/// `okta decode -o json`'s object.
 #[derive(Serialize)]
 pub(crate) struct DecodeReport {
     /// Always `false`: nothing was checked.
@@ -369,7 +447,7 @@ fn pretty(value: &Map<String, Value>) -> String {
 // ---------------------------------------------------------------------------------------------
 // okta discover
 
-/// `okta discover --json`'s object.
+/// `okta discover -o json`'s object.
 #[derive(Serialize)]
 pub(crate) struct DiscoverReport {
     /// The issuer, as the metadata states it (equal to the configured one).

@@ -1,10 +1,11 @@
 //! Settings for every command: okta-config's sources (`okta.toml`, profiles, `OKTA_*`), with
 //! command-line flags applied on top as code overrides.
 
-use okta_config::{Role, Settings, SettingsLoader};
+use okta_config::{Origin, Role, Settings, SettingsLoader};
 
 use crate::cli::GlobalArgs;
 use crate::error::CliError;
+use crate::output;
 
 /// The settings flags of one command, applied with [`SettingsLoader::set_with_origin`] so they
 /// win over the file and the environment, and problems name the flag.
@@ -31,19 +32,6 @@ impl Overrides {
         self
     }
 
-    /// Sets the number `key` from `flag` when the flag was given.
-    pub(crate) fn integer(
-        &mut self,
-        key: &'static str,
-        flag: &str,
-        value: Option<i64>,
-    ) -> &mut Self {
-        if let Some(value) = value {
-            self.entries.push((key, value.into(), format!("command-line flag {flag}")));
-        }
-        self
-    }
-
     /// Sets `key` to a value the command chose itself, described for problem reports.
     pub(crate) fn derived(
         &mut self,
@@ -64,12 +52,12 @@ pub(crate) fn load(
     overrides: &Overrides,
     role: Option<Role>,
 ) -> Result<Settings, CliError> {
-    let mut loader = SettingsLoader::new();
+    let mut loader = SettingsLoader::new().user_file();
     if let Some(path) = &global.config {
-        loader = loader.file(path);
+        loader = loader.file_with_origin(path, "command-line flag --config");
     }
     if let Some(profile) = &global.profile {
-        loader = loader.profile(profile);
+        loader = loader.profile_with_origin(profile, "command-line flag --profile");
     }
     for (key, value, description) in &overrides.entries {
         loader = loader.set_with_origin(*key, value.clone(), description.as_str());
@@ -77,5 +65,39 @@ pub(crate) fn load(
     if let Some(role) = role {
         loader = loader.role(role);
     }
-    loader.load().map_err(|err| CliError::Usage(anyhow::Error::new(err)))
+    let settings = loader.load().map_err(|err| CliError::Usage(anyhow::Error::new(err)))?;
+    if !global.quiet {
+        // A forgotten variable silently beats the file: say so, once per command.
+        for shadowed in settings.environment_overrides() {
+            output::err(&format!(
+                "okta: note: {} overrides {} ({})",
+                shadowed.variable(),
+                shadowed.key(),
+                describe(Some(shadowed.overridden()), shadowed.key())
+            ));
+        }
+    }
+    Ok(settings)
+}
+
+/// Where the value of `key` came from, as a person would name it: the flag (`--audience`), the
+/// variable (`OKTA_AUDIENCE`), the file and key (`okta.toml: audience`), the profile
+/// (`okta.toml [profiles.team]: audience`), or `default`.
+pub(crate) fn source(settings: &Settings, key: &str) -> String {
+    describe(settings.origin(key), key)
+}
+
+pub(crate) fn describe(origin: Option<&Origin>, key: &str) -> String {
+    match origin {
+        None => "not set".to_owned(),
+        Some(Origin::Described { description }) => {
+            description.strip_prefix("command-line flag ").unwrap_or(description).to_owned()
+        }
+        Some(Origin::Environment { variable }) => variable.clone(),
+        Some(Origin::File { path }) => format!("{}: {key}", path.display()),
+        Some(Origin::Profile { name, path }) => {
+            format!("{} [profiles.{name}]: {key}", path.display())
+        }
+        Some(other) => other.to_string(),
+    }
 }

@@ -16,10 +16,11 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::cli::{
-    GlobalArgs, IntrospectArgs, RefreshArgs, RevokeArgs, TokenSourceArgs, UserinfoArgs, WhichToken,
+    GlobalArgs, IntrospectArgs, OutputFormat, RefreshArgs, RevokeArgs, TokenSourceArgs,
+    UserinfoArgs, WhichToken,
 };
 use crate::error::{CliError, EXIT_OK, FailedContext as _};
-use crate::output::{self, LoginReport};
+use crate::output::{self, LoginReport, Terminal};
 use crate::settings::{self, Overrides};
 
 /// What `redirect_uri` is set to when none is configured: these commands never send one, but
@@ -133,6 +134,7 @@ pub(crate) fn write_cache(
 pub(crate) async fn userinfo(
     global: &GlobalArgs,
     args: &UserinfoArgs,
+    terminal: Terminal,
 ) -> Result<ExitCode, CliError> {
     let settings = client_settings(global, overrides(&args.source))?;
     let (access_token, subject) = match &args.token {
@@ -164,7 +166,7 @@ pub(crate) async fn userinfo(
         let kind = err.kind();
         CliError::Failed(anyhow::Error::new(err).context(format!("/userinfo refused ({kind})")))
     })?;
-    output::json(user.to_json())?;
+    print_object(user.to_json(), terminal)?;
     Ok(ExitCode::from(EXIT_OK))
 }
 
@@ -172,6 +174,7 @@ pub(crate) async fn userinfo(
 pub(crate) async fn introspect(
     global: &GlobalArgs,
     args: &IntrospectArgs,
+    terminal: Terminal,
 ) -> Result<ExitCode, CliError> {
     let settings = client_settings(global, overrides(&args.source))?;
     let token = match &args.token {
@@ -193,7 +196,12 @@ pub(crate) async fn introspect(
             anyhow::Error::new(err).context(format!("the token is not active ({kind})")),
         )
     })?;
-    output::json(introspected.claims())?;
+    let claims = serde_json::to_value(introspected.claims()).failed("encoding JSON")?;
+    let claims = match claims {
+        Value::Object(claims) => claims,
+        _ => Map::new(),
+    };
+    print_object(&claims, terminal)?;
     Ok(ExitCode::from(EXIT_OK))
 }
 
@@ -226,12 +234,16 @@ pub(crate) async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<Exi
 
 /// Runs `okta refresh`: new tokens from the stored refresh token, written back where they came
 /// from; prints the new access token.
-pub(crate) async fn refresh(global: &GlobalArgs, args: &RefreshArgs) -> Result<ExitCode, CliError> {
+pub(crate) async fn refresh(
+    global: &GlobalArgs,
+    args: &RefreshArgs,
+    terminal: Terminal,
+) -> Result<ExitCode, CliError> {
     let settings = client_settings(global, overrides(&args.source))?;
     let (stored, origin) = stored(&settings, &args.source)?;
     let client = client(&settings).await?;
     let tokens = refresh_stored(&client, &stored, &origin).await?;
-    output::out(tokens.access_token().secret())?;
+    print_token(tokens.access_token().secret(), expires_at(&tokens), terminal)?;
     Ok(ExitCode::from(EXIT_OK))
 }
 
@@ -240,6 +252,7 @@ pub(crate) async fn refresh(global: &GlobalArgs, args: &RefreshArgs) -> Result<E
 pub(crate) async fn user_token(
     global: &GlobalArgs,
     issuer: Option<&str>,
+    terminal: Terminal,
 ) -> Result<ExitCode, CliError> {
     let source = TokenSourceArgs { issuer: issuer.map(str::to_owned), token_file: None };
     let settings = client_settings(global, overrides(&source))?;
@@ -249,12 +262,12 @@ pub(crate) async fn user_token(
         expires_at.saturating_sub(now) > i64::try_from(REFRESH_MARGIN.as_secs()).unwrap_or(i64::MAX)
     });
     if fresh {
-        output::out(&stored.access_token)?;
+        print_token(&stored.access_token, stored.expires_at, terminal)?;
         return Ok(ExitCode::from(EXIT_OK));
     }
     let client = client(&settings).await?;
     let tokens = refresh_stored(&client, &stored, &origin).await?;
-    output::out(tokens.access_token().secret())?;
+    print_token(tokens.access_token().secret(), expires_at(&tokens), terminal)?;
     Ok(ExitCode::from(EXIT_OK))
 }
 
@@ -297,10 +310,7 @@ async fn refresh_stored(
         access_token: tokens.access_token().secret(),
         id_token: tokens.id_token().map(okta_flow::IdToken::secret).or(stored.id_token.as_deref()),
         refresh_token: tokens.refresh_token().map(RefreshToken::secret),
-        expires_at: tokens
-            .expires_at()
-            .and_then(|at| at.duration_since(std::time::UNIX_EPOCH).ok())
-            .and_then(|since| i64::try_from(since.as_secs()).ok()),
+        expires_at: expires_at(&tokens),
         scope,
         id_token_claims,
         // The new access token is not verified here; its claims are not reported.
@@ -310,6 +320,44 @@ async fn refresh_stored(
     output::write_private_file(origin.path(), &json)
         .failed(&format!("writing the tokens to {}", origin.path().display()))?;
     Ok(tokens)
+}
+
+/// The token alone, or with `-o json` one object (`access_token`, `token_type`, `expires_at`
+/// and `expires_at_utc`), as `okta token` prints.
+fn print_token(token: &str, expires_at: Option<i64>, terminal: Terminal) -> Result<(), CliError> {
+    if terminal.output == Some(OutputFormat::Json) {
+        output::json(&serde_json::json!({
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_at": expires_at,
+            "expires_at_utc": expires_at.map(crate::time::rfc3339),
+        }))
+    } else {
+        output::out(token)
+    }
+}
+
+/// One JSON object (`-o json`, and off a terminal), or one `name: value` line per member.
+fn print_object(object: &Map<String, Value>, terminal: Terminal) -> Result<(), CliError> {
+    if terminal.format() == OutputFormat::Json {
+        return output::json(object);
+    }
+    for (name, value) in object {
+        let value = match value {
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        output::out(&format!("{name}: {}", output::untrusted(&value, 2048)))?;
+    }
+    Ok(())
+}
+
+/// When the access token of `tokens` expires, in seconds since the epoch.
+fn expires_at(tokens: &TokenSet) -> Option<i64> {
+    tokens
+        .expires_at()
+        .and_then(|at| at.duration_since(std::time::UNIX_EPOCH).ok())
+        .and_then(|since| i64::try_from(since.as_secs()).ok())
 }
 
 fn overrides(source: &TokenSourceArgs) -> Overrides {

@@ -10,12 +10,12 @@ use okta_http::{Clock, ReqwestHttpClient};
 use okta_service::{TokenError, TokenSource};
 use serde::Serialize;
 
-use crate::cli::{GlobalArgs, TokenArgs};
+use crate::cli::{GlobalArgs, OutputFormat, TokenArgs};
 use crate::error::{CliError, EXIT_OK, FailedContext as _};
-use crate::output;
+use crate::output::{self, Terminal};
 use crate::settings::{self, Overrides};
 
-/// The `--json` output.
+/// The `--output json` object.
 #[derive(Serialize)]
 struct TokenReport<'a> {
     access_token: &'a str,
@@ -28,7 +28,11 @@ struct TokenReport<'a> {
 }
 
 /// Runs `okta token`.
-pub(crate) async fn run(global: &GlobalArgs, args: &TokenArgs) -> Result<ExitCode, CliError> {
+pub(crate) async fn run(
+    global: &GlobalArgs,
+    args: &TokenArgs,
+    terminal: Terminal,
+) -> Result<ExitCode, CliError> {
     let mut overrides = Overrides::default();
     overrides.text("issuer", "--issuer", args.issuer.as_deref());
     let settings = settings::load(global, &overrides, Some(Role::Service))?;
@@ -54,7 +58,8 @@ pub(crate) async fn run(global: &GlobalArgs, args: &TokenArgs) -> Result<ExitCod
                 .context(format!("getting a token from {}", settings.issuer())),
         ),
     })?;
-    if args.json {
+    // The token alone unless JSON is asked for: `$(okta token)` is what scripts write.
+    if terminal.output == Some(OutputFormat::Json) {
         let expires_at = token
             .expires_at()
             .duration_since(UNIX_EPOCH)

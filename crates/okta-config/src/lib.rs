@@ -90,7 +90,7 @@ pub use crate::origin::Origin;
 pub use crate::proxy::{EnvironmentProxy, Proxy, ProxyUrl};
 pub use crate::session::{RedisTopology, RedisUrl, SessionKey, SessionSettings};
 pub use crate::settings::{
-    ClientSettings, HttpSettings, JwksSettings, Role, SettingEntry, Settings,
+    ClientSettings, EnvironmentOverride, HttpSettings, JwksSettings, Role, SettingEntry, Settings,
 };
 pub use crate::signing_key::{ClientSigningKey, SigningAlgorithm};
 pub use crate::types::{

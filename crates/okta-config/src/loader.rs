@@ -12,6 +12,7 @@ use config::{Config, FileFormat, Map, Source, Value, ValueKind};
 use crate::origin::tag;
 use crate::proxy::PROXY_VARIABLES;
 use crate::raw::{self, KEYS};
+use crate::settings::EnvironmentOverride;
 use crate::validate::validate;
 use crate::{LoadError, Origin, Problem, Role, Settings};
 
@@ -39,9 +40,11 @@ pub const DEFAULT_FILE: &str = "okta.toml";
 pub struct SettingsLoader {
     file: FileChoice,
     env: EnvChoice,
-    profile: Option<String>,
+    profile: Option<(String, Option<String>)>,
     overrides: Vec<Override>,
     roles: BTreeSet<Role>,
+    /// Whether the user's config directory is searched after the working directory.
+    user_file: bool,
 }
 
 /// A value set from code, and how problems should name its source.
@@ -59,8 +62,8 @@ enum FileChoice {
     Default,
     /// No file.
     Disabled,
-    /// This file, which must exist.
-    Path(PathBuf),
+    /// This file, which must exist, and who named it (for the error when it does not).
+    Path(PathBuf, Option<String>),
 }
 
 #[derive(Clone)]
@@ -191,6 +194,7 @@ impl SettingsLoader {
             profile: None,
             overrides: Vec::new(),
             roles: BTreeSet::new(),
+            user_file: false,
         }
     }
 
@@ -203,7 +207,30 @@ impl SettingsLoader {
     /// Reads this TOML file, which must exist, instead of `$OKTA_CONFIG` or `okta.toml`.
     #[must_use]
     pub fn file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.file = FileChoice::Path(path.into());
+        self.file = FileChoice::Path(path.into(), None);
+        self
+    }
+
+    /// Like [`file`](Self::file), with a description of who named the file (such as
+    /// `"command-line flag --config"`) for the error when it does not exist.
+    #[must_use]
+    pub fn file_with_origin(
+        mut self,
+        path: impl Into<PathBuf>,
+        description: impl Into<String>,
+    ) -> Self {
+        self.file = FileChoice::Path(path.into(), Some(description.into()));
+        self
+    }
+
+    /// Without a settings file named by `$OKTA_CONFIG` or [`file`](Self::file) and without
+    /// `okta.toml` in the working directory, reads `okta/okta.toml` in the user's config
+    /// directory if it exists: `$XDG_CONFIG_HOME/okta/okta.toml`, else
+    /// `$HOME/.config/okta/okta.toml` (on Windows `%APPDATA%\okta\okta.toml`). For command-line
+    /// tools such as `okta`; a service keeps its settings beside it.
+    #[must_use]
+    pub fn user_file(mut self) -> Self {
+        self.user_file = true;
         self
     }
 
@@ -238,7 +265,19 @@ impl SettingsLoader {
     /// `$OKTA_PROFILE`).
     #[must_use]
     pub fn profile(mut self, name: impl Into<String>) -> Self {
-        self.profile = Some(name.into());
+        self.profile = Some((name.into(), None));
+        self
+    }
+
+    /// Like [`profile`](Self::profile), with a description of who chose it (such as
+    /// `"command-line flag --profile"`) that problems report instead of "set from code".
+    #[must_use]
+    pub fn profile_with_origin(
+        mut self,
+        name: impl Into<String>,
+        description: impl Into<String>,
+    ) -> Self {
+        self.profile = Some((name.into(), Some(description.into())));
         self
     }
 
@@ -283,7 +322,7 @@ impl SettingsLoader {
 
         let file = self.file_to_read(&env);
         let mut file_table = match &file {
-            Some((path, required)) => read_file(path, *required)?,
+            Some((path, named_by)) => read_file(path, named_by.as_deref())?,
             None => Map::new(),
         };
         let profiles = file_table.remove("profiles");
@@ -291,7 +330,8 @@ impl SettingsLoader {
         check_unknown_keys(&file_table, "", &mut problems);
 
         let profile = match self.profile.clone() {
-            Some(name) => Some((name, Origin::Code)),
+            Some((name, None)) => Some((name, Origin::Code)),
+            Some((name, Some(description))) => Some((name, Origin::Described { description })),
             None => env.iter().find(|(name, _)| name == "OKTA_PROFILE").map(|(_, value)| {
                 (value.clone(), Origin::Environment { variable: "OKTA_PROFILE".to_owned() })
             }),
@@ -307,6 +347,7 @@ impl SettingsLoader {
             None => Map::new(),
         };
         let profile_name = profile.map(|(name, _)| name);
+        let environment_overrides = environment_overrides(&env, &file_table, &profile_table);
 
         let config = Config::builder()
             .add_source(Layer(raw::defaults()))
@@ -323,7 +364,8 @@ impl SettingsLoader {
 
         let raw = raw::RawSettings::read(&config, proxy_env, &mut problems);
         match validate(raw, &self.roles, profile_name, problems) {
-            Ok(settings) => {
+            Ok(mut settings) => {
+                settings.environment_overrides = environment_overrides;
                 tracing::debug!(issuer = %settings.issuer(), profile = ?settings.profile(), "okta settings loaded");
                 Ok(settings)
             }
@@ -376,15 +418,49 @@ impl SettingsLoader {
         }
     }
 
-    fn file_to_read(&self, env: &[(String, String)]) -> Option<(PathBuf, bool)> {
+    /// The file to read, and who named it (`None`: `okta.toml`, which may be absent).
+    fn file_to_read(&self, env: &[(String, String)]) -> Option<(PathBuf, Option<String>)> {
         match &self.file {
             FileChoice::Disabled => None,
-            FileChoice::Path(path) => Some((path.clone(), true)),
+            FileChoice::Path(path, description) => Some((
+                path.clone(),
+                Some(description.clone().unwrap_or_else(|| "SettingsLoader::file".to_owned())),
+            )),
             FileChoice::Default => match env.iter().find(|(name, _)| name == "OKTA_CONFIG") {
-                Some((_, path)) => Some((PathBuf::from(path), true)),
-                None => Some((PathBuf::from(DEFAULT_FILE), false)),
+                Some((_, path)) => Some((PathBuf::from(path), Some("OKTA_CONFIG".to_owned()))),
+                None if !Path::new(DEFAULT_FILE).is_file() && self.user_file => {
+                    let user = self.user_config_file().filter(|path| path.is_file());
+                    Some((user.unwrap_or_else(|| PathBuf::from(DEFAULT_FILE)), None))
+                }
+                None => Some((PathBuf::from(DEFAULT_FILE), None)),
             },
         }
+    }
+
+    /// `okta/okta.toml` in the user's config directory (XDG Base Directory on Unix), if the
+    /// variables name one; relative `XDG_CONFIG_HOME` values are ignored, as the specification
+    /// says.
+    fn user_config_file(&self) -> Option<PathBuf> {
+        let var = |name: &str| -> Option<PathBuf> {
+            let value = match &self.env {
+                EnvChoice::Disabled => None,
+                EnvChoice::Vars(vars) => {
+                    vars.iter().find(|(key, _)| key == name).map(|(_, value)| value.clone())
+                }
+                EnvChoice::Process => process_env()
+                    .into_iter()
+                    .find(|(key, _)| key == name)
+                    .and_then(|(_, value)| value.into_string().ok()),
+            }?;
+            let path = PathBuf::from(value);
+            path.is_absolute().then_some(path)
+        };
+        if cfg!(windows) {
+            return var("APPDATA").map(|dir| dir.join("okta").join(DEFAULT_FILE));
+        }
+        var("XDG_CONFIG_HOME")
+            .or_else(|| var("HOME").map(|home| home.join(".config")))
+            .map(|dir| dir.join("okta").join(DEFAULT_FILE))
     }
 }
 
@@ -407,11 +483,15 @@ impl Source for Layer {
     }
 }
 
-fn read_file(path: &Path, required: bool) -> Result<Map<String, Value>, LoadError> {
-    if required && !path.is_file() {
+/// Reads the settings file; `named_by` says who named it (then it must exist).
+fn read_file(path: &Path, named_by: Option<&str>) -> Result<Map<String, Value>, LoadError> {
+    let required = named_by.is_some();
+    if let Some(named_by) = named_by
+        && !path.is_file()
+    {
         return Err(LoadError::File {
             path: path.to_owned(),
-            reason: "no such file (named by OKTA_CONFIG or SettingsLoader::file)".to_owned(),
+            reason: format!("no such file (named by {named_by})"),
         });
     }
     let table = config::File::from(path)
@@ -503,6 +583,39 @@ fn env_key(variable: &str) -> Option<String> {
     raw::is_known(&key).then_some(key)
 }
 
+/// The `OKTA_*` variables that override a different value of the settings file (its profile
+/// first), sorted by key.
+fn environment_overrides(
+    env: &[(String, String)],
+    file: &Map<String, Value>,
+    profile: &Map<String, Value>,
+) -> Vec<EnvironmentOverride> {
+    let lookup = |table: &Map<String, Value>, key: &str| -> Option<Value> {
+        let mut parts = key.split('.');
+        let mut value = table.get(parts.next()?)?.clone();
+        for part in parts {
+            value = value.into_table().ok()?.remove(part)?;
+        }
+        Some(value)
+    };
+    let mut overrides: Vec<EnvironmentOverride> = env
+        .iter()
+        .filter_map(|(variable, text)| {
+            let key = env_key(variable)?;
+            let value = lookup(profile, &key).or_else(|| lookup(file, &key))?;
+            let origin = tag::parse(value.origin());
+            let same = value.into_string().is_ok_and(|file_text| file_text == *text);
+            (!same).then(|| EnvironmentOverride {
+                key,
+                variable: variable.clone(),
+                overridden: origin,
+            })
+        })
+        .collect();
+    overrides.sort_by(|a, b| a.key.cmp(&b.key));
+    overrides
+}
+
 fn env_layer(env: &[(String, String)]) -> Map<String, Value> {
     let mut layer = Map::new();
     for (variable, value) in env {
@@ -567,6 +680,10 @@ fn check_unknown_keys(table: &Map<String, Value>, shown_prefix: &str, problems: 
                 unknown(key.clone(), value, message);
             }
             _ if raw::is_known(key) => {}
+            ValueKind::Table(_) => {
+                let message = format!("is not a section{}", raw::section_suggestion(key));
+                unknown(key.clone(), value, message);
+            }
             _ => unknown(key.clone(), value, format!("is not a setting{}", raw::suggestion(key))),
         }
     }

@@ -122,6 +122,24 @@ pub(crate) fn suggestion(name: &str) -> String {
         .unwrap_or_default()
 }
 
+/// A hint naming the closest known section (`[http]`, `[jwks]`, `[session]`) for a table that is
+/// none, else nothing.
+pub(crate) fn section_suggestion(name: &str) -> String {
+    let mut sections: Vec<&str> = KEYS
+        .iter()
+        .filter_map(|known| known.name.split_once('.'))
+        .map(|(section, _)| section)
+        .collect();
+    sections.dedup();
+    sections
+        .into_iter()
+        .map(|section| (edit_distance(name, section), section))
+        .filter(|(distance, _)| *distance <= 2)
+        .min()
+        .map(|(_, section)| format!("; did you mean [{section}]?"))
+        .unwrap_or_default()
+}
+
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();

@@ -46,6 +46,7 @@ pub struct Settings {
     pub(crate) jwks: JwksSettings,
     pub(crate) profile: Option<String>,
     pub(crate) origins: BTreeMap<String, Origin>,
+    pub(crate) environment_overrides: Vec<EnvironmentOverride>,
 }
 
 impl Settings {
@@ -206,6 +207,13 @@ impl Settings {
             .collect()
     }
 
+    /// The `OKTA_*` variables that override a different value of the settings file (or of its
+    /// profile), sorted by key: for a tool to say so once, since a forgotten variable silently
+    /// beats the file.
+    pub fn environment_overrides(&self) -> &[EnvironmentOverride] {
+        &self.environment_overrides
+    }
+
     /// Where the effective value of `key` (as written in `okta.toml`, for example `client_id` or
     /// `http.timeout_secs`) came from; `None` when the key was not set at all.
     pub fn origin(&self, key: &str) -> Option<&Origin> {
@@ -214,6 +222,32 @@ impl Settings {
 }
 
 const REDACTED: &str = "[redacted]";
+
+/// An `OKTA_*` variable whose value replaced a different one of the settings file, from
+/// [`Settings::environment_overrides`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnvironmentOverride {
+    pub(crate) key: String,
+    pub(crate) variable: String,
+    pub(crate) overridden: Origin,
+}
+
+impl EnvironmentOverride {
+    /// The key, as written in `okta.toml` (`audience`, `http.timeout_secs`).
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The variable that won (`OKTA_AUDIENCE`).
+    pub fn variable(&self) -> &str {
+        &self.variable
+    }
+
+    /// Where the value it replaced came from: the file, or a profile of it.
+    pub fn overridden(&self) -> &Origin {
+        &self.overridden
+    }
+}
 
 /// One setting's effective value and origin, from [`Settings::entries`].
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -84,6 +84,7 @@ pub(crate) fn validate(
         jwks,
         profile,
         origins,
+        environment_overrides: Vec::new(),
     })
 }
 

@@ -9,7 +9,9 @@ use okta_config::{Audience, ClientId, Issuer, Scope};
 
 use crate::claims::OktaAccessTokenClaims;
 use crate::clock::Clock;
-use crate::core::{IssuerRule, TimeRules, log_rejection, verify_signed};
+use crate::core::{
+    IssuerRule, Precheck, TimeRules, log_rejection, unverified_issuer, verify_signed,
+};
 use crate::error::{ConfigError, TokenKind, VerifyError, untrusted};
 use crate::json::{Claim, RawClaims, Rounding};
 use crate::jwks::JwksCache;
@@ -220,13 +222,24 @@ impl AccessTokenVerifier {
     /// Verifies `token` (the bearer value, without `Bearer `).
     ///
     /// Checks, in order: the length cap, the compact-JWS syntax, `alg` against the allow-list, the
-    /// header (`crit`, `cty`, `typ`), the key and the signature; then that it is an access token
+    /// header (`crit`, `cty`, `typ`), the unverified `iss` (a token of another issuer is
+    /// [`VerifyError::WrongIssuer`] before any key lookup or fetch), the key and the signature; then that it is an access token
     /// and not an ID token; then `iss`, `aud`, `exp`/`nbf`/`iat` and the maximum age, `cid`,
     /// `scp` and the service's rules. The first failure is returned.
     pub async fn verify(&self, token: &str) -> Result<VerifiedAccessToken, VerifyError> {
         let inner = &*self.inner;
         if inner.issuer.is_org() {
-            return Err(VerifyError::OrgServerToken);
+            // A token of another issuer says so (its unverified `iss`, no key work); the org
+            // server's own tokens cannot be validated locally.
+            let err = match unverified_issuer(token, inner.options.max_token_len) {
+                Ok(iss) if iss != inner.issuer.as_str() => VerifyError::WrongIssuer {
+                    expected: inner.issuer.as_str().to_owned(),
+                    found: untrusted(&iss),
+                },
+                _ => VerifyError::OrgServerToken,
+            };
+            log_rejection(TokenKind::Access, &err);
+            return Err(err);
         }
         // The cap comes before hashing for the cache, not only before decoding.
         if token.len() > inner.options.max_token_len {
@@ -270,7 +283,11 @@ impl AccessTokenVerifier {
             options.max_token_len,
             &inner.keys,
             now,
-            &|typ| check_typ(typ, options.token_type),
+            &Precheck {
+                typ: &|typ| check_typ(typ, options.token_type),
+                issuer: &inner.issuer,
+                org_is_error: true,
+            },
         )
         .await?;
         let mut raw = signed.claims;

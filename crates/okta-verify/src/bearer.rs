@@ -4,9 +4,8 @@
 
 use std::sync::Arc;
 
+use crate::core::unverified_issuer;
 use crate::error::{ConfigError, VerifyError, untrusted};
-use crate::json::{Claim, RawClaims};
-use crate::jws::{self, Algorithm};
 use crate::{AccessTokenVerifier, IntrospectedToken, IntrospectionVerifier, VerifiedAccessToken};
 
 /// Checks a bearer token (RFC 6750) and says what it grants. The axum layer
@@ -133,12 +132,4 @@ impl BearerVerifier for IssuerChain {
     ) -> impl Future<Output = Result<VerifiedAccessToken, VerifyError>> + Send {
         self.verify(token)
     }
-}
-
-/// The `iss` of a compact JWS, read without any signature work (the JWS is only split and
-/// decoded): used only to choose a verifier, which then checks everything.
-fn unverified_issuer(token: &str, max_len: usize) -> Result<String, VerifyError> {
-    let mut buffers = jws::Buffers::new();
-    let jws = jws::parse(token, &Algorithm::ALL, max_len, &mut buffers)?;
-    RawClaims::parse(&jws.payload)?.required_string(Claim::Iss)
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use okta_config::Issuer;
 
 use crate::error::{ConfigError, VerifyError, untrusted};
-use crate::json::RawClaims;
+use crate::json::{Claim, RawClaims};
 use crate::jwks::{JwksCache, Pending};
 use crate::jws::{self, Algorithm};
 
@@ -20,8 +20,24 @@ pub(crate) struct SignedToken {
     pub(crate) claims: RawClaims,
 }
 
-/// Parses the token, verifies its signature with the keys known now, then (only then) reads its
-/// claims. See [`JwksCache::verify_signature_now`] for `after_fetch`.
+/// What is checked before any key is looked up.
+pub(crate) struct Precheck<'a> {
+    /// The `typ` header rule.
+    pub(crate) typ: &'a (dyn Fn(Option<&str>) -> Result<(), VerifyError> + Sync),
+    /// The configured issuer, compared with the token's unverified `iss`.
+    pub(crate) issuer: &'a IssuerRule,
+    /// Whether an `iss` of the org server is `org_server_token` (access tokens).
+    pub(crate) org_is_error: bool,
+}
+
+/// Parses the token, checks its `typ` and its unverified `iss`, verifies its signature with the
+/// keys known now, and returns its claims (only once the signature verified). See
+/// [`JwksCache::verify_signature_now`] for `after_fetch`.
+///
+/// A token of another issuer is the most common refusal: its `iss` is compared before any key
+/// lookup or fetch, so the refusal names the issuers (`wrong_issuer`) instead of a key
+/// (`key_not_found`), and a stranger's tokens cost no key refetch. This only refuses earlier;
+/// the verifiers check `iss` again once the signature verified.
 pub(crate) fn verify_signed_now(
     token: &str,
     algorithms: &[Algorithm],
@@ -29,11 +45,16 @@ pub(crate) fn verify_signed_now(
     keys: &JwksCache,
     now: i64,
     after_fetch: bool,
-    check_typ: &(dyn Fn(Option<&str>) -> Result<(), VerifyError> + Sync),
+    precheck: &Precheck<'_>,
 ) -> Result<SignedToken, Pending> {
     let mut buffers = jws::Buffers::new();
     let jws = jws::parse(token, algorithms, max_len, &mut buffers)?;
-    check_typ(jws.typ.as_deref())?;
+    (precheck.typ)(jws.typ.as_deref())?;
+    // A payload that does not parse is refused after the signature check, as before.
+    let claims = RawClaims::parse(&jws.payload);
+    if let Some(iss) = claims.as_ref().ok().and_then(|claims| claims.peek_string(Claim::Iss)) {
+        precheck.issuer.check(iss, precheck.org_is_error)?;
+    }
     keys.verify_signature_now(
         jws.kid.as_deref(),
         jws.alg,
@@ -42,8 +63,7 @@ pub(crate) fn verify_signed_now(
         now,
         after_fetch,
     )?;
-    let claims = RawClaims::parse(&jws.payload)?;
-    Ok(SignedToken { alg: jws.alg, kid: jws.kid, claims })
+    Ok(SignedToken { alg: jws.alg, kid: jws.kid, claims: claims? })
 }
 
 /// [`verify_signed_now`], fetching keys once (within the limits) when the `kid` is unknown.
@@ -53,14 +73,14 @@ pub(crate) async fn verify_signed(
     max_len: usize,
     keys: &JwksCache,
     now: i64,
-    check_typ: &(dyn Fn(Option<&str>) -> Result<(), VerifyError> + Sync),
+    precheck: &Precheck<'_>,
 ) -> Result<SignedToken, VerifyError> {
-    match verify_signed_now(token, algorithms, max_len, keys, now, false, check_typ) {
+    match verify_signed_now(token, algorithms, max_len, keys, now, false, precheck) {
         Ok(signed) => Ok(signed),
         Err(Pending::Refused(err)) => Err(err),
         Err(Pending::UnknownKid) => {
             keys.refetch_for_unknown_kid(now).await;
-            match verify_signed_now(token, algorithms, max_len, keys, now, true, check_typ) {
+            match verify_signed_now(token, algorithms, max_len, keys, now, true, precheck) {
                 Ok(signed) => Ok(signed),
                 Err(Pending::Refused(err)) => Err(err),
                 Err(Pending::UnknownKid) => Err(VerifyError::KeyNotFound { kid: None }),
@@ -175,6 +195,14 @@ impl IssuerRule {
         }
         Err(VerifyError::WrongIssuer { expected: self.issuer.clone(), found: untrusted(iss) })
     }
+}
+
+/// The `iss` of a compact JWS, read without any signature work (the JWS is only split and
+/// decoded): used only to choose a verifier or a refusal, never to accept a token.
+pub(crate) fn unverified_issuer(token: &str, max_len: usize) -> Result<String, VerifyError> {
+    let mut buffers = jws::Buffers::new();
+    let jws = jws::parse(token, &Algorithm::ALL, max_len, &mut buffers)?;
+    RawClaims::parse(&jws.payload)?.required_string(Claim::Iss)
 }
 
 /// Logs a refusal: the reason, never the token.

@@ -12,7 +12,7 @@ use subtle::ConstantTimeEq as _;
 use crate::access::strip_application;
 use crate::claims::OktaIdTokenClaims;
 use crate::clock::Clock;
-use crate::core::{IssuerRule, TimeRules, log_rejection, seconds, verify_signed};
+use crate::core::{IssuerRule, Precheck, TimeRules, log_rejection, seconds, verify_signed};
 use crate::error::{ConfigError, TokenKind, VerifyError};
 use crate::json::{Claim, Rounding};
 use crate::jwks::JwksCache;
@@ -236,7 +236,7 @@ impl IdTokenVerifier {
             options.max_token_len,
             &inner.keys,
             now,
-            &check_typ,
+            &Precheck { typ: &check_typ, issuer: &inner.issuer, org_is_error: false },
         )
         .await?;
         let mut raw = signed.claims;

@@ -227,6 +227,14 @@ impl RawClaims {
         self.slots[claim as usize].is_some()
     }
 
+    /// A string claim, left in place; `None` when absent or of another type.
+    pub(crate) fn peek_string(&self, claim: Claim) -> Option<&str> {
+        match &self.slots[claim as usize] {
+            Some(Slot::Text(value)) => Some(value),
+            _ => None,
+        }
+    }
+
     fn take(&mut self, claim: Claim) -> Option<Slot> {
         self.slots[claim as usize].take()
     }

@@ -4,7 +4,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::json;
 
-use crate::decode::{decode, read_token};
+use crate::decode::{clean_token, decode, read_token};
 
 fn segment(value: &serde_json::Value) -> String {
     URL_SAFE_NO_PAD.encode(value.to_string())
@@ -77,4 +77,32 @@ fn tokens_are_trimmed_and_lose_a_bearer_prefix() {
     assert_eq!(read_token("Bearerabc").expect("token"), "Bearerabc");
     assert!(read_token("   ").is_err());
     assert!(read_token("Bearer ").is_err());
+}
+
+#[test]
+fn a_pasted_header_or_a_quoted_token_is_the_token() {
+    for pasted in [
+        "a.b.c",
+        "  a.b.c\n",
+        "Bearer a.b.c",
+        "bearer a.b.c",
+        "Authorization: Bearer a.b.c",
+        "authorization:Bearer  a.b.c\r\n",
+        "\"a.b.c\"",
+        "'a.b.c'",
+        "\"Bearer a.b.c\"\n",
+        "'Authorization: Bearer a.b.c'",
+    ] {
+        assert_eq!(clean_token(pasted).as_deref(), Ok("a.b.c"), "{pasted:?}");
+    }
+}
+
+#[test]
+fn two_tokens_are_more_than_one_token_never_a_jwe() {
+    for pasted in ["a.b.c\nd.e.f", "\"a.b.c\"\n\"d.e.f\"\n", "a.b.c d.e.f"] {
+        let err = clean_token(pasted).expect_err(pasted);
+        assert!(err.starts_with("more than one token"), "{pasted:?}: {err}");
+    }
+    assert_eq!(clean_token("  ").expect_err("empty"), "the token is empty");
+    assert_eq!(clean_token("\"\"").expect_err("empty"), "the token is empty");
 }

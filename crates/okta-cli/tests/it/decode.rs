@@ -22,7 +22,7 @@ async fn decode_shows_header_claims_and_times_unverified() {
         )
         .expect("signed");
     // Decoding needs no settings and no network: the server could be gone.
-    let run = Okta::new(["decode", &token]).run().await;
+    let run = Okta::new(["decode", "-o", "text", &token]).run().await;
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(run.stderr, "");
     expect![[r#"
@@ -103,7 +103,7 @@ async fn decode_never_prints_terminal_controls_or_bidi_characters_raw() {
     let token = format!("{}.{}.c2ln", encode(&header), encode(&claims));
     let raw = |c: char| c.escape_debug().len() > 1 && !"\"'\\\n".contains(c);
 
-    let text = Okta::new(["decode", "--color", "never", &token]).run().await;
+    let text = Okta::new(["decode", "--color", "never", "--output", "text", &token]).run().await;
     assert_eq!(text.code, 0, "{text:?}");
     let shown: String = text.stdout.chars().filter(|c| raw(*c)).collect();
     assert_eq!(shown, "", "raw characters on stdout: {text:?}");

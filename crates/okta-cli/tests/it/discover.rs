@@ -18,7 +18,10 @@ fn kids(server: &DevServer, id: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn discover_shows_a_custom_server() {
     let server = DevServer::builder().start().await.expect("devserver");
-    let run = Okta::new(["discover"]).env("OKTA_ISSUER", &server.issuer("default")).run().await;
+    let run = Okta::new(["discover", "-o", "text"])
+        .env("OKTA_ISSUER", &server.issuer("default"))
+        .run()
+        .await;
     assert_eq!(run.code, 0, "{run:?}");
     expect![[r#"
         Issuer   http://127.0.0.1:PORT/oauth2/default

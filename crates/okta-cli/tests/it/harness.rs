@@ -53,6 +53,28 @@ impl Okta {
         Self { command, dir }
     }
 
+    /// Runs in `dir` instead of a fresh empty directory (to look at what the run left there).
+    pub(crate) fn current_dir(mut self, dir: &std::path::Path) -> Self {
+        self.command.current_dir(dir);
+        self
+    }
+
+    /// More arguments.
+    pub(crate) fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        self.command.args(args);
+        self
+    }
+
+    /// One more argument.
+    pub(crate) fn arg(mut self, arg: &str) -> Self {
+        self.command.arg(arg);
+        self
+    }
+
     pub(crate) fn env(mut self, key: &str, value: &str) -> Self {
         self.command.env(key, value);
         self

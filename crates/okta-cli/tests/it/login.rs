@@ -51,7 +51,7 @@ async fn login_prints_verified_tokens_as_json_and_writes_them_with_mode_0600() {
     let file_arg = file.to_str().expect("UTF-8 path");
     let (okta, url) = start_login(
         &server,
-        &["--json", "--scope", "profile", "--scope", "offline_access", "--output", file_arg],
+        &["--json", "--scope", "profile", "--scope", "offline_access", "--token-file", file_arg],
     )
     .await;
     // --scope adds to the configured scopes (here okta-config's default, openid profile email).
@@ -258,7 +258,7 @@ async fn an_output_file_that_cannot_be_written_fails_before_the_sign_in() {
     let server = DevServer::builder().start().await.expect("devserver");
     let dir = tempfile::tempdir().expect("temp dir");
     let missing = dir.path().join("no-such-directory").join("tokens.json");
-    let run = Okta::new(["login", "--no-browser", "--output", missing.to_str().unwrap()])
+    let run = Okta::new(["login", "--no-browser", "--token-file", missing.to_str().unwrap()])
         .envs(&client_env(&server, CLIENT_ID, SECRET, "http://127.0.0.1:0/callback"))
         .run()
         .await;

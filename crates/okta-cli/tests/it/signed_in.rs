@@ -131,7 +131,7 @@ async fn the_commands_read_a_token_file_or_a_token_argument() {
         "email",
         "--scope",
         "offline_access",
-        "--output",
+        "--token-file",
         file.to_str().unwrap(),
     ])
     .envs(&env(&server, cache.path()))

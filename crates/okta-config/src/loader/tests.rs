@@ -691,6 +691,42 @@ redirect_url = "https://app.example.com/cb"
     );
 }
 
+/// A mistyped section name gets a suggestion, as a mistyped key does.
+#[test]
+fn a_mistyped_section_gets_a_suggestion() {
+    let file = toml_file(
+        r#"
+issuer = "https://dev-1.okta.com/oauth2/default"
+
+[htttp]
+timeout_secs = 5
+
+[jwk]
+max_ttl_secs = 60
+
+[sesion]
+key = "x"
+
+[profiles.team.jwsk]
+min_ttl_secs = 60
+"#,
+    );
+    let report = SettingsLoader::new()
+        .file(file.path())
+        .no_env()
+        .profile("team")
+        .load()
+        .unwrap_err()
+        .to_string()
+        .replace(&file.path().display().to_string(), "okta.toml");
+    expect![[r#"
+        4 problems in the Okta settings:
+          - htttp (from okta.toml): is not a section; did you mean [http]?
+          - jwk (from okta.toml): is not a section; did you mean [jwks]?
+          - sesion (from okta.toml): is not a section; did you mean [session]?
+          - profiles.team.jwsk (from okta.toml [profiles.team]): is not a section; did you mean [jwks]?"#]].assert_eq(&report);
+}
+
 #[test]
 fn layering_precedence_is_default_file_profile_env_code() {
     let file = toml_file(
@@ -1188,4 +1224,118 @@ fn an_extra_ca_file_that_is_missing_not_pem_or_holds_a_key_is_a_problem() {
         assert_eq!(problems[0].key(), "http.extra_ca_file");
         assert!(problems[0].to_string().contains(says), "{value}: {err}");
     }
+}
+
+/// Every value reports its real source: a file named by a flag, a profile chosen by a flag, and
+/// an `OKTA_*` variable that overrides a value in the file, listed once.
+#[test]
+fn the_file_and_profile_name_who_chose_them_and_env_overrides_of_the_file_are_listed() {
+    let file = toml_file(
+        r#"
+issuer = "https://dev-1.okta.com/oauth2/default"
+audience = "api://from-file"
+leeway_secs = 30
+
+[http]
+timeout_secs = 5
+
+[profiles.team]
+client_ids = ["0oa-team"]
+"#,
+    );
+    let missing = file.path().with_file_name("nope.toml");
+    let err = SettingsLoader::new()
+        .file_with_origin(&missing, "command-line flag --config")
+        .no_env()
+        .load()
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("nope.toml: no such file (named by command-line flag --config)"),
+        "{err}"
+    );
+    let err = SettingsLoader::new()
+        .env_vars([("OKTA_CONFIG", missing.to_str().unwrap())])
+        .load()
+        .unwrap_err();
+    assert!(err.to_string().contains("no such file (named by OKTA_CONFIG)"), "{err}");
+
+    let settings = SettingsLoader::new()
+        .file(file.path())
+        .profile_with_origin("team", "command-line flag --profile")
+        .env_vars([
+            ("OKTA_AUDIENCE", "api://from-env"),
+            ("OKTA_HTTP__TIMEOUT_SECS", "7"),
+            ("OKTA_CLIENT_IDS", "0oa-env"),
+            ("OKTA_ISSUER", "https://dev-1.okta.com/oauth2/default"),
+        ])
+        .load()
+        .unwrap();
+    let shown = |key: &str| settings.origin(key).map(ToString::to_string).unwrap_or_default();
+    assert_eq!(shown("audience"), "environment variable OKTA_AUDIENCE");
+    assert_eq!(shown("leeway_secs"), file.path().display().to_string());
+    let overridden: Vec<String> = settings
+        .environment_overrides()
+        .iter()
+        .map(|shadowed| {
+            format!("{} {} over {}", shadowed.key(), shadowed.variable(), shadowed.overridden())
+                .replace(&file.path().display().to_string(), "okta.toml")
+        })
+        .collect();
+    assert_eq!(
+        overridden,
+        [
+            "audience OKTA_AUDIENCE over okta.toml",
+            "client_ids OKTA_CLIENT_IDS over okta.toml [profiles.team]",
+            "http.timeout_secs OKTA_HTTP__TIMEOUT_SECS over okta.toml",
+        ],
+        "the same value (issuer) overrides nothing"
+    );
+    let err = SettingsLoader::new()
+        .file(file.path())
+        .profile_with_origin("nope", "command-line flag --profile")
+        .no_env()
+        .load()
+        .unwrap_err();
+    assert!(err.to_string().contains("profile (from command-line flag --profile)"), "{err}");
+}
+
+/// With `user_file`, the settings come from `./okta.toml`, else from the user's config
+/// directory (`$XDG_CONFIG_HOME/okta/okta.toml`, else `$HOME/.config/okta/okta.toml`);
+/// `OKTA_CONFIG` still wins. Without it, the user's directory is never read.
+#[test]
+fn the_users_config_directory_is_read_after_the_working_directory() {
+    let home = tempfile::tempdir().unwrap();
+    let user_file = home.path().join(".config/okta/okta.toml");
+    std::fs::create_dir_all(user_file.parent().unwrap()).unwrap();
+    std::fs::write(&user_file, "issuer = \"https://dev-1.okta.com/oauth2/user\"\n").unwrap();
+    let home_text = home.path().to_str().unwrap();
+    // The unit tests run in the crate's directory, which has no okta.toml.
+    assert!(!Path::new(crate::DEFAULT_FILE).exists());
+
+    let settings =
+        SettingsLoader::new().user_file().env_vars([("HOME", home_text)]).load().unwrap();
+    assert_eq!(settings.issuer().as_str(), "https://dev-1.okta.com/oauth2/user");
+    assert_eq!(settings.origin("issuer"), Some(&Origin::File { path: user_file.clone() }));
+
+    let xdg = tempfile::tempdir().unwrap();
+    let xdg_file = xdg.path().join("okta/okta.toml");
+    std::fs::create_dir_all(xdg_file.parent().unwrap()).unwrap();
+    std::fs::write(&xdg_file, "issuer = \"https://dev-1.okta.com/oauth2/xdg\"\n").unwrap();
+    let settings = SettingsLoader::new()
+        .user_file()
+        .env_vars([("HOME", home_text), ("XDG_CONFIG_HOME", xdg.path().to_str().unwrap())])
+        .load()
+        .unwrap();
+    assert_eq!(settings.issuer().as_str(), "https://dev-1.okta.com/oauth2/xdg");
+
+    let named = toml_file("issuer = \"https://dev-1.okta.com/oauth2/named\"\n");
+    let settings = SettingsLoader::new()
+        .user_file()
+        .env_vars([("HOME", home_text), ("OKTA_CONFIG", named.path().to_str().unwrap())])
+        .load()
+        .unwrap();
+    assert_eq!(settings.issuer().as_str(), "https://dev-1.okta.com/oauth2/named");
+
+    let err = SettingsLoader::new().env_vars([("HOME", home_text)]).load().unwrap_err();
+    assert!(err.to_string().contains("issuer"), "no user file without user_file(): {err}");
 }

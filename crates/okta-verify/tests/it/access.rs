@@ -482,3 +482,56 @@ fn options_are_validated() {
     "#]]
     .assert_eq(&out);
 }
+
+/// A token of another authorization server (the most common refusal) is `wrong_issuer` with
+/// both values, read from the unverified `iss` before any key lookup or fetch: not
+/// `key_not_found` (its key is not in this issuer's set), and for a verifier of the org server
+/// not `org_server_token` (a custom server's token is not the org server's).
+#[test]
+fn a_token_of_another_issuer_is_wrong_issuer_before_any_key_lookup_or_fetch() {
+    const OTHER: &str = "https://example.okta.com/oauth2/aus2orders";
+    let (client, calls) = crate::support::serve_jwks(crate::support::jwks_json());
+    let remote = JwksCache::remote(
+        format!("{ISSUER}/v1/keys").parse().unwrap(),
+        client,
+        okta_verify::JwksCacheOptions::default(),
+        Clock::fixed_unix(NOW.unsigned_abs()),
+    )
+    .unwrap();
+    let verifier = AccessTokenVerifier::new(access_options(), remote.clone()).unwrap();
+    // Signed with a key this issuer does not publish, as another server's key would be.
+    let other = token(Key::Attacker, &patched(access_claims(), &json!({ "iss": OTHER })));
+    let typo = token(
+        Key::Attacker,
+        &patched(access_claims(), &json!({ "iss": "https://example.okta.com/oauth2/defualt" })),
+    );
+    let mut org_options = access_options();
+    org_options.issuer = issuer("https://example.okta.com");
+    let org = AccessTokenVerifier::new(org_options, static_keys()).unwrap();
+    let org_token =
+        token(Key::RsaA, &patched(access_claims(), &json!({ "iss": "https://example.okta.com" })));
+    let id = okta_verify::IdTokenVerifier::new(crate::support::id_options(), remote).unwrap();
+    let other_id = token(Key::Attacker, &patched(id_claims(), &json!({ "iss": OTHER })));
+    let mut out = String::new();
+    block_on(async {
+        for (name, verifier, token) in [
+            ("another custom server", &verifier, &other),
+            ("a typo of the issuer", &verifier, &typo),
+            ("custom token, org verifier", &org, &access_token()),
+            ("org token, org verifier", &org, &org_token),
+        ] {
+            writeln!(out, "{name} => {}", verify_access(verifier, token).await).unwrap();
+        }
+        let checks = okta_verify::IdTokenChecks::dangerous_without_nonce();
+        let result = crate::support::verify_id(&id, &other_id, &checks).await;
+        writeln!(out, "ID token of another server => {result}").unwrap();
+    });
+    expect![[r#"
+        another custom server => wrong_issuer: wrong issuer https://example.okta.com/oauth2/aus2orders, expected https://example.okta.com/oauth2/default
+        a typo of the issuer => wrong_issuer: wrong issuer https://example.okta.com/oauth2/defualt, expected https://example.okta.com/oauth2/default
+        custom token, org verifier => wrong_issuer: wrong issuer https://example.okta.com/oauth2/default, expected https://example.okta.com
+        org token, org verifier => org_server_token: org authorization server access tokens cannot be validated locally; use introspection (IntrospectionVerifier)
+        ID token of another server => wrong_issuer: wrong issuer https://example.okta.com/oauth2/aus2orders, expected https://example.okta.com/oauth2/default
+    "#]].assert_eq(&out);
+    assert_eq!(calls.load(Ordering::SeqCst), 0, "no key fetch for a token of another issuer");
+}
