@@ -101,6 +101,14 @@ async fn a_cached_login_serves_token_user_refreshes_when_expired_and_is_revoked(
     let run = okta(&server, cache.path(), &["userinfo"]).await;
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(run.json()["email"], DEMO_USERNAME);
+    let text = okta(&server, cache.path(), &["userinfo", "-o", "text"]).await;
+    assert_eq!(text.code, 0, "{text:?}");
+    assert!(text.stdout.lines().any(|line| line == format!("email: {DEMO_USERNAME}")), "{text:?}");
+    // -o json on token --user: the token with its expiry.
+    let json = okta(&server, cache.path(), &["token", "--user", "-o", "json"]).await;
+    assert_eq!(json.code, 0, "{json:?}");
+    assert_eq!(json.json()["access_token"], refreshed.as_str());
+    assert_eq!(json.json()["expires_at"], rewritten["expires_at"]);
     let run = okta(&server, cache.path(), &["introspect", "--kind", "refresh"]).await;
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(run.json()["client_id"], DEMO_CLIENT_ID);
