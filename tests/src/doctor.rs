@@ -14,7 +14,6 @@ use serde_json::Value;
 use url::Url;
 
 use crate::flow::describe;
-use crate::user_agent::UserAgent;
 
 /// Below this clock difference, nothing is said.
 const SKEW_OK: Duration = Duration::from_secs(10);
@@ -362,10 +361,8 @@ async fn live_checks(
     report.push(
         Check::RedirectUri,
         match (client, endpoint("authorization_endpoint")) {
-            (Some(client), Some(authorize)) => match client.redirect_uri() {
-                Some(redirect) => {
-                    redirect_verdict(settings, client.id().as_str(), redirect, &authorize).await
-                }
+            (Some(client), Some(_)) => match client.redirect_uri() {
+                Some(redirect) => redirect_verdict(settings, redirect).await,
                 None => Verdict::Skipped { reason: "no redirect_uri".to_owned() },
             },
             (None, _) => Verdict::Skipped {
@@ -659,71 +656,31 @@ pub(crate) fn skew_verdict(
 
 /// Asks `/authorize` whether it accepts the client id and redirect URI, as the first request of
 /// a sign-in would (no user signs in).
-async fn redirect_verdict(
-    settings: &Settings,
-    client_id: &str,
-    redirect: &okta_config::RedirectUri,
-    authorize: &Url,
-) -> Verdict {
-    let mut url = authorize.clone();
-    url.query_pairs_mut()
-        .append_pair("client_id", client_id)
-        .append_pair("response_type", "code")
-        .append_pair("scope", "openid")
-        .append_pair("redirect_uri", redirect.as_str())
-        .append_pair("state", "okta-doctor-probe")
-        .append_pair("nonce", "okta-doctor-probe")
-        .append_pair("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")
-        .append_pair("code_challenge_method", "S256");
-    let agent = match UserAgent::new() {
-        Ok(agent) => agent.stopping_before(redirect.url().clone()),
+async fn redirect_verdict(settings: &Settings, redirect: &okta_config::RedirectUri) -> Verdict {
+    // The probe is okta-flow's preflight, the one `okta login` runs before opening a browser.
+    let sealing_key = match okta_flow::SealingKey::generate() {
+        Ok(key) => key,
         Err(err) => return Verdict::Skipped { reason: err.to_string() },
     };
-    let page = match agent.open(&url).await {
-        Ok(page) => page,
-        Err(err) => return Verdict::Problem { message: describe(&err), fix: None },
+    let client = okta_flow::OktaClient::builder(settings).sealing_key(sealing_key).discover().await;
+    let client = match client {
+        Ok(client) => client,
+        Err(err) => return Verdict::Skipped { reason: format!("okta-flow cannot set up: {err}") },
     };
     let fix_registered = format!(
         "add {} exactly (scheme, host, port and path) to the app's Sign-in redirect URIs, and check \
          client_id",
         redirect.as_str()
     );
-    if let Some(back) = page.stopped_before() {
-        let param = |name: &str| {
-            back.query_pairs().find(|(key, _)| key == name).map(|(_, value)| value.into_owned())
-        };
-        if let Some(error) = param("error") {
-            let fix = match error.as_str() {
-                "unauthorized_client" => {
-                    "allow the Authorization Code grant type for the app".to_owned()
-                }
-                "invalid_scope" => {
-                    "allow the openid scope in the authorization server's access policy".to_owned()
-                }
-                "access_denied" => {
-                    "assign the app to the users who sign in, or check the access policy".to_owned()
-                }
-                _ => "see the error description".to_owned(),
-            };
-            return Verdict::Problem {
-                message: format!(
-                    "/authorize sent the browser back with error={error} ({})",
-                    param("error_description").unwrap_or_default()
-                ),
-                fix: Some(fix),
-            };
+    match client.preflight().await {
+        Ok(()) => {}
+        Err(err @ okta_flow::PreflightError::Refused { .. }) => {
+            return Verdict::Problem { message: err.to_string(), fix: Some(fix_registered) };
         }
-    }
-    if page.status() >= 400 {
-        let description =
-            page.text_of("error-description").map(|text| format!(": {text}")).unwrap_or_default();
-        return Verdict::Problem {
-            message: format!(
-                "/authorize refused the request before any sign-in (HTTP {}){description}",
-                page.status()
-            ),
-            fix: Some(fix_registered),
-        };
+        Err(err) => {
+            let fix = err.likely_causes().join("; ");
+            return Verdict::Problem { message: err.to_string(), fix: Some(fix) };
+        }
     }
     let loopback_in_production = redirect.is_loopback() && !settings.issuer().is_loopback();
     if loopback_in_production {

@@ -107,7 +107,8 @@ pub enum ColorChoice {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Sign in through the browser and print the tokens (Authorization Code flow with PKCE).
+    /// Sign in through the browser and print the tokens (Authorization Code flow with PKCE, or
+    /// the device authorization grant with --device).
     Login(LoginArgs),
     /// Verify a token and say exactly why it is accepted or refused.
     #[command(after_help = EXIT_CODES)]
@@ -116,14 +117,91 @@ pub enum Command {
     Decode(DecodeArgs),
     /// Show an issuer's endpoints, supported methods and signing keys.
     Discover(DiscoverArgs),
-    /// Print an access token for the configured service app (client credentials), for scripts.
+    /// Print an access token for the configured service app (client credentials), for scripts;
+    /// with --user, the signed-in user's from the token cache, refreshed when needed.
     Token(TokenArgs),
+    /// Show what /userinfo says about the signed-in user (the access token of a login).
+    Userinfo(UserinfoArgs),
+    /// Ask /introspect whether a token of a login (or any token) is active, and what it grants.
+    Introspect(IntrospectArgs),
+    /// Get new tokens with the refresh token of a login, written back where they were read.
+    Refresh(RefreshArgs),
+    /// Revoke a token of a login (or any token) at /revoke.
+    Revoke(RevokeArgs),
     /// Show the effective settings, each with where it came from (secrets redacted).
     Config(ConfigArgs),
     /// Print a shell completion script: `okta completion bash > ~/.local/share/bash-completion/completions/okta`.
     Completion(CompletionArgs),
     /// Print the man page (roff): `okta man > ~/.local/share/man/man1/okta.1`.
     Man,
+}
+
+/// Where `okta userinfo`, `introspect`, `refresh` and `revoke` find the tokens of a login.
+#[derive(Debug, Args)]
+pub struct TokenSourceArgs {
+    /// The issuer (overrides the `issuer` setting).
+    #[arg(short = 'i', long, value_name = "URL")]
+    pub issuer: Option<String>,
+    /// Read the tokens from FILE, as `okta login --token-file` wrote them, instead of the token
+    /// cache (`okta login --cache`).
+    #[arg(short = 'f', long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+}
+
+/// Which token of a login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WhichToken {
+    /// The access token.
+    Access,
+    /// The refresh token.
+    Refresh,
+}
+
+/// `okta userinfo`.
+#[derive(Debug, Args)]
+pub struct UserinfoArgs {
+    /// Where the tokens are.
+    #[command(flatten)]
+    pub source: TokenSourceArgs,
+    /// An access token (or `-` for stdin) instead of the stored one.
+    #[arg(value_name = "TOKEN")]
+    pub token: Option<String>,
+}
+
+/// `okta introspect`.
+#[derive(Debug, Args)]
+pub struct IntrospectArgs {
+    /// Where the tokens are.
+    #[command(flatten)]
+    pub source: TokenSourceArgs,
+    /// Which stored token to introspect.
+    #[arg(long, value_name = "KIND", default_value = "access")]
+    pub kind: WhichToken,
+    /// A token (or `-` for stdin) instead of a stored one.
+    #[arg(value_name = "TOKEN")]
+    pub token: Option<String>,
+}
+
+/// `okta refresh`.
+#[derive(Debug, Args)]
+pub struct RefreshArgs {
+    /// Where the tokens are.
+    #[command(flatten)]
+    pub source: TokenSourceArgs,
+}
+
+/// `okta revoke`.
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// Where the tokens are.
+    #[command(flatten)]
+    pub source: TokenSourceArgs,
+    /// Which token to revoke (`token_type_hint`).
+    #[arg(long, value_name = "KIND", default_value = "refresh")]
+    pub kind: WhichToken,
+    /// A token (or `-` for stdin) instead of a stored one.
+    #[arg(value_name = "TOKEN")]
+    pub token: Option<String>,
 }
 
 /// `okta completion`.
@@ -153,13 +231,22 @@ pub struct ConfigArgs {}
 
 /// `okta login`.
 #[derive(Debug, Args)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "clap flags: each bool is one independent switch of the command line"
+)]
 pub struct LoginArgs {
     /// The issuer to sign in at (overrides the `issuer` setting).
     #[arg(short = 'i', long, value_name = "URL")]
     pub issuer: Option<String>,
-    /// A scope to request (repeatable; `openid` is always added). Overrides the `scopes` setting.
+    /// A scope to request besides the configured `scopes` (repeatable), such as
+    /// `--scope offline_access` for a refresh token.
     #[arg(short = 's', long = "scope", value_name = "SCOPE")]
     pub scopes: Vec<String>,
+    /// Request exactly the --scope values instead of adding them to the configured scopes;
+    /// like the `scopes` setting, they must include `openid`.
+    #[arg(long, requires = "scopes")]
+    pub replace_scopes: bool,
     /// Ask Okta to show the sign-in page, the consent page, both, or nothing.
     #[arg(long, value_name = "PROMPT")]
     pub prompt: Option<PromptArg>,
@@ -169,10 +256,19 @@ pub struct LoginArgs {
     /// Do not open a browser: print the authorization URL alone on the first line of stdout.
     #[arg(long)]
     pub no_browser: bool,
+    /// Sign in from another device (RFC 8628 device authorization): print a URL and a code on
+    /// stderr, to enter in any browser, for SSH sessions and machines without one. The app
+    /// needs the Device Authorization grant (an Okta native app).
+    #[arg(long, conflicts_with_all = ["no_browser", "prompt", "login_hint"])]
+    pub device: bool,
     /// Write the tokens and their verified claims as one JSON object to FILE, created with mode
     /// 0600 (stdout then shows the tokens only with `--output json`).
     #[arg(short = 'f', long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
+    /// Also keep the tokens in the token cache (the user's cache directory, mode 0600), for
+    /// `okta token --user`, `okta refresh` and the other commands on a login's tokens.
+    #[arg(long)]
+    pub cache: bool,
     /// How long to wait for the browser to come back, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 300,
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
@@ -269,4 +365,8 @@ pub struct TokenArgs {
     /// A scope to request (repeatable). Without any, the server's default scopes.
     #[arg(short = 's', long, value_name = "SCOPE")]
     pub scope: Vec<String>,
+    /// The signed-in user's access token from the token cache (`okta login --cache`), refreshed
+    /// first when it expires within a minute, instead of a service app's.
+    #[arg(long, conflicts_with = "scope")]
+    pub user: bool,
 }

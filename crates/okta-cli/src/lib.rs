@@ -5,7 +5,8 @@
 //! line and its output are the contract, documented in `docs/cli.md`:
 //!
 //! - `okta login`: the Authorization Code flow with state, nonce and PKCE through a loopback
-//!   redirect (RFC 8252), ID and access tokens verified, tokens printed (`-o json`, `--token-file`).
+//!   redirect (RFC 8252), ID and access tokens verified, tokens printed (`-o json`, `--token-file`);
+//!   `okta login --device`: the device authorization grant (RFC 8628), for SSH sessions.
 //! - `okta verify`: okta-verify's verdict on a token, `{"valid":true,"claims":{…}}` or
 //!   `{"valid":false,"error":{"kind":…,"message":…}}`, exit code 0 or 1.
 //! - `okta decode`: header and claims with dates, clearly unverified, offline.
@@ -25,12 +26,14 @@ mod app;
 mod cli;
 mod config;
 mod decode;
+mod device;
 mod discover;
 mod error;
 mod generate;
 mod login;
 mod output;
 mod settings;
+mod signed_in;
 mod time;
 mod token;
 mod verify;
@@ -39,6 +42,6 @@ mod verify;
 pub use crate::app::run;
 pub use crate::cli::{
     Cli, ColorChoice, Command, CompletionArgs, CompletionShell, ConfigArgs, DecodeArgs,
-    DiscoverArgs, GlobalArgs, LoginArgs, OutputFormat, PromptArg, TokenArgs, TokenKindArg,
-    VerifyArgs,
+    DiscoverArgs, GlobalArgs, IntrospectArgs, LoginArgs, OutputFormat, PromptArg, RefreshArgs,
+    RevokeArgs, TokenArgs, TokenKindArg, TokenSourceArgs, UserinfoArgs, VerifyArgs, WhichToken,
 };

@@ -1,15 +1,15 @@
 //! `okta login`: the Authorization Code flow with PKCE from a terminal, through a loopback
 //! redirect (RFC 8252), ending with verified tokens on stdout.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use okta_config::{Audience, Role, Settings};
 use okta_flow::loopback::{BindError, CallbackPage, LoopbackListener, WaitError};
 use okta_flow::{
-    AuthorizeOptions, OktaClient, PendingLogin, Prompt, SealingKey, SetupError, TokenError,
-    TokenSet,
+    AuthorizeOptions, OktaClient, PendingLogin, PreflightError, Prompt, SealingKey, SetupError,
+    TokenError, TokenSet,
 };
 use okta_verify::{AccessTokenOptions, AccessTokenVerifier, Clock, VerifyError};
 use serde_json::{Map, Value};
@@ -28,12 +28,7 @@ pub(crate) async fn run(
     args: &LoginArgs,
     terminal: Terminal,
 ) -> Result<ExitCode, CliError> {
-    let mut overrides = Overrides::default();
-    overrides.text("issuer", "--issuer", args.issuer.as_deref()).list(
-        "scopes",
-        "--scope",
-        &with_openid(&args.scopes),
-    );
+    let mut overrides = overrides(global, args)?;
     let settings = settings::load(global, &overrides, Some(Role::Client))?;
     let redirect_uri = settings
         .client()
@@ -64,6 +59,16 @@ pub(crate) async fn run(
         .map_err(|err| setup_error(err, &settings))?;
     let (url, pending) =
         client.authorize(&authorize_options(args)).usage("building the authorization URL")?;
+
+    // Everything that can fail before the browser opens fails now, not after the sign-in.
+    if let Some(path) = &args.token_file {
+        check_writable(path)?;
+    }
+    if !args.no_browser {
+        // With --no-browser the URL may be opened much later (or the client registered only
+        // once the port is known), so only a browser opened now is checked first.
+        preflight(&client, &redirect_uri).await?;
+    }
 
     if args.no_browser {
         output::out(url.as_str())?;
@@ -104,8 +109,9 @@ pub(crate) async fn run(
         Err(WaitError::Timeout { .. }) => {
             return Err(CliError::Failed(anyhow::anyhow!(
                 "timed out after {} s waiting for the browser to come back to {redirect_uri}; \
-                 run okta login again (--timeout SECS allows more time)",
-                args.timeout
+                 run okta login again (--timeout SECS allows more time). Likely causes:\n{}",
+                args.timeout,
+                bullets(&timeout_causes(&redirect_uri))
             )));
         }
         Err(err) => return Err(CliError::Failed(err.into())),
@@ -123,6 +129,110 @@ pub(crate) async fn run(
             listener.shut_down().await;
             Err(CliError::Failed(failure))
         }
+    }
+}
+
+/// The settings flags of `okta login` (and `okta login --device`): `--issuer`, and `--scope`
+/// added to the configured scopes (or replacing them with `--replace-scopes`).
+pub(crate) fn overrides(global: &GlobalArgs, args: &LoginArgs) -> Result<Overrides, CliError> {
+    let mut overrides = Overrides::default();
+    overrides.text("issuer", "--issuer", args.issuer.as_deref());
+    if args.scopes.is_empty() {
+        return Ok(overrides);
+    }
+    let configured: Vec<String> = if args.replace_scopes {
+        Vec::new()
+    } else {
+        let settings = settings::load(global, &overrides, None)?;
+        settings.client().map_or_else(
+            || DEFAULT_SCOPES.iter().map(|scope| (*scope).to_owned()).collect(),
+            |client| client.scopes().iter().map(|scope| scope.as_str().to_owned()).collect(),
+        )
+    };
+    let flag = if args.replace_scopes { "--scope (with --replace-scopes)" } else { "--scope" };
+    overrides.list("scopes", flag, &requested_scopes(&configured, &args.scopes));
+    Ok(overrides)
+}
+
+/// okta-config's default `scopes`, for settings without a client (which then fail to load
+/// with the client's problems, not these scopes').
+const DEFAULT_SCOPES: [&str; 3] = ["openid", "profile", "email"];
+
+/// The scopes to request: `configured` and then each of `flags` not already there. With no
+/// configured scopes (`--replace-scopes`) the flags alone, which must then include `openid`
+/// like the `scopes` setting (okta-config says so, naming the flag).
+fn requested_scopes(configured: &[String], flags: &[String]) -> Vec<String> {
+    let mut scopes = configured.to_vec();
+    for scope in flags {
+        if !scopes.contains(scope) {
+            scopes.push(scope.clone());
+        }
+    }
+    scopes
+}
+
+/// Asks `/authorize` whether it accepts this client and redirect URI (okta-flow's preflight,
+/// which the doctor runs too). A refusal ends the login with its likely causes; a probe that
+/// gets no answer is only logged, since discovery already worked.
+async fn preflight(client: &OktaClient, redirect_uri: &Url) -> Result<(), CliError> {
+    match client.preflight().await {
+        Ok(()) => Ok(()),
+        Err(PreflightError::Transport(err)) => {
+            tracing::warn!(error = &err as &dyn std::error::Error, "the preflight got no answer");
+            Ok(())
+        }
+        Err(err) => {
+            let causes = bullets(&err.likely_causes());
+            let kind = err.kind();
+            Err(CliError::Failed(anyhow::Error::new(err).context(format!(
+                "Okta refuses this sign-in ({kind}) for redirect URI {redirect_uri}; nothing was \
+                 opened. Likely causes:\n{causes}"
+            ))))
+        }
+    }
+}
+
+/// What usually keeps the browser from coming back.
+fn timeout_causes(redirect_uri: &Url) -> Vec<String> {
+    vec![
+        "the sign-in was not finished in the browser (or the tab was closed)".to_owned(),
+        format!(
+            "{redirect_uri} is not one of the app's Sign-in redirect URIs, or client_id is not \
+             the app's (Okta then shows an error page instead of coming back)"
+        ),
+        "the browser runs on another machine (an SSH session), where 127.0.0.1 is not this \
+         one: use okta login --device"
+            .to_owned(),
+    ]
+}
+
+/// `causes` as an indented list.
+fn bullets(causes: &[String]) -> String {
+    causes.iter().map(|cause| format!("  - {cause}")).collect::<Vec<_>>().join("\n")
+}
+
+/// Fails unless a file can be created beside `path` (where the tokens go), so a sign-in never
+/// ends with tokens that cannot be written.
+fn check_writable(path: &Path) -> Result<(), CliError> {
+    if path.is_dir() {
+        return Err(CliError::usage(format!(
+            "--token-file {} is a directory; name a file",
+            display(path)
+        )));
+    }
+    let directory = path.parent().filter(|parent| !parent.as_os_str().is_empty());
+    let probe_name = format!(".okta-write-check.{}", std::process::id());
+    let probe = directory.map_or_else(|| PathBuf::from(&probe_name), |dir| dir.join(&probe_name));
+    match std::fs::OpenOptions::new().write(true).create_new(true).open(&probe) {
+        Ok(file) => {
+            drop(file);
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(err) => Err(CliError::Usage(anyhow::Error::new(err).context(format!(
+            "--token-file {}: the tokens could not be written there",
+            display(path)
+        )))),
     }
 }
 
@@ -153,14 +263,6 @@ fn failed_page(why: &str) -> CallbackPage {
     ))
 }
 
-/// The requested scopes with `openid` first, as okta-config requires it.
-fn with_openid(scopes: &[String]) -> Vec<String> {
-    if scopes.is_empty() || scopes.iter().any(|scope| scope == "openid") {
-        return scopes.to_vec();
-    }
-    std::iter::once("openid".to_owned()).chain(scopes.iter().cloned()).collect()
-}
-
 fn authorize_options(args: &LoginArgs) -> AuthorizeOptions {
     let mut options = AuthorizeOptions::new();
     if let Some(prompt) = args.prompt {
@@ -177,7 +279,7 @@ fn authorize_options(args: &LoginArgs) -> AuthorizeOptions {
     options
 }
 
-fn setup_error(err: SetupError, settings: &Settings) -> CliError {
+pub(crate) fn setup_error(err: SetupError, settings: &Settings) -> CliError {
     let context = format!("setting up the sign-in at {}", settings.issuer());
     match err {
         SetupError::Settings(_) | SetupError::Config(_) | SetupError::HttpClient(_) => {
@@ -188,7 +290,7 @@ fn setup_error(err: SetupError, settings: &Settings) -> CliError {
 }
 
 /// A sign-in that went through: the tokens and their verified claims.
-struct Finished {
+pub(crate) struct Finished {
     tokens: TokenSet,
     id_token_claims: Option<Map<String, Value>>,
     /// `None` for the org authorization server.
@@ -218,6 +320,16 @@ async fn finish(
             anyhow::Error::new(err).context(context)
         }
     })?;
+    verified(client, settings, tokens).await
+}
+
+/// The tokens of a sign-in with their claims: the ID token's (already verified by okta-flow),
+/// and the access token's once it is verified like a resource server of this issuer would.
+pub(crate) async fn verified(
+    client: &OktaClient,
+    settings: &Settings,
+    tokens: TokenSet,
+) -> anyhow::Result<Finished> {
     let id_token_claims = match tokens.id_token() {
         Some(id_token) => Some(
             verified_claims(id_token.secret())
@@ -282,7 +394,7 @@ async fn verify_access_token(
 
 /// Prints the result: the JSON object (`--output json`, `--token-file`), or the access token alone, and
 /// the human summary on a terminal.
-fn report(
+pub(crate) fn report(
     finished: &Finished,
     settings: &Settings,
     args: &LoginArgs,
@@ -328,6 +440,12 @@ fn report(
             .failed(&format!("writing the tokens to {}", path.display()))?;
         if terminal.stderr_tty {
             output::err(&format!("Tokens written to {} (mode 0600).", display(path)));
+        }
+    }
+    if args.cache {
+        let path = crate::signed_in::write_cache(settings, &report)?;
+        if terminal.stderr_tty {
+            output::err(&format!("Tokens cached in {} (mode 0600).", display(&path)));
         }
     }
     // The token alone unless JSON is asked for: `$(okta login)` is what scripts write.

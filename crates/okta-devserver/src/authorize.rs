@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 
 use crate::authorization_servers::ServerInfo;
-use crate::config::{GrantType, UserStatus};
+use crate::config::{GrantType, User, UserStatus};
 use crate::crypto::{random_token, secrets_equal};
 use crate::error::Refusal;
 use crate::extract::Server;
@@ -100,22 +100,7 @@ pub(crate) async fn sign_in(State(shared): State<AppState>, body: Bytes) -> Resp
     };
     let username = form.get("username").unwrap_or_default();
     let password = form.get("password").unwrap_or_default();
-    let outcome = match shared.user(username) {
-        None => Err(WRONG),
-        // A locked-out account is refused whatever the password.
-        Some(user) if user.status() == UserStatus::LockedOut => {
-            Err("Your account is locked. Contact your administrator.")
-        }
-        Some(user) if !secrets_equal(user.password(), password) => Err(WRONG),
-        Some(user) => match user.status() {
-            UserStatus::MfaRequired => Err("This user must verify with a second factor, which \
-                 okta-devserver does not offer (status MFA_REQUIRED)."),
-            UserStatus::PasswordExpired => Err("This user's password has expired and \
-                 okta-devserver cannot change it (status PASSWORD_EXPIRED)."),
-            _ => Ok(user),
-        },
-    };
-    let user = match outcome {
+    let user = match check_password(&shared, username, password) {
         Ok(user) => user,
         Err(message) => {
             tracing::info!(username, "sign-in failed");
@@ -141,6 +126,29 @@ pub(crate) async fn sign_in(State(shared): State<AppState>, body: Bytes) -> Resp
     };
     set_session_cookie(&mut response, &sid);
     response
+}
+
+/// The user whose username and password these are, or what the sign-in form says instead.
+pub(crate) fn check_password(
+    shared: &Shared,
+    username: &str,
+    password: &str,
+) -> Result<User, &'static str> {
+    match shared.user(username) {
+        None => Err(WRONG),
+        // A locked-out account is refused whatever the password.
+        Some(user) if user.status() == UserStatus::LockedOut => {
+            Err("Your account is locked. Contact your administrator.")
+        }
+        Some(user) if !secrets_equal(user.password(), password) => Err(WRONG),
+        Some(user) => match user.status() {
+            UserStatus::MfaRequired => Err("This user must verify with a second factor, which \
+                 okta-devserver does not offer (status MFA_REQUIRED)."),
+            UserStatus::PasswordExpired => Err("This user's password has expired and \
+                 okta-devserver cannot change it (status PASSWORD_EXPIRED)."),
+            _ => Ok(user),
+        },
+    }
 }
 
 /// `POST /login/consent`: the consent page's buttons.
@@ -380,7 +388,7 @@ fn valid_challenge(challenge: &str) -> bool {
         && challenge.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"-._~".contains(&byte))
 }
 
-fn parse_scopes(scope: Option<&str>) -> Vec<String> {
+pub(crate) fn parse_scopes(scope: Option<&str>) -> Vec<String> {
     let mut scopes: Vec<String> = Vec::new();
     for scope in scope.unwrap_or_default().split(' ').filter(|scope| !scope.is_empty()) {
         if !scopes.iter().any(|known| known == scope) {

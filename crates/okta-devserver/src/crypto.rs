@@ -14,6 +14,13 @@ pub(crate) fn random_letters(n: usize) -> String {
     random_bytes(n).iter().map(|byte| char::from(b'a' + byte % 26)).collect()
 }
 
+/// `n` letters of RFC 8628 §6.1's user-code alphabet: upper-case consonants without `Y`,
+/// easy to read aloud and type, which cannot spell words.
+pub(crate) fn random_user_code(n: usize) -> String {
+    const ALPHABET: &[u8; 20] = b"BCDFGHJKLMNPQRSTVWXZ";
+    random_bytes(n).iter().map(|byte| char::from(ALPHABET[usize::from(*byte) % 20])).collect()
+}
+
 /// Random bytes from aws-lc's CSPRNG.
 fn random_bytes(n: usize) -> Vec<u8> {
     let mut bytes = vec![0; n];

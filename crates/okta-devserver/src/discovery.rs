@@ -59,8 +59,9 @@ fn cacheable(shared: &Shared, mut response: Response) -> Response {
 const RESPONSE_TYPES: [&str; 6] =
     ["code", "id_token", "code id_token", "code token", "id_token token", "code id_token token"];
 
-/// The grant types Okta's OpenID metadata lists (this server implements `authorization_code`
-/// and `refresh_token` of these; `/token` answers `unsupported_grant_type` to the others).
+/// The grant types Okta's OpenID metadata lists (this server implements `authorization_code`,
+/// `refresh_token` and `device_code` of these; `/token` answers `unsupported_grant_type` to the
+/// others).
 const GRANT_TYPES: [&str; 10] = [
     "authorization_code",
     "implicit",
@@ -143,6 +144,7 @@ fn metadata(shared: &Shared, server: &ServerInfo, document: Document) -> Value {
         "revocation_endpoint": server.endpoint("revoke"),
         "revocation_endpoint_auth_methods_supported": auth_methods,
         "end_session_endpoint": server.endpoint("logout"),
+        "device_authorization_endpoint": server.endpoint("device/authorize"),
         "request_parameter_supported": false,
     });
     if document == Document::OpenId {

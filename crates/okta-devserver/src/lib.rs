@@ -151,6 +151,7 @@ mod admin;
 mod authn;
 mod authorize;
 mod console;
+mod device;
 mod discovery;
 mod edge;
 mod handles;

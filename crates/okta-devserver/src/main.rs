@@ -1,5 +1,6 @@
 //! The `okta-devserver` binary: a local Okta-compatible authorization server on a fixed port.
 
+use std::io::IsTerminal as _;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
@@ -48,6 +49,8 @@ async fn main() -> anyhow::Result<()> {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only for a person watching: not in a file, a pipe or a CI log.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let args = Args::parse();
     let config = match &args.config {
@@ -178,6 +181,19 @@ fn print_banner(server: &DevServer) {
             user.groups().join(", ")
         );
     }
+    if let Some(settings) = server.okta_settings("default", okta_devserver::DEMO_CLIENT_ID) {
+        println!();
+        println!("Settings for the demo client (paste into a shell; okta login, the examples):");
+        for (key, value) in settings {
+            println!("  export OKTA_{}={}", key.to_ascii_uppercase(), shell_quoted(&value));
+        }
+        if let Some(ca) = server.ca_certificate_path() {
+            println!(
+                "  export OKTA_HTTP__EXTRA_CA_FILE={}",
+                shell_quoted(&ca.display().to_string())
+            );
+        }
+    }
     if let Some(console) = server.console_url() {
         println!();
         println!("Console: {console}");
@@ -206,4 +222,11 @@ fn print_tls_instructions(base_url: &str, ca: &str) {
          -Djavax.net.ssl.trustStorePassword=changeit ..."
     );
     println!("  okta-oidc (Rust)  OKTA_HTTP__EXTRA_CA_FILE={ca}");
+}
+
+/// `value` as one shell word: as it is when it has only safe characters, else in single quotes.
+fn shell_quoted(value: &str) -> String {
+    let safe = !value.is_empty()
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:/@%+=,".contains(c));
+    if safe { value.to_owned() } else { format!("'{}'", value.replace('\'', r"'\''")) }
 }

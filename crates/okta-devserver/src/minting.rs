@@ -18,6 +18,7 @@ use crate::store::{TokenKind, TokenRecord};
 pub(crate) enum GrantKind {
     AuthorizationCode,
     ClientCredentials,
+    DeviceCode,
     RefreshToken,
     TokenExchange,
 }

@@ -2,7 +2,9 @@
 //!
 //! Element ids are a contract with browser tests: `username`, `password`, `submit` and `error`
 //! on the sign-in page; `allow` and `deny` on the consent page; `error-code` and
-//! `error-description` on the error page; `continue` on the `form_post` page.
+//! `error-description` on the error page; `continue` on the `form_post` page; `user_code`,
+//! `username`, `password`, `allow`, `deny` and `error` on the device activation page, and
+//! `device-result` after it.
 
 use std::fmt::Write as _;
 
@@ -67,6 +69,69 @@ pub(crate) fn consent(transaction: &str, client_id: &str, scopes: &[String]) -> 
             client = html_escape(client_id),
             transaction = html_escape(transaction),
         ),
+    )
+}
+
+/// The device activation page (RFC 8628 §3.3): the user code (pre-filled from
+/// `verification_uri_complete`), the username and password when no session exists, and the
+/// `allow` and `deny` buttons, posting to `/activate`.
+pub(crate) fn device_activation(
+    user_code: &str,
+    signed_in_as: Option<&str>,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    let refusal = error.map(str::to_owned);
+    let error = error.map_or_else(String::new, |message| {
+        format!(r#"<p id="error" class="error" role="alert">{}</p>"#, html_escape(message))
+    });
+    let who = match signed_in_as {
+        Some(username) => {
+            format!(
+                r#"<p>Signed in as <strong id="signed-in-as">{}</strong>.</p>"#,
+                html_escape(username)
+            )
+        }
+        None => r#"<label for="username">Username</label>
+  <input id="username" name="username" type="text" autocomplete="username">
+  <label for="password">Password</label>
+  <input id="password" name="password" type="password" autocomplete="current-password">"#
+            .to_owned(),
+    };
+    let mut response = page(
+        status,
+        "Activate your device",
+        &format!(
+            r#"<h1>Activate your device</h1>
+{error}
+<form method="post" action="/activate">
+  <label for="user_code">Code shown on your device</label>
+  <input id="user_code" name="user_code" type="text" autocomplete="off" value="{user_code}" autofocus>
+  {who}
+  <button id="allow" name="decision" value="allow" type="submit">Allow Access</button>
+  <button id="deny" name="decision" value="deny" type="submit">Don't Allow</button>
+</form>"#,
+            user_code = html_escape(user_code),
+        ),
+    );
+    if let Some(message) = refusal {
+        Refusal::attach(&mut response, "device_activation_failed", &message);
+    }
+    response
+}
+
+/// The page after a decision on the activation page: `id="device-result"` says `approved` or
+/// `denied`.
+pub(crate) fn device_decided(approved: bool) -> Response {
+    let (result, text) = if approved {
+        ("approved", "Device activated. You can return to your device.")
+    } else {
+        ("denied", "Access denied. The device will not be signed in.")
+    };
+    page(
+        StatusCode::OK,
+        "Device activation",
+        &format!(r#"<h1 id="device-result" data-result="{result}">{text}</h1>"#),
     )
 }
 

@@ -14,8 +14,8 @@ use crate::error::OktaApiError;
 use crate::extract::OrgRoute;
 use crate::state::AppState;
 use crate::{
-    admin, authn, authorize, console, discovery, edge, introspection, logout, token_endpoint,
-    userinfo,
+    admin, authn, authorize, console, device, discovery, edge, introspection, logout,
+    token_endpoint, userinfo,
 };
 
 /// Every route of the server.
@@ -29,6 +29,7 @@ pub(crate) fn router(shared: AppState) -> Router {
             .route("/v1/revoke", post(introspection::revoke))
             .route("/v1/userinfo", get(userinfo::userinfo).post(userinfo::userinfo))
             .route("/v1/logout", get(logout::logout))
+            .route("/v1/device/authorize", post(device::device_authorize))
     };
     let custom = endpoints()
         .route("/.well-known/openid-configuration", get(discovery::openid_configuration))
@@ -49,6 +50,7 @@ pub(crate) fn router(shared: AppState) -> Router {
         .route("/api/v1/authn", post(authn::authn))
         .route("/login/signin", post(authorize::sign_in))
         .route("/login/consent", post(authorize::consent))
+        .route("/activate", get(device::activation_page).post(device::activate))
         .route(edge::REDIRECT_TARGET, any(redirected));
     if shared.admin_routes {
         router = router.merge(admin::routes());

@@ -72,6 +72,34 @@ pub(crate) struct CodeGrant {
     pub(crate) family: String,
 }
 
+/// A device authorization (RFC 8628) waiting for its user, or decided.
+#[derive(Clone, Debug)]
+pub(crate) struct DeviceGrant {
+    pub(crate) server: AuthServerId,
+    pub(crate) client_id: String,
+    pub(crate) scopes: Vec<String>,
+    /// What the user types on the activation page (eight letters, compared without case or
+    /// hyphen).
+    pub(crate) user_code: String,
+    pub(crate) expires_at: u64,
+    /// The polling interval in seconds; `slow_down` adds 5.
+    pub(crate) interval: u64,
+    /// When the device last polled `/token`.
+    pub(crate) last_poll: Option<u64>,
+    pub(crate) decision: DeviceDecision,
+}
+
+/// What the user said on the activation page.
+#[derive(Clone, Debug)]
+pub(crate) enum DeviceDecision {
+    /// Approved by this user.
+    Approved(SignedIn),
+    /// Denied.
+    Denied,
+    /// Not yet asked.
+    Pending,
+}
+
 /// What kind of token a record describes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum TokenKind {
@@ -125,6 +153,8 @@ pub(crate) struct StoreInner {
     pub(crate) session_tokens: HashMap<String, SessionTokenGrant>,
     pub(crate) codes: HashMap<String, CodeGrant>,
     pub(crate) tokens: HashMap<String, TokenRecord>,
+    /// Device authorizations by device code.
+    pub(crate) device_grants: HashMap<String, DeviceGrant>,
 }
 
 /// Expired entries are swept when a map grows past this size.
@@ -150,6 +180,9 @@ impl StoreInner {
         }
         if self.sessions.len() > SWEEP_AT {
             self.sessions.retain(|_, session| session.expires_at > now);
+        }
+        if self.device_grants.len() > SWEEP_AT {
+            self.device_grants.retain(|_, grant| grant.expires_at > now);
         }
         if self.session_tokens.len() > SWEEP_AT {
             self.session_tokens.retain(|_, grant| grant.expires_at > now);

@@ -1,6 +1,7 @@
 //! `/v1/token`: client authentication, then the `authorization_code` and `refresh_token`
-//! grants here and the grants of service apps (`client_credentials`, token exchange) in
-//! `service_grants.rs`; the faults that break a successful response.
+//! grants and the device-code grant (RFC 8628, started in `device.rs`) here, the grants of
+//! service apps (`client_credentials`, token exchange) in `service_grants.rs`; the faults that
+//! break a successful response.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -12,7 +13,7 @@ use serde_json::{Map, Value, json};
 use crate::authorization_servers::ServerInfo;
 use crate::client_auth::authenticated_form;
 use crate::config::{Client, GrantType, User};
-use crate::crypto::{b64url, secrets_equal, sha256};
+use crate::crypto::{b64url, random_token, secrets_equal, sha256};
 use crate::error::{Failure, OAuthError, TOKEN_CACHE_CONTROL};
 use crate::extract::Server;
 use crate::faults::{Fault, TokenResponseFault};
@@ -20,7 +21,7 @@ use crate::form::Params;
 use crate::minting::{self, Grant, GrantKind};
 use crate::service_grants;
 use crate::state::{AppState, Shared};
-use crate::store::TokenKind;
+use crate::store::{DeviceDecision, DeviceGrant, SignedIn, TokenKind};
 
 const INVALID_CODE: &str = "The authorization code is invalid or has expired.";
 const INVALID_REFRESH: &str = "The refresh token is invalid or expired.";
@@ -79,6 +80,7 @@ fn exchange(
             service_grants::client_credentials(shared, server, &client, &form)?
         }
         GrantType::TokenExchange => service_grants::token_exchange(shared, server, &client, &form)?,
+        GrantType::DeviceCode => device_code(shared, server, &client, &form)?,
     };
     let fault = shared.faults.take(|fault| match fault {
         Fault::TokenResponse(broken) => Some(*broken),
@@ -228,6 +230,98 @@ fn refresh(
         RefreshHandling::Keep(presented)
     };
     respond_with_tokens(shared, &grant, &user, handling)
+}
+
+/// What `slow_down` adds to the interval (RFC 8628 §3.5).
+const SLOW_DOWN_SECS: u64 = 5;
+
+const INVALID_DEVICE_CODE: &str = "The device code is invalid or has expired.";
+
+/// Where a device authorization stands when its device polls.
+enum Poll {
+    Approved(DeviceGrant, SignedIn),
+    Denied,
+    Expired,
+    Pending,
+    SlowDown,
+}
+
+/// The device-code grant at `/v1/token` (RFC 8628 §3.4, §3.5).
+fn device_code(
+    shared: &Shared,
+    server: &ServerInfo,
+    client: &Client,
+    form: &Params,
+) -> Result<Value, Failure> {
+    let device_code = form
+        .get("device_code")
+        .filter(|code| !code.is_empty())
+        .ok_or_else(|| OAuthError::invalid_request("The 'device_code' parameter is required."))?;
+    let now = shared.now();
+    let poll = shared.store.with(|store| {
+        let grant = store
+            .device_grants
+            .get_mut(device_code)
+            .filter(|grant| grant.client_id == client.id() && grant.server == server.id)
+            .ok_or_else(|| OAuthError::invalid_grant(INVALID_DEVICE_CODE))?;
+        if now >= grant.expires_at {
+            store.device_grants.remove(device_code);
+            return Ok(Poll::Expired);
+        }
+        let too_soon =
+            grant.last_poll.is_some_and(|last| now < last.saturating_add(grant.interval));
+        grant.last_poll = Some(now);
+        let poll = match &grant.decision {
+            DeviceDecision::Pending if too_soon => {
+                grant.interval = grant.interval.saturating_add(SLOW_DOWN_SECS);
+                Poll::SlowDown
+            }
+            DeviceDecision::Pending => Poll::Pending,
+            DeviceDecision::Denied => Poll::Denied,
+            DeviceDecision::Approved(signed_in) => {
+                let signed_in = signed_in.clone();
+                Poll::Approved(grant.clone(), signed_in)
+            }
+        };
+        if matches!(poll, Poll::Approved(..) | Poll::Denied) {
+            // A decided authorization answers once.
+            store.device_grants.remove(device_code);
+        }
+        Ok::<_, OAuthError>(poll)
+    })?;
+    let refusal = |error: &'static str, description: &'static str| {
+        Err(OAuthError::new(http::StatusCode::BAD_REQUEST, error, description).into())
+    };
+    match poll {
+        Poll::Pending => refusal(
+            "authorization_pending",
+            "The device authorization is pending. Please try again later.",
+        ),
+        Poll::SlowDown => refusal("slow_down", "The client is polling too frequently."),
+        Poll::Denied => refusal(
+            "access_denied",
+            "The resource owner or authorization server denied the request.",
+        ),
+        Poll::Expired => refusal("expired_token", "The device code has expired."),
+        Poll::Approved(grant, signed_in) => {
+            let user = shared
+                .user(&signed_in.username)
+                .ok_or_else(|| OAuthError::invalid_grant(INVALID_DEVICE_CODE))?;
+            let family = random_token(16);
+            let token_grant = Grant {
+                kind: GrantKind::DeviceCode,
+                server,
+                client,
+                user: Some(&user),
+                scopes: &grant.scopes,
+                auth_time: Some(signed_in.auth_time),
+                nonce: None,
+                family: &family,
+                access_lifetime: None,
+            };
+            respond_with_tokens(shared, &token_grant, &user, RefreshHandling::Mint)
+        }
+    }
 }
 
 /// What happens to the refresh token of a response.

@@ -841,5 +841,7 @@ impl Prompt {
     }
 }
 
+pub(crate) mod device;
+pub(crate) mod preflight;
 #[cfg(test)]
 mod tests;

@@ -99,6 +99,15 @@
 //! `127.0.0.1` for a command-line tool or native application (RFC 8252 §7.3) and answers the
 //! browser with a page saying whether the sign-in worked; `okta login` is built on it.
 //!
+//! # Devices without a browser, and a preflight
+//!
+//! [`OktaClient::start_device_authorization`] and [`OktaClient::poll_device_authorization`] run
+//! the device authorization grant (RFC 8628) for SSH sessions and devices without a browser:
+//! show the user code and verification URI, then poll with your runtime's sleep function until
+//! the user approves ([`DeviceError`] says why not). [`OktaClient::preflight`] asks `/authorize`
+//! whether it accepts the client and redirect URI before a browser is sent there
+//! ([`PreflightError::likely_causes`]); `okta login` and the doctor run it.
+//!
 //! # Choices documented elsewhere
 //!
 //! `docs/architecture.md` explains why ID tokens are verified by `okta-verify` rather than by
@@ -203,6 +212,8 @@ pub use crate::authorize::{AuthorizeError, AuthorizeOptions, Prompt};
 pub use crate::callback::{
     AuthorizationErrorCode, CallbackError, MAX_CODE_LEN, MAX_DESCRIPTION_LEN, MAX_QUERY_LEN,
 };
+pub use crate::client::device::{DeviceAuthorization, DeviceError};
+pub use crate::client::preflight::PreflightError;
 pub use crate::client::{
     LoginError, LogoutError, OktaClient, OktaClientBuilder, Revocable, RevokeError, SetupError,
 };

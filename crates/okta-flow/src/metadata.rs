@@ -29,6 +29,9 @@ pub(crate) struct OktaMetadataFields {
     pub(crate) end_session_endpoint: Option<Url>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) code_challenge_methods_supported: Option<Vec<String>>,
+    /// RFC 8628 §4: where a device starts the device authorization grant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) device_authorization_endpoint: Option<Url>,
     /// RFC 9207: the server puts `iss` in every authorization response.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) authorization_response_iss_parameter_supported: Option<bool>,
@@ -104,6 +107,12 @@ impl Metadata {
     /// The `/logout` endpoint (`end_session_endpoint`), if advertised.
     pub fn end_session_endpoint(&self) -> Option<&Url> {
         self.fields().end_session_endpoint.as_ref()
+    }
+
+    /// The `/device/authorize` endpoint (`device_authorization_endpoint`, RFC 8628), if
+    /// advertised.
+    pub fn device_authorization_endpoint(&self) -> Option<&Url> {
+        self.fields().device_authorization_endpoint.as_ref()
     }
 
     /// `token_endpoint_auth_methods_supported`, as advertised (empty if absent).
@@ -294,6 +303,7 @@ pub(crate) fn check(
     let optional = [
         ("userinfo_endpoint", inner.userinfo_endpoint().map(openidconnect::UserInfoUrl::url)),
         ("end_session_endpoint", fields.end_session_endpoint.as_ref()),
+        ("device_authorization_endpoint", fields.device_authorization_endpoint.as_ref()),
     ];
     for (name, url) in optional {
         if let Some(url) = url {

@@ -3,17 +3,22 @@
 use url::Url;
 
 use crate::error::CliError;
-use crate::login::{failed_page, listen, signed_in_page, with_openid};
+use crate::login::{failed_page, listen, requested_scopes, signed_in_page};
 
 fn scopes(list: &[&str]) -> Vec<String> {
     list.iter().map(|scope| (*scope).to_owned()).collect()
 }
 
 #[test]
-fn openid_is_added_in_front_when_scopes_are_given_without_it() {
-    assert_eq!(with_openid(&[]), Vec::<String>::new(), "no flag: the settings' scopes apply");
-    assert_eq!(with_openid(&scopes(&["groups"])), scopes(&["openid", "groups"]));
-    assert_eq!(with_openid(&scopes(&["profile", "openid"])), scopes(&["profile", "openid"]));
+fn flag_scopes_are_added_after_the_configured_ones_once_each() {
+    let configured = scopes(&["openid", "profile", "email"]);
+    assert_eq!(
+        requested_scopes(&configured, &scopes(&["offline_access", "profile"])),
+        scopes(&["openid", "profile", "email", "offline_access"])
+    );
+    // --replace-scopes: nothing configured counts, and openid is not slipped in (the setting's
+    // rule applies to the flag: okta-config refuses a list without it).
+    assert_eq!(requested_scopes(&[], &scopes(&["groups", "groups"])), scopes(&["groups"]));
 }
 
 async fn usage_error(redirect_uri: &str) -> String {

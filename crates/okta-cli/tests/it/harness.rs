@@ -9,7 +9,7 @@ use okta_devserver::{
 };
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader, Lines};
-use tokio::process::{Child, ChildStdout};
+use tokio::process::{Child, ChildStderr, ChildStdout};
 
 /// The binary under test.
 pub(crate) const OKTA: &str = env!("CARGO_BIN_EXE_okta");
@@ -115,7 +115,8 @@ impl Okta {
         self.command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = self.command.spawn().expect("okta starts");
         let stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        Running { child, stdout, _dir: self.dir }
+        let stderr = BufReader::new(child.stderr.take().expect("stderr")).lines();
+        Running { child, stdout, stderr, seen_stderr: Vec::new(), _dir: self.dir }
     }
 }
 
@@ -123,6 +124,9 @@ impl Okta {
 pub(crate) struct Running {
     child: Child,
     stdout: Lines<BufReader<ChildStdout>>,
+    stderr: Lines<BufReader<ChildStderr>>,
+    /// The stderr lines read by [`Running::stderr_line`], kept for [`Running::finish`].
+    seen_stderr: Vec<String>,
     _dir: tempfile::TempDir,
 }
 
@@ -136,10 +140,22 @@ impl Running {
             .expect("a line before the end of stdout")
     }
 
-    /// Waits for the end and returns the exit code, the rest of stdout and stderr.
+    /// The next line of stderr.
+    pub(crate) async fn stderr_line(&mut self) -> String {
+        let line = tokio::time::timeout(RUN_LIMIT, self.stderr.next_line())
+            .await
+            .expect("a stderr line in time")
+            .expect("stderr readable")
+            .expect("a line before the end of stderr");
+        self.seen_stderr.push(line.clone());
+        line
+    }
+
+    /// Waits for the end and returns the exit code, the rest of stdout and all of stderr.
     pub(crate) async fn finish(mut self) -> Run {
-        let mut stderr = String::new();
-        let mut pipe = self.child.stderr.take().expect("stderr");
+        let mut stderr: String =
+            self.seen_stderr.iter().flat_map(|line| [line.as_str(), "\n"]).collect();
+        let mut pipe = self.stderr.into_inner();
         let mut rest = Vec::new();
         while let Some(line) = tokio::time::timeout(RUN_LIMIT, self.stdout.next_line())
             .await

@@ -54,7 +54,8 @@ async fn login_prints_verified_tokens_as_json_and_writes_them_with_mode_0600() {
         &["--json", "--scope", "profile", "--scope", "offline_access", "--token-file", file_arg],
     )
     .await;
-    assert_eq!(parameter(&url, "scope").as_deref(), Some("openid profile offline_access"));
+    // --scope adds to the configured scopes (here okta-config's default, openid profile email).
+    assert_eq!(parameter(&url, "scope").as_deref(), Some("openid profile email offline_access"));
     assert_eq!(parameter(&url, "code_challenge_method").as_deref(), Some("S256"));
     for name in ["state", "nonce", "code_challenge"] {
         assert!(parameter(&url, name).is_some_and(|value| value.len() >= 43), "{name} in {url}");
@@ -74,7 +75,7 @@ async fn login_prints_verified_tokens_as_json_and_writes_them_with_mode_0600() {
     assert_eq!(json["id_token"].as_str().expect("ID token").split('.').count(), 3);
     assert!(json["refresh_token"].as_str().is_some_and(|token| !token.is_empty()), "{json}");
     assert!(json["expires_at"].as_i64().expect("expires_at") > now() + 3000);
-    assert_eq!(json["scope"], "openid profile offline_access");
+    assert_eq!(json["scope"], "openid profile email offline_access");
     let id = &json["id_token_claims"];
     assert_eq!(id["iss"], issuer.as_str());
     assert_eq!(id["aud"], CLIENT_ID);
@@ -83,7 +84,7 @@ async fn login_prints_verified_tokens_as_json_and_writes_them_with_mode_0600() {
     assert_eq!(access["sub"], DEMO_USERNAME);
     assert_eq!(access["cid"], CLIENT_ID);
     assert_eq!(access["aud"], "api://default");
-    assert_eq!(access["scp"], serde_json::json!(["openid", "profile", "offline_access"]));
+    assert_eq!(access["scp"], serde_json::json!(["openid", "profile", "email", "offline_access"]));
     // Off a terminal nothing else is said, and tokens never reach stderr.
     assert_eq!(run.stderr, "", "{run:?}");
 
@@ -221,7 +222,49 @@ async fn login_gives_up_after_the_timeout_with_exit_code_1() {
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
     assert!(run.stderr.starts_with("okta: error: timed out after 1 s waiting for the browser to come back to http://127.0.0.1:"), "{run:?}");
     assert!(run.stderr.contains("--timeout SECS"), "{run:?}");
+    // The likely causes, the SSH case among them.
+    assert!(run.stderr.contains("Likely causes:"), "{run:?}");
+    assert!(run.stderr.contains("Sign-in redirect URIs"), "{run:?}");
+    assert!(run.stderr.contains("okta login --device"), "{run:?}");
     assert_eq!(run.stdout, "");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unregistered_redirect_uri_fails_before_the_browser_opens_with_its_causes() {
+    let server = DevServer::builder().start().await.expect("devserver");
+    // The demo client, with a redirect URI it does not have.
+    let run = Okta::new(["login", "--timeout", "600"])
+        .envs(&client_env(
+            &server,
+            okta_devserver::DEMO_CLIENT_ID,
+            okta_devserver::DEMO_CLIENT_SECRET,
+            "http://127.0.0.1:0/not-registered",
+        ))
+        .run()
+        .await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("Okta refuses this sign-in (authorize_refused)"), "{run:?}");
+    assert!(run.stderr.contains("nothing was opened"), "{run:?}");
+    assert!(
+        run.stderr.contains("client id") && run.stderr.contains("Sign-in redirect URIs"),
+        "{run:?}"
+    );
+    assert!(!run.stderr.contains("Opening the browser"), "no browser was opened: {run:?}");
+    assert_eq!(server.count(http::Method::POST, "/oauth2/default/v1/token"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_output_file_that_cannot_be_written_fails_before_the_sign_in() {
+    let server = DevServer::builder().start().await.expect("devserver");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("no-such-directory").join("tokens.json");
+    let run = Okta::new(["login", "--no-browser", "--token-file", missing.to_str().unwrap()])
+        .envs(&client_env(&server, CLIENT_ID, SECRET, "http://127.0.0.1:0/callback"))
+        .run()
+        .await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("the tokens could not be written there"), "{run:?}");
+    assert_eq!(run.stdout, "", "no authorization URL was printed: {run:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -297,4 +340,65 @@ async fn forged_requests_to_the_loopback_listener_are_ignored_and_the_login_goes
     assert_eq!(run.json()["token_type"], "Bearer");
     assert!(run.stderr.contains("Ignored 2 request(s)"), "{run:?}");
     assert!(!run.stderr.contains("forged"), "{run:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scope_adds_to_the_configured_scopes_and_replace_scopes_replaces_them() {
+    let server = DevServer::builder().start().await.expect("devserver");
+    let (okta, url) =
+        start_login(&server, &["--scope", "offline_access", "--scope", "email"]).await;
+    assert_eq!(
+        parameter(&url, "scope").as_deref(),
+        Some("openid profile email offline_access"),
+        "added once each, after the configured ones"
+    );
+    drop(okta);
+
+    // start_login registers the client with the port it picked: a second server for a second
+    // login.
+    let server = DevServer::builder().start().await.expect("devserver");
+    let (okta, url) = start_login(
+        &server,
+        &["--replace-scopes", "--scope", "openid", "--scope", "offline_access"],
+    )
+    .await;
+    assert_eq!(parameter(&url, "scope").as_deref(), Some("openid offline_access"));
+    drop(okta);
+}
+
+#[tokio::test]
+async fn replaced_scopes_without_openid_are_refused_like_the_setting() {
+    let env = |scopes: Option<&str>| {
+        let mut vars = vec![
+            ("OKTA_ISSUER", "https://dev-1.okta.com/oauth2/default".to_owned()),
+            ("OKTA_CLIENT_ID", CLIENT_ID.to_owned()),
+            ("OKTA_CLIENT_SECRET", SECRET.to_owned()),
+            ("OKTA_REDIRECT_URI", "http://127.0.0.1:0/callback".to_owned()),
+        ];
+        if let Some(scopes) = scopes {
+            vars.push(("OKTA_SCOPES", scopes.to_owned()));
+        }
+        vars
+    };
+    let flag =
+        Okta::new(["login", "--no-browser", "--replace-scopes", "--scope", "offline_access"])
+            .envs(&env(None))
+            .run()
+            .await;
+    assert_eq!(flag.code, 2, "{flag:?}");
+    assert!(flag.stderr.contains("must include `openid`"), "{flag:?}");
+    assert!(flag.stderr.contains("--scope"), "the flag is named: {flag:?}");
+
+    // The same rule as the setting itself.
+    let setting =
+        Okta::new(["login", "--no-browser"]).envs(&env(Some("profile offline_access"))).run().await;
+    assert_eq!(setting.code, 2, "{setting:?}");
+    assert!(setting.stderr.contains("must include `openid`"), "{setting:?}");
+
+    // Adding to a configuration without openid does not hide the problem either.
+    let added = Okta::new(["login", "--no-browser", "--scope", "openid"])
+        .envs(&env(Some("profile")))
+        .run()
+        .await;
+    assert_eq!(added.code, 2, "{added:?}");
 }

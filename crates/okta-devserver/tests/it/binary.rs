@@ -159,3 +159,45 @@ async fn with_tls_the_binary_serves_https_and_prints_the_ca_and_how_to_trust_it(
         .unwrap();
     assert_eq!(document["issuer"], format!("{base}/oauth2/default"));
 }
+
+#[tokio::test]
+async fn the_banner_prints_ready_to_paste_settings_for_the_demo_client() {
+    let (_child, banner) = start(&["--port", "0"]).await;
+    let base = base_url(&banner);
+    for expected in [
+        format!("export OKTA_ISSUER={base}/oauth2/default"),
+        format!("export OKTA_CLIENT_ID={}", okta_devserver::DEMO_CLIENT_ID),
+        format!("export OKTA_CLIENT_SECRET={}", okta_devserver::DEMO_CLIENT_SECRET),
+        format!("export OKTA_REDIRECT_URI={}", okta_devserver::DEMO_REDIRECT_URI),
+        "export OKTA_AUDIENCE=api://default".to_owned(),
+    ] {
+        assert!(
+            banner.lines().any(|line| line.trim() == expected),
+            "{expected:?} missing from\n{banner}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn its_log_lines_have_no_colour_codes_when_stderr_is_not_a_terminal() {
+    let child = Command::new(env!("CARGO_BIN_EXE_okta-devserver"))
+        .args(["--port", "0"])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let mut child = KillOnDrop(child);
+    let stderr = child.0.stderr.take().expect("piped stderr");
+    let first = tokio::time::timeout(
+        Duration::from_secs(30),
+        tokio::task::spawn_blocking(move || {
+            BufReader::new(stderr).lines().next().expect("a log line").expect("UTF-8 log line")
+        }),
+    )
+    .await
+    .expect("a log line within 30 s")
+    .expect("the reader ends");
+    assert!(first.contains("okta-devserver listening"), "{first:?}");
+    assert!(!first.contains('\u{1b}'), "no escape codes: {first:?}");
+}

@@ -2,6 +2,7 @@
 //! client drive, the server's life cycle, and the binary.
 
 mod binary;
+mod device;
 mod flow;
 mod lifecycle;
 mod service;

@@ -4,9 +4,11 @@
 
 mod client_auth;
 mod conformance;
+mod device;
 mod faults;
 mod flow;
 mod harness;
+mod preflight;
 #[cfg(feature = "redis")]
 mod managed_redis;
 #[cfg(feature = "redis")]
