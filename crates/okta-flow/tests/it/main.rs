@@ -8,9 +8,9 @@ mod device;
 mod faults;
 mod flow;
 mod harness;
-mod preflight;
 #[cfg(feature = "redis")]
 mod managed_redis;
+mod preflight;
 #[cfg(feature = "redis")]
 mod redis_servers;
 #[cfg(feature = "redis")]
