@@ -14,7 +14,7 @@ use crate::error::{ConfigError, TokenKind, VerifyError, untrusted};
 use crate::json::{Claim, RawClaims, Rounding};
 use crate::jwks::JwksCache;
 use crate::jws::Algorithm;
-use crate::token_cache::{TokenCache, TokenCacheOptions};
+use crate::token_cache::{TokenCacheOptions, VerifiedCache};
 
 /// What an [`AccessTokenVerifier`] accepts.
 ///
@@ -176,7 +176,7 @@ struct Inner {
     issuer: IssuerRule,
     times: TimeRules,
     keys: JwksCache,
-    cache: Option<TokenCache<VerifiedAccessToken>>,
+    cache: Option<VerifiedCache<VerifiedAccessToken>>,
 }
 
 impl AccessTokenVerifier {
@@ -203,7 +203,7 @@ impl AccessTokenVerifier {
                  every token will be refused with org_server_token (use IntrospectionVerifier)"
             );
         }
-        let cache = options.token_cache.as_ref().map(TokenCache::new);
+        let cache = options.token_cache.as_ref().map(VerifiedCache::new);
         Ok(Self { inner: Arc::new(Inner { options, issuer, times, keys, cache }) })
     }
 
@@ -236,20 +236,17 @@ impl AccessTokenVerifier {
             return Err(err);
         }
         let now = inner.options.clock.unix_seconds();
-        let cached = inner.cache.as_ref().map(|cache| {
-            let key = TokenCache::<VerifiedAccessToken>::key(token);
-            (cache, key, inner.keys.generation())
-        });
-        if let Some((cache, key, generation)) = &cached
-            && let Some(hit) = cache.get(key, now, *generation)
+        let cached = inner.cache.as_ref().map(|cache| (cache, inner.keys.generation()));
+        if let Some((cache, generation)) = cached
+            && let Some(hit) = cache.get(token, now, generation)
         {
             return Ok(hit);
         }
         let result = self.verify_uncached(token, now).await;
         match &result {
             Ok(verified) => {
-                if let Some((cache, key, generation)) = cached {
-                    cache.insert(key, verified.clone(), verified.claims().exp, generation);
+                if let Some((cache, generation)) = cached {
+                    cache.insert(token, verified.clone(), verified.claims().exp, generation);
                 }
             }
             Err(err) => log_rejection(TokenKind::Access, err),

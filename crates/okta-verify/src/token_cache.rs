@@ -1,7 +1,11 @@
-//! The optional verified-token cache: a busy service pays the signature check once per token.
+//! The optional verified-token caches: a busy service pays the signature check (or the
+//! introspection call) once per token.
 //!
-//! Entries are keyed by the SHA-256 of the whole token (SHA-NI makes this a fraction of a
-//! microsecond), never outlive the token's `exp`, and are dropped when the key set changes.
+//! [`VerifiedCache`] (access tokens verified locally) is keyed by the token itself: a hit costs one
+//! keyed fast hash and one comparison, no cryptographic hash. [`TokenCache`] (introspection) is
+//! keyed by the SHA-256 of the token, because it also remembers refused strings, which anyone can
+//! send: 32 bytes each whatever their length. Entries never outlive their `exp`, and are dropped
+//! when the key set changes.
 
 use aws_lc_rs::digest::{self, SHA256};
 
@@ -16,6 +20,50 @@ pub struct TokenCacheOptions {
 impl Default for TokenCacheOptions {
     fn default() -> Self {
         Self { capacity: 10_000 }
+    }
+}
+
+/// The verified-token cache of [`AccessTokenVerifier`](crate::AccessTokenVerifier): keyed by the
+/// token itself, hashed once per lookup with a keyed fast hasher (foldhash, seeded at random per
+/// process) and compared in full, so a hit costs no cryptographic hash and a hash collision can
+/// never return another token's claims.
+///
+/// Only tokens that verified are inserted, so the memory held is at most `capacity` real tokens
+/// (about 1.2 KB each for an Okta access token) and their claims.
+pub(crate) struct VerifiedCache<T> {
+    entries: quick_cache::sync::Cache<Box<str>, Entry<T>>,
+}
+
+impl<T: Clone> VerifiedCache<T> {
+    pub(crate) fn new(options: &TokenCacheOptions) -> Self {
+        Self { entries: quick_cache::sync::Cache::new(options.capacity.max(1)) }
+    }
+
+    /// The cached value, if `token` is cached, not expired and verified with the current keys.
+    pub(crate) fn get(&self, token: &str, now: i64, generation: u64) -> Option<T> {
+        let entry = self.entries.get(token)?;
+        if now < entry.exp && entry.generation == generation {
+            Some(entry.value)
+        } else {
+            self.entries.remove(token);
+            None
+        }
+    }
+
+    pub(crate) fn insert(&self, token: &str, value: T, exp: i64, generation: u64) {
+        self.entries.insert(token.into(), Entry { value, exp, generation });
+    }
+
+    /// The number of entries (for tests of the bounds).
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+}
+
+impl<T: Clone> std::fmt::Debug for VerifiedCache<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifiedCache").field("len", &self.entries.len()).finish_non_exhaustive()
     }
 }
 
