@@ -1,8 +1,10 @@
 //! Local validation of Okta access tokens from custom authorization servers.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use okta_config::{Audience, ClientId, Issuer, Scope};
@@ -14,7 +16,7 @@ use crate::error::{ConfigError, TokenKind, VerifyError, untrusted};
 use crate::json::{Claim, RawClaims, Rounding};
 use crate::jwks::JwksCache;
 use crate::jws::Algorithm;
-use crate::token_cache::{TokenCacheOptions, VerifiedCache};
+use crate::token_cache::{NearCache, TokenCacheOptions, VerifiedCache};
 
 /// What an [`AccessTokenVerifier`] accepts.
 ///
@@ -171,7 +173,17 @@ pub struct AccessTokenVerifier {
     inner: Arc<Inner>,
 }
 
+/// The id of the next verifier built, for the per-thread caches (never reused).
+static NEXT_VERIFIER_ID: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// Each thread's cache hits, in front of the verifiers' shared caches (see [`NearCache`]).
+    static NEAR: RefCell<NearCache<VerifiedAccessToken>> = RefCell::new(NearCache::new());
+}
+
 struct Inner {
+    /// This verifier's id in the per-thread caches.
+    id: u64,
     options: AccessTokenOptions,
     issuer: IssuerRule,
     times: TimeRules,
@@ -204,7 +216,8 @@ impl AccessTokenVerifier {
             );
         }
         let cache = options.token_cache.as_ref().map(VerifiedCache::new);
-        Ok(Self { inner: Arc::new(Inner { options, issuer, times, keys, cache }) })
+        let id = NEXT_VERIFIER_ID.fetch_add(1, Ordering::Relaxed);
+        Ok(Self { inner: Arc::new(Inner { id, options, issuer, times, keys, cache }) })
     }
 
     /// The options the verifier was built with.
@@ -237,16 +250,38 @@ impl AccessTokenVerifier {
         }
         let now = inner.options.clock.unix_seconds();
         let cached = inner.cache.as_ref().map(|cache| (cache, inner.keys.generation()));
-        if let Some((cache, generation)) = cached
-            && let Some(hit) = cache.get(token, now, generation)
-        {
-            return Ok(hit);
+        if let Some((cache, generation)) = cached {
+            // This thread's own hits first: they write no memory another thread reads.
+            let near = NEAR
+                .try_with(|near| near.borrow().get(inner.id, token, now, generation))
+                .ok()
+                .flatten();
+            if let Some(hit) = near {
+                return Ok(hit);
+            }
+            if let Some((hit, exp)) = cache.get_entry(token, now, generation) {
+                let own = hit.thread_copy();
+                let _ = NEAR.try_with(|near| {
+                    near.borrow_mut().insert(inner.id, token, own.clone(), exp, generation);
+                });
+                return Ok(own);
+            }
         }
         let result = self.verify_uncached(token, now).await;
         match &result {
             Ok(verified) => {
                 if let Some((cache, generation)) = cached {
-                    cache.insert(token, verified.clone(), verified.claims().exp, generation);
+                    let exp = verified.claims().exp;
+                    cache.insert(token, verified.clone(), exp, generation);
+                    let _ = NEAR.try_with(|near| {
+                        near.borrow_mut().insert(
+                            inner.id,
+                            token,
+                            verified.clone(),
+                            exp,
+                            generation,
+                        );
+                    });
                 }
             }
             Err(err) => log_rejection(TokenKind::Access, err),
@@ -358,6 +393,12 @@ struct Verified {
 }
 
 impl VerifiedAccessToken {
+    /// A copy that shares nothing with `self`, for one thread's cache.
+    fn thread_copy(&self) -> Self {
+        let Verified { claims, alg, kid } = &*self.inner;
+        Self { inner: Arc::new(Verified { claims: claims.clone(), alg: *alg, kid: kid.clone() }) }
+    }
+
     /// The claims.
     pub fn claims(&self) -> &OktaAccessTokenClaims {
         &self.inner.claims

@@ -455,6 +455,48 @@ async fn verified_token_cache_answers_only_for_the_same_token() {
     assert_eq!(verifier.verify(&forged).await.unwrap_err().kind(), "invalid_signature");
 }
 
+#[tokio::test]
+async fn verifiers_on_one_thread_do_not_share_cached_tokens() {
+    let mut lenient = access_options();
+    lenient.token_cache = Some(TokenCacheOptions::default());
+    let mut strict = lenient.clone();
+    strict.required_scopes.push(okta_config::Scope::parse("admin").unwrap());
+    let lenient = AccessTokenVerifier::new(lenient, static_keys()).unwrap();
+    let strict = AccessTokenVerifier::new(strict, static_keys()).unwrap();
+    let token = token(Key::RsaA, &access_claims());
+    for _ in 0..3 {
+        assert!(lenient.verify(&token).await.is_ok());
+        assert_eq!(strict.verify(&token).await.unwrap_err().kind(), "insufficient_scope");
+    }
+    // A clone is the same verifier and shares its cache.
+    assert!(lenient.clone().verify(&token).await.is_ok());
+}
+
+#[test]
+fn a_token_cached_on_one_thread_is_a_hit_on_another_with_the_same_claims() {
+    // The rule runs only when a token is verified in full: it counts the cache misses.
+    let full = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = Arc::clone(&full);
+    let mut options = access_options().with_rule(move |_: &okta_verify::OktaAccessTokenClaims| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    });
+    options.token_cache = Some(TokenCacheOptions::default());
+    let verifier = AccessTokenVerifier::new(options, static_keys()).unwrap();
+    let token = token(Key::RsaA, &access_claims());
+    let first = block_on(verifier.verify(&token)).unwrap();
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            for _ in 0..3 {
+                let hit = block_on(verifier.verify(&token)).unwrap();
+                assert_eq!(hit.claims(), first.claims());
+                assert_eq!(hit.kid(), first.kid());
+            }
+        });
+    });
+    assert_eq!(full.load(Ordering::SeqCst), 1, "one full verification, then hits only");
+}
+
 #[test]
 fn options_are_validated() {
     let describe =
