@@ -55,7 +55,6 @@ impl<T: Clone> VerifiedCache<T> {
     pub(crate) fn insert(&self, token: &str, value: T, exp: i64, generation: u64) {
         self.entries.insert(token.into(), Entry { value, exp, generation });
     }
-
 }
 
 impl<T: Clone> std::fmt::Debug for VerifiedCache<T> {
