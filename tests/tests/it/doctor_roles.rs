@@ -177,3 +177,22 @@ async fn a_scope_the_server_does_not_grant_is_a_problem_naming_the_scope() {
     assert!(message.contains("invalid_scope"), "{message}");
     assert!(matches!(report.of(RoleCheck::TokenAudience).as_slice(), [Verdict::Skipped { .. }]));
 }
+
+#[tokio::test]
+async fn keys_outside_the_allow_list_are_named_in_a_warning() {
+    let (target, pairs) = settings(DEFAULT_SERVER_ID, E2E_CLIENT_ID).await;
+    let server = target.devserver_handle().expect("a devserver target");
+    server.faults().arm_always(okta_devserver::Fault::JwksUnusableKeys);
+    let report = printed(
+        doctor_resource_server(loader(&pairs, &[("any_client", "true")]), Clock::system()).await,
+    );
+    assert!(is_ok(&report, RoleCheck::Keys), "the usable keys still verify tokens");
+    let verdicts = report.of(RoleCheck::KeyAlgorithms);
+    let [Verdict::Warning { message, .. }] = verdicts.as_slice() else {
+        panic!("expected a warning\n{}", report.render())
+    };
+    assert!(message.starts_with("2 key(s) for RS256 ("), "{message}");
+    assert!(message.contains("kty AKP"), "{message}");
+    assert!(message.contains("cannot sign RS256"), "{message}");
+    assert_eq!((report.problems(), report.warnings()), (0, 1), "{}", report.render());
+}
