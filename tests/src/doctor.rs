@@ -754,5 +754,9 @@ async fn credentials_verdict(
     }
 }
 
+mod roles;
+
+pub use roles::{RoleCheck, RoleReport, doctor_resource_server, doctor_service};
+
 #[cfg(test)]
 mod tests;

@@ -55,7 +55,10 @@ mod user_agent;
 mod webdriver;
 
 // The public interface.
-pub use crate::doctor::{Check, DoctorReport, Finding, Verdict, doctor};
+pub use crate::doctor::{
+    Check, DoctorReport, Finding, RoleCheck, RoleReport, Verdict, doctor, doctor_resource_server,
+    doctor_service,
+};
 pub use crate::flow::{Agent, ConsentDecision, FlowOptions, SignInMethod, run_flow, run_repeated};
 pub use crate::service::{ServiceRecord, ServiceReport, ServiceStep, run_service_scenario};
 pub use crate::steps::{FlowReport, Outcome, Step, StepRecord};

@@ -63,6 +63,21 @@ pub(crate) struct Doctor {
     pub(crate) issuer: Option<String>,
     /// Checks the in-process devserver's e2e client instead of the configured settings.
     pub(crate) devserver: bool,
+    /// Which role the settings are checked for.
+    pub(crate) role: DoctorRole,
+    /// The scopes a service asks for (`--role service`), space-separated.
+    pub(crate) scopes: Option<String>,
+}
+
+/// `cargo xtask doctor --role`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DoctorRole {
+    /// Signs users in (the default).
+    Client,
+    /// An API that checks access tokens (resource server).
+    Api,
+    /// A service that calls APIs with client-credentials tokens.
+    Service,
 }
 
 /// `cargo xtask bench`.
@@ -113,6 +128,10 @@ Commands:
             going live: every problem at once, each with its fix
               --issuer URL  check this issuer instead of the configured one
               --devserver   check the in-process devserver's e2e client (what passing looks like)
+              --role R      client (default), api (a resource server: keys, algorithms, clock,
+                            audience, accepted clients) or service (a client-credentials token
+                            and its aud against the audience setting)
+              --scopes S    the scopes a service asks for, space-separated (--role service)
   bench     cargo bench -p okta-verify, then e2e --repeat, as one table of ratios
               --repeat N    flow runs for the latency percentiles (default 20)
               --quick       criterion's quick mode (rough numbers, much faster)
@@ -164,6 +183,15 @@ pub(crate) fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Co
         Some("doctor") => Command::Doctor(Doctor {
             issuer: args.value("--issuer")?,
             devserver: args.flag("--devserver"),
+            role: match args.value("--role")?.as_deref() {
+                None | Some("client") => DoctorRole::Client,
+                Some("api") => DoctorRole::Api,
+                Some("service") => DoctorRole::Service,
+                Some(other) => {
+                    anyhow::bail!("--role is client, api or service, not `{other}`\n\n{USAGE}")
+                }
+            },
+            scopes: args.value("--scopes")?,
         }),
         Some("bench") => Command::Bench(Bench {
             repeat: args.number("--repeat")?.unwrap_or(20),
@@ -193,7 +221,7 @@ pub(crate) fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<Co
     if let Some(extra) = args.rest.first() {
         anyhow::bail!("unexpected argument `{extra}`\n\n{USAGE}");
     }
-    if let Command::Doctor(Doctor { issuer: Some(_), devserver: true }) = command {
+    if let Command::Doctor(Doctor { issuer: Some(_), devserver: true, .. }) = command {
         anyhow::bail!("--issuer and --devserver exclude each other");
     }
     Ok(command)

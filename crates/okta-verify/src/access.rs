@@ -1,8 +1,10 @@
 //! Local validation of Okta access tokens from custom authorization servers.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use okta_config::{Audience, ClientId, Issuer, Scope};
@@ -17,7 +19,7 @@ use crate::json::{Claim, RawClaims, Rounding};
 use crate::jwks::JwksCache;
 use crate::jws::Algorithm;
 use crate::telemetry::{self, Verifier};
-use crate::token_cache::{TokenCache, TokenCacheOptions};
+use crate::token_cache::{NearCache, TokenCacheOptions, VerifiedCache};
 
 /// What an [`AccessTokenVerifier`] accepts.
 ///
@@ -174,12 +176,22 @@ pub struct AccessTokenVerifier {
     inner: Arc<Inner>,
 }
 
+/// The id of the next verifier built, for the per-thread caches (never reused).
+static NEXT_VERIFIER_ID: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// Each thread's cache hits, in front of the verifiers' shared caches (see [`NearCache`]).
+    static NEAR: RefCell<NearCache<VerifiedAccessToken>> = RefCell::new(NearCache::new());
+}
+
 struct Inner {
+    /// This verifier's id in the per-thread caches.
+    id: u64,
     options: AccessTokenOptions,
     issuer: IssuerRule,
     times: TimeRules,
     keys: JwksCache,
-    cache: Option<TokenCache<VerifiedAccessToken>>,
+    cache: Option<VerifiedCache<VerifiedAccessToken>>,
 }
 
 impl AccessTokenVerifier {
@@ -206,8 +218,9 @@ impl AccessTokenVerifier {
                  every token will be refused with org_server_token (use IntrospectionVerifier)"
             );
         }
-        let cache = options.token_cache.as_ref().map(TokenCache::new);
-        Ok(Self { inner: Arc::new(Inner { options, issuer, times, keys, cache }) })
+        let cache = options.token_cache.as_ref().map(VerifiedCache::new);
+        let id = NEXT_VERIFIER_ID.fetch_add(1, Ordering::Relaxed);
+        Ok(Self { inner: Arc::new(Inner { id, options, issuer, times, keys, cache }) })
     }
 
     /// The options the verifier was built with.
@@ -252,18 +265,30 @@ impl AccessTokenVerifier {
             return result;
         }
         let now = inner.options.clock.unix_seconds();
-        let cached = inner.cache.as_ref().map(|cache| {
-            let key = TokenCache::<VerifiedAccessToken>::key(token);
-            (cache, key, inner.keys.generation())
-        });
-        if let Some((cache, key, generation)) = &cached {
-            let hit = cache.get(key, now, *generation);
-            telemetry::token_cache(Verifier::Access, hit.is_some());
-            if let Some(hit) = hit {
+        let cached = inner.cache.as_ref().map(|cache| (cache, inner.keys.generation()));
+        if let Some((cache, generation)) = cached {
+            // This thread's own hits first: they write no memory another thread reads.
+            let near = NEAR
+                .try_with(|near| near.borrow().get(inner.id, token, now, generation))
+                .ok()
+                .flatten();
+            if let Some(hit) = near {
+                telemetry::token_cache(Verifier::Access, true);
                 let result = Ok(hit);
                 telemetry::verification(Verifier::Access, &result);
                 return result;
             }
+            if let Some((hit, exp)) = cache.get_entry(token, now, generation) {
+                let own = hit.thread_copy();
+                let _ = NEAR.try_with(|near| {
+                    near.borrow_mut().insert(inner.id, token, own.clone(), exp, generation);
+                });
+                telemetry::token_cache(Verifier::Access, true);
+                let result = Ok(own);
+                telemetry::verification(Verifier::Access, &result);
+                return result;
+            }
+            telemetry::token_cache(Verifier::Access, false);
         }
         let started = Instant::now();
         let result = self.verify_uncached(token, now).await;
@@ -271,8 +296,18 @@ impl AccessTokenVerifier {
         telemetry::verification(Verifier::Access, &result);
         match &result {
             Ok(verified) => {
-                if let Some((cache, key, generation)) = cached {
-                    cache.insert(key, verified.clone(), verified.claims().exp, generation);
+                if let Some((cache, generation)) = cached {
+                    let exp = verified.claims().exp;
+                    cache.insert(token, verified.clone(), exp, generation);
+                    let _ = NEAR.try_with(|near| {
+                        near.borrow_mut().insert(
+                            inner.id,
+                            token,
+                            verified.clone(),
+                            exp,
+                            generation,
+                        );
+                    });
                 }
             }
             Err(err) => log_rejection(TokenKind::Access, err),
@@ -389,6 +424,14 @@ struct Verified<C> {
     claims: C,
     alg: Option<Algorithm>,
     kid: Option<String>,
+}
+
+impl VerifiedAccessToken {
+    /// A copy that shares nothing with `self`, for one thread's cache.
+    fn thread_copy(&self) -> Self {
+        let Verified { claims, alg, kid } = &*self.inner;
+        Self { inner: Arc::new(Verified { claims: claims.clone(), alg: *alg, kid: kid.clone() }) }
+    }
 }
 
 impl<C> VerifiedAccessToken<C> {

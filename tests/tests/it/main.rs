@@ -4,6 +4,7 @@
 
 mod browser;
 mod doctor;
+mod doctor_roles;
 mod flow;
 mod paths;
 mod service;

@@ -21,7 +21,24 @@ fn commands_and_defaults() {
     );
     assert_eq!(
         parse_args("doctor --devserver").unwrap(),
-        Command::Doctor(Doctor { issuer: None, devserver: true })
+        Command::Doctor(Doctor {
+            issuer: None,
+            devserver: true,
+            role: DoctorRole::Client,
+            scopes: None
+        })
+    );
+    assert_eq!(
+        parse_args("doctor --role service --scopes orders:read").unwrap(),
+        Command::Doctor(Doctor {
+            issuer: None,
+            devserver: false,
+            role: DoctorRole::Service,
+            scopes: Some("orders:read".to_owned())
+        })
+    );
+    assert!(
+        parse_args("doctor --role web").unwrap_err().to_string().starts_with("--role is client")
     );
     assert_eq!(
         parse_args("chaos").unwrap(),

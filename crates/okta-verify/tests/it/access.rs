@@ -424,6 +424,79 @@ async fn verified_token_cache_never_outlives_exp_or_the_keys() {
     assert_eq!(verifier.verify(&token).await.unwrap_err().kind(), "key_not_found");
 }
 
+#[tokio::test]
+async fn verified_token_cache_answers_only_for_the_same_token() {
+    let mut options = access_options();
+    options.token_cache = Some(TokenCacheOptions::default());
+    let verifier = AccessTokenVerifier::new(options, static_keys()).unwrap();
+    let alice = token(Key::RsaA, &patched(access_claims(), &json!({ "sub": "alice@example.com" })));
+    let bob = token(Key::RsaA, &patched(access_claims(), &json!({ "sub": "bob@example.com" })));
+    assert_eq!(verifier.verify(&alice).await.unwrap().claims().sub, "alice@example.com");
+    assert_eq!(verifier.verify(&bob).await.unwrap().claims().sub, "bob@example.com");
+    // Hits, each with its own claims.
+    assert_eq!(verifier.verify(&alice).await.unwrap().claims().sub, "alice@example.com");
+    assert_eq!(verifier.verify(&bob).await.unwrap().claims().sub, "bob@example.com");
+    // A cached token with one character changed, or cut short, is verified in full and refused.
+    let mut tampered = alice.clone().into_bytes();
+    let at = tampered.len() - 10;
+    tampered[at] = if tampered[at] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    assert_eq!(verifier.verify(&tampered).await.unwrap_err().kind(), "invalid_signature");
+    let (header_and_payload, _) = alice.rsplit_once('.').unwrap();
+    assert_eq!(
+        verifier.verify(&format!("{header_and_payload}.")).await.unwrap_err().kind(),
+        "malformed"
+    );
+    // A forged payload under a cached token's signature is refused too.
+    let (_, signature) = alice.rsplit_once('.').unwrap();
+    let (header, _) = bob.split_once('.').unwrap();
+    let bob_payload = bob.split('.').nth(1).unwrap();
+    let forged = format!("{header}.{bob_payload}.{signature}");
+    assert_eq!(verifier.verify(&forged).await.unwrap_err().kind(), "invalid_signature");
+}
+
+#[tokio::test]
+async fn verifiers_on_one_thread_do_not_share_cached_tokens() {
+    let mut lenient = access_options();
+    lenient.token_cache = Some(TokenCacheOptions::default());
+    let mut strict = lenient.clone();
+    strict.required_scopes.push(okta_config::Scope::parse("admin").unwrap());
+    let lenient = AccessTokenVerifier::new(lenient, static_keys()).unwrap();
+    let strict = AccessTokenVerifier::new(strict, static_keys()).unwrap();
+    let token = token(Key::RsaA, &access_claims());
+    for _ in 0..3 {
+        assert!(lenient.verify(&token).await.is_ok());
+        assert_eq!(strict.verify(&token).await.unwrap_err().kind(), "insufficient_scope");
+    }
+    // A clone is the same verifier and shares its cache.
+    assert!(lenient.clone().verify(&token).await.is_ok());
+}
+
+#[test]
+fn a_token_cached_on_one_thread_is_a_hit_on_another_with_the_same_claims() {
+    // The rule runs only when a token is verified in full: it counts the cache misses.
+    let full = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = Arc::clone(&full);
+    let mut options = access_options().with_rule(move |_: &okta_verify::OktaAccessTokenClaims| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    });
+    options.token_cache = Some(TokenCacheOptions::default());
+    let verifier = AccessTokenVerifier::new(options, static_keys()).unwrap();
+    let token = token(Key::RsaA, &access_claims());
+    let first = block_on(verifier.verify(&token)).unwrap();
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            for _ in 0..3 {
+                let hit = block_on(verifier.verify(&token)).unwrap();
+                assert_eq!(hit.claims(), first.claims());
+                assert_eq!(hit.kid(), first.kid());
+            }
+        });
+    });
+    assert_eq!(full.load(Ordering::SeqCst), 1, "one full verification, then hits only");
+}
+
 #[test]
 fn options_are_validated() {
     let describe =
