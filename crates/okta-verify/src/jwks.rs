@@ -3,7 +3,7 @@
 //! background, and the last good keys kept when a fetch fails.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
@@ -46,8 +46,9 @@ pub struct JwksCacheOptions {
     pub refetch_cooldown: Duration,
     /// Longest time a key set is trusted without asking `/keys` again, whatever its lifetime:
     /// a key removed by an emergency rotation stops being trusted within about this long.
-    /// The refresh runs in the background, started by the first verification after it is due;
-    /// no verification waits for it. Defaults to 5 minutes.
+    /// The refresh runs on a background timer of the cache (see [`JwksCache`]), whether or not
+    /// requests arrive, and never on a verification's path; the first verification after a
+    /// refresh is due also starts one, should the timer not be running. Defaults to 5 minutes.
     pub refresh_interval: Duration,
     /// Largest number of keys a key set may list. Defaults to 100.
     pub max_keys: usize,
@@ -81,6 +82,16 @@ impl Default for JwksCacheOptions {
 /// keys: a key removed from the set stops being trusted within about the interval. A failed fetch
 /// keeps the last good keys. Keys that cannot verify signatures (other `kty`, `use: enc`, RSA
 /// under 2048 bits, unsafe exponents, private members) are ignored.
+///
+/// The refresh runs on a background timer, so an idle service does not answer its first request
+/// after a quiet hour with keys Okta has since removed. The timer is a Tokio task started when a
+/// remote cache is built inside a Tokio runtime (or, if it was built outside one, by its first
+/// use inside one). Once keys are loaded, it fetches them again whenever a refresh is due, under
+/// the same cooldown and failure rules as any refresh; it does not do the first load. It holds
+/// only a weak reference to the cache: when the last clone of the cache is dropped, the task
+/// ends at its next wake-up. If its runtime shuts down, the next use of the cache inside a
+/// runtime starts it again. The first verification after a refresh is due still starts one
+/// in the background as well, should the timer be late or absent.
 #[derive(Clone)]
 pub struct JwksCache {
     inner: Arc<Inner>,
@@ -126,6 +137,9 @@ struct Remote {
     /// Whether a background refresh is running; cleared by [`BackgroundRefresh`] when its task
     /// ends, or is dropped unfinished (a runtime shutting down).
     refreshing: AtomicBool,
+    /// Whether the refresh timer task is alive; cleared by [`TimerAlive`] when the task ends
+    /// or is dropped with its runtime, so the next use starts it again.
+    timer: Arc<AtomicBool>,
     /// The error of the last failed fetch, reported while no key set is known.
     last_error: Mutex<Option<JwksError>>,
 }
@@ -175,7 +189,7 @@ impl JwksCache {
         if options.max_keys == 0 {
             return Err(ConfigError::OutOfRange { name: "max_keys", reason: "must be at least 1" });
         }
-        Ok(Self {
+        let cache = Self {
             inner: Arc::new(Inner {
                 current: ArcSwap::from_pointee(Snapshot::default()),
                 remote: Some(Remote {
@@ -188,11 +202,14 @@ impl JwksCache {
                     last_attempt: AtomicI64::new(i64::MIN),
                     last_unknown_kid_fetch: AtomicI64::new(i64::MIN),
                     refreshing: AtomicBool::new(false),
+                    timer: Arc::new(AtomicBool::new(false)),
                     last_error: Mutex::new(None),
                 }),
                 clock,
             }),
-        })
+        };
+        cache.ensure_timer();
+        Ok(cache)
     }
 
     /// The key set at the conventional `/keys` endpoint of an Okta issuer
@@ -216,6 +233,7 @@ impl JwksCache {
         let Some(remote) = &self.inner.remote else {
             return Ok(());
         };
+        self.ensure_timer();
         let completed = remote.completed.load(Ordering::Acquire);
         let _flight = remote.fetch_lock.lock().await;
         if remote.completed.load(Ordering::Acquire) != completed {
@@ -263,6 +281,7 @@ impl JwksCache {
         now: i64,
         after_fetch: bool,
     ) -> Result<(), Pending> {
+        self.ensure_timer();
         let snapshot = self.inner.current.load();
         match snapshot.keys.select(kid, alg) {
             Ok(key) => {
@@ -317,6 +336,70 @@ impl JwksCache {
         }
         // The outcome is read back from the snapshot and `last_error` by the caller.
         let _ = self.fetch(remote).await;
+    }
+
+    /// Starts the refresh timer on the current Tokio runtime unless it is running (one atomic
+    /// load when it is). Without a runtime nothing happens; a later use inside one starts it.
+    fn ensure_timer(&self) {
+        let Some(remote) = &self.inner.remote else {
+            return;
+        };
+        if remote.timer.load(Ordering::Acquire) {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if remote.timer.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let alive = TimerAlive(Arc::clone(&remote.timer));
+        let weak = Arc::downgrade(&self.inner);
+        // The first deadline is taken now, not when the task first runs.
+        let first = tokio::time::Instant::now() + self.timer_delay(remote);
+        runtime.spawn(refresh_timer(weak, first, alive));
+    }
+
+    /// How long the timer sleeps: until the refresh is due and out of the cooldown, at least a
+    /// second and at most `refresh_interval` (the injected clock and Tokio's may differ).
+    fn timer_delay(&self, remote: &Remote) -> Duration {
+        let interval = remote.options.refresh_interval;
+        let snapshot = self.inner.current.load();
+        if !snapshot.loaded {
+            return interval;
+        }
+        let cooldown = i64::try_from(remote.options.refetch_cooldown.as_secs()).unwrap_or(i64::MAX);
+        let last = remote.last_attempt.load(Ordering::Acquire);
+        let due = if last == i64::MIN {
+            snapshot.refresh_at
+        } else {
+            snapshot.refresh_at.max(last.saturating_add(cooldown))
+        };
+        let wait = due.saturating_sub(self.inner.clock.unix_seconds()).max(1).unsigned_abs();
+        Duration::from_secs(wait).min(interval)
+    }
+
+    /// One wake-up of the timer: refreshes if the keys are loaded and a refresh is due, under
+    /// the rules of [`JwksCache::refresh_in_background`], waiting for it.
+    async fn timer_tick(&self) {
+        let Some(remote) = &self.inner.remote else {
+            return;
+        };
+        let now = self.inner.clock.unix_seconds();
+        let snapshot = self.inner.current.load();
+        if !snapshot.loaded || now < snapshot.refresh_at {
+            return;
+        }
+        drop(snapshot);
+        if remote.in_cooldown(now) || remote.refreshing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let refresh = BackgroundRefresh(self.clone());
+        if let Ok(_flight) = remote.fetch_lock.try_lock() {
+            tracing::debug!(jwks_uri = %redacted_url(&remote.uri), "scheduled key set refresh");
+            let _ = self.fetch(remote).await;
+        }
+        drop(refresh);
     }
 
     /// Starts a refresh on the Tokio runtime without waiting for it; known keys keep verifying
@@ -411,6 +494,34 @@ impl JwksCache {
             loaded: true,
         }));
         Ok(())
+    }
+}
+
+/// The refresh timer: sleeps until a refresh may be due, then refreshes, for as long as a
+/// clone of the cache exists. Holds no strong reference while it sleeps.
+async fn refresh_timer(weak: Weak<Inner>, first: tokio::time::Instant, alive: TimerAlive) {
+    let mut deadline = first;
+    loop {
+        tokio::time::sleep_until(deadline).await;
+        let Some(inner) = weak.upgrade() else {
+            break;
+        };
+        let cache = JwksCache { inner };
+        cache.timer_tick().await;
+        let Some(remote) = &cache.inner.remote else {
+            break;
+        };
+        deadline = tokio::time::Instant::now() + cache.timer_delay(remote);
+    }
+    drop(alive);
+}
+
+/// Marks the refresh timer alive; clears the mark when its task ends or is dropped unfinished.
+struct TimerAlive(Arc<AtomicBool>);
+
+impl Drop for TimerAlive {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
     }
 }
 

@@ -993,3 +993,116 @@ async fn a_removed_key_stops_being_trusted_within_the_refresh_interval() {
         .unwrap_err();
     assert_eq!(err.to_string(), "option `refresh_interval` is out of range: must be at least 1 s");
 }
+
+/// Moves the test clock and Tokio's paused clock together, then lets due timers run.
+async fn advance_both(clock: &TestClock, seconds: u64) {
+    clock.advance(i64::try_from(seconds).unwrap());
+    tokio::time::advance(Duration::from_secs(seconds)).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_idle_service_stops_trusting_a_removed_key_without_any_request() {
+    // Okta's keys carry a long max-age; its emergency rotation removes a key at once. The
+    // service then sees no request for the whole refresh interval.
+    let long = |body: String| Answer::Json {
+        status: 200,
+        body,
+        cache_control: Some("max-age=86400".to_owned()),
+    };
+    let fake = FakeKeys::new(String::new());
+    fake.set(long(jwks_of([Key::RsaA.public_jwk(), Key::RsaB.public_jwk()])));
+    let clock = TestClock::new();
+    let keys = remote(&fake, &clock);
+    let api = verifier(keys.clone(), &clock);
+    api.verify(&fresh_token(Key::RsaB, &clock)).await.unwrap();
+    assert_eq!(fake.calls(), 1);
+
+    fake.set(long(jwks_of([Key::RsaA.public_jwk()])));
+    advance_both(&clock, 4 * 60 + 59).await;
+    settle(|| true).await;
+    assert_eq!(fake.calls(), 1, "not due before the refresh interval (5 minutes by default)");
+
+    // Due: the timer refreshes with no verification in between.
+    advance_both(&clock, 1).await;
+    settle(|| fake.calls() == 2).await;
+    settle(|| keys.kids() == [Some("key-a".to_owned())]).await;
+    let outcome = verify_access(&api, &fresh_token(Key::RsaB, &clock)).await;
+    expect![[r#"key_not_found: no key found for kid "key-b""#]].assert_eq(&outcome);
+    api.verify(&fresh_token(Key::RsaA, &clock)).await.unwrap();
+
+    // And again an interval later, still without requests: the timer keeps running.
+    let calls = fake.calls();
+    fake.set(long(jwks_of([Key::RsaB.public_jwk()])));
+    advance_both(&clock, 5 * 60).await;
+    settle(|| fake.calls() == calls + 1).await;
+    settle(|| keys.kids() == [Some("key-b".to_owned())]).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_refresh_timer_respects_the_cooldown_after_a_failed_fetch() {
+    let fake = FakeKeys::new(jwks_json());
+    let clock = TestClock::new();
+    let keys = remote(&fake, &clock);
+    keys.refresh().await.unwrap();
+    fake.set(Answer::Fail(TransportError::other("down")));
+    advance_both(&clock, 5 * 60).await;
+    settle(|| fake.calls() == 2).await;
+    // Failed: the last good keys stay, and the timer waits out the cooldown (30 s).
+    assert_eq!(keys.kids().len(), jwks_of_kids());
+    advance_both(&clock, 29).await;
+    settle(|| true).await;
+    assert_eq!(fake.calls(), 2, "no fetch within the cooldown");
+    fake.serve(jwks_json());
+    advance_both(&clock, 1).await;
+    settle(|| fake.calls() == 3).await;
+}
+
+fn jwks_of_kids() -> usize {
+    JwksCache::from_json(jwks_json().as_bytes()).unwrap().kids().len()
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_refresh_timer_ends_with_the_last_handle_and_holds_none() {
+    let fake = FakeKeys::new(jwks_json());
+    let clock = TestClock::new();
+    let client = fake.client();
+    let client_alive = Arc::downgrade(&client);
+    let keys = JwksCache::remote(
+        KEYS_URL.parse().unwrap(),
+        client,
+        JwksCacheOptions::default(),
+        clock.clock(),
+    )
+    .unwrap();
+    let metrics = tokio::runtime::Handle::current().metrics();
+    assert_eq!(metrics.num_alive_tasks(), 1, "the timer started with the cache");
+    keys.refresh().await.unwrap();
+    let api = verifier(keys.clone(), &clock);
+    drop(keys);
+    assert_eq!(metrics.num_alive_tasks(), 1, "one timer however many clones");
+    drop(api);
+    // The sleeping timer holds no strong reference: the cache (and its HTTP client) is gone.
+    assert!(client_alive.upgrade().is_none());
+    advance_both(&clock, 5 * 60).await;
+    settle(|| metrics.num_alive_tasks() == 0).await;
+    assert_eq!(fake.calls(), 1);
+}
+
+#[test]
+fn a_cache_built_outside_a_runtime_starts_its_timer_on_first_use() {
+    let fake = FakeKeys::new(jwks_json());
+    let clock = TestClock::new();
+    let keys = remote(&fake, &clock);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        assert_eq!(tokio::runtime::Handle::current().metrics().num_alive_tasks(), 0);
+        keys.refresh().await.unwrap();
+        assert_eq!(tokio::runtime::Handle::current().metrics().num_alive_tasks(), 1);
+        advance_both(&clock, 5 * 60).await;
+        settle(|| fake.calls() == 2).await;
+    });
+}
