@@ -265,8 +265,10 @@ impl AccessTokenVerifier {
             return result;
         }
         let now = inner.options.clock.unix_seconds();
-        let cached = inner.cache.as_ref().map(|cache| (cache, inner.keys.generation()));
-        if let Some((cache, generation)) = cached {
+        // Looked up under the current generation; a new entry is filed under the generation of
+        // the key set that verified it, which a key fetch during the verification may change.
+        if let Some(cache) = &inner.cache {
+            let generation = inner.keys.generation();
             // This thread's own hits first: they write no memory another thread reads.
             let near = NEAR
                 .try_with(|near| near.borrow().get(inner.id, token, now, generation))
@@ -291,12 +293,15 @@ impl AccessTokenVerifier {
             telemetry::token_cache(Verifier::Access, false);
         }
         let started = Instant::now();
-        let result = self.verify_uncached(token, now).await;
+        let (result, generation) = match self.verify_uncached(token, now).await {
+            Ok((verified, generation)) => (Ok(verified), generation),
+            Err(err) => (Err(err), 0),
+        };
         telemetry::verification_time(Verifier::Access, started.elapsed());
         telemetry::verification(Verifier::Access, &result);
         match &result {
             Ok(verified) => {
-                if let Some((cache, generation)) = cached {
+                if let Some(cache) = &inner.cache {
                     let exp = verified.claims().exp;
                     cache.insert(token, verified.clone(), exp, generation);
                     let _ = NEAR.try_with(|near| {
@@ -319,7 +324,7 @@ impl AccessTokenVerifier {
         &self,
         token: &str,
         now: i64,
-    ) -> Result<VerifiedAccessToken, VerifyError> {
+    ) -> Result<(VerifiedAccessToken, u64), VerifyError> {
         let inner = &*self.inner;
         let options = &inner.options;
         let signed = verify_signed(
@@ -392,7 +397,10 @@ impl AccessTokenVerifier {
             rule.check(&claims)
                 .map_err(|violation| VerifyError::RuleViolation { reason: violation.reason })?;
         }
-        Ok(VerifiedAccessToken::from_parts(claims, Some(signed.alg), signed.kid))
+        Ok((
+            VerifiedAccessToken::from_parts(claims, Some(signed.alg), signed.kid),
+            signed.generation,
+        ))
     }
 }
 

@@ -18,6 +18,8 @@ pub(crate) struct SignedToken {
     pub(crate) alg: Algorithm,
     pub(crate) kid: Option<String>,
     pub(crate) claims: RawClaims,
+    /// The generation of the key set whose key verified the signature.
+    pub(crate) generation: u64,
 }
 
 /// What is checked before any key is looked up.
@@ -55,7 +57,7 @@ pub(crate) fn verify_signed_now(
     if let Some(iss) = claims.as_ref().ok().and_then(|claims| claims.peek_string(Claim::Iss)) {
         precheck.issuer.check(iss, precheck.org_is_error)?;
     }
-    keys.verify_signature_now(
+    let generation = keys.verify_signature_now(
         jws.kid.as_deref(),
         jws.alg,
         jws.signing_input,
@@ -63,7 +65,7 @@ pub(crate) fn verify_signed_now(
         now,
         after_fetch,
     )?;
-    Ok(SignedToken { alg: jws.alg, kid: jws.kid, claims: claims? })
+    Ok(SignedToken { alg: jws.alg, kid: jws.kid, claims: claims?, generation })
 }
 
 /// [`verify_signed_now`], fetching keys once (within the limits) when the `kid` is unknown.

@@ -267,7 +267,8 @@ impl JwksCache {
     }
 
     /// Verifies `signature` over `message` with the key chosen for `kid` and `alg`, with the keys
-    /// known now: no lock, no await.
+    /// known now: no lock, no await. Returns the generation of the key set that verified it, the
+    /// one a cache of verified tokens must file the token under (not one read before or after).
     ///
     /// An unknown `kid` on a remote key set is [`Pending::UnknownKid`] the first time
     /// (`after_fetch == false`): the caller then awaits [`JwksCache::refetch_for_unknown_kid`] and
@@ -280,7 +281,7 @@ impl JwksCache {
         signature: &[u8],
         now: i64,
         after_fetch: bool,
-    ) -> Result<(), Pending> {
+    ) -> Result<u64, Pending> {
         self.ensure_timer();
         let snapshot = self.inner.current.load();
         match snapshot.keys.select(kid, alg) {
@@ -289,6 +290,7 @@ impl JwksCache {
                     self.refresh_in_background(now);
                 }
                 key.verify_sig(message, signature)
+                    .map(|()| snapshot.generation)
                     .map_err(|_| Pending::Refused(VerifyError::InvalidSignature))
             }
             Err(Selection::NotFound) if self.inner.remote.is_some() && !after_fetch => {

@@ -197,12 +197,12 @@ pub mod internal {
             )
         };
         match verify(false) {
-            Ok(()) => Ok(jws.payload.into_owned()),
+            Ok(_) => Ok(jws.payload.into_owned()),
             Err(crate::jwks::Pending::Refused(err)) => Err(err),
             Err(crate::jwks::Pending::UnknownKid) => {
                 keys.refetch_for_unknown_kid(0).await;
                 match verify(true) {
-                    Ok(()) => Ok(jws.payload.into_owned()),
+                    Ok(_) => Ok(jws.payload.into_owned()),
                     Err(crate::jwks::Pending::Refused(err)) => Err(err),
                     Err(crate::jwks::Pending::UnknownKid) => {
                         Err(VerifyError::KeyNotFound { kid: None })

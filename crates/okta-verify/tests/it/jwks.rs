@@ -1106,3 +1106,51 @@ fn a_cache_built_outside_a_runtime_starts_its_timer_on_first_use() {
         settle(|| fake.calls() == 2).await;
     });
 }
+
+fn cached_verifier(keys: JwksCache, clock: &TestClock) -> AccessTokenVerifier {
+    let mut options = access_options();
+    options.clock = clock.clock();
+    options.token_cache = Some(okta_verify::TokenCacheOptions::default());
+    AccessTokenVerifier::new(options, keys).unwrap()
+}
+
+#[test]
+fn the_verification_that_loads_the_keys_is_cached_under_their_generation() {
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    let handle = recorder.handle();
+    let fake = FakeKeys::new(jwks_json());
+    let clock = TestClock::new();
+    metrics::with_local_recorder(&recorder, || {
+        crate::support::block_on(async {
+            let api = cached_verifier(remote(&fake, &clock), &clock);
+            let token = fresh_token(Key::RsaA, &clock);
+            // The first verification fetches the keys; the second is served from the cache.
+            api.verify(&token).await.unwrap();
+            api.verify(&token).await.unwrap();
+        });
+    });
+    assert_eq!(fake.calls(), 1);
+    let rendered = handle.render();
+    for expected in [
+        r#"okta_verify_token_cache_total{verifier="access",result="miss"} 1"#,
+        r#"okta_verify_token_cache_total{verifier="access",result="hit"} 1"#,
+    ] {
+        assert!(rendered.contains(expected), "{expected} missing:\n{rendered}");
+    }
+}
+
+#[tokio::test]
+async fn a_cached_token_whose_key_a_refresh_removed_is_refused() {
+    let fake = FakeKeys::new(jwks_of([Key::RsaA.public_jwk(), Key::RsaB.public_jwk()]));
+    let clock = TestClock::new();
+    let keys = remote(&fake, &clock);
+    let api = cached_verifier(keys.clone(), &clock);
+    let token = fresh_token(Key::RsaB, &clock);
+    api.verify(&token).await.unwrap();
+    api.verify(&token).await.unwrap();
+    fake.serve(jwks_of([Key::RsaA.public_jwk()]));
+    keys.refresh().await.unwrap();
+    assert_eq!(keys.kids(), [Some("key-a".to_owned())]);
+    let outcome = verify_access(&api, &token).await;
+    expect![[r#"key_not_found: no key found for kid "key-b""#]].assert_eq(&outcome);
+}
