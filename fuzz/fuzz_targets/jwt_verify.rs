@@ -12,6 +12,7 @@ static VERIFIER: LazyLock<AccessTokenVerifier> = LazyLock::new(|| {
     let issuer = okta_config::Issuer::parse("https://example.okta.com/oauth2/default").expect("a valid issuer");
     let audience = okta_config::Audience::parse("api://default").expect("a valid audience");
     let mut options = AccessTokenOptions::new(issuer, [audience]);
+    options.any_client = true;
     options.clock = Clock::fixed_unix(1_700_000_000);
     AccessTokenVerifier::new(options, keys).expect("valid options")
 });

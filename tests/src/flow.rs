@@ -555,6 +555,11 @@ impl<'a> Run<'a> {
             ));
         }
         let mut options = AccessTokenOptions::from_settings(settings);
+        if options.client_ids.is_empty() && !options.any_client {
+            // The sign-in's own client: the access token was issued to it.
+            options.client_ids =
+                settings.client().map(|client| vec![client.id().clone()]).unwrap_or_default();
+        }
         options.clock = self.target.clock().clone();
         let keys = client.keys();
         let verifier = AccessTokenVerifier::new(options, keys.clone()).map_err(fail)?;

@@ -602,6 +602,8 @@ fn verifier(
         [Audience::parse(audience).map_err(|e| describe(&e))?],
     );
     options.required_scopes = vec![scope(required)?];
+    // Any client of the issuer that was granted the scope (the test's service clients).
+    options.any_client = true;
     options.clock = target.clock().clone();
     let keys = JwksCache::for_issuer(
         issuer,

@@ -232,7 +232,10 @@ async fn verify_access(
         // that such tokens cannot be checked against anyway.
         return Ok(Err(foreign_issuer(token, settings).unwrap_or(VerifyError::OrgServerToken)));
     }
-    let options = AccessTokenOptions::from_settings(settings);
+    let mut options = AccessTokenOptions::from_settings(settings);
+    // Without `--client-id` (or `client_ids`) the CLI checks no `cid`, as docs/cli.md says and
+    // its report shows (`cid.accepted` empty); a list, when given, always applies.
+    options.any_client = true;
     if options.audiences.is_empty() {
         // A token of another issuer (or a mistyped issuer, whose custom server then has no
         // default audience) is refused for its issuer, not for a missing audience.

@@ -154,6 +154,7 @@ fn options(cache: bool) -> AccessTokenOptions {
     let issuer = okta_config::Issuer::parse(ISSUER).unwrap();
     let audience = okta_config::Audience::parse("api://default").unwrap();
     let mut options = AccessTokenOptions::new(issuer, [audience]);
+    options.any_client = true;
     options.clock = Clock::fixed_unix(NOW);
     if cache {
         options.token_cache = Some(TokenCacheOptions::default());

@@ -99,6 +99,7 @@ fn options() -> AccessTokenOptions {
     let issuer = okta_config::Issuer::parse(ISSUER).expect("the benchmark's issuer is valid");
     let audience = okta_config::Audience::parse("api://default").expect("a valid audience");
     let mut options = AccessTokenOptions::new(issuer, [audience]);
+    options.any_client = true;
     options.clock = Clock::fixed_unix(NOW);
     options
 }

@@ -36,8 +36,13 @@ pub struct AccessTokenOptions {
     pub issuer: Issuer,
     /// The accepted audiences; a token must name at least one in `aud`.
     pub audiences: Vec<Audience>,
-    /// The accepted `cid` values. Defaults to empty, which accepts any client.
+    /// The accepted `cid` values. Defaults to empty, which [`AccessTokenVerifier::new`] refuses
+    /// unless [`any_client`](Self::any_client) is set.
     pub client_ids: Vec<ClientId>,
+    /// Accept a token of any client of the issuer when `client_ids` is empty: the explicit
+    /// alternative to a list (`any_client` in the settings). A list, when given, always
+    /// applies. Defaults to `false`.
+    pub any_client: bool,
     /// Scopes that `scp` must all grant. Defaults to none.
     pub required_scopes: Vec<Scope>,
     /// Tolerance for clock differences on `exp`, `nbf` and `iat`, at most 300 seconds. Defaults
@@ -70,6 +75,7 @@ impl AccessTokenOptions {
             issuer,
             audiences: audiences.into_iter().collect(),
             client_ids: Vec::new(),
+            any_client: false,
             required_scopes: Vec::new(),
             leeway: Duration::from_mins(2),
             max_age: Duration::from_hours(24),
@@ -96,6 +102,7 @@ impl fmt::Debug for AccessTokenOptions {
             .field("issuer", &self.issuer)
             .field("audiences", &self.audiences)
             .field("client_ids", &self.client_ids)
+            .field("any_client", &self.any_client)
             .field("required_scopes", &self.required_scopes)
             .field("leeway", &self.leeway)
             .field("max_age", &self.max_age)
@@ -200,6 +207,9 @@ impl AccessTokenVerifier {
         let issuer = IssuerRule::new(&options.issuer);
         if options.audiences.is_empty() {
             return Err(ConfigError::NoAudience);
+        }
+        if options.client_ids.is_empty() && !options.any_client {
+            return Err(ConfigError::NoClientChoice);
         }
         if options.algorithms.is_empty() {
             return Err(ConfigError::NoAlgorithm);

@@ -33,7 +33,9 @@
 //!
 //! # fn app(keys: JwksCache) -> Result<Router, Box<dyn std::error::Error>> {
 //! let issuer = okta_config::Issuer::parse("https://example.okta.com/oauth2/default")?;
-//! let options = AccessTokenOptions::new(issuer, [okta_config::Audience::parse("api://default")?]);
+//! let mut options =
+//!     AccessTokenOptions::new(issuer, [okta_config::Audience::parse("api://default")?]);
+//! options.client_ids = vec![okta_config::ClientId::parse("0oa1serviceclient")?];
 //! let verifier = AccessTokenVerifier::new(options, keys)?;
 //! Ok(Router::new().route("/me", get(me)).layer(BearerAuthLayer::new(verifier)))
 //! # }

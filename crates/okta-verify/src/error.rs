@@ -316,6 +316,12 @@ pub enum ConfigError {
     /// No audience was given; a verifier must know which audience it accepts.
     #[error("at least one audience is required")]
     NoAudience,
+    /// No accepted client was chosen: `client_ids` is empty and `any_client` is not set.
+    #[error(
+        "no accepted client: list the client ids in `client_ids`, or set `any_client` to accept \
+         every client of the issuer"
+    )]
+    NoClientChoice,
     /// The algorithm allow-list is empty.
     #[error("at least one algorithm must be allowed")]
     NoAlgorithm,

@@ -51,8 +51,14 @@ pub struct IntrospectionOptions {
     /// authorization server, the org URL `https://{yourOktaDomain}`, which is what Okta puts in
     /// its access tokens). Defaults to empty, which [`IntrospectionVerifier::new`] refuses.
     pub audiences: Vec<Audience>,
-    /// When not empty, the response's `client_id` must be one of these. Defaults to empty.
+    /// When not empty, the response's `client_id` must be one of these. Defaults to empty,
+    /// which [`IntrospectionVerifier::new`] refuses for [`IntrospectionPurpose::ResourceServer`]
+    /// unless [`any_client`](Self::any_client) is set.
     pub client_ids: Vec<ClientId>,
+    /// Accept a token of any client when `client_ids` is empty: the explicit alternative to a
+    /// list (`any_client` in the settings). A list, when given, always applies. Defaults to
+    /// `false`.
+    pub any_client: bool,
     /// Scopes the response's `scope` must all grant. Defaults to none.
     pub required_scopes: Vec<Scope>,
     /// Tolerance for clock differences on `exp`, at most 300 seconds. Defaults to 120 seconds.
@@ -89,6 +95,7 @@ impl IntrospectionOptions {
             issuer: None,
             audiences: Vec::new(),
             client_ids: Vec::new(),
+            any_client: false,
             required_scopes: Vec::new(),
             leeway: Duration::from_mins(2),
             max_cache_ttl: Duration::from_mins(1),
@@ -140,6 +147,12 @@ impl IntrospectionVerifier {
         }
         if options.audiences.is_empty() && options.purpose == IntrospectionPurpose::ResourceServer {
             return Err(ConfigError::NoAudience);
+        }
+        if options.client_ids.is_empty()
+            && !options.any_client
+            && options.purpose == IntrospectionPurpose::ResourceServer
+        {
+            return Err(ConfigError::NoClientChoice);
         }
         if options.max_concurrent_calls == 0 {
             return Err(ConfigError::OutOfRange {

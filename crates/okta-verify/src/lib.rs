@@ -87,6 +87,8 @@
 //! let keys = JwksCache::from_json(br#"{"keys":[]}"#)?;
 //! let issuer = Issuer::parse("https://example.okta.com/oauth2/default")?;
 //! let mut options = AccessTokenOptions::new(issuer, [Audience::parse("api://default")?]);
+//! // Which clients' tokens are accepted is a choice: a list in `client_ids`, or any client.
+//! options.any_client = true;
 //! options.clock = Clock::fixed_unix(1_700_000_000);
 //! let verifier = AccessTokenVerifier::new(options, keys)?;
 //! // {"alg":"RS256","kid":"k1"}.{"sub":"a"}.signature

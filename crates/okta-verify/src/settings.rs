@@ -52,6 +52,7 @@ impl AccessTokenOptions {
         let mut options =
             Self::new(settings.issuer().clone(), settings.audiences().iter().cloned());
         options.client_ids = settings.client_ids().to_vec();
+        options.any_client = settings.any_client();
         options.required_scopes = settings.required_scopes().to_vec();
         options.leeway = settings.leeway();
         options.max_age = settings.max_token_age();
@@ -96,6 +97,7 @@ impl IntrospectionOptions {
         options.issuer = Some(settings.issuer().clone());
         options.audiences = settings.audiences().to_vec();
         options.client_ids = settings.client_ids().to_vec();
+        options.any_client = settings.any_client();
         options.required_scopes = settings.required_scopes().to_vec();
         options.leeway = settings.leeway();
         options

@@ -13,7 +13,7 @@ use okta_e2e::{
 use okta_flow::{
     AuthorizationErrorCode, AuthorizeOptions, CallbackError, Revocable, TokenError, TokenErrorCode,
 };
-use okta_verify::{AccessTokenVerifier, Clock, VerifyError};
+use okta_verify::{AccessTokenOptions, AccessTokenVerifier, Clock, VerifyError};
 
 use crate::support::{client, run, sign_in};
 
@@ -210,7 +210,9 @@ async fn keys_rotated_between_two_logins_are_fetched_once_more_and_verify() {
     assert!(keys.kids().contains(&Some(new_kid)));
 
     // An API sharing the key cache accepts access tokens of both keys without another fetch.
-    let verifier = AccessTokenVerifier::from_settings(target.settings(), keys.clone()).unwrap();
+    let mut options = AccessTokenOptions::from_settings(target.settings());
+    options.client_ids = vec![target.settings().client().unwrap().id().clone()];
+    let verifier = AccessTokenVerifier::new(options, keys.clone()).unwrap();
     assert!(verifier.verify(second.access_token().secret()).await.is_ok());
     assert!(
         verifier.verify(first.access_token().secret()).await.is_ok(),

@@ -166,6 +166,7 @@ fn connect_failure() -> TransportError {
 fn every_config_error() -> Vec<ConfigError> {
     every_variant![ConfigError:
         NoAudience,
+        NoClientChoice,
         NoAlgorithm,
         LeewayTooLarge { seconds: 600 },
         OutOfRange { name: "max_ttl", reason: "must be at least min_ttl" },

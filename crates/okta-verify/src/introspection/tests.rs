@@ -11,7 +11,7 @@ use okta_config::{Audience, ClientId, ClientSecret, Issuer, Scope};
 use okta_http::{ClientCredentials, HttpClient, TransportError};
 use serde_json::json;
 
-use crate::{Clock, IntrospectionOptions, IntrospectionVerifier, TokenCacheOptions};
+use crate::{Clock, ConfigError, IntrospectionOptions, IntrospectionVerifier, TokenCacheOptions};
 
 const NOW: i64 = 1_700_000_000;
 const URL: &str = "https://example.okta.com/oauth2/default/v1/introspect";
@@ -46,8 +46,37 @@ fn fake(answer: Answer) -> (Fake, Arc<dyn HttpClient>) {
 fn options() -> IntrospectionOptions {
     let mut options = IntrospectionOptions::new(URL.parse().unwrap());
     options.audiences = vec![Audience::parse("api://default").unwrap()];
+    options.any_client = true;
     options.clock = Clock::fixed_unix(NOW.unsigned_abs());
     options
+}
+
+#[test]
+fn a_resource_server_must_choose_its_clients() {
+    let build = |options: IntrospectionOptions| {
+        let (_, http) = fake(Ok((200, active(&json!({})))));
+        let credentials =
+            ClientCredentials::client_secret_basic(client_id("0oa1client"), secret("s3cret"));
+        IntrospectionVerifier::new(options, credentials, http).map(drop)
+    };
+    let mut neither = options();
+    neither.any_client = false;
+    let err = build(neither.clone()).unwrap_err();
+    assert!(matches!(err, ConfigError::NoClientChoice), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "no accepted client: list the client ids in `client_ids`, or set `any_client` to accept \
+         every client of the issuer"
+    );
+    let mut listed = neither.clone();
+    listed.client_ids = vec![client_id("0oa1client")];
+    build(listed).unwrap();
+    build(options()).unwrap();
+    // A client asking about its own tokens is not a resource server.
+    let mut status = neither;
+    status.audiences.clear();
+    status.purpose = crate::IntrospectionPurpose::TokenStatus;
+    build(status).unwrap();
 }
 
 fn client_id(text: &str) -> ClientId {

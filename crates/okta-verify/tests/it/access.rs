@@ -142,6 +142,7 @@ fn sc_106_org_authorization_server_tokens() {
     // A verifier configured with an org issuer refuses every token and says why.
     let mut options =
         AccessTokenOptions::new(issuer("https://example.okta.com"), [audience(AUDIENCE)]);
+    options.any_client = true;
     options.clock = Clock::fixed_unix(NOW.unsigned_abs());
     let org = AccessTokenVerifier::new(options, static_keys()).unwrap();
     check_with(
@@ -607,4 +608,17 @@ fn a_token_of_another_issuer_is_wrong_issuer_before_any_key_lookup_or_fetch() {
         ID token of another server => wrong_issuer: wrong issuer https://example.okta.com/oauth2/aus2orders, expected https://example.okta.com/oauth2/default
     "#]].assert_eq(&out);
     assert_eq!(calls.load(Ordering::SeqCst), 0, "no key fetch for a token of another issuer");
+}
+
+/// Empty `client_ids` no longer mean "any client" silently: the choice is explicit.
+#[test]
+fn a_verifier_must_choose_its_clients() {
+    let mut neither = access_options();
+    neither.any_client = false;
+    let err = AccessTokenVerifier::new(neither.clone(), static_keys()).unwrap_err();
+    assert!(matches!(err, okta_verify::ConfigError::NoClientChoice), "{err:?}");
+    let mut listed = neither;
+    listed.client_ids = vec![client_id("0oa1client")];
+    AccessTokenVerifier::new(listed, static_keys()).unwrap();
+    AccessTokenVerifier::new(access_options(), static_keys()).unwrap();
 }

@@ -222,6 +222,7 @@ async fn the_layer_takes_introspection_and_team_written_verifiers() {
         "https://example.okta.com/oauth2/v1/introspect".parse().unwrap(),
     );
     options.audiences = vec![okta_config::Audience::parse("https://example.okta.com").unwrap()];
+    options.any_client = true;
     options.clock = okta_verify::Clock::fixed_unix(NOW.unsigned_abs());
     let credentials = okta_http::ClientCredentials::client_secret_basic(
         okta_config::ClientId::parse("0oa1api").unwrap(),

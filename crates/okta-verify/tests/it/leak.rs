@@ -62,6 +62,7 @@ fn sc_119_client_secret_is_redacted() {
     let mut options =
         IntrospectionOptions::new("https://example.okta.com/oauth2/v1/introspect".parse().unwrap());
     options.audiences = vec![okta_config::Audience::parse("https://example.okta.com").unwrap()];
+    options.any_client = true;
     let verifier = IntrospectionVerifier::new(options, credentials.clone(), http).unwrap();
     let err = block_on(verifier.verify(&access_token())).unwrap_err();
     let outputs = [format!("{credentials:?}"), format!("{verifier:?}"), format!("{err} {err:?}")];

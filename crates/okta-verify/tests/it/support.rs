@@ -208,6 +208,7 @@ pub(crate) fn scope(text: &str) -> Scope {
 
 pub(crate) fn access_options() -> AccessTokenOptions {
     let mut options = AccessTokenOptions::new(issuer(ISSUER), [audience(AUDIENCE)]);
+    options.any_client = true;
     options.clock = Clock::fixed_unix(NOW.unsigned_abs());
     options
 }
