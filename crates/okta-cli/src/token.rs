@@ -44,6 +44,12 @@ pub(crate) async fn run(
                 .map_err(|err| CliError::usage(format!("--scope {scope:?}: {}", err.message())))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    // Without --scope, the `scopes` setting (none by default: the server's default scopes).
+    let scopes = if scopes.is_empty() {
+        settings.client().map(|client| client.scopes().to_vec()).unwrap_or_default()
+    } else {
+        scopes
+    };
     let credentials = okta_http::ClientCredentials::from_settings(&settings)
         .usage("the client credentials in the settings")?;
     let http = ReqwestHttpClient::from_settings(&settings).usage("building the HTTP client")?;
