@@ -154,4 +154,24 @@ async fn the_scopes_setting_is_the_default_of_scope_and_holds_no_oidc_scope() {
         server.count_token_requests(GrantType::ClientCredentials, DEMO_JWT_SERVICE_CLIENT_ID),
         before
     );
+    // A sign-in list shared with `okta login` is neither used nor checked when --scope is
+    // given: the flag is the setting for this request.
+    let run = Okta::new(["token", "--json", "--scope", "orders:read"])
+        .envs(&jwt_service("openid profile email offline_access"))
+        .run()
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["scopes"], serde_json::json!(["orders:read"]));
+    // ... and an OIDC scope given with --scope is refused the same way, naming the flag.
+    let before =
+        server.count_token_requests(GrantType::ClientCredentials, DEMO_JWT_SERVICE_CLIENT_ID);
+    let run =
+        Okta::new(["token", "--scope", "openid"]).envs(&jwt_service("orders:read")).run().await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--scope") && run.stderr.contains("`openid`"), "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+    assert_eq!(
+        server.count_token_requests(GrantType::ClientCredentials, DEMO_JWT_SERVICE_CLIENT_ID),
+        before
+    );
 }
