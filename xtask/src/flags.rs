@@ -131,7 +131,8 @@ Commands:
               --role R      client (default), api (a resource server: keys, algorithms, clock,
                             audience, accepted clients) or service (a client-credentials token
                             and its aud against the audience setting)
-              --scopes S    the scopes a service asks for, space-separated (--role service)
+              --scopes S    the scopes a service asks for, space-separated (--role service;
+                            default: the scopes setting, else the server's default scopes)
   bench     cargo bench -p okta-verify, then e2e --repeat, as one table of ratios
               --repeat N    flow runs for the latency percentiles (default 20)
               --quick       criterion's quick mode (rough numbers, much faster)

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
-use okta_config::{Role, Scope};
+use okta_config::Role;
 use okta_http::{Clock, ReqwestHttpClient};
 use okta_service::{TokenError, TokenSource};
 use serde::Serialize;
@@ -35,15 +35,14 @@ pub(crate) async fn run(
 ) -> Result<ExitCode, CliError> {
     let mut overrides = Overrides::default();
     overrides.text("issuer", "--issuer", args.issuer.as_deref());
+    // `--scope` is the `scopes` setting for this request: the file's `scopes` (which may be a
+    // sign-in list shared with `okta login`) is neither used nor checked then, and the flag's
+    // values get the service role's checks (no OIDC scope), naming the flag.
+    overrides.list("scopes", "--scope", &args.scope);
     let settings = settings::load(global, &overrides, Some(Role::Service))?;
-    let scopes = args
-        .scope
-        .iter()
-        .map(|scope| {
-            Scope::parse(scope)
-                .map_err(|err| CliError::usage(format!("--scope {scope:?}: {}", err.message())))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    // The `scopes` setting, from --scope or the settings (none by default: the server's default
+    // scopes).
+    let scopes = settings.client().map(|client| client.scopes().to_vec()).unwrap_or_default();
     let credentials = okta_http::ClientCredentials::from_settings(&settings)
         .usage("the client credentials in the settings")?;
     let http = ReqwestHttpClient::from_settings(&settings).usage("building the HTTP client")?;

@@ -22,7 +22,9 @@ pub enum Role {
     ResourceServer,
     /// Calls other services with its own identity (client credentials, token exchange, as
     /// `okta-service` does): requires `client_id` and the credentials `client_auth_method` needs
-    /// (a client secret or a private key; `none` cannot get client-credentials tokens). Needs no
+    /// (a client secret or a private key; `none` cannot get client-credentials tokens).
+    /// Without [`Role::Client`], `scopes` are the default scopes of its client-credentials
+    /// requests (none unless set) and may not hold `openid` or another OpenID Connect scope. Needs no
     /// `redirect_uri`, `audience` or `client_ids`: combine it with [`Role::ResourceServer`] for
     /// a service that also accepts calls.
     Service,
@@ -160,9 +162,9 @@ impl Settings {
                     "post_logout_redirect_uri" => client
                         .and_then(|c| c.post_logout_redirect_uri.as_ref())
                         .map(ToString::to_string),
-                    "scopes" => {
-                        client.map(|c| join(c.scopes.iter().map(ToString::to_string).collect()))
-                    }
+                    "scopes" => client
+                        .map(|c| join(c.scopes.iter().map(ToString::to_string).collect()))
+                        .filter(|list| !list.is_empty()),
                     "audience" => {
                         Some(join(self.audiences.iter().map(ToString::to_string).collect()))
                     }
@@ -325,8 +327,13 @@ impl ClientSettings {
         self.post_logout_redirect_uri.as_ref()
     }
 
-    /// Scopes requested at `/authorize`; always include `openid`.
-    /// Defaults to `openid profile email`.
+    /// Scopes requested at `/authorize`; always include `openid`. Defaults to
+    /// `openid profile email`.
+    ///
+    /// Loaded for [`Role::Service`] alone (without [`Role::Client`]): the scopes of the
+    /// service's client-credentials requests when it names none, never an OpenID Connect scope
+    /// or `offline_access` (Okta refuses them for that grant); none by default, which asks for
+    /// the authorization server's default scopes.
     pub fn scopes(&self) -> &[Scope] {
         &self.scopes
     }

@@ -16,6 +16,11 @@ use crate::{
 /// requires 32 characters).
 const MIN_JWT_SECRET_CHARS: usize = 32;
 
+/// The OpenID Connect scopes (OIDC Core §5.4, §11), which need a user: Okta refuses them in a
+/// client-credentials request (okta-facts-2 §1.1, §1.3).
+const SIGN_IN_SCOPES: [&str; 6] =
+    ["openid", "profile", "email", "address", "phone", "offline_access"];
+
 /// Reads a key file, bounded; the message of a problem names the file, never its content.
 fn read_key_file(path: &str) -> Result<String, String> {
     use std::io::Read as _;
@@ -297,16 +302,21 @@ impl Checker {
         }
         let post_logout_redirect_uri =
             self.redirect(raw.post_logout_redirect_uri.as_ref(), "post_logout_redirect_uri");
-        let scopes = self.list(raw.scopes.as_ref(), "scopes", Scope::parse);
-        if let Some(scopes_value) = &raw.scopes
-            && !scopes_value.value.iter().any(|scope| scope == "openid")
-        {
-            self.problem(
-                "scopes",
-                Some(scopes_value.origin.clone()),
-                "must include `openid`, or Okta returns no ID token and no user is signed in",
-            );
-        }
+        let scopes = if is_client || !calls_services {
+            let scopes = self.list(raw.scopes.as_ref(), "scopes", Scope::parse);
+            if let Some(scopes_value) = &raw.scopes
+                && !scopes_value.value.iter().any(|scope| scope == "openid")
+            {
+                self.problem(
+                    "scopes",
+                    Some(scopes_value.origin.clone()),
+                    "must include `openid`, or Okta returns no ID token and no user is signed in",
+                );
+            }
+            scopes
+        } else {
+            self.service_scopes(raw.scopes.as_ref())
+        };
         let (signing_key, signing_key_file) = signing_key?;
         Some(ClientSettings {
             id: id?,
@@ -318,6 +328,29 @@ impl Checker {
             post_logout_redirect_uri,
             scopes,
         })
+    }
+
+    /// The scopes of a service's client-credentials requests (only for [`Role::Service`]
+    /// without [`Role::Client`]): none unless set (the sign-in default does not apply; the
+    /// server then grants its default scopes), and never an OIDC scope or `offline_access`,
+    /// which Okta refuses for that grant (okta-facts-2 §1.1, §1.3: no user, no ID token, no
+    /// refresh token).
+    fn service_scopes(&mut self, raw: Option<&Sourced<Vec<String>>>) -> Vec<Scope> {
+        let Some(raw) = raw.filter(|raw| raw.origin != Origin::Default) else {
+            return Vec::new();
+        };
+        for refused in raw.value.iter().filter(|scope| SIGN_IN_SCOPES.contains(&scope.as_str())) {
+            self.problem(
+                "scopes",
+                Some(raw.origin.clone()),
+                format!(
+                    "holds `{refused}`, which Okta refuses in a client-credentials request (there \
+                     is no user: OIDC scopes and offline_access are for sign-ins): list only the \
+                     API's custom scopes, such as orders:read"
+                ),
+            );
+        }
+        self.list(Some(raw), "scopes", Scope::parse)
     }
 
     /// The key of a `private_key_jwt` client, read from `client_private_key` or the file of

@@ -25,7 +25,10 @@
 //! ```
 //!
 //! Options: `--api <url>` (where the API runs, default `http://127.0.0.1:8081`),
-//! `--redis <url>` (keep sessions in Redis, as several replicas would; `--features axum,redis`),
+//! `--redis <url>` (keep sessions in Redis, as several replicas would; `--features axum,redis`;
+//! it sets `session.redis_url`, so the `OKTA_SESSION__REDIS_URL` setting does the same),
+//! `--redis-ca-file <path>` (sets `session.redis_ca_file`: the CA of a managed Redis's TLS
+//! certificate, for a `rediss://` URL; `OKTA_SESSION__REDIS_CA_FILE` does the same),
 //! `--port <n>` (where the app listens, default the redirect URI's port: 8080 with the devserver,
 //! whose demo client then also accepts the redirect and post-logout URIs on this port),
 //! `--devserver-port <n>` (where the devserver listens, default 8900; pass the same issuer to the
@@ -77,10 +80,11 @@ async fn main() -> anyhow::Result<()> {
 
     // Settings: a real org when OKTA_ISSUER is set, else an in-process devserver.
     let (settings, _devserver) = if okta_issuer_is_set() {
-        (Settings::load(Role::Client).context("loading the OKTA_* settings")?, None)
+        let loader = options.redis_settings(SettingsLoader::new()).role(Role::Client);
+        (loader.load().context("loading the OKTA_* settings")?, None)
     } else {
         let port = options.port.unwrap_or(DEMO_PORT);
-        let (settings, devserver) = start_devserver(options.devserver_port, port).await?;
+        let (settings, devserver) = start_devserver(&options, port).await?;
         (settings, Some(devserver))
     };
     let client = OktaClient::discover(&settings).await.context("discovering the issuer")?;
@@ -104,9 +108,10 @@ async fn main() -> anyhow::Result<()> {
         .route("/call-api", get(call_api))
         .with_state(state)
         .merge(okta.routes());
-    let app = match options.redis.as_deref() {
-        None => routes.layer(okta.layer(MemoryStore::default())),
-        Some(url) => with_redis(routes, &okta, url).await?,
+    let app = if settings.session().redis_url().is_some() {
+        with_redis(routes, &okta, &settings).await?
+    } else {
+        routes.layer(okta.layer(MemoryStore::default()))
     };
 
     let redirect = settings
@@ -206,10 +211,10 @@ async fn call_api(State(state): State<AppState>, user: AuthenticatedUser) -> Htm
     page("API", &body)
 }
 
-/// The in-process devserver on 127.0.0.1:`devserver_port` with the demo client and users, and
-/// settings that point at it for an app on 127.0.0.1:`app_port`.
+/// The in-process devserver on 127.0.0.1:`options.devserver_port` with the demo client and
+/// users, and settings that point at it for an app on 127.0.0.1:`app_port`.
 async fn start_devserver(
-    devserver_port: u16,
+    options: &Options,
     app_port: u16,
 ) -> anyhow::Result<(Settings, DevServer)> {
     let mut default_server = AuthorizationServer::new("default");
@@ -225,7 +230,7 @@ async fn start_devserver(
             format!("http://127.0.0.1:{app_port}/"),
         )
     };
-    let addr = SocketAddr::from(([127, 0, 0, 1], devserver_port));
+    let addr = SocketAddr::from(([127, 0, 0, 1], options.devserver_port));
     let mut builder = DevServer::builder().bind(addr).authorization_server(default_server);
     if app_port != DEMO_PORT {
         // Replaces the built-in demo client with one that knows both ports.
@@ -241,7 +246,8 @@ async fn start_devserver(
         .with_context(|| format!("starting the devserver on {addr} (is one already running?)"))?;
     let issuer = devserver.issuer("default");
     tracing::info!(%issuer, "devserver started: sign in as {DEMO_USERNAME} / {DEMO_PASSWORD}");
-    let settings = SettingsLoader::isolated()
+    let settings = options
+        .redis_settings(SettingsLoader::isolated())
         .set("issuer", issuer.as_str())
         .set("client_id", DEMO_CLIENT_ID)
         .set("client_secret", DEMO_CLIENT_SECRET)
@@ -255,15 +261,29 @@ async fn start_devserver(
     Ok((settings, devserver))
 }
 
+/// Sessions in the Redis of `session.redis_url`, trusting `session.redis_ca_file` when set.
 #[cfg(feature = "redis")]
-async fn with_redis(routes: Router, okta: &OktaAuth, url: &str) -> anyhow::Result<Router> {
-    let store = okta_flow::axum::redis_store(url, 4).await.context("connecting to Redis")?;
+async fn with_redis(
+    routes: Router,
+    okta: &OktaAuth,
+    settings: &Settings,
+) -> anyhow::Result<Router> {
+    let store = okta_flow::axum::redis_store_from_settings(settings.session(), 4)
+        .await
+        .context("connecting to Redis (session.redis_url)")?;
     Ok(routes.layer(okta.layer(store)))
 }
 
 #[cfg(not(feature = "redis"))]
-async fn with_redis(_routes: Router, _okta: &OktaAuth, _url: &str) -> anyhow::Result<Router> {
-    anyhow::bail!("--redis needs the redis feature: cargo run ... --features axum,redis")
+async fn with_redis(
+    _routes: Router,
+    _okta: &OktaAuth,
+    _settings: &Settings,
+) -> anyhow::Result<Router> {
+    anyhow::bail!(
+        "session.redis_url (or --redis) needs the redis feature: cargo run ... --features \
+         axum,redis"
+    )
 }
 
 /// One process, so any key works; replicas would share one `cookie_secret` instead.
@@ -294,11 +314,12 @@ fn page(title: &str, body: &str) -> Html<String> {
     ))
 }
 
-/// The command line: `--api <url>`, `--redis <url>`, `--port <n>`, `--devserver-port <n>`,
-/// `--refresh-margin <seconds>`.
+/// The command line: `--api <url>`, `--redis <url>`, `--redis-ca-file <path>`, `--port <n>`,
+/// `--devserver-port <n>`, `--refresh-margin <seconds>`.
 struct Options {
     api: String,
     redis: Option<String>,
+    redis_ca_file: Option<String>,
     port: Option<u16>,
     devserver_port: u16,
     refresh_margin: Duration,
@@ -306,19 +327,24 @@ struct Options {
 
 impl Options {
     fn parse() -> anyhow::Result<Self> {
+        Self::parse_from(std::env::args().skip(1))
+    }
+
+    fn parse_from(mut args: impl Iterator<Item = String>) -> anyhow::Result<Self> {
         let mut options = Self {
             api: "http://127.0.0.1:8081".to_owned(),
             redis: None,
+            redis_ca_file: None,
             port: None,
             devserver_port: DEVSERVER_PORT,
             refresh_margin: Duration::from_mins(1),
         };
-        let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
             let mut value = || args.next().with_context(|| format!("{arg} needs a value"));
             match arg.as_str() {
                 "--api" => options.api = value()?,
                 "--redis" => options.redis = Some(value()?),
+                "--redis-ca-file" => options.redis_ca_file = Some(value()?),
                 "--port" => options.port = Some(port(&arg, &value()?)?),
                 "--devserver-port" => options.devserver_port = port(&arg, &value()?)?,
                 "--refresh-margin" => {
@@ -329,12 +355,29 @@ impl Options {
                     options.refresh_margin = Duration::from_secs(seconds);
                 }
                 other => anyhow::bail!(
-                    "unknown argument {other:?} (expected --api, --redis, --port, --devserver-port \
-                     or --refresh-margin)"
+                    "unknown argument {other:?} (expected --api, --redis, --redis-ca-file, --port, \
+                     --devserver-port or --refresh-margin)"
                 ),
             }
         }
         Ok(options)
+    }
+
+    /// `--redis` and `--redis-ca-file` as the `session.redis_url` and `session.redis_ca_file`
+    /// settings, over what the file and the environment say; okta-config checks them (the URL's
+    /// form, the CA file's certificates) with the other settings.
+    fn redis_settings(&self, mut loader: SettingsLoader) -> SettingsLoader {
+        if let Some(url) = &self.redis {
+            loader = loader.set_with_origin("session.redis_url", url.as_str(), "flag --redis");
+        }
+        if let Some(path) = &self.redis_ca_file {
+            loader = loader.set_with_origin(
+                "session.redis_ca_file",
+                path.as_str(),
+                "flag --redis-ca-file",
+            );
+        }
+        loader
     }
 }
 
@@ -342,5 +385,59 @@ fn port(arg: &str, value: &str) -> anyhow::Result<u16> {
     match value.parse::<u16>() {
         Ok(port) if port != 0 => Ok(port),
         _ => anyhow::bail!("{arg} needs a port number from 1 to 65535, not {value:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../okta-config/tests/data/ca.pem");
+
+    fn parsed(args: &[&str]) -> Options {
+        Options::parse_from(args.iter().map(|arg| (*arg).to_owned())).unwrap()
+    }
+
+    fn load(options: &Options) -> Result<Settings, okta_config::LoadError> {
+        options
+            .redis_settings(SettingsLoader::isolated())
+            .set("issuer", "http://127.0.0.1:8900/oauth2/default")
+            .set("client_id", DEMO_CLIENT_ID)
+            .set("client_secret", DEMO_CLIENT_SECRET)
+            .set("redirect_uri", DEMO_REDIRECT_URI)
+            .role(Role::Client)
+            .load()
+    }
+
+    #[test]
+    fn redis_flags_are_the_session_settings_redis_store_from_settings_reads() {
+        let options = parsed(&[
+            "--redis",
+            "rediss://127.0.0.1:6380",
+            "--redis-ca-file",
+            CA,
+            "--port",
+            "8081",
+        ]);
+        let settings = load(&options).unwrap();
+        let session = settings.session();
+        assert_eq!(
+            session.redis_url().map(ToString::to_string).as_deref(),
+            Some("rediss://127.0.0.1:6380")
+        );
+        assert_eq!(session.redis_ca_file(), Some(std::path::Path::new(CA)));
+        assert_eq!(session.redis_ca_certificates().len(), 1);
+        // Checked with the other settings, the flag named as the origin.
+        let report = load(&parsed(&[
+            "--redis",
+            "rediss://127.0.0.1:6380",
+            "--redis-ca-file",
+            "/nonexistent/ca.pem",
+        ]))
+        .unwrap_err()
+        .to_string();
+        assert!(report.contains("session.redis_ca_file (from flag --redis-ca-file)"), "{report}");
+        // Without the flags: memory sessions.
+        assert!(load(&parsed(&[])).unwrap().session().redis_url().is_none());
     }
 }

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use okta_config::{Role, Scope, Settings, SettingsLoader};
+use okta_config::{ClientSettings, Role, Scope, Settings, SettingsLoader};
 use okta_http::{HttpClient, ReqwestHttpClient, TransportError, redacted_url, same_origin};
 use okta_service::{TokenError, TokenSourceBuilder};
 use okta_verify::Clock;
@@ -193,7 +193,8 @@ pub async fn doctor_resource_server(
 
 /// The service role: the settings a calling service loads, then a client-credentials token
 /// from okta-service's `TokenSource` for `scopes` (what the service passes to
-/// `TokenSource::token`; none means the server's default scopes), whose `aud` must be the
+/// `TokenSource::token`; none means the settings' `scopes`, and when those are empty too, the
+/// server's default scopes), whose `aud` must be the
 /// audience of the API it calls (the `audience` setting).
 pub async fn doctor_service(
     loader: impl Fn() -> SettingsLoader,
@@ -232,9 +233,15 @@ pub async fn doctor_service(
             return report;
         }
     };
+    let (scopes, from_setting) = match settings.client().map(ClientSettings::scopes) {
+        Some(configured) if scopes.is_empty() && !configured.is_empty() => (configured, true),
+        _ => (scopes, false),
+    };
     let names: Vec<&str> = scopes.iter().map(Scope::as_str).collect();
     let asked = if names.is_empty() {
         "the server's default scopes".to_owned()
+    } else if from_setting {
+        format!("scopes [{}] (the scopes setting)", names.join(" "))
     } else {
         format!("scopes [{}]", names.join(" "))
     };

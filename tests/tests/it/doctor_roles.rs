@@ -196,3 +196,29 @@ async fn keys_outside_the_allow_list_are_named_in_a_warning() {
     assert!(message.contains("cannot sign RS256"), "{message}");
     assert_eq!((report.problems(), report.warnings()), (0, 1), "{}", report.render());
 }
+
+#[tokio::test]
+async fn without_scopes_a_service_asks_for_its_scopes_setting() {
+    let (_target, pairs) = settings(DEMO_ORDERS_SERVER_ID, DEMO_SERVICE_CLIENT_ID).await;
+    let report = printed(
+        doctor_service(loader(&pairs, &[("scopes", "orders:read")]), &[], Clock::system()).await,
+    );
+    assert_eq!((report.problems(), report.warnings()), (0, 0), "{}", report.render());
+    let text = report.render();
+    assert!(
+        text.contains("a client-credentials token for scopes [orders:read] (the scopes setting)"),
+        "{text}"
+    );
+    // The setting is what is asked for: a scope the server does not grant is refused.
+    let report = printed(
+        doctor_service(loader(&pairs, &[("scopes", "shipping:read")]), &[], Clock::system()).await,
+    );
+    let (message, _) = problem(&report, RoleCheck::ServiceToken);
+    assert!(
+        message.starts_with(
+            "no client-credentials token for scopes [shipping:read] (the scopes setting)"
+        ),
+        "{message}"
+    );
+    assert!(message.contains("invalid_scope"), "{message}");
+}

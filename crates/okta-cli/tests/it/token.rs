@@ -112,3 +112,66 @@ async fn each_failure_has_its_exit_code() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("private_key_jwt"), "{}", run.stderr);
 }
+
+#[tokio::test]
+async fn the_scopes_setting_is_the_default_of_scope_and_holds_no_oidc_scope() {
+    let server = DevServer::builder().start().await.unwrap();
+    let jwt_service = |scopes: &str| {
+        vec![
+            ("OKTA_ISSUER", server.issuer("orders")),
+            ("OKTA_CLIENT_ID", DEMO_JWT_SERVICE_CLIENT_ID.to_owned()),
+            ("OKTA_CLIENT_AUTH_METHOD", "private_key_jwt".to_owned()),
+            ("OKTA_CLIENT_PRIVATE_KEY", DEMO_JWT_SERVICE_RSA_KEY_PEM.to_owned()),
+            ("OKTA_CLIENT_KEY_ID", DEMO_JWT_SERVICE_RSA_KID.to_owned()),
+            ("OKTA_SCOPES", scopes.to_owned()),
+        ]
+    };
+    // Without --scope: the setting's scopes, not the server's default (`orders:read`).
+    let run = Okta::new(["token", "--json"]).envs(&jwt_service("orders:write")).run().await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["scopes"], serde_json::json!(["orders:write"]));
+    // --scope replaces them.
+    let run = Okta::new(["token", "--json", "--scope", "orders:read"])
+        .envs(&jwt_service("orders:write"))
+        .run()
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["scopes"], serde_json::json!(["orders:read"]));
+    // `openid` (the sign-in default's first scope) is refused before any request: 2, naming
+    // the setting.
+    let before =
+        server.count_token_requests(GrantType::ClientCredentials, DEMO_JWT_SERVICE_CLIENT_ID);
+    let run = Okta::new(["token"]).envs(&jwt_service("openid orders:read")).run().await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("scopes (from environment variable OKTA_SCOPES)")
+            && run.stderr.contains("`openid`"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty());
+    assert_eq!(
+        server.count_token_requests(GrantType::ClientCredentials, DEMO_JWT_SERVICE_CLIENT_ID),
+        before
+    );
+    // A sign-in list shared with `okta login` is neither used nor checked when --scope is
+    // given: the flag is the setting for this request.
+    let run = Okta::new(["token", "--json", "--scope", "orders:read"])
+        .envs(&jwt_service("openid profile email offline_access"))
+        .run()
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["scopes"], serde_json::json!(["orders:read"]));
+    // ... and an OIDC scope given with --scope is refused the same way, naming the flag.
+    let before =
+        server.count_token_requests(GrantType::ClientCredentials, DEMO_JWT_SERVICE_CLIENT_ID);
+    let run =
+        Okta::new(["token", "--scope", "openid"]).envs(&jwt_service("orders:read")).run().await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--scope") && run.stderr.contains("`openid`"), "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+    assert_eq!(
+        server.count_token_requests(GrantType::ClientCredentials, DEMO_JWT_SERVICE_CLIENT_ID),
+        before
+    );
+}

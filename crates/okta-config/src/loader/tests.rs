@@ -1180,6 +1180,44 @@ fn a_service_calling_others_needs_credentials_and_nothing_an_api_or_a_sign_in_ne
     );
 }
 
+#[test]
+fn a_service_s_scopes_are_its_client_credentials_defaults_without_oidc_scopes() {
+    let service = || {
+        SettingsLoader::isolated()
+            .set("issuer", ISSUER)
+            .set("client_id", "0oa1service")
+            .set("client_secret", "a-service-secret-of-some-length")
+            .role(Role::Service)
+    };
+    let names = |settings: &Settings| -> Vec<String> {
+        settings.client().unwrap().scopes().iter().map(|scope| scope.as_str().to_owned()).collect()
+    };
+    // Unset: none (the server's default scopes), not the sign-in default `openid profile email`.
+    let settings = service().load().unwrap();
+    assert!(names(&settings).is_empty(), "{:?}", names(&settings));
+    assert!(!settings.entries().iter().any(|entry| entry.key() == "scopes"));
+    // The API's scopes, with no `openid` rule.
+    let settings = service().set("scopes", ["orders:read", "orders:write"]).load().unwrap();
+    assert_eq!(names(&settings), ["orders:read", "orders:write"]);
+    let entry = settings.entries().into_iter().find(|entry| entry.key() == "scopes").unwrap();
+    assert_eq!(entry.value(), "orders:read orders:write");
+    // Okta refuses OIDC scopes and offline_access for client credentials: each is a problem.
+    check(
+        service().env_vars([("OKTA_SCOPES", "openid orders:read offline_access")]),
+        expect![[r#"
+            2 problems in the Okta settings:
+              - scopes (from environment variable OKTA_SCOPES): holds `openid`, which Okta refuses in a client-credentials request (there is no user: OIDC scopes and offline_access are for sign-ins): list only the API's custom scopes, such as orders:read
+              - scopes (from environment variable OKTA_SCOPES): holds `offline_access`, which Okta refuses in a client-credentials request (there is no user: OIDC scopes and offline_access are for sign-ins): list only the API's custom scopes, such as orders:read"#]],
+    );
+    assert_eq!(problem_keys(service().set("scopes", ["profile"])), ["scopes"]);
+    assert_eq!(problem_keys(service().set("scopes", ["email"])), ["scopes"]);
+    // A client that is also a service signs users in with these scopes: the sign-in rule holds.
+    let both = service()
+        .role(Role::Client)
+        .set("redirect_uri", "https://app.example.com/authorization-code/callback");
+    assert_eq!(names(&both.load().unwrap()), ["openid", "profile", "email"]);
+}
+
 const TEST_CA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/ca.pem");
 
 #[test]
