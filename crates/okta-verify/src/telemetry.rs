@@ -67,8 +67,46 @@ macro_rules! key {
     }};
 }
 
-/// The refusal keys of one verifier, one per [`VerifyError::kind`].
+/// The refusal keys of one verifier, one per [`VerifyError::kind`] (the one list of kinds).
 macro_rules! refused_keys {
+    ($verifier:literal) => {
+        refused_keys!(
+            $verifier,
+            [
+                "malformed",
+                "token_too_large",
+                "jwe_unsupported",
+                "nested_jwt_unsupported",
+                "unsupported_header",
+                "algorithm_not_allowed",
+                "key_not_found",
+                "ambiguous_key",
+                "key_unusable",
+                "invalid_signature",
+                "jwks_unavailable",
+                "expired",
+                "not_yet_valid",
+                "issued_in_future",
+                "too_old",
+                "wrong_issuer",
+                "audience_mismatch",
+                "azp_mismatch",
+                "client_id_not_allowed",
+                "insufficient_scope",
+                "missing_claim",
+                "invalid_claim_type",
+                "wrong_token_kind",
+                "nonce_mismatch",
+                "at_hash_mismatch",
+                "subject_mismatch",
+                "org_server_token",
+                "rule_violation",
+                "introspection_busy",
+                "introspection_inactive",
+                "introspection_failed",
+            ]
+        )
+    };
     ($verifier:literal, [$($reason:literal),* $(,)?]) => {
         [$(($reason, key!(VERIFICATIONS, "verifier" => $verifier, "outcome" => "refused", "reason" => $reason))),*]
     };
@@ -77,79 +115,8 @@ macro_rules! refused_keys {
 /// How many [`VerifyError::kind`]s the tables below name.
 const REASONS: usize = 31;
 
-static ACCESS_REFUSED: [(&str, Key); REASONS] = refused_keys!(
-    "access",
-    [
-        "malformed",
-        "token_too_large",
-        "jwe_unsupported",
-        "nested_jwt_unsupported",
-        "unsupported_header",
-        "algorithm_not_allowed",
-        "key_not_found",
-        "ambiguous_key",
-        "key_unusable",
-        "invalid_signature",
-        "jwks_unavailable",
-        "expired",
-        "not_yet_valid",
-        "issued_in_future",
-        "too_old",
-        "wrong_issuer",
-        "audience_mismatch",
-        "azp_mismatch",
-        "client_id_not_allowed",
-        "insufficient_scope",
-        "missing_claim",
-        "invalid_claim_type",
-        "wrong_token_kind",
-        "nonce_mismatch",
-        "at_hash_mismatch",
-        "subject_mismatch",
-        "org_server_token",
-        "rule_violation",
-        "introspection_busy",
-        "introspection_inactive",
-        "introspection_failed",
-    ]
-);
-
-static INTROSPECTION_REFUSED: [(&str, Key); REASONS] = refused_keys!(
-    "introspection",
-    [
-        "malformed",
-        "token_too_large",
-        "jwe_unsupported",
-        "nested_jwt_unsupported",
-        "unsupported_header",
-        "algorithm_not_allowed",
-        "key_not_found",
-        "ambiguous_key",
-        "key_unusable",
-        "invalid_signature",
-        "jwks_unavailable",
-        "expired",
-        "not_yet_valid",
-        "issued_in_future",
-        "too_old",
-        "wrong_issuer",
-        "audience_mismatch",
-        "azp_mismatch",
-        "client_id_not_allowed",
-        "insufficient_scope",
-        "missing_claim",
-        "invalid_claim_type",
-        "wrong_token_kind",
-        "nonce_mismatch",
-        "at_hash_mismatch",
-        "subject_mismatch",
-        "org_server_token",
-        "rule_violation",
-        "introspection_busy",
-        "introspection_inactive",
-        "introspection_failed",
-    ]
-);
+static ACCESS_REFUSED: [(&str, Key); REASONS] = refused_keys!("access");
+static INTROSPECTION_REFUSED: [(&str, Key); REASONS] = refused_keys!("introspection");
 
 static ACCESS_ACCEPTED: Key =
     key!(VERIFICATIONS, "verifier" => "access", "outcome" => "accepted", "reason" => "ok");
