@@ -25,42 +25,30 @@ use crate::redis_servers::{RedisCluster, RedisServer, SentinelRedis, SharedRedis
 
 const COOKIE_SECRET: &str = "0GU7b5IS+KNmMe8D2BzY74/tn+o1rEYKtrK+rzX16Wc=";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(
-    not(has_redis),
-    ignore = "redis-server not found on PATH: apt-get install -y redis-server"
-)]
-async fn a_sign_in_started_on_one_replica_finishes_on_another_and_ends_everywhere() {
-    a_sign_in_started_on_one_replica_finishes_on_another_and_ends_everywhere_on(
-        &RedisServer::start(),
-    )
-    .await;
+/// One test per Redis deployment for a scenario written once as `async fn body(&impl
+/// SharedRedis)`: `name => Deployment::start()` makes the test `name`, run on a multi-thread
+/// runtime and `ignored` (with the install command) where `redis-server` is missing.
+macro_rules! redis_tests {
+    ($body:ident { $($(#[$attr:meta])* $name:ident => $redis:expr),+ $(,)? }) => {
+        $(
+            $(#[$attr])*
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[cfg_attr(
+                not(has_redis),
+                ignore = "redis-server not found on PATH: apt-get install -y redis-server"
+            )]
+            async fn $name() {
+                $body(&$redis).await;
+            }
+        )+
+    };
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(
-    not(has_redis),
-    ignore = "redis-server not found on PATH: apt-get install -y redis-server"
-)]
-async fn a_sign_in_started_on_one_replica_finishes_on_another_and_ends_everywhere_on_a_cluster() {
-    a_sign_in_started_on_one_replica_finishes_on_another_and_ends_everywhere_on(
-        &RedisCluster::start(),
-    )
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(
-    not(has_redis),
-    ignore = "redis-server not found on PATH: apt-get install -y redis-server"
-)]
-async fn a_sign_in_started_on_one_replica_finishes_on_another_and_ends_everywhere_behind_a_sentinel()
- {
-    a_sign_in_started_on_one_replica_finishes_on_another_and_ends_everywhere_on(
-        &SentinelRedis::start(),
-    )
-    .await;
-}
+redis_tests!(a_sign_in_started_on_one_replica_finishes_on_another_and_ends_everywhere_on {
+    a_sign_in_started_on_one_replica_finishes_on_another_and_ends_everywhere => RedisServer::start(),
+    a_sign_in_started_on_one_replica_finishes_on_another_and_ends_everywhere_on_a_cluster => RedisCluster::start(),
+    a_sign_in_started_on_one_replica_finishes_on_another_and_ends_everywhere_behind_a_sentinel => SentinelRedis::start(),
+});
 
 async fn a_sign_in_started_on_one_replica_finishes_on_another_and_ends_everywhere_on(
     redis: &impl SharedRedis,
@@ -115,32 +103,13 @@ async fn a_sign_in_started_on_one_replica_finishes_on_another_and_ends_everywher
     assert_eq!(location(&after), "/login?return_to=%2Fprofile");
 }
 
-/// A request in flight on replica A when the user signs out on replica B writes the session
-/// after the sign-out: the write must not bring the session back (the upstream store's `SET XX`
-/// reply failed the request with a 500), and the old cookie is worth nothing afterwards.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(
-    not(has_redis),
-    ignore = "redis-server not found on PATH: apt-get install -y redis-server"
-)]
-async fn a_request_in_flight_during_a_sign_out_on_another_replica_cannot_undo_it() {
-    a_request_in_flight_during_a_sign_out_on_another_replica_cannot_undo_it_on(
-        &RedisServer::start(),
-    )
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(
-    not(has_redis),
-    ignore = "redis-server not found on PATH: apt-get install -y redis-server"
-)]
-async fn a_request_in_flight_during_a_sign_out_on_another_replica_cannot_undo_it_on_a_cluster() {
-    a_request_in_flight_during_a_sign_out_on_another_replica_cannot_undo_it_on(
-        &RedisCluster::start(),
-    )
-    .await;
-}
+redis_tests!(a_request_in_flight_during_a_sign_out_on_another_replica_cannot_undo_it_on {
+    /// A request in flight on replica A when the user signs out on replica B writes the session
+    /// after the sign-out: the write must not bring the session back (the upstream store's `SET XX`
+    /// reply failed the request with a 500), and the old cookie is worth nothing afterwards.
+    a_request_in_flight_during_a_sign_out_on_another_replica_cannot_undo_it => RedisServer::start(),
+    a_request_in_flight_during_a_sign_out_on_another_replica_cannot_undo_it_on_a_cluster => RedisCluster::start(),
+});
 
 async fn a_request_in_flight_during_a_sign_out_on_another_replica_cannot_undo_it_on(
     redis: &impl SharedRedis,
@@ -178,26 +147,13 @@ async fn a_request_in_flight_during_a_sign_out_on_another_replica_cannot_undo_it
     }
 }
 
-/// A pending-login cookie finishes one sign-in, whichever replica the callback reaches: replayed
-/// on replica B with a new code (the same authorization URL signed in again at Okta as another
-/// user), it is refused, because replica A recorded its use in Redis.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(
-    not(has_redis),
-    ignore = "redis-server not found on PATH: apt-get install -y redis-server"
-)]
-async fn a_used_pending_login_is_refused_on_every_replica() {
-    a_used_pending_login_is_refused_on_every_replica_on(&RedisServer::start()).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(
-    not(has_redis),
-    ignore = "redis-server not found on PATH: apt-get install -y redis-server"
-)]
-async fn a_used_pending_login_is_refused_on_every_replica_on_a_cluster() {
-    a_used_pending_login_is_refused_on_every_replica_on(&RedisCluster::start()).await;
-}
+redis_tests!(a_used_pending_login_is_refused_on_every_replica_on {
+    /// A pending-login cookie finishes one sign-in, whichever replica the callback reaches: replayed
+    /// on replica B with a new code (the same authorization URL signed in again at Okta as another
+    /// user), it is refused, because replica A recorded its use in Redis.
+    a_used_pending_login_is_refused_on_every_replica => RedisServer::start(),
+    a_used_pending_login_is_refused_on_every_replica_on_a_cluster => RedisCluster::start(),
+});
 
 async fn a_used_pending_login_is_refused_on_every_replica_on(redis: &impl SharedRedis) {
     let server = okta_devserver::DevServer::builder().start().await.expect("devserver");
@@ -250,25 +206,12 @@ async fn okta_callback(
     callback_url.strip_prefix("http://127.0.0.1:8080").expect("the redirect URI").to_owned()
 }
 
-/// A copy of Redis (a dump, a replica, a backup) gives neither a session id a browser could
-/// present nor a token: the tokens used to lie there in the clear, under the session id.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(
-    not(has_redis),
-    ignore = "redis-server not found on PATH: apt-get install -y redis-server"
-)]
-async fn redis_holds_neither_session_ids_nor_tokens() {
-    redis_holds_neither_session_ids_nor_tokens_on(&RedisServer::start()).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(
-    not(has_redis),
-    ignore = "redis-server not found on PATH: apt-get install -y redis-server"
-)]
-async fn redis_holds_neither_session_ids_nor_tokens_on_a_cluster() {
-    redis_holds_neither_session_ids_nor_tokens_on(&RedisCluster::start()).await;
-}
+redis_tests!(redis_holds_neither_session_ids_nor_tokens_on {
+    /// A copy of Redis (a dump, a replica, a backup) gives neither a session id a browser could
+    /// present nor a token: the tokens used to lie there in the clear, under the session id.
+    redis_holds_neither_session_ids_nor_tokens => RedisServer::start(),
+    redis_holds_neither_session_ids_nor_tokens_on_a_cluster => RedisCluster::start(),
+});
 
 async fn redis_holds_neither_session_ids_nor_tokens_on(redis: &impl SharedRedis) {
     let server = okta_devserver::DevServer::builder().start().await.expect("devserver");
