@@ -322,7 +322,7 @@ impl IntrospectionVerifier {
     /// expired token. The payload is not verified, so it is only ever used to refuse. Opaque
     /// tokens pass: only the endpoint knows them.
     fn screen(&self, token: &str, now: i64) -> Result<(), VerifyError> {
-        if !is_b64token(token) {
+        if !is_b64token(token.as_bytes()) {
             return Err(VerifyError::malformed("not a bearer token (RFC 6750 characters)"));
         }
         if !token.contains('.') {

@@ -68,3 +68,26 @@ fn intro_busy_introspection_is_503_with_retry_after() {
     assert_eq!(failed.status(), http::StatusCode::SERVICE_UNAVAILABLE);
     assert!(!failed.headers().contains_key(header::RETRY_AFTER));
 }
+
+/// The `b64token` scan works on 64-byte chunks without an early exit inside one: a character
+/// outside the grammar is found wherever it sits, at the edges of a chunk as well as in the middle.
+#[test]
+fn a_bad_character_anywhere_in_a_long_token_is_malformed() {
+    let good = "a".repeat(1000);
+    assert_eq!(read(&[&format!("Bearer {good}==")], "/"), Ok(format!("{good}==")));
+    for at in [0, 1, 62, 63, 64, 65, 127, 128, 500, 998, 999] {
+        // `=` only pads the end; 0x7f cannot be in a header value at all.
+        let padding = if at == 999 { None } else { Some(b'=') };
+        for bad in [b'!', b' ', b'\t', b'%', b'"', b',', 0x80, 0xff].into_iter().chain(padding) {
+            let mut value = format!("Bearer {good}").into_bytes();
+            value["Bearer ".len() + at] = bad;
+            let mut headers = HeaderMap::new();
+            headers.insert(header::AUTHORIZATION, HeaderValue::from_bytes(&value).unwrap());
+            assert_eq!(
+                bearer_token(&headers, &Uri::from_static("/")),
+                Err(BearerError::Malformed),
+                "byte {bad:#04x} at {at}"
+            );
+        }
+    }
+}
