@@ -6,7 +6,8 @@
 //! validation measured on the same core in the same run.
 //!
 //! Run with `cargo bench -p okta-verify --bench http` (or `cargo xtask bench`); `-- --quick`
-//! measures for a fraction of the time. Explained in `docs/performance.md`.
+//! measures for a fraction of the time; `-- --sleeping-generator` makes the load generator block
+//! in `read` as the first version of this benchmark did (see `requests_per_second`). Explained in `docs/performance.md`.
 //!
 //! Every request carries the same `Authorization` header, so the routes differ by the guard
 //! alone. The load generator is deliberately cheap, so that the server is the bottleneck: it writes
@@ -54,18 +55,17 @@ const ROUTES: [(&str, &str); 3] = [
 ];
 
 fn main() {
-    let quick = std::env::args().any(|arg| arg == "--quick");
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|arg| arg == "--quick");
+    let polling = !args.iter().any(|arg| arg == "--sleeping-generator");
     let (rounds, per_measure) =
-        if quick { (1, Duration::from_millis(500)) } else { (5, Duration::from_secs(2)) };
+        if quick { (1, Duration::from_millis(500)) } else { (7, Duration::from_millis(1500)) };
     let load_before = load_average();
 
     let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-    let (cost_tx, cost_rx) = std::sync::mpsc::channel();
+    let (pinned_tx, pinned_rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let pinned = pin_current_thread(SERVER_CORE);
-        // The verification's own cost, measured on the server's core before it serves.
-        let costs = verification_costs(if quick { 5_000 } else { 40_000 });
-        cost_tx.send((pinned, costs)).unwrap();
+        pinned_tx.send((pin_current_thread(SERVER_CORE), thread_stat_path())).unwrap();
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -74,79 +74,156 @@ fn main() {
             let listener = listener.tap_io(|tcp| {
                 let _ = tcp.set_nodelay(true);
             });
-            axum::serve(listener, app()).await.unwrap();
+            axum::serve(listener, app(quick)).await.unwrap();
         });
     });
-    let (server_pinned, (full_ns, hit_ns)) = cost_rx.recv().unwrap();
+    let (server_pinned, server_stat) = pinned_rx.recv().unwrap();
     let addr = addr_rx.recv().unwrap();
     let load_pinned = pin_current_thread(LOAD_CORE);
 
-    // Interleaved rounds, so that a burst of load on the machine hits every route alike; the
-    // median of the rounds is reported.
-    // `--only PATH` (for a profiler): load that route alone, report nothing.
-    let args: Vec<String> = std::env::args().collect();
+    // `--only PATH` (for a profiler): load that route alone.
     if let Some(at) = args.iter().position(|arg| arg == "--only") {
         let path = args.get(at + 1).expect("--only takes a route, such as /uncached/hello");
-        let rate = requests_per_second(addr, path, per_measure * 3);
+        let cost = calibrate(addr);
+        let (rate, _) = requests_per_second(addr, path, per_measure * 4, polling);
         println!(
             "{path}: {rate:.0} requests/s ({:.2} µs each); full validation alone {:.2} µs, load \
              average {}",
             1e6 / rate,
-            full_ns / 1000.0,
+            cost.full_ns / 1000.0,
             load_average()
         );
         return;
     }
-    let mut rates: [Vec<f64>; 3] = [Vec::new(), Vec::new(), Vec::new()];
-    for _ in 0..rounds {
-        for (index, (path, _)) in ROUTES.iter().enumerate() {
-            rates[index].push(requests_per_second(addr, path, per_measure));
-        }
-    }
-    let [open, cached, uncached] = rates.clone().map(median);
 
+    // Each round measures the three routes, in an order reversed every other round so that a
+    // drift of the machine's load does not favour one route, between two calibrations of the
+    // verification on the server's core. Every ratio is taken within its round, and the median
+    // of the rounds is reported: the machine's load moves between rounds, not within a ratio.
+    let mut measured: Vec<Round> = Vec::new();
+    for round in 0..rounds {
+        let before = calibrate(addr);
+        let mut rates = [0.0; 3];
+        let mut cpu = [(0.0, 0.0); 3];
+        let order: [usize; 3] = if round % 2 == 0 { [0, 1, 2] } else { [2, 1, 0] };
+        for index in order {
+            let started = cpu_ticks(server_stat.as_deref());
+            let (rate, responses) =
+                requests_per_second(addr, ROUTES[index].0, per_measure, polling);
+            rates[index] = rate;
+            let ended = cpu_ticks(server_stat.as_deref());
+            cpu[index] = per_request_us(started, ended, responses);
+        }
+        let after = calibrate(addr);
+        measured.push(Round {
+            rates,
+            cpu,
+            full_ns: f64::midpoint(before.full_ns, after.full_ns),
+            hit_ns: f64::midpoint(before.hit_ns, after.hit_ns),
+        });
+    }
+    report(&measured, &server_pinned, &load_pinned, polling, per_measure, &load_before);
+}
+
+/// One round: requests per second on each route, and the verification's cost on the server's
+/// core around them.
+struct Round {
+    rates: [f64; 3],
+    /// The server thread's user and system CPU time per request on each route, in µs (from
+    /// `/proc`, in 10 ms ticks: a diagnostic, not a target).
+    cpu: [(f64, f64); 3],
+    full_ns: f64,
+    hit_ns: f64,
+}
+
+impl Round {
+    /// The cached guard's requests per second over the unguarded route's.
+    fn cached_ratio(&self) -> f64 {
+        self.rates[1] / self.rates[0]
+    }
+
+    /// Microseconds a guarded route adds per request to the unguarded one.
+    fn added_us(&self, route: usize) -> f64 {
+        1e6 / self.rates[route] - 1e6 / self.rates[0]
+    }
+
+    /// What the uncached guard adds per request over one full validation's own cost.
+    fn uncached_ratio(&self) -> f64 {
+        self.added_us(2) * 1000.0 / self.full_ns
+    }
+}
+
+fn report(
+    rounds: &[Round],
+    server_pinned: &str,
+    load_pinned: &str,
+    polling: bool,
+    per_measure: Duration,
+    load_before: &str,
+) {
+    let median_of = |value: &dyn Fn(&Round) -> f64| median(rounds.iter().map(value).collect());
     println!("\n## okta-verify HTTP benchmark (one axum worker, one load generator, loopback)\n");
     println!(
         "pinned: server to core {SERVER_CORE}: {server_pinned}; load generator to core \
-         {LOAD_CORE}: {load_pinned}; {rounds} interleaved round(s) of {} ms per route, medians\n",
+         {LOAD_CORE}: {load_pinned}; generator {}; {} round(s) of {} ms per route; ratios taken \
+         within each round, medians\n",
+        if polling { "polling" } else { "sleeping in read" },
+        rounds.len(),
         per_measure.as_millis()
     );
-    println!("| route | requests/s | time per request | ratio |");
-    println!("| --- | --- | --- | --- |");
-    for ((_, label), rate) in ROUTES.iter().zip([open, cached, uncached]) {
+    println!(
+        "| route | requests/s | time per request | ratio | server user CPU per request | server \
+         system CPU per request |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- |");
+    for (index, (_, label)) in ROUTES.iter().enumerate() {
+        let rate = median_of(&|round| round.rates[index]);
+        let ratio = median_of(&|round| round.rates[index] / round.rates[0]);
+        let user = median_of(&|round| round.cpu[index].0);
+        let system = median_of(&|round| round.cpu[index].1);
         println!(
-            "| {label} | {rate:.0}/s | {:.2} µs | {:.3} × unguarded |",
-            1e6 / rate,
-            rate / open
+            "| {label} | {rate:.0}/s | {:.2} µs | {ratio:.3} × unguarded | {user:.2} µs | \
+             {system:.2} µs |",
+            1e6 / rate
         );
     }
-    let added = |rate: f64| 1e6 / rate - 1e6 / open;
     println!(
-        "\nverification alone on the server's core: full validation {:.2} µs, cache hit {:.3} µs",
-        full_ns / 1000.0,
-        hit_ns / 1000.0
+        "\nverification alone on the server's core (calibrated around each round): full \
+         validation {:.2} µs, cache hit {:.3} µs",
+        median_of(&|round| round.full_ns) / 1000.0,
+        median_of(&|round| round.hit_ns) / 1000.0
     );
     println!(
-        "cached guard: {:.3} × the unguarded requests/s (target ≥ 0.85); adds {:.2} µs per request \
-         ({:.1} × a cache hit)",
-        cached / open,
-        added(cached),
-        added(cached) * 1000.0 / hit_ns
+        "cached guard: {:.3} × the unguarded requests/s (target ≥ 0.85); adds {:.2} µs per request",
+        median_of(&Round::cached_ratio),
+        median_of(&|round| round.added_us(1))
     );
     println!(
         "uncached guard: adds {:.2} µs per request, {:.3} × the full validation's own cost \
          (target ≤ 1.1)",
-        added(uncached),
-        added(uncached) * 1000.0 / full_ns
+        median_of(&|round| round.added_us(2)),
+        median_of(&Round::uncached_ratio)
     );
     println!(
         "load average (1, 5, 15 min) before: {load_before}; after: {} (2 cores: above about 0.5 \
          the ratios are noisy, run again)",
         load_average()
     );
-    for (index, (_, label)) in ROUTES.iter().enumerate() {
-        let spread: Vec<String> = rates[index].iter().map(|rate| format!("{rate:.0}")).collect();
-        println!("rounds, {label}: {}", spread.join(", "));
+    println!(
+        "\n| round | unguarded/s | cached/s | uncached/s | full validation | cached ratio | uncached ratio |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    for (index, round) in rounds.iter().enumerate() {
+        println!(
+            "| {} | {:.0} | {:.0} | {:.0} | {:.2} µs | {:.3} | {:.3} |",
+            index + 1,
+            round.rates[0],
+            round.rates[1],
+            round.rates[2],
+            round.full_ns / 1000.0,
+            round.cached_ratio(),
+            round.uncached_ratio()
+        );
     }
 }
 
@@ -167,16 +244,44 @@ fn verifier(cache: bool) -> AccessTokenVerifier {
         .unwrap()
 }
 
-/// One handler, served unguarded and under the two guards.
-fn app() -> Router {
+/// One handler, served unguarded and under the two guards; and `/calibrate`, which measures the
+/// verification on the server's own core (the worker does nothing else meanwhile).
+fn app(quick: bool) -> Router {
     async fn hello() -> &'static str {
         "hello"
     }
+    let samples = if quick { 2_000 } else { 4_000 };
+    let calibrate = move || async move {
+        let (full_ns, hit_ns) = verification_costs(samples);
+        format!("{full_ns} {hit_ns}")
+    };
     let route = || Router::new().route("/hello", get(hello));
     Router::new()
+        .route("/calibrate", get(calibrate))
         .nest("/open", route())
         .nest("/cached", route().layer(BearerAuthLayer::new(verifier(true))))
         .nest("/uncached", route().layer(BearerAuthLayer::new(verifier(false))))
+}
+
+/// The verification's cost on the server's core, in nanoseconds.
+#[derive(Debug, Clone, Copy)]
+struct Cost {
+    full_ns: f64,
+    hit_ns: f64,
+}
+
+/// Asks the server to measure the verification on its core (`/calibrate`).
+fn calibrate(addr: SocketAddr) -> Cost {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .write_all(b"GET /calibrate HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n")
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP response");
+    assert!(head.starts_with("HTTP/1.1 200 "), "calibration failed: {response}");
+    let mut numbers = body.split_whitespace().map(|number| number.parse::<f64>().unwrap());
+    Cost { full_ns: numbers.next().unwrap(), hit_ns: numbers.next().unwrap() }
 }
 
 /// Polls a future once: with warm keys verification never waits.
@@ -187,7 +292,8 @@ fn ready<F: Future>(future: F) -> F::Output {
     }
 }
 
-/// Nanoseconds per full validation and per cache hit, the median of five loops of `samples`.
+/// Nanoseconds per full validation and per cache hit, the median of five loops of `samples`
+/// (twenty times as many for the hits).
 fn verification_costs(samples: u32) -> (f64, f64) {
     let token = TOKEN.trim();
     let per = |verifier: &AccessTokenVerifier, samples: u32| {
@@ -209,7 +315,12 @@ fn verification_costs(samples: u32) -> (f64, f64) {
 }
 
 /// Requests per second on `path` for `duration`, from two pipelined keep-alive connections.
-fn requests_per_second(addr: SocketAddr, path: &str, duration: Duration) -> f64 {
+fn requests_per_second(
+    addr: SocketAddr,
+    path: &str,
+    duration: Duration,
+    polling: bool,
+) -> (f64, u64) {
     // Every request carries the token, the unguarded ones too (a client sends it anyway): the
     // difference between the routes is the guard alone, not reading a 1.2 KB header.
     let request = format!(
@@ -222,28 +333,59 @@ fn requests_per_second(addr: SocketAddr, path: &str, duration: Duration) -> f64 
         .map(|_| {
             let stream = TcpStream::connect(addr).unwrap();
             stream.set_nodelay(true).unwrap();
+            // The generator polls instead of sleeping in `read` (unless `--sleeping-generator`):
+            // a sleeping reader makes the responses the server writes wake it across cores, work
+            // charged to the server's core, and more of it on a slow route, whose responses
+            // find the reader asleep more often. The generator has its own core to spin on.
+            stream.set_nonblocking(polling).unwrap();
             stream
         })
         .collect();
     let mut buffer = vec![0_u8; response_len * PIPELINE];
     // Keep a batch queued on each connection, so the server never waits for the generator.
     for connection in &mut connections {
-        connection.write_all(&batch).unwrap();
+        write_all_polling(connection, &batch);
     }
     let mut responses = 0_u64;
     let started = Instant::now();
     while started.elapsed() < duration {
         for connection in &mut connections {
-            connection.read_exact(&mut buffer).unwrap();
-            connection.write_all(&batch).unwrap();
+            read_exact_polling(connection, &mut buffer);
+            write_all_polling(connection, &batch);
             responses += PIPELINE as u64;
         }
     }
     let elapsed = started.elapsed();
     for connection in &mut connections {
-        connection.read_exact(&mut buffer).unwrap();
+        read_exact_polling(connection, &mut buffer);
+        responses += PIPELINE as u64;
     }
-    responses as f64 / elapsed.as_secs_f64()
+    (responses as f64 / elapsed.as_secs_f64(), responses)
+}
+
+/// `read_exact` on a non-blocking socket, spinning while no data is there (bounded: the server
+/// answers every request, and a closed connection fails the read).
+fn read_exact_polling(stream: &mut TcpStream, mut buffer: &mut [u8]) {
+    while !buffer.is_empty() {
+        match stream.read(buffer) {
+            Ok(0) => panic!("the server closed the connection"),
+            Ok(read) => buffer = &mut buffer[read..],
+            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => std::hint::spin_loop(),
+            Err(err) => panic!("reading responses: {err}"),
+        }
+    }
+}
+
+/// `write_all` on a non-blocking socket, spinning while the send buffer is full.
+fn write_all_polling(stream: &mut TcpStream, mut data: &[u8]) {
+    while !data.is_empty() {
+        match stream.write(data) {
+            Ok(0) => panic!("the server closed the connection"),
+            Ok(written) => data = &data[written..],
+            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => std::hint::spin_loop(),
+            Err(err) => panic!("writing requests: {err}"),
+        }
+    }
 }
 
 /// Sends one request and returns the length of its response, which must be a `200` with the
@@ -280,6 +422,35 @@ fn pin_current_thread(core: usize) -> String {
         Ok(output) => format!("no (taskset: {})", String::from_utf8_lossy(&output.stderr).trim()),
         Err(err) => format!("no (taskset: {err})"),
     }
+}
+
+/// `/proc/thread-self/stat`'s path under its thread id, to read this thread's CPU time from
+/// another thread (`None` off Linux).
+fn thread_stat_path() -> Option<String> {
+    let link = std::fs::read_link("/proc/thread-self").ok()?;
+    // The link is relative: `<pid>/task/<tid>`.
+    Some(format!("/proc/{}/stat", link.display()))
+}
+
+/// A thread's user and system CPU time, in clock ticks (fields 14 and 15 of `stat`).
+fn cpu_ticks(stat: Option<&str>) -> Option<(u64, u64)> {
+    let text = std::fs::read_to_string(stat?).ok()?;
+    // The command name (field 2) is parenthesised and may hold spaces: count after it.
+    let fields: Vec<&str> = text.rsplit_once(')')?.1.split_whitespace().collect();
+    Some((fields.get(11)?.parse().ok()?, fields.get(12)?.parse().ok()?))
+}
+
+/// CPU microseconds per request between two readings (100 ticks a second, Linux's `USER_HZ`).
+fn per_request_us(
+    started: Option<(u64, u64)>,
+    ended: Option<(u64, u64)>,
+    responses: u64,
+) -> (f64, f64) {
+    let (Some(started), Some(ended)) = (started, ended) else {
+        return (f64::NAN, f64::NAN);
+    };
+    let per = |ticks: u64| ticks as f64 * 10_000.0 / responses.max(1) as f64;
+    (per(ended.0.saturating_sub(started.0)), per(ended.1.saturating_sub(started.1)))
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
