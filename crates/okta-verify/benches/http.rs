@@ -7,7 +7,8 @@
 //!
 //! Run with `cargo bench -p okta-verify --bench http` (or `cargo xtask bench`); `-- --quick`
 //! measures for a fraction of the time; `-- --sleeping-generator` makes the load generator block
-//! in `read` as the first version of this benchmark did (see `requests_per_second`). Explained in `docs/performance.md`.
+//! in `read` as the first version of this benchmark did (see `requests_per_second`);
+//! `-- --in-process` measures only the layer's own work, calling the router without a network. Explained in `docs/performance.md`.
 //!
 //! Every request carries the same `Authorization` header, so the routes differ by the guard
 //! alone. The load generator is deliberately cheap, so that the server is the bottleneck: it writes
@@ -31,10 +32,13 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use axum::Router;
+use axum::body::Body;
 use axum::routing::get;
 use axum::serve::ListenerExt as _;
+use http::{HeaderValue, Request, StatusCode, header};
 use okta_verify::axum::BearerAuthLayer;
 use okta_verify::{AccessTokenOptions, AccessTokenVerifier, Clock, JwksCache, TokenCacheOptions};
+use tower::ServiceExt as _;
 
 const NOW: u64 = 1_700_000_000;
 const ISSUER: &str = "https://example.okta.com/oauth2/default";
@@ -57,6 +61,17 @@ const ROUTES: [(&str, &str); 3] = [
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|arg| arg == "--quick");
+    if args.iter().any(|arg| arg == "--in-process") {
+        // The layer's own cost alone (seconds, no network): for working on the layer.
+        let [open_ns, cached_ns] = in_process_costs(50_000);
+        println!(
+            "in process: unguarded {:.3} µs, cached guard {:.3} µs, the guard adds {:.3} µs",
+            open_ns / 1000.0,
+            cached_ns / 1000.0,
+            (cached_ns - open_ns) / 1000.0
+        );
+        return;
+    }
     let polling = !args.iter().any(|arg| arg == "--sleeping-generator");
     let (rounds, per_measure) =
         if quick { (1, Duration::from_millis(500)) } else { (7, Duration::from_millis(1500)) };
@@ -123,6 +138,44 @@ fn main() {
         });
     }
     report(&measured, &server_pinned, &load_pinned, polling, per_measure, &load_before);
+    let [open_ns, cached_ns] = in_process_costs(if quick { 5_000 } else { 50_000 });
+    println!(
+        "\nin process (the router called directly, no network; load generator's core): unguarded \
+         {:.3} µs, cached guard {:.3} µs per request: the guard's own work is {:.3} µs",
+        open_ns / 1000.0,
+        cached_ns / 1000.0,
+        (cached_ns - open_ns) / 1000.0
+    );
+}
+
+/// Nanoseconds per request through the router itself, unguarded and behind the cached guard:
+/// the layer's own work without the network, far less noisy than the HTTP rounds. The median of
+/// seven alternating loops of `samples` requests each.
+fn in_process_costs(samples: u32) -> [f64; 2] {
+    // `with_state` turns the handlers into routes once, as `axum::serve` does; without it the
+    // router would apply the layers again on every request.
+    let app: Router = app(true).with_state(());
+    let authorization = HeaderValue::from_str(&format!("Bearer {}", TOKEN.trim())).unwrap();
+    let once = |path: &'static str| {
+        let request = Request::builder()
+            .uri(path)
+            .header(header::AUTHORIZATION, authorization.clone())
+            .body(Body::empty())
+            .unwrap();
+        let response = ready(app.clone().oneshot(black_box(request))).unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    };
+    let mut loops: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    for _ in 0..7 {
+        for (index, path) in ["/open/hello", "/cached/hello"].into_iter().enumerate() {
+            let started = Instant::now();
+            for _ in 0..samples {
+                once(path);
+            }
+            loops[index].push(started.elapsed().as_nanos() as f64 / f64::from(samples));
+        }
+    }
+    loops.map(median)
 }
 
 /// One round: requests per second on each route, and the verification's cost on the server's
