@@ -12,11 +12,12 @@ use okta_config::{Audience, ClientId, Issuer, Scope};
 use crate::claims::OktaAccessTokenClaims;
 use crate::clock::Clock;
 use crate::core::{
-    IssuerRule, Precheck, TimeRules, log_rejection, unverified_issuer, verify_signed,
+    IssuerRule, Precheck, SignedToken, TimeRules, log_rejection, unverified_issuer,
+    verify_signed_now,
 };
 use crate::error::{ConfigError, TokenKind, VerifyError, untrusted};
 use crate::json::{Claim, RawClaims, Rounding};
-use crate::jwks::JwksCache;
+use crate::jwks::{JwksCache, Pending};
 use crate::jws::Algorithm;
 use crate::telemetry::{self, Verifier};
 use crate::token_cache::{NearCache, TokenCacheOptions, VerifiedCache};
@@ -201,6 +202,14 @@ struct Inner {
     cache: Option<VerifiedCache<VerifiedAccessToken>>,
 }
 
+/// What [`AccessTokenVerifier::lookup`] found.
+enum Lookup {
+    /// The answer, without signature work.
+    Done(Result<VerifiedAccessToken, VerifyError>),
+    /// The token must be verified, at this time.
+    Verify { now: i64 },
+}
+
 impl AccessTokenVerifier {
     /// A verifier with these options and keys.
     pub fn new(options: AccessTokenOptions, keys: JwksCache) -> Result<Self, ConfigError> {
@@ -251,6 +260,48 @@ impl AccessTokenVerifier {
     /// and not an ID token; then `iss`, `aud`, `exp`/`nbf`/`iat` and the maximum age, `cid`,
     /// `scp` and the service's rules. The first failure is returned.
     pub async fn verify(&self, token: &str) -> Result<VerifiedAccessToken, VerifyError> {
+        let now = match self.lookup(token) {
+            Lookup::Done(result) => return result,
+            Lookup::Verify { now } => now,
+        };
+        let started = Instant::now();
+        let outcome = match self.verify_uncached_now(token, now, false) {
+            Err(Pending::UnknownKid) => {
+                self.inner.keys.refetch_for_unknown_kid(now).await;
+                match self.verify_uncached_now(token, now, true) {
+                    Err(Pending::UnknownKid) => Err(VerifyError::KeyNotFound { kid: None }),
+                    Err(Pending::Refused(err)) => Err(err),
+                    Ok(verified) => Ok(verified),
+                }
+            }
+            Err(Pending::Refused(err)) => Err(err),
+            Ok(verified) => Ok(verified),
+        };
+        self.finish(token, outcome, started)
+    }
+
+    /// [`verify`](Self::verify) when it needs no wait: a cache hit, or a token checked with the
+    /// keys held now. `None` when the token names a key not held, which only `verify` can fetch
+    /// (and which it then verifies from the start: nothing has been counted or cached).
+    pub(crate) fn verify_now(
+        &self,
+        token: &str,
+    ) -> Option<Result<VerifiedAccessToken, VerifyError>> {
+        let now = match self.lookup(token) {
+            Lookup::Done(result) => return Some(result),
+            Lookup::Verify { now } => now,
+        };
+        let started = Instant::now();
+        match self.verify_uncached_now(token, now, false) {
+            Err(Pending::UnknownKid) => None,
+            Err(Pending::Refused(err)) => Some(self.finish(token, Err(err), started)),
+            Ok(verified) => Some(self.finish(token, Ok(verified), started)),
+        }
+    }
+
+    /// What is answered before any signature work: an org server's token, a token over the size
+    /// cap, a cache hit. Otherwise the time the verification runs at.
+    fn lookup(&self, token: &str) -> Lookup {
         let inner = &*self.inner;
         if inner.issuer.is_org() {
             // A token of another issuer says so (its unverified `iss`, no key work); the org
@@ -263,7 +314,7 @@ impl AccessTokenVerifier {
                 _ => VerifyError::OrgServerToken,
             };
             log_rejection(TokenKind::Access, &err);
-            return Err(err);
+            return Lookup::Done(Err(err));
         }
         // The cap comes before hashing for the cache, not only before decoding.
         if token.len() > inner.options.max_token_len {
@@ -272,7 +323,7 @@ impl AccessTokenVerifier {
             log_rejection(TokenKind::Access, &err);
             let result = Err(err);
             telemetry::verification(Verifier::Access, &result);
-            return result;
+            return Lookup::Done(result);
         }
         let now = inner.options.clock.unix_seconds();
         // Looked up under the current generation; a new entry is filed under the generation of
@@ -288,7 +339,7 @@ impl AccessTokenVerifier {
                 telemetry::token_cache(Verifier::Access, true);
                 let result = Ok(hit);
                 telemetry::verification(Verifier::Access, &result);
-                return result;
+                return Lookup::Done(result);
             }
             if let Some((hit, exp)) = cache.get_entry(token, now, generation) {
                 let own = hit.thread_copy();
@@ -298,12 +349,24 @@ impl AccessTokenVerifier {
                 telemetry::token_cache(Verifier::Access, true);
                 let result = Ok(own);
                 telemetry::verification(Verifier::Access, &result);
-                return result;
+                return Lookup::Done(result);
             }
+        }
+        Lookup::Verify { now }
+    }
+
+    /// Counts, logs and caches a verification that did the work (started at `started`).
+    fn finish(
+        &self,
+        token: &str,
+        outcome: Result<(VerifiedAccessToken, u64), VerifyError>,
+        started: Instant,
+    ) -> Result<VerifiedAccessToken, VerifyError> {
+        let inner = &*self.inner;
+        if inner.cache.is_some() {
             telemetry::token_cache(Verifier::Access, false);
         }
-        let started = Instant::now();
-        let (result, generation) = match self.verify_uncached(token, now).await {
+        let (result, generation) = match outcome {
             Ok((verified, generation)) => (Ok(verified), generation),
             Err(err) => (Err(err), 0),
         };
@@ -330,26 +393,40 @@ impl AccessTokenVerifier {
         result
     }
 
-    async fn verify_uncached(
+    /// The signature and claims checks with the keys held now; `after_fetch` as in
+    /// [`JwksCache::verify_signature_now`].
+    fn verify_uncached_now(
         &self,
         token: &str,
         now: i64,
-    ) -> Result<(VerifiedAccessToken, u64), VerifyError> {
+        after_fetch: bool,
+    ) -> Result<(VerifiedAccessToken, u64), Pending> {
         let inner = &*self.inner;
         let options = &inner.options;
-        let signed = verify_signed(
+        let signed = verify_signed_now(
             token,
             &options.algorithms,
             options.max_token_len,
             &inner.keys,
             now,
+            after_fetch,
             &Precheck {
                 typ: &|typ| check_typ(typ, options.token_type),
                 issuer: &inner.issuer,
                 org_is_error: true,
             },
-        )
-        .await?;
+        )?;
+        Ok(self.check_claims(signed, now)?)
+    }
+
+    /// The claim checks of a token whose signature verified.
+    fn check_claims(
+        &self,
+        signed: SignedToken,
+        now: i64,
+    ) -> Result<(VerifiedAccessToken, u64), VerifyError> {
+        let inner = &*self.inner;
+        let options = &inner.options;
         let mut raw = signed.claims;
         check_kind(&raw)?;
         let iss = raw.required_string(Claim::Iss)?;

@@ -42,6 +42,8 @@
 //! ```
 
 use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -166,19 +168,51 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+    type Future = BearerAuthFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
+        // Most requests are decided without waiting (a cache hit, or keys already held): then
+        // the inner service driven to readiness serves the request at once, with no boxed future
+        // and no clone of it.
+        let decided = match bearer_token(request.headers(), request.uri()) {
+            Ok(token) => {
+                self.verifier.verify_now(token).map(|result| result.map_err(BearerRejection::Token))
+            }
+            Err(err) => Some(Err(BearerRejection::Request(err))),
+        };
+        match decided {
+            Some(Ok(verified)) => {
+                admit::<B, V>(&mut request, verified, &self.observer);
+                BearerAuthFuture::inner(self.inner.call(request))
+            }
+            Some(Err(rejection)) => {
+                let token = bearer_token(request.headers(), request.uri()).ok();
+                BearerAuthFuture::ready(refuse(rejection, &self.verifier, &self.observer, token))
+            }
+            None => self.call_later(request),
+        }
+    }
+}
+
+impl<S, V: BearerVerifier> BearerAuthService<S, V> {
+    /// The verification that has to wait (keys to fetch, an endpoint to call), in a boxed
+    /// future that owns what it needs.
+    fn call_later<B>(&mut self, mut request: Request<B>) -> BearerAuthFuture<S::Future>
+    where
+        S: Service<Request<B>, Response = Response, Error = Infallible> + Clone + Send + 'static,
+        S::Future: Send + 'static,
+        B: Send + 'static,
+    {
         let verifier = self.verifier.clone();
         let observer = self.observer.clone();
         // The clone that was driven to readiness serves this request (tower's usual pattern).
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        Box::pin(async move {
+        BearerAuthFuture::boxed(Box::pin(async move {
             let token = bearer_token(request.headers(), request.uri());
             let verified = match token {
                 Ok(token) => verifier.verify_bearer(token).await.map_err(BearerRejection::Token),
@@ -186,20 +220,96 @@ where
             };
             match verified {
                 Ok(verified) => {
-                    observer.accepted(V::claims_of(&verified));
-                    let extensions = request.extensions_mut();
-                    extensions.insert(verified);
-                    extensions.insert(Guarded { view: claims_view::<V>, observer });
+                    admit::<B, V>(&mut request, verified, &observer);
                     inner.call(request).await
                 }
-                Err(rejection) => {
-                    let reason = rejection.reason();
-                    let response = rejection.into_response_for(&verifier);
-                    observer.refused(reason, response.status().as_u16(), token.ok());
-                    Ok(response)
-                }
+                Err(rejection) => Ok(refuse(rejection, &verifier, &observer, token.ok())),
             }
-        })
+        }))
+    }
+}
+
+/// Hands what the verifier gave to the handler, through the request's extensions.
+fn admit<B, V: BearerVerifier>(
+    request: &mut Request<B>,
+    verified: V::Verified,
+    observer: &Observer,
+) {
+    observer.accepted(V::claims_of(&verified));
+    let extensions = request.extensions_mut();
+    extensions.insert(verified);
+    extensions.insert(Guarded { view: claims_view::<V>, observer: observer.clone() });
+}
+
+/// The response to a refused request, logged and audited (without the token).
+fn refuse<V: BearerVerifier>(
+    rejection: BearerRejection,
+    verifier: &V,
+    observer: &Observer,
+    token: Option<&str>,
+) -> Response {
+    let reason = rejection.reason();
+    let response = rejection.into_response_for(verifier);
+    observer.refused(reason, response.status().as_u16(), token);
+    response
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`BearerAuthService`]: the inner service's own future when the verification
+    /// was decided at once, the refusal, or the verification that had to wait.
+    pub struct BearerAuthFuture<F> {
+        #[pin]
+        state: State<F>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = StateProjection]
+    enum State<F> {
+        Inner { #[pin] future: F },
+        Refused { response: Option<Response> },
+        Waiting { future: BoxFuture<'static, Result<Response, Infallible>> },
+    }
+}
+
+impl<F> BearerAuthFuture<F> {
+    fn inner(future: F) -> Self {
+        Self { state: State::Inner { future } }
+    }
+
+    fn ready(response: Response) -> Self {
+        Self { state: State::Refused { response: Some(response) } }
+    }
+
+    fn boxed(future: BoxFuture<'static, Result<Response, Infallible>>) -> Self {
+        Self { state: State::Waiting { future } }
+    }
+}
+
+impl<F: Future<Output = Result<Response, Infallible>>> Future for BearerAuthFuture<F> {
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().state.project() {
+            StateProjection::Inner { future } => future.poll(cx),
+            StateProjection::Refused { response } => match response.take() {
+                Some(response) => Poll::Ready(Ok(response)),
+                // Polled again after it finished: a bug of the caller, answered without a panic.
+                None => Poll::Ready(Ok(StatusCode::INTERNAL_SERVER_ERROR.into_response())),
+            },
+            StateProjection::Waiting { future } => future.as_mut().poll(cx),
+        }
+    }
+}
+
+impl<F> std::fmt::Debug for BearerAuthFuture<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = match &self.state {
+            State::Inner { .. } => "inner",
+            State::Refused { .. } => "refused",
+            State::Waiting { .. } => "waiting",
+        };
+        f.debug_struct("BearerAuthFuture").field("state", &state).finish()
     }
 }
 

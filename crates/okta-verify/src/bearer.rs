@@ -33,6 +33,18 @@ pub trait BearerVerifier: Clone + Send + Sync + 'static {
         token: &str,
     ) -> impl Future<Output = Result<Self::Verified, VerifyError>> + Send;
 
+    /// The outcome of [`verify_bearer`](Self::verify_bearer) when it is known without waiting (a
+    /// cache hit, or a token checked with keys already held), or `None` when only
+    /// `verify_bearer` can tell (keys to fetch, an endpoint to call). It must give the outcome
+    /// `verify_bearer` would, and `None` must have no effect: the layer then calls
+    /// `verify_bearer`. [`BearerAuthLayer`](crate::axum::BearerAuthLayer) asks here first and,
+    /// with an answer, serves the request without boxing a future or cloning the inner service.
+    /// The default is always `None`.
+    fn verify_now(&self, token: &str) -> Option<Result<Self::Verified, VerifyError>> {
+        let _ = token;
+        None
+    }
+
     /// The scopes every token must grant, named in the `scope` of a 403's challenge. Defaults to
     /// none.
     fn required_scopes(&self) -> Vec<String> {
@@ -190,6 +202,10 @@ impl BearerVerifier for AccessTokenVerifier {
         self.verify(token)
     }
 
+    fn verify_now(&self, token: &str) -> Option<Result<VerifiedAccessToken, VerifyError>> {
+        AccessTokenVerifier::verify_now(self, token)
+    }
+
     fn required_scopes(&self) -> Vec<String> {
         self.options().required_scopes.iter().map(|scope| scope.as_str().to_owned()).collect()
     }
@@ -253,18 +269,28 @@ impl IssuerChain {
 
     /// Verifies `token` with the verifier of its issuer.
     pub async fn verify(&self, token: &str) -> Result<VerifiedAccessToken, VerifyError> {
+        self.choose(token)?.verify(token).await
+    }
+
+    /// [`verify`](Self::verify) when it needs no wait (see [`BearerVerifier::verify_now`]).
+    fn verify_now(&self, token: &str) -> Option<Result<VerifiedAccessToken, VerifyError>> {
+        match self.choose(token) {
+            Ok(verifier) => verifier.verify_now(token),
+            Err(err) => Some(Err(err)),
+        }
+    }
+
+    /// The verifier of the token's unverified `iss`, or the refusal.
+    fn choose(&self, token: &str) -> Result<&AccessTokenVerifier, VerifyError> {
         let refused = |err: VerifyError| {
             // The chosen verifier counts its own verifications; these never reach one.
             telemetry::refusal(Verifier::Access, &err);
-            Err(err)
+            err
         };
-        let issuer = match unverified_issuer(token, self.max_token_len()) {
-            Ok(issuer) => issuer,
-            Err(err) => return refused(err),
-        };
+        let issuer = unverified_issuer(token, self.max_token_len()).map_err(refused)?;
         match self.verifiers.iter().find(|verifier| verifier.options().issuer == issuer.as_str()) {
-            Some(verifier) => verifier.verify(token).await,
-            None => refused(VerifyError::WrongIssuer {
+            Some(verifier) => Ok(verifier),
+            None => Err(refused(VerifyError::WrongIssuer {
                 expected: self
                     .verifiers
                     .iter()
@@ -272,7 +298,7 @@ impl IssuerChain {
                     .collect::<Vec<_>>()
                     .join(" or "),
                 found: untrusted(&issuer),
-            }),
+            })),
         }
     }
 
@@ -294,6 +320,10 @@ impl BearerVerifier for IssuerChain {
         token: &str,
     ) -> impl Future<Output = Result<VerifiedAccessToken, VerifyError>> + Send {
         self.verify(token)
+    }
+
+    fn verify_now(&self, token: &str) -> Option<Result<VerifiedAccessToken, VerifyError>> {
+        IssuerChain::verify_now(self, token)
     }
 
     fn claims_of(verified: &VerifiedAccessToken) -> Option<&dyn BearerClaims> {

@@ -91,3 +91,26 @@ fn a_bad_character_anywhere_in_a_long_token_is_malformed() {
         }
     }
 }
+
+/// A refusal's future answers once; polled again (a caller's bug), it answers 500, not a panic.
+#[test]
+fn a_refusal_polled_after_it_finished_does_not_panic() {
+    use std::future::Future as _;
+    use std::task::{Context, Poll, Waker};
+
+    use axum::response::IntoResponse as _;
+
+    use crate::axum::BearerAuthFuture;
+
+    let mut future = std::pin::pin!(BearerAuthFuture::<std::future::Pending<_>>::ready(
+        http::StatusCode::UNAUTHORIZED.into_response()
+    ));
+    let mut context = Context::from_waker(Waker::noop());
+    let status = |poll: Poll<Result<axum::response::Response, std::convert::Infallible>>| match poll
+    {
+        Poll::Ready(Ok(response)) => response.status(),
+        Poll::Pending => panic!("a refusal is ready at once"),
+    };
+    assert_eq!(status(future.as_mut().poll(&mut context)), http::StatusCode::UNAUTHORIZED);
+    assert_eq!(status(future.as_mut().poll(&mut context)), http::StatusCode::INTERNAL_SERVER_ERROR);
+}

@@ -250,3 +250,53 @@ fn metrics_are_recorded_and_listed_in_the_docs() {
         .collect();
     assert_eq!(documented, in_code, "docs/verify.md's metrics table and metric_names::ALL differ");
 }
+
+/// The layer decides most requests without waiting (`BearerVerifier::verify_now`) and falls back
+/// to the awaited verification when the keys must be fetched first. Either way each request is
+/// verified and counted once: the attempt that found no key counts nothing and fetches nothing.
+#[test]
+fn the_guard_counts_each_request_once_whether_it_waited_for_keys_or_not() {
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    let handle = recorder.handle();
+    let (client, fetches) = crate::support::serve_jwks(crate::support::jwks_json());
+    metrics::with_local_recorder(&recorder, || {
+        crate::support::block_on(async {
+            let mut options = crate::support::access_options();
+            options.token_cache = Some(okta_verify::TokenCacheOptions::default());
+            let keys = okta_verify::JwksCache::remote(
+                "https://example.okta.com/oauth2/default/v1/keys".parse().unwrap(),
+                client,
+                okta_verify::JwksCacheOptions::default(),
+                Clock::fixed_unix(NOW.unsigned_abs()),
+            )
+            .unwrap();
+            let verifier = okta_verify::AccessTokenVerifier::new(options, keys).unwrap();
+            let app = Router::new()
+                .route(
+                    "/me",
+                    get(|token: VerifiedAccessToken| async move { token.claims().sub.clone() }),
+                )
+                .layer(BearerAuthLayer::new(verifier));
+            // No keys yet: the first request waits for the fetch; the next two are cache hits
+            // decided at once; the expired token is decided at once with the keys now held.
+            let valid = access_token();
+            for _ in 0..3 {
+                assert_eq!(send(&app, "/me", &valid).await, 200);
+            }
+            let expired =
+                token(Key::RsaA, &patched(access_claims(), &json!({ "exp": NOW - 1000 })));
+            assert_eq!(send(&app, "/me", &expired).await, 401);
+        });
+    });
+    assert_eq!(fetches.load(Ordering::SeqCst), 1, "one key fetch");
+    let rendered = handle.render();
+    for expected in [
+        r#"okta_verify_verifications_total{verifier="access",outcome="accepted",reason="ok"} 3"#,
+        r#"okta_verify_verifications_total{verifier="access",outcome="refused",reason="expired"} 1"#,
+        r#"okta_verify_token_cache_total{verifier="access",result="hit"} 2"#,
+        r#"okta_verify_token_cache_total{verifier="access",result="miss"} 2"#,
+        r#"okta_verify_jwks_fetches_total{result="ok"} 1"#,
+    ] {
+        assert!(rendered.contains(expected), "{expected} missing:\n{rendered}");
+    }
+}
