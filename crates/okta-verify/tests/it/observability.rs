@@ -157,6 +157,22 @@ async fn refusals_are_logged_within_a_rate_limit_and_audited_without_the_token()
     assert_eq!(accepted.client_id.as_deref(), Some(CLIENT_ID));
 }
 
+/// A verifier with a token cache over keys fetched through `client` (none fetched yet).
+fn cached_remote_verifier(
+    client: Arc<dyn okta_http::HttpClient>,
+) -> okta_verify::AccessTokenVerifier {
+    let mut options = crate::support::access_options();
+    options.token_cache = Some(okta_verify::TokenCacheOptions::default());
+    let keys = okta_verify::JwksCache::remote(
+        "https://example.okta.com/oauth2/default/v1/keys".parse().unwrap(),
+        client,
+        okta_verify::JwksCacheOptions::default(),
+        Clock::fixed_unix(NOW.unsigned_abs()),
+    )
+    .unwrap();
+    okta_verify::AccessTokenVerifier::new(options, keys).unwrap()
+}
+
 /// Every metric in `okta_verify::metric_names::ALL` is recorded with its labels (rendered by the
 /// Prometheus exporter the API example uses), and `docs/verify.md` lists exactly these.
 #[test]
@@ -168,16 +184,8 @@ fn metrics_are_recorded_and_listed_in_the_docs() {
     metrics::with_local_recorder(&recorder, || {
         crate::support::block_on(async {
             // Local verification with a token cache (a miss, then a hit) and a refusal.
-            let mut options = crate::support::access_options();
-            options.token_cache = Some(okta_verify::TokenCacheOptions::default());
-            let keys = okta_verify::JwksCache::remote(
-                "https://example.okta.com/oauth2/default/v1/keys".parse().unwrap(),
-                crate::support::serve_jwks(crate::support::jwks_json()).0,
-                okta_verify::JwksCacheOptions::default(),
-                Clock::fixed_unix(NOW.unsigned_abs()),
-            )
-            .unwrap();
-            let verifier = okta_verify::AccessTokenVerifier::new(options, keys).unwrap();
+            let verifier =
+                cached_remote_verifier(crate::support::serve_jwks(crate::support::jwks_json()).0);
             let valid = access_token();
             // The first verification fetches the keys and is cached under their generation;
             // the second and third are hits.
@@ -261,16 +269,7 @@ fn the_guard_counts_each_request_once_whether_it_waited_for_keys_or_not() {
     let (client, fetches) = crate::support::serve_jwks(crate::support::jwks_json());
     metrics::with_local_recorder(&recorder, || {
         crate::support::block_on(async {
-            let mut options = crate::support::access_options();
-            options.token_cache = Some(okta_verify::TokenCacheOptions::default());
-            let keys = okta_verify::JwksCache::remote(
-                "https://example.okta.com/oauth2/default/v1/keys".parse().unwrap(),
-                client,
-                okta_verify::JwksCacheOptions::default(),
-                Clock::fixed_unix(NOW.unsigned_abs()),
-            )
-            .unwrap();
-            let verifier = okta_verify::AccessTokenVerifier::new(options, keys).unwrap();
+            let verifier = cached_remote_verifier(client);
             let app = Router::new()
                 .route(
                     "/me",
