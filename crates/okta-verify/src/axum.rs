@@ -178,7 +178,8 @@ where
         // Most requests are decided without waiting (a cache hit, or keys already held): then
         // the inner service driven to readiness serves the request at once, with no boxed future
         // and no clone of it.
-        let decided = match bearer_token(request.headers(), request.uri()) {
+        let token = bearer_token(request.headers(), request.uri());
+        let decided = match token {
             Ok(token) => {
                 self.verifier.verify_now(token).map(|result| result.map_err(BearerRejection::Token))
             }
@@ -189,10 +190,12 @@ where
                 admit::<B, V>(&mut request, verified, &self.observer);
                 BearerAuthFuture::inner(self.inner.call(request))
             }
-            Some(Err(rejection)) => {
-                let token = bearer_token(request.headers(), request.uri()).ok();
-                BearerAuthFuture::ready(refuse(rejection, &self.verifier, &self.observer, token))
-            }
+            Some(Err(rejection)) => BearerAuthFuture::ready(refuse(
+                rejection,
+                &self.verifier,
+                &self.observer,
+                token.ok(),
+            )),
             None => self.call_later(request),
         }
     }
