@@ -177,18 +177,7 @@ pub(crate) async fn introspect(
     terminal: Terminal,
 ) -> Result<ExitCode, CliError> {
     let settings = client_settings(global, overrides(&args.source))?;
-    let token = match &args.token {
-        Some(token) => read_token(token)?,
-        None => {
-            let (stored, _) = stored(&settings, &args.source)?;
-            match args.kind {
-                WhichToken::Access => stored.access_token,
-                WhichToken::Refresh => stored
-                    .refresh_token
-                    .ok_or_else(|| CliError::usage("the stored tokens have no refresh token"))?,
-            }
-        }
-    };
+    let token = chosen_token(&settings, args.token.as_deref(), &args.source, args.kind)?;
     let client = client(&settings).await?;
     let introspected = client.introspect(&token).await.map_err(|err| {
         let kind = err.kind();
@@ -208,18 +197,7 @@ pub(crate) async fn introspect(
 /// Runs `okta revoke`.
 pub(crate) async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<ExitCode, CliError> {
     let settings = client_settings(global, overrides(&args.source))?;
-    let token = match &args.token {
-        Some(token) => read_token(token)?,
-        None => {
-            let (stored, _) = stored(&settings, &args.source)?;
-            match args.kind {
-                WhichToken::Access => stored.access_token,
-                WhichToken::Refresh => stored
-                    .refresh_token
-                    .ok_or_else(|| CliError::usage("the stored tokens have no refresh token"))?,
-            }
-        }
-    };
+    let token = chosen_token(&settings, args.token.as_deref(), &args.source, args.kind)?;
     let client = client(&settings).await?;
     let revoked = match args.kind {
         WhichToken::Access => client.revoke(Revocable::AccessToken(&AccessToken::new(token))).await,
@@ -401,6 +379,26 @@ fn stored(
         ))
     })?;
     Ok((stored, origin))
+}
+
+/// The token `okta introspect` and `okta revoke` work on: the argument (`-` reads stdin), else
+/// the access or refresh token of the stored login.
+fn chosen_token(
+    settings: &Settings,
+    argument: Option<&str>,
+    source: &TokenSourceArgs,
+    kind: WhichToken,
+) -> Result<String, CliError> {
+    if let Some(token) = argument {
+        return read_token(token);
+    }
+    let (stored, _) = stored(settings, source)?;
+    match kind {
+        WhichToken::Access => Ok(stored.access_token),
+        WhichToken::Refresh => stored
+            .refresh_token
+            .ok_or_else(|| CliError::usage("the stored tokens have no refresh token")),
+    }
 }
 
 /// A token argument, or stdin for `-`.
