@@ -936,23 +936,30 @@ async fn settle(condition: impl Fn() -> bool) {
     panic!("the background task did not finish");
 }
 
+/// An answer of `/keys` with Okta's long max-age (a day).
+fn long_lived(body: String) -> Answer {
+    Answer::Json { status: 200, body, cache_control: Some("max-age=86400".to_owned()) }
+}
+
+/// Keys A and B served with a long max-age, and a verifier that fetched them once (for a token
+/// of key B).
+async fn keys_a_and_b_fetched(clock: &TestClock) -> (FakeKeys, JwksCache, AccessTokenVerifier) {
+    let fake = FakeKeys::new(String::new());
+    fake.set(long_lived(jwks_of([Key::RsaA.public_jwk(), Key::RsaB.public_jwk()])));
+    let keys = remote(&fake, clock);
+    let api = verifier(keys.clone(), clock);
+    api.verify(&fresh_token(Key::RsaB, clock)).await.unwrap();
+    assert_eq!(fake.calls(), 1);
+    (fake, keys, api)
+}
+
 #[tokio::test]
 async fn a_removed_key_stops_being_trusted_within_the_refresh_interval() {
     // Okta's keys carry a long max-age; its emergency rotation removes a key at once.
-    let long = |body: String| Answer::Json {
-        status: 200,
-        body,
-        cache_control: Some("max-age=86400".to_owned()),
-    };
-    let fake = FakeKeys::new(String::new());
-    fake.set(long(jwks_of([Key::RsaA.public_jwk(), Key::RsaB.public_jwk()])));
     let clock = TestClock::new();
-    let keys = remote(&fake, &clock);
-    let api = verifier(keys.clone(), &clock);
-    api.verify(&fresh_token(Key::RsaB, &clock)).await.unwrap();
-    assert_eq!(fake.calls(), 1);
+    let (fake, keys, api) = keys_a_and_b_fetched(&clock).await;
 
-    fake.set(long(jwks_of([Key::RsaA.public_jwk()])));
+    fake.set(long_lived(jwks_of([Key::RsaA.public_jwk()])));
     clock.advance(4 * 60 + 59);
     api.verify(&fresh_token(Key::RsaB, &clock)).await.unwrap();
     tokio::task::yield_now().await;
@@ -971,7 +978,7 @@ async fn a_removed_key_stops_being_trusted_within_the_refresh_interval() {
 
     // The interval is an option.
     let fake = FakeKeys::new(String::new());
-    fake.set(long(jwks_of([Key::RsaA.public_jwk()])));
+    fake.set(long_lived(jwks_of([Key::RsaA.public_jwk()])));
     let mut options = JwksCacheOptions::default();
     options.refresh_interval = Duration::from_mins(1);
     let keys = JwksCache::remote(KEYS_URL.parse().unwrap(), fake.client(), options, clock.clock())
@@ -1004,20 +1011,10 @@ async fn advance_both(clock: &TestClock, seconds: u64) {
 async fn an_idle_service_stops_trusting_a_removed_key_without_any_request() {
     // Okta's keys carry a long max-age; its emergency rotation removes a key at once. The
     // service then sees no request for the whole refresh interval.
-    let long = |body: String| Answer::Json {
-        status: 200,
-        body,
-        cache_control: Some("max-age=86400".to_owned()),
-    };
-    let fake = FakeKeys::new(String::new());
-    fake.set(long(jwks_of([Key::RsaA.public_jwk(), Key::RsaB.public_jwk()])));
     let clock = TestClock::new();
-    let keys = remote(&fake, &clock);
-    let api = verifier(keys.clone(), &clock);
-    api.verify(&fresh_token(Key::RsaB, &clock)).await.unwrap();
-    assert_eq!(fake.calls(), 1);
+    let (fake, keys, api) = keys_a_and_b_fetched(&clock).await;
 
-    fake.set(long(jwks_of([Key::RsaA.public_jwk()])));
+    fake.set(long_lived(jwks_of([Key::RsaA.public_jwk()])));
     advance_both(&clock, 4 * 60 + 59).await;
     settle(|| true).await;
     assert_eq!(fake.calls(), 1, "not due before the refresh interval (5 minutes by default)");
@@ -1032,7 +1029,7 @@ async fn an_idle_service_stops_trusting_a_removed_key_without_any_request() {
 
     // And again an interval later, still without requests: the timer keeps running.
     let calls = fake.calls();
-    fake.set(long(jwks_of([Key::RsaB.public_jwk()])));
+    fake.set(long_lived(jwks_of([Key::RsaB.public_jwk()])));
     advance_both(&clock, 5 * 60).await;
     settle(|| fake.calls() == calls + 1).await;
     settle(|| keys.kids() == [Some("key-b".to_owned())]).await;
